@@ -1,0 +1,93 @@
+"""The two base classes of the seed's API: `Anonymizer` and `RecursiveAnonymizer`."""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, Literal
+
+from otel_anonymizer.placeholders import CYCLE_PLACEHOLDER, MAX_DEPTH_PLACEHOLDER
+
+OnMaxDepth = Literal["placeholder", "keep"]
+
+_SCALARS = (int, float, bool, type(None))
+
+
+class Anonymizer(abc.ABC):
+    """Turns a value into its anonymized form.
+
+    `anonymize` receives the value of one logical field (`input`, `output` or `metadata`)
+    and keyword context: `field_name` (the field, dotted for nested content) and
+    `object_type` (`trace`, `span` or `log`). Implementations should not mutate `data`
+    in place when they can avoid it; the adapters always pass a private copy.
+    """
+
+    @abc.abstractmethod
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        """Return the anonymized form of `data`."""
+
+
+class RecursiveAnonymizer(Anonymizer):
+    """Walks dicts and lists and calls `anonymize_text` on every string.
+
+    Dict keys are never changed; containers are rebuilt, so the caller's data is left
+    untouched. Nested strings get dotted field names (`metadata.email`,
+    `input.messages.0.content`).
+
+    Anything nested `max_depth` containers deep is, by default, replaced by a placeholder
+    rather than returned raw (the seed returns it unchanged, which exports raw data);
+    `on_max_depth="keep"` restores the seed's behaviour. A container that contains itself
+    is replaced by a placeholder where the cycle closes.
+    """
+
+    def __init__(self, max_depth: int = 10, on_max_depth: OnMaxDepth = "placeholder") -> None:
+        if not isinstance(max_depth, int) or isinstance(max_depth, bool) or max_depth < 0:
+            raise ValueError(f"max_depth must be a non-negative int, got {max_depth!r}")
+        if on_max_depth not in ("placeholder", "keep"):
+            raise ValueError(f"on_max_depth must be 'placeholder' or 'keep', got {on_max_depth!r}")
+        self.max_depth = max_depth
+        self.on_max_depth: OnMaxDepth = on_max_depth
+
+    @abc.abstractmethod
+    def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
+        """Return the anonymized form of one string found at `field_name`."""
+
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        field_name = kwargs.pop("field_name", None)
+        return self._walk(data, field_name, 0, set(), kwargs)
+
+    def _walk(
+        self,
+        data: Any,
+        field_name: str | None,
+        depth: int,
+        path_ids: set[int],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        if isinstance(data, _SCALARS):
+            return data
+        if depth >= self.max_depth:
+            return data if self.on_max_depth == "keep" else MAX_DEPTH_PLACEHOLDER
+        if isinstance(data, str):
+            return self.anonymize_text(data, field_name=field_name, **kwargs)
+        if isinstance(data, (dict, list, tuple)):
+            if id(data) in path_ids:
+                return CYCLE_PLACEHOLDER
+            path_ids.add(id(data))
+            try:
+                if isinstance(data, dict):
+                    return {
+                        key: self._walk(value, _child(field_name, key), depth + 1, path_ids, kwargs)
+                        for key, value in data.items()
+                    }
+                items = [
+                    self._walk(value, _child(field_name, index), depth + 1, path_ids, kwargs)
+                    for index, value in enumerate(data)
+                ]
+                return items if isinstance(data, list) else tuple(items)
+            finally:
+                path_ids.discard(id(data))
+        return data
+
+
+def _child(field_name: str | None, key: object) -> str:
+    return f"{field_name}.{key}" if field_name else str(key)

@@ -1,0 +1,154 @@
+"""Rules-based anonymization: the rule types of the seed and `create_anonymizer`."""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections.abc import Callable, Sequence
+from typing import Any, Union
+
+import regex
+
+from otel_anonymizer.anonymizer.base import OnMaxDepth, RecursiveAnonymizer
+
+#: Seconds one regex substitution may run before it is abandoned (and the value fails
+#: closed). Guards the exporter against catastrophic backtracking in user patterns.
+DEFAULT_REGEX_TIMEOUT = 1.0
+
+Replacement = Union[str, Callable[[Any], str]]  # noqa: UP007 (runtime alias on 3.10)
+RuleSpec = Union[dict[str, Any], tuple[Any, ...], Callable[[str], str], "Rule"]
+
+
+class RuleError(ValueError):
+    """A rule specification is malformed; the message says which rule and why."""
+
+
+class Rule(abc.ABC):
+    """One text transformation inside a `RulesAnonymizer`."""
+
+    @abc.abstractmethod
+    def apply(self, text: str) -> str:
+        """Return `text` with this rule applied."""
+
+
+class RegexRule(Rule):
+    """Replaces every match of `regex` with `replace`, with `re.sub` semantics.
+
+    The pattern is compiled once, here, with the `regex` module (compatible with `re`),
+    so that each substitution can be bounded by `timeout` seconds; a substitution that
+    exceeds it raises `TimeoutError`, which the adapters turn into a placeholder.
+    """
+
+    def __init__(
+        self,
+        regex: str | re.Pattern[str],
+        replace: Replacement,
+        *,
+        timeout: float = DEFAULT_REGEX_TIMEOUT,
+    ) -> None:
+        self.pattern = _compile(regex)
+        self.replace = replace
+        self.timeout = timeout
+
+    def apply(self, text: str) -> str:
+        result: str = self.pattern.sub(self.replace, text, timeout=self.timeout)
+        return result
+
+    def __repr__(self) -> str:
+        return f"RegexRule({self.pattern.pattern!r})"
+
+
+class FunctionRule(Rule):
+    """Applies a user function `str -> str`."""
+
+    def __init__(self, function: Callable[[str], str]) -> None:
+        self.function = function
+
+    def apply(self, text: str) -> str:
+        result = self.function(text)
+        if not isinstance(result, str):
+            name = getattr(self.function, "__qualname__", type(self.function).__name__)
+            raise TypeError(f"function rule {name} returned {type(result).__name__}, expected str")
+        return result
+
+    def __repr__(self) -> str:
+        return f"FunctionRule({getattr(self.function, '__qualname__', self.function)!r})"
+
+
+class RulesAnonymizer(RecursiveAnonymizer):
+    """Applies its rules, in order, to every string of the data it walks."""
+
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        max_depth: int = 10,
+        on_max_depth: OnMaxDepth = "placeholder",
+    ) -> None:
+        super().__init__(max_depth=max_depth, on_max_depth=on_max_depth)
+        self.rules = list(rules)
+
+    def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
+        for rule in self.rules:
+            data = rule.apply(data)
+        return data
+
+
+def create_anonymizer(
+    rules: RuleSpec | Sequence[RuleSpec],
+    max_depth: int = 10,
+    on_max_depth: OnMaxDepth = "placeholder",
+) -> RulesAnonymizer:
+    """Build a `RulesAnonymizer` from one rule or a list of rules.
+
+    A rule is a dict `{"regex": ..., "replace": ...}`, a tuple `(regex, replace)`, a
+    function `str -> str`, or a `Rule`. Malformed rules raise `RuleError` (a
+    `ValueError`) naming the rule's index; invalid patterns fail here, not at export time.
+    """
+    if isinstance(rules, list):
+        parsed = [_parse_rule(rule, index) for index, rule in enumerate(rules)]
+    elif isinstance(rules, (dict, tuple, Rule)) or callable(rules):
+        parsed = [_parse_rule(rules, None)]
+    else:
+        raise RuleError(f"Unsupported rules type: {type(rules)}")
+    return RulesAnonymizer(parsed, max_depth=max_depth, on_max_depth=on_max_depth)
+
+
+def _parse_rule(spec: object, index: int | None) -> Rule:
+    where = "" if index is None else f" (rule at index {index})"
+    if isinstance(spec, Rule):
+        return spec
+    if isinstance(spec, dict):
+        if "regex" not in spec or "replace" not in spec:
+            raise RuleError(f"Dictionary rule must have 'regex' and 'replace' keys{where}")
+        return _regex_rule(spec["regex"], spec["replace"], where)
+    if isinstance(spec, tuple):
+        if len(spec) != 2:
+            raise RuleError(f"Tuple rule must have exactly 2 elements: (regex, replacement){where}")
+        return _regex_rule(spec[0], spec[1], where)
+    if callable(spec):
+        return FunctionRule(spec)
+    if index is None:
+        raise RuleError(f"Unsupported rules type: {type(spec)}")
+    raise RuleError(f"Unsupported rule type in list: {type(spec)}{where}")
+
+
+def _regex_rule(pattern: object, replace: object, where: str) -> RegexRule:
+    if not isinstance(pattern, (str, re.Pattern)):
+        raise RuleError(f"Rule regex must be a string, got {type(pattern).__name__}{where}")
+    if not isinstance(replace, str) and not callable(replace):
+        raise RuleError(
+            f"Rule replacement must be a string or a function, got {type(replace).__name__}{where}"
+        )
+    try:
+        return RegexRule(pattern, replace)
+    except regex.error as error:
+        position = f" at position {error.pos}" if error.pos is not None else ""
+        source = pattern if isinstance(pattern, str) else pattern.pattern
+        raise RuleError(f"Invalid regex {source!r}{where}: {error.msg}{position}") from None
+
+
+def _compile(pattern: str | re.Pattern[str]) -> Any:
+    if isinstance(pattern, re.Pattern):
+        # `re` and `regex` share flag values for the flags `re` has.
+        return regex.compile(pattern.pattern, pattern.flags)
+    return regex.compile(pattern)

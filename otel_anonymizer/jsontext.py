@@ -1,0 +1,104 @@
+"""JSON held in strings: parse it so anonymizers see structure, and write it back.
+
+Instrumentations store messages as JSON text, sometimes JSON inside JSON (a tool result
+that is itself a JSON string, MLflow's quoted strings). `decode` parses such strings,
+nested ones included, and returns a *shape* recording where JSON text was found;
+`encode` turns the (anonymized) structure back into compact JSON text at those places.
+Strings that are not valid JSON stay strings and are anonymized as text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+#: How many times a string is decoded when JSON holds a JSON string (double encoding).
+MAX_LAYERS = 2
+
+_JSON_STARTS = frozenset('{["')
+
+
+class JsonText:
+    """Shape node: the value here was JSON text, decoded `layers` times."""
+
+    __slots__ = ("inner", "layers")
+
+    def __init__(self, layers: int, inner: Shape) -> None:
+        self.layers = layers
+        self.inner = inner
+
+
+# A shape is None (no JSON text inside), a JsonText, or a dict from child key/index to
+# the shape of that child.
+Shape = Any
+
+
+def decode(value: Any, max_depth: int = 32) -> tuple[Any, Shape]:
+    """Parse JSON text in `value` (and inside it); return the structure and its shape.
+
+    Containers are always rebuilt, so the result can be handed to code that mutates it.
+    """
+    if isinstance(value, str):
+        return _decode_text(value, max_depth)
+    if max_depth <= 0:
+        return value, None
+    if isinstance(value, dict):
+        return _decode_items(value.items(), dict, max_depth)
+    if isinstance(value, (list, tuple)):
+        return _decode_items(enumerate(value), list, max_depth)
+    return value, None
+
+
+def encode(value: Any, shape: Shape) -> Any:
+    """Undo `decode`: write JSON text back where `shape` says there was some.
+
+    Tolerates structures that anonymizers changed: where a child is gone, or a value
+    has a different type than when decoded, it is left as the anonymizer returned it.
+    Raises `TypeError`/`ValueError` if something at a JSON place cannot be serialized.
+    """
+    if shape is None:
+        return value
+    if isinstance(shape, JsonText):
+        text = encode(value, shape.inner)
+        for _ in range(shape.layers):
+            text = json.dumps(text, ensure_ascii=False, separators=(",", ":"))
+        return text
+    if isinstance(value, dict):
+        return {key: encode(child, shape.get(key)) for key, child in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [encode(child, shape.get(index)) for index, child in enumerate(value)]
+    return value
+
+
+def _decode_text(text: str, max_depth: int) -> tuple[Any, Shape]:
+    layers = 0
+    value: Any = text
+    while layers < MAX_LAYERS and isinstance(value, str) and _looks_like_json(value):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            break
+        layers += 1
+    if layers == 0:
+        return text, None
+    inner_value, inner_shape = decode(value, max_depth - 1)
+    return inner_value, JsonText(layers, inner_shape)
+
+
+def _decode_items(items: Any, container: type, max_depth: int) -> tuple[Any, Shape]:
+    shape: dict[Any, Shape] = {}
+    decoded: dict[Any, Any] = {}
+    for key, child in items:
+        child_value, child_shape = decode(child, max_depth - 1)
+        decoded[key] = child_value
+        if child_shape is not None:
+            shape[key] = child_shape
+    # Always a new container: anonymizers may mutate what they get, and the caller's
+    # data (a log body, say) must stay untouched.
+    rebuilt = decoded if container is dict else list(decoded.values())
+    return rebuilt, (shape or None)
+
+
+def _looks_like_json(text: str) -> bool:
+    stripped = text.lstrip()
+    return bool(stripped) and stripped[0] in _JSON_STARTS

@@ -1,0 +1,221 @@
+"""The core: run a chain of anonymizers over the values of one telemetry object.
+
+Adapters describe an object (a span, a log record, an OTLP message) as a list of
+`Entry`s. The `Sanitizer` groups them into the logical fields `input`, `output` and
+`metadata` with the `FieldMapping`, parses JSON held in strings, calls every anonymizer
+once per field as `anonymize(value, field_name=<field>, object_type=<type>)`, and returns
+one exportable value per entry.
+
+It fails closed: an anonymizer that raises or returns an unusable type is retried on one
+entry at a time, so only the entries it fails on are replaced by a placeholder; the
+failure is counted and logged without the value. Nothing here imports OpenTelemetry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from otel_anonymizer import hooks
+from otel_anonymizer.anonymizer import Anonymizer
+from otel_anonymizer.failures import record_failure
+from otel_anonymizer.fields import DEFAULT_MAPPING, FIELDS, Field, FieldMapping
+from otel_anonymizer.jsontext import Shape, decode, encode
+from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
+from otel_anonymizer.values import UnusableValue, to_any_value, to_attribute_value
+
+ObjectType = Literal["trace", "span", "log"]
+#: How a value must come out: an attribute value, an AnyValue (log bodies and log
+#: attributes), or a plain string (names, status descriptions).
+Kind = Literal["attribute", "any", "text"]
+
+
+class _Removed:
+    def __repr__(self) -> str:
+        return "REMOVED"
+
+
+#: Returned for an entry whose key an anonymizer deleted: the adapter drops it.
+REMOVED: Any = _Removed()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One value of a telemetry object.
+
+    `key` is an attribute key looked up in the mapping, unless `mapped` is false: then
+    it is the name itself (`span.name`, `body`) and `default_field` is its field.
+    `scope` prefixes the name for values that are not the object's own attributes
+    (`events.0`, `links.1`, `resource`). Unknown keys go to `default_field`.
+    """
+
+    key: str
+    value: Any
+    kind: Kind = "attribute"
+    scope: str = ""
+    default_field: Field = "metadata"
+    mapped: bool = True
+
+
+@dataclass
+class _Slot:
+    field: Field
+    name: str
+    decoded: Any
+    shape: Shape
+
+
+class Sanitizer:
+    """Applies anonymizers to the entries of telemetry objects.
+
+    `anonymizers=None` means the registry in `hooks`, read on every call, so anonymizers
+    registered later take effect. An empty chain returns the values unchanged.
+    """
+
+    def __init__(
+        self,
+        anonymizers: Sequence[Anonymizer] | None = None,
+        *,
+        mapping: FieldMapping = DEFAULT_MAPPING,
+        placeholder: str = FAILURE_PLACEHOLDER,
+    ) -> None:
+        if anonymizers is not None:
+            for index, anonymizer in enumerate(anonymizers):
+                if not isinstance(anonymizer, Anonymizer):
+                    raise TypeError(
+                        f"anonymizers[{index}] is a {type(anonymizer).__name__}, not an "
+                        "Anonymizer; wrap rules or functions with create_anonymizer()"
+                    )
+        self._anonymizers = None if anonymizers is None else tuple(anonymizers)
+        self.mapping = mapping
+        self.placeholder = placeholder
+
+    def chain(self) -> Sequence[Anonymizer]:
+        """The anonymizers that the next call applies, in order."""
+        if self._anonymizers is None:
+            return hooks.get_anonymizers()
+        return self._anonymizers
+
+    def sanitize(self, entries: Sequence[Entry], object_type: ObjectType) -> list[Any]:
+        """Return one exportable value per entry (or `REMOVED`), in the same order."""
+        chain = self.chain()
+        if not chain or not entries:
+            return [entry.value for entry in entries]
+        try:
+            return self._sanitize(chain, entries, object_type)
+        except Exception as error:  # a bug here must not export raw values either
+            record_failure("sanitizer", type(error).__name__, "*", object_type)
+            return [self.placeholder] * len(entries)
+
+    def _sanitize(
+        self, chain: Sequence[Anonymizer], entries: Sequence[Entry], object_type: ObjectType
+    ) -> list[Any]:
+        fields: dict[Field, dict[str, Any]] = {field: {} for field in FIELDS}
+        slots = [self._slot(entry, fields) for entry in entries]
+        results = {
+            field: self._run_chain(chain, data, field, object_type)
+            for field, data in fields.items()
+            if data
+        }
+        return [
+            self._export_value(entry, slot, results[slot.field], object_type)
+            for entry, slot in zip(entries, slots, strict=True)
+        ]
+
+    def _slot(self, entry: Entry, fields: dict[Field, dict[str, Any]]) -> _Slot:
+        if entry.mapped:
+            field, name = self.mapping.locate(entry.key, entry.default_field)
+        else:
+            field, name = entry.default_field, entry.key
+        if entry.scope:
+            name = f"{entry.scope}.{name}"
+        data = fields[field]
+        unique, suffix = name, 2
+        while unique in data:
+            unique, suffix = f"{name}#{suffix}", suffix + 1
+        try:
+            decoded, shape = decode(entry.value)
+        except RecursionError:
+            decoded, shape = self.placeholder, None
+        data[unique] = decoded
+        return _Slot(field, unique, decoded, shape)
+
+    def _run_chain(
+        self,
+        chain: Sequence[Anonymizer],
+        data: dict[str, Any],
+        field: Field,
+        object_type: ObjectType,
+    ) -> dict[str, Any]:
+        for anonymizer in chain:
+            data = self._apply(anonymizer, data, field, object_type)
+        return data
+
+    def _apply(
+        self,
+        anonymizer: Anonymizer,
+        data: dict[str, Any],
+        field: Field,
+        object_type: ObjectType,
+    ) -> dict[str, Any]:
+        def call(value: dict[str, Any]) -> dict[str, Any]:
+            result = anonymizer.anonymize(value, field_name=field, object_type=object_type)
+            if not isinstance(result, dict):
+                raise UnusableValue(result)
+            return result
+
+        try:
+            return call(dict(data))
+        except Exception as error:
+            self._failed(anonymizer, error, field, object_type)
+        # Isolate the failure: retry one entry at a time.
+        isolated: dict[str, Any] = {}
+        for name, value in data.items():
+            try:
+                isolated.update(call({name: value}))
+            except Exception:
+                isolated[name] = self.placeholder
+        return isolated
+
+    def _export_value(
+        self, entry: Entry, slot: _Slot, result: dict[str, Any], object_type: ObjectType
+    ) -> Any:
+        if slot.name not in result:
+            return REMOVED
+        value = result[slot.name]
+        # Only immutable values can be compared with what went in: a container may have
+        # been changed in place, so it is always encoded from what the chain returned.
+        unchanged = isinstance(slot.decoded, _IMMUTABLE) and _same(value, slot.decoded)
+        if slot.shape is None and unchanged:
+            return entry.value
+        try:
+            return _COERCE[entry.kind](encode(value, slot.shape))
+        except (UnusableValue, TypeError, ValueError, RecursionError) as error:
+            record_failure("coercion", type(error).__name__, slot.field, object_type)
+            return self.placeholder
+
+    def _failed(
+        self, anonymizer: Anonymizer, error: BaseException, field: Field, object_type: ObjectType
+    ) -> None:
+        record_failure(type(anonymizer).__name__, type(error).__name__, field, object_type)
+
+
+_IMMUTABLE = (str, bytes, int, float, bool, type(None))
+
+
+def _same(new: Any, old: Any) -> bool:
+    return type(new) is type(old) and bool(new == old)
+
+
+def _to_text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise UnusableValue(value)
+
+
+_COERCE: dict[Kind, Callable[[Any], Any]] = {
+    "attribute": to_attribute_value,
+    "any": to_any_value,
+    "text": _to_text,
+}

@@ -1,0 +1,42 @@
+"""Turning attribute mappings into sanitizer entries and back (shared by the adapters)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from otel_anonymizer.fields import Field
+from otel_anonymizer.sanitizer import REMOVED, Entry, Kind
+
+
+def attribute_entries(
+    attributes: Mapping[str, Any] | None,
+    *,
+    scope: str = "",
+    kind: Kind = "attribute",
+    default_field: Field = "metadata",
+) -> list[Entry]:
+    """One entry per attribute, in the mapping's order."""
+    if not attributes:
+        return []
+    return [
+        Entry(key, value, kind=kind, scope=scope, default_field=default_field)
+        for key, value in attributes.items()
+    ]
+
+
+def rebuild_attributes(
+    attributes: Mapping[str, Any] | None, values: Iterator[Any]
+) -> dict[str, Any]:
+    """The attributes with their sanitized values; removed and None values are dropped."""
+    rebuilt: dict[str, Any] = {}
+    for key in attributes or ():
+        value = next(values)
+        if value is not REMOVED and value is not None:
+            rebuilt[key] = value
+    return rebuilt
+
+
+def text_value(value: Any) -> str:
+    """A sanitized name or description; removed means empty."""
+    return "" if value is REMOVED or value is None else str(value)

@@ -1,0 +1,144 @@
+"""Anonymizing adapters for the OpenTelemetry SDK's log records.
+
+GenAI instrumentations emit prompts and completions as log records (events): the body,
+or for `gen_ai.client.inference.operation.details` the attributes, hold the content. The
+event name (`LogRecord.event_name`, else the `event.name` attribute) decides which field
+the body and unmapped attributes belong to.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from opentelemetry.sdk._logs import LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord
+from opentelemetry.sdk._logs.export import LogRecordExporter, LogRecordExportResult
+from opentelemetry.sdk.resources import Resource
+
+from otel_anonymizer.anonymizer import Anonymizer
+from otel_anonymizer.failures import record_failure
+from otel_anonymizer.fields import DEFAULT_MAPPING, FieldMapping
+from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
+from otel_anonymizer.sanitizer import REMOVED, Entry, Sanitizer
+from otel_anonymizer.sdk._attributes import attribute_entries, rebuild_attributes
+
+_logger = logging.getLogger(__name__)
+
+
+def sanitize_log_record(
+    record: ReadableLogRecord | ReadWriteLogRecord, sanitizer: Sanitizer
+) -> tuple[Any, Resource | None]:
+    """An anonymized copy of `record.log_record` and of the record's resource."""
+    log_record = record.log_record
+    attributes = log_record.attributes or {}
+    event_name = getattr(log_record, "event_name", None) or attributes.get("event.name")
+    field = sanitizer.mapping.event_field(event_name if isinstance(event_name, str) else None)
+    field = field or "metadata"
+    resource = record.resource
+    resource_attributes = resource.attributes if resource is not None else None
+    entries = [
+        Entry("body", log_record.body, kind="any", default_field=field, mapped=False),
+        *attribute_entries(attributes, kind="any", default_field=field),
+        *attribute_entries(resource_attributes, scope="resource"),
+    ]
+    values = iter(sanitizer.sanitize(entries, "log"))
+    body = next(values)
+    new_record = copy.copy(log_record)
+    new_record.body = None if body is REMOVED else body
+    new_record.attributes = rebuild_attributes(attributes, values)
+    if hasattr(new_record, "exception"):
+        new_record.exception = None  # already rendered into attributes at emit time
+    new_resource = None
+    if resource is not None:
+        new_resource = Resource(
+            rebuild_attributes(resource_attributes, values), resource.schema_url
+        )
+    return new_record, new_resource
+
+
+class AnonymizingLogRecordExporter(LogRecordExporter):
+    """Wraps any `LogRecordExporter` and hands it anonymized copies of the records.
+
+    `anonymizers=None` uses the registry in `otel_anonymizer.hooks`, read at each export.
+    """
+
+    def __init__(
+        self,
+        exporter: LogRecordExporter,
+        anonymizers: Sequence[Anonymizer] | None = None,
+        *,
+        mapping: FieldMapping = DEFAULT_MAPPING,
+        placeholder: str = FAILURE_PLACEHOLDER,
+    ) -> None:
+        self.exporter = exporter
+        self.sanitizer = Sanitizer(anonymizers, mapping=mapping, placeholder=placeholder)
+
+    def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
+        sanitized = []
+        for record in batch:
+            try:
+                log_record, resource = sanitize_log_record(record, self.sanitizer)
+                sanitized.append(
+                    ReadableLogRecord(
+                        log_record=log_record,
+                        resource=resource if resource is not None else record.resource,
+                        instrumentation_scope=record.instrumentation_scope,
+                        limits=record.limits,
+                    )
+                )
+            except Exception as error:  # fail closed: drop the record, never export it raw
+                record_failure("log adapter", type(error).__name__, "log", "log")
+        try:
+            return self.exporter.export(sanitized)
+        except Exception:
+            _logger.exception("wrapped log exporter %s raised", type(self.exporter).__name__)
+            return LogRecordExportResult.FAILURE
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()  # type: ignore[no-untyped-call]
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.exporter.force_flush(timeout_millis)
+
+
+class AnonymizingLogRecordProcessor(LogRecordProcessor):
+    """Wraps a `LogRecordProcessor` and hands it an anonymized copy of each record.
+
+    Runs on the thread that emits the record; the original record is left unchanged.
+    """
+
+    def __init__(
+        self,
+        next_processor: LogRecordProcessor,
+        anonymizers: Sequence[Anonymizer] | None = None,
+        *,
+        mapping: FieldMapping = DEFAULT_MAPPING,
+        placeholder: str = FAILURE_PLACEHOLDER,
+    ) -> None:
+        self.next_processor = next_processor
+        self.sanitizer = Sanitizer(anonymizers, mapping=mapping, placeholder=placeholder)
+
+    def on_emit(self, log_record: ReadWriteLogRecord) -> None:
+        try:
+            new_record, resource = sanitize_log_record(log_record, self.sanitizer)
+            sanitized = ReadWriteLogRecord(
+                log_record=new_record,
+                resource=resource if resource is not None else log_record.resource,
+                instrumentation_scope=log_record.instrumentation_scope,
+                limits=log_record.limits,
+            )
+        except Exception as error:  # fail closed: drop the record, never pass it on raw
+            record_failure("log adapter", type(error).__name__, "log", "log")
+            return
+        try:
+            self.next_processor.on_emit(sanitized)
+        except Exception:
+            _logger.exception("wrapped log processor %s raised", type(self.next_processor).__name__)
+
+    def shutdown(self) -> None:
+        self.next_processor.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.next_processor.force_flush(timeout_millis)

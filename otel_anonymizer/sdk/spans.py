@@ -1,0 +1,159 @@
+"""Anonymizing adapters for the OpenTelemetry SDK's spans.
+
+`AnonymizingSpanExporter` sanitizes at export time, on the exporter's thread (the worker
+of a `BatchSpanProcessor`): the cheap choice for the application. `AnonymizingSpanProcessor`
+sanitizes in `on_end`, on the thread that ends the span, for setups where every
+downstream processor must see clean data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from opentelemetry.context import Context
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.trace import Link, Status
+
+from otel_anonymizer.anonymizer import Anonymizer
+from otel_anonymizer.failures import record_failure
+from otel_anonymizer.fields import DEFAULT_MAPPING, FieldMapping
+from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
+from otel_anonymizer.sanitizer import Entry, ObjectType, Sanitizer
+from otel_anonymizer.sdk._attributes import attribute_entries, rebuild_attributes, text_value
+
+_logger = logging.getLogger(__name__)
+
+
+def sanitize_span(span: ReadableSpan, sanitizer: Sanitizer) -> ReadableSpan:
+    """A copy of `span` with names, attributes, events, links, status and resource
+    attributes anonymized. The span's ids, times and kind are kept."""
+    events = span.events
+    links = span.links
+    resource = span.resource
+    entries = [
+        Entry("span.name", span.name, kind="text", mapped=False),
+        Entry("status.description", span.status.description, kind="text", mapped=False),
+        *attribute_entries(span.attributes),
+    ]
+    for index, event in enumerate(events):
+        scope = f"events.{index}"
+        field = sanitizer.mapping.event_field(event.name) or "metadata"
+        entries.append(Entry(f"{scope}.name", event.name, kind="text", mapped=False))
+        entries += attribute_entries(event.attributes, scope=scope, default_field=field)
+    for index, link in enumerate(links):
+        entries += attribute_entries(link.attributes, scope=f"links.{index}")
+    entries += attribute_entries(resource.attributes, scope="resource")
+
+    object_type: ObjectType = "trace" if span.parent is None else "span"
+    values = iter(sanitizer.sanitize(entries, object_type))
+    name = text_value(next(values))
+    description = next(values)
+    status = Status(
+        span.status.status_code,
+        None if span.status.description is None else text_value(description),
+    )
+    attributes = rebuild_attributes(span.attributes, values)
+    new_events = []
+    for event in events:
+        event_name = text_value(next(values))
+        new_events.append(
+            Event(event_name, rebuild_attributes(event.attributes, values), event.timestamp)
+        )
+    new_links = [Link(link.context, rebuild_attributes(link.attributes, values)) for link in links]
+    new_resource = Resource(rebuild_attributes(resource.attributes, values), resource.schema_url)
+    return ReadableSpan(
+        name=name,
+        context=span.context,
+        parent=span.parent,
+        resource=new_resource,
+        attributes=attributes,
+        events=new_events,
+        links=new_links,
+        kind=span.kind,
+        status=status,
+        start_time=span.start_time,
+        end_time=span.end_time,
+        instrumentation_scope=span.instrumentation_scope,
+    )
+
+
+def _sanitize_all(spans: Sequence[ReadableSpan], sanitizer: Sanitizer) -> list[ReadableSpan]:
+    sanitized = []
+    for span in spans:
+        try:
+            sanitized.append(sanitize_span(span, sanitizer))
+        except Exception as error:  # fail closed: drop the span, never export it raw
+            record_failure("span adapter", type(error).__name__, "span", "span")
+    return sanitized
+
+
+class AnonymizingSpanExporter(SpanExporter):
+    """Wraps any `SpanExporter` and hands it anonymized copies of the spans.
+
+    `anonymizers=None` uses the registry in `otel_anonymizer.hooks`, read at each export.
+    """
+
+    def __init__(
+        self,
+        exporter: SpanExporter,
+        anonymizers: Sequence[Anonymizer] | None = None,
+        *,
+        mapping: FieldMapping = DEFAULT_MAPPING,
+        placeholder: str = FAILURE_PLACEHOLDER,
+    ) -> None:
+        self.exporter = exporter
+        self.sanitizer = Sanitizer(anonymizers, mapping=mapping, placeholder=placeholder)
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        sanitized = _sanitize_all(spans, self.sanitizer)
+        try:
+            return self.exporter.export(sanitized)
+        except Exception:
+            _logger.exception("wrapped span exporter %s raised", type(self.exporter).__name__)
+            return SpanExportResult.FAILURE
+
+    def shutdown(self) -> None:
+        self.exporter.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.exporter.force_flush(timeout_millis)
+
+
+class AnonymizingSpanProcessor(SpanProcessor):
+    """Wraps a `SpanProcessor` and hands it anonymized copies of ended spans.
+
+    `on_start` passes the live span through unchanged (it is still being written and
+    processors may need to add attributes to it); `on_end` passes a sanitized copy.
+    """
+
+    def __init__(
+        self,
+        next_processor: SpanProcessor,
+        anonymizers: Sequence[Anonymizer] | None = None,
+        *,
+        mapping: FieldMapping = DEFAULT_MAPPING,
+        placeholder: str = FAILURE_PLACEHOLDER,
+    ) -> None:
+        self.next_processor = next_processor
+        self.sanitizer = Sanitizer(anonymizers, mapping=mapping, placeholder=placeholder)
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        self.next_processor.on_start(span, parent_context=parent_context)
+
+    def on_end(self, span: ReadableSpan) -> None:
+        for sanitized in _sanitize_all([span], self.sanitizer):
+            try:
+                self.next_processor.on_end(sanitized)
+            except Exception:
+                _logger.exception(
+                    "wrapped span processor %s raised", type(self.next_processor).__name__
+                )
+
+    def shutdown(self) -> None:
+        self.next_processor.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.next_processor.force_flush(timeout_millis)
