@@ -76,7 +76,7 @@ def _decode_text(text: str, max_depth: int) -> tuple[Any, Shape]:
     while layers < MAX_LAYERS and isinstance(value, str) and _looks_like_json(value):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # too deep to parse: treated as text
             break
         layers += 1
     if layers == 0:

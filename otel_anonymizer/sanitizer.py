@@ -62,6 +62,7 @@ class Entry:
 class _Slot:
     field: Field
     name: str
+    original: Any  # what to export if the chain left the value unchanged
     decoded: Any
     shape: Shape
 
@@ -134,12 +135,14 @@ class Sanitizer:
         unique, suffix = name, 2
         while unique in data:
             unique, suffix = f"{name}#{suffix}", suffix + 1
+        original = entry.value
         try:
-            decoded, shape = decode(entry.value)
+            decoded, shape = decode(original)
         except RecursionError:
-            decoded, shape = self.placeholder, None
+            original = decoded = self.placeholder
+            shape = None
         data[unique] = decoded
-        return _Slot(field, unique, decoded, shape)
+        return _Slot(field, unique, original, decoded, shape)
 
     def _run_chain(
         self,
@@ -188,7 +191,7 @@ class Sanitizer:
         # been changed in place, so it is always encoded from what the chain returned.
         unchanged = isinstance(slot.decoded, _IMMUTABLE) and _same(value, slot.decoded)
         if slot.shape is None and unchanged:
-            return entry.value
+            return slot.original
         try:
             return _COERCE[entry.kind](encode(value, slot.shape))
         except (UnusableValue, TypeError, ValueError, RecursionError) as error:

@@ -1,0 +1,278 @@
+"""The core: grouping into fields, JSON in strings, coercion and failing closed."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from otel_anonymizer import (
+    FAILURE_PLACEHOLDER,
+    MAX_DEPTH_PLACEHOLDER,
+    Anonymizer,
+    Entry,
+    RecursiveAnonymizer,
+    Sanitizer,
+    create_anonymizer,
+    failure_counts,
+    hooks,
+)
+from otel_anonymizer.failures import reset_failures
+from otel_anonymizer.sanitizer import REMOVED
+
+EMAIL_RULE = (r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}\b", "[EMAIL]")
+EMAIL = create_anonymizer([EMAIL_RULE])
+CANARY = "jane.roe@example.org"
+
+
+@pytest.fixture(autouse=True)
+def clean_state() -> Iterator[None]:
+    hooks.clear_anonymizers()
+    reset_failures()
+    yield
+    hooks.clear_anonymizers()
+
+
+class Capture(Anonymizer):
+    """Records each call and returns the data unchanged."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, dict[str, Any]]] = []
+
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        self.calls.append((json.loads(json.dumps(data)), kwargs))
+        return data
+
+
+class Raising(Anonymizer):
+    """Raises whenever the data contains `trigger`, with the data in the message."""
+
+    def __init__(self, trigger: str) -> None:
+        self.trigger = trigger
+
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        if self.trigger in json.dumps(data):
+            raise RuntimeError(f"cannot handle {data!r}")
+        return data
+
+
+def test_each_field_is_passed_once_to_every_anonymizer() -> None:
+    capture = Capture()
+    entries = [
+        Entry("gen_ai.input.messages", '[{"role":"user","parts":[{"content":"hi"}]}]'),
+        Entry("gen_ai.output.messages", '[{"role":"assistant"}]'),
+        Entry("gen_ai.request.model", "gpt-4o"),
+        Entry("user.id", "u1"),
+    ]
+    Sanitizer([capture]).sanitize(entries, "trace")
+    assert capture.calls == [
+        (
+            {"messages": [{"role": "user", "parts": [{"content": "hi"}]}]},
+            {"field_name": "input", "object_type": "trace"},
+        ),
+        ({"messages": [{"role": "assistant"}]}, {"field_name": "output", "object_type": "trace"}),
+        (
+            {"gen_ai.request.model": "gpt-4o", "user.id": "u1"},
+            {"field_name": "metadata", "object_type": "trace"},
+        ),
+    ]
+
+
+def test_chain_applies_in_order_each_on_the_previous_result() -> None:
+    first = create_anonymizer([("a", "b")])
+    second = create_anonymizer([("b", "c")])
+    assert Sanitizer([first, second]).sanitize([Entry("k", "a")], "span") == ["c"]
+
+
+def test_registry_is_read_at_each_call() -> None:
+    sanitizer = Sanitizer()
+    assert sanitizer.sanitize([Entry("k", CANARY)], "span") == [CANARY]
+    hooks.add_anonymizer(EMAIL)
+    assert sanitizer.sanitize([Entry("k", CANARY)], "span") == ["[EMAIL]"]
+
+
+def test_explicit_empty_chain_ignores_the_registry() -> None:
+    hooks.add_anonymizer(EMAIL)
+    assert Sanitizer([]).sanitize([Entry("k", CANARY)], "span") == [CANARY]
+
+
+def test_non_anonymizers_are_rejected_with_their_index() -> None:
+    with pytest.raises(TypeError, match=r"anonymizers\[1\] is a function"):
+        Sanitizer([EMAIL, lambda text: text])  # type: ignore[list-item]
+
+
+def test_json_in_strings_is_parsed_anonymized_and_written_back_compactly() -> None:
+    value = json.dumps({"messages": [{"content": f"mail {CANARY}"}], "n": 1.5}, indent=2)
+    [result] = Sanitizer([EMAIL]).sanitize([Entry("input.value", value)], "span")
+    assert result == '{"messages":[{"content":"mail [EMAIL]"}],"n":1.5}'
+
+
+def test_double_encoded_and_nested_json_strings_keep_their_encoding() -> None:
+    inner = json.dumps({"email": CANARY})
+    response = json.dumps([{"parts": [{"type": "tool_call_response", "response": inner}]}])
+    double = json.dumps(json.dumps({"to": CANARY}))
+    result = Sanitizer([EMAIL]).sanitize(
+        [Entry("gen_ai.input.messages", response), Entry("mlflow.spanInputs", double)], "span"
+    )
+    assert json.loads(json.loads(result[0])[0]["parts"][0]["response"]) == {"email": "[EMAIL]"}
+    assert json.loads(json.loads(result[1])) == {"to": "[EMAIL]"}
+
+
+def test_anonymizers_see_the_structure_with_dotted_field_names() -> None:
+    seen: list[str | None] = []
+
+    class Names(RecursiveAnonymizer):
+        def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
+            seen.append(field_name)
+            return data
+
+    messages = json.dumps([{"role": "user", "parts": [{"type": "text", "content": "hi"}]}])
+    Sanitizer([Names()]).sanitize(
+        [Entry("gen_ai.input.messages", messages), Entry("user.id", "u1")], "span"
+    )
+    assert seen == [
+        "input.messages.0.role",
+        "input.messages.0.parts.0.type",
+        "input.messages.0.parts.0.content",
+        "metadata.user.id",
+    ]
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2", '"unterminated', "plain text"])
+def test_invalid_json_is_anonymized_as_text(text: str) -> None:
+    [result] = Sanitizer([EMAIL]).sanitize([Entry("input.value", f"{text} {CANARY}")], "span")
+    assert result == f"{text} [EMAIL]"
+
+
+def test_unchanged_values_are_returned_as_they_were() -> None:
+    pretty = json.dumps({"a": 1}, indent=2)
+    values = Sanitizer([EMAIL]).sanitize(
+        [Entry("k", "x"), Entry("n", 3), Entry("t", ("a", "b")), Entry("j", pretty)], "span"
+    )
+    assert values[:3] == ["x", 3, ("a", "b")]
+    assert json.loads(values[3]) == {"a": 1}
+
+
+def test_a_raising_anonymizer_only_costs_the_entries_it_fails_on(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entries = [Entry("a", f"boom {CANARY}"), Entry("b", "fine"), Entry("input.value", "ok")]
+    with caplog.at_level(logging.WARNING, logger="otel_anonymizer"):
+        values = Sanitizer([Raising("boom")]).sanitize(entries, "span")
+    assert values == [FAILURE_PLACEHOLDER, "fine", "ok"]
+    assert failure_counts() == {("Raising", "RuntimeError"): 1}
+    assert "Raising" in caplog.text and "RuntimeError" in caplog.text
+    assert CANARY not in caplog.text and "boom" not in caplog.text
+
+
+def test_failures_are_logged_once_and_counted_each_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sanitizer = Sanitizer([Raising("boom")])
+    with caplog.at_level(logging.WARNING, logger="otel_anonymizer"):
+        for _ in range(5):
+            sanitizer.sanitize([Entry("a", "boom")], "span")
+    assert len(caplog.records) == 1
+    assert failure_counts() == {("Raising", "RuntimeError"): 5}
+
+
+class Returns(Anonymizer):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        return self.value
+
+
+@pytest.mark.parametrize("returned", [None, "[REDACTED]", 42, ["x"]])
+def test_an_unusable_field_result_fails_closed(returned: Any) -> None:
+    values = Sanitizer([Returns(returned)]).sanitize([Entry("a", CANARY)], "span")
+    assert values == [FAILURE_PLACEHOLDER]
+
+
+class SetValue(Anonymizer):
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        return {key: self.value for key in data}
+
+
+@pytest.mark.parametrize(
+    ("returned", "attribute", "any_value"),
+    [
+        ({"a": 1}, '{"a":1}', {"a": 1}),
+        ([1, 2], (1, 2), [1, 2]),
+        ([1, 2.5], (1.0, 2.5), [1, 2.5]),
+        (["a", 1], '["a",1]', ["a", 1]),
+        ([True, 1], "[true,1]", [True, 1]),
+        (None, None, None),
+        (object(), FAILURE_PLACEHOLDER, FAILURE_PLACEHOLDER),
+        ({1: {2}}, FAILURE_PLACEHOLDER, FAILURE_PLACEHOLDER),
+    ],
+)
+def test_results_are_coerced_to_legal_values_or_fail_closed(
+    returned: Any, attribute: Any, any_value: Any
+) -> None:
+    entries = [Entry("a", CANARY), Entry("b", CANARY, kind="any")]
+    assert Sanitizer([SetValue(returned)]).sanitize(entries, "log") == [attribute, any_value]
+
+
+def test_text_slots_accept_only_strings() -> None:
+    entries = [Entry("span.name", CANARY, kind="text", mapped=False)]
+    assert Sanitizer([SetValue(3)]).sanitize(entries, "span") == [FAILURE_PLACEHOLDER]
+    assert Sanitizer([SetValue("x")]).sanitize(entries, "span") == ["x"]
+
+
+def test_deleted_keys_are_reported_as_removed() -> None:
+    class DropApiKey(Anonymizer):
+        def anonymize(self, data: Any, **kwargs: Any) -> Any:
+            data.pop("api_key", None)
+            return data
+
+    values = Sanitizer([DropApiKey()]).sanitize([Entry("api_key", "k"), Entry("x", "y")], "span")
+    assert values == [REMOVED, "y"]
+
+
+def test_in_place_mutation_of_nested_data_is_exported_not_the_original() -> None:
+    class MutateNested(Anonymizer):
+        def anonymize(self, data: Any, **kwargs: Any) -> Any:
+            for value in data.values():
+                if isinstance(value, dict):
+                    value["email"] = "[EMAIL]"
+            return data
+
+    body = {"email": CANARY}
+    values = Sanitizer([MutateNested()]).sanitize(
+        [Entry("user", json.dumps(body)), Entry("body", body, kind="any", mapped=False)], "log"
+    )
+    assert values == ['{"email":"[EMAIL]"}', {"email": "[EMAIL]"}]
+    assert body == {"email": CANARY}  # the caller's data is untouched
+
+
+def test_colliding_names_are_kept_apart() -> None:
+    capture = Capture()
+    entries = [Entry("gen_ai.prompt", '"a"'), Entry("ai.prompt", '"b"')]
+    Sanitizer([capture]).sanitize(entries, "span")
+    assert capture.calls[0][0] == {"prompt": "a", "prompt#2": "b"}
+
+
+def test_json_too_deep_to_parse_is_anonymized_as_text() -> None:
+    deep = "[" * 5000 + json.dumps(CANARY) + "]" * 5000
+    values = Sanitizer([EMAIL]).sanitize([Entry("input.value", deep), Entry("k", "v")], "span")
+    assert values == [deep.replace(CANARY, "[EMAIL]"), "v"]
+
+
+def test_structures_too_deep_to_walk_fail_closed() -> None:
+    body: list[Any] = [CANARY]
+    for _ in range(3000):
+        body = [body]
+    values = Sanitizer([EMAIL]).sanitize(
+        [Entry("body", body, kind="any", mapped=False), Entry("k", "v")], "log"
+    )
+    assert CANARY not in repr(values[0])
+    assert MAX_DEPTH_PLACEHOLDER in repr(values[0])
+    assert values[1] == "v"

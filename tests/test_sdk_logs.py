@@ -1,0 +1,179 @@
+"""The log record adapters with the real OpenTelemetry SDK."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+from opentelemetry.sdk._logs.export import (
+    BatchLogRecordProcessor,
+    InMemoryLogRecordExporter,
+    SimpleLogRecordProcessor,
+)
+from opentelemetry.sdk.resources import Resource
+
+from otel_anonymizer import (
+    FAILURE_PLACEHOLDER,
+    Anonymizer,
+    AnonymizingLogRecordExporter,
+    AnonymizingLogRecordProcessor,
+    RecursiveAnonymizer,
+    create_anonymizer,
+    hooks,
+)
+
+CANARY = "jane.roe@example.org"
+EMAIL = create_anonymizer([(r"[\w.]+@[\w.]+\.\w+", "[EMAIL]")])
+
+
+@pytest.fixture(autouse=True)
+def empty_registry() -> Iterator[None]:
+    hooks.clear_anonymizers()
+    yield
+    hooks.clear_anonymizers()
+
+
+def logger_provider(processor: Any) -> LoggerProvider:
+    provider = LoggerProvider(resource=Resource.create({"service.name": "svc", "owner": CANARY}))
+    provider.add_log_record_processor(processor)
+    return provider
+
+
+def emit_genai_events(provider: LoggerProvider) -> None:
+    logger = provider.get_logger("genai")
+    logger.emit(event_name="gen_ai.user.message", body={"content": f"I am {CANARY}"})
+    logger.emit(
+        event_name="gen_ai.choice",
+        body={
+            "index": 0,
+            "message": {
+                "content": f"Hello {CANARY}",
+                "tool_calls": [
+                    {"id": "c1", "function": {"name": "f", "arguments": f'{{"to": "{CANARY}"}}'}}
+                ],
+            },
+        },
+    )
+    logger.emit(
+        event_name="gen_ai.client.inference.operation.details",
+        attributes={
+            "gen_ai.input.messages": [{"role": "user", "parts": [{"content": CANARY}]}],
+            "gen_ai.request.model": "gpt-4o",
+        },
+    )
+
+
+def test_exporter_wrapper_sanitizes_bodies_attributes_and_resource() -> None:
+    memory = InMemoryLogRecordExporter()
+    emit_genai_events(
+        logger_provider(SimpleLogRecordProcessor(AnonymizingLogRecordExporter(memory, [EMAIL])))
+    )
+    records = memory.get_finished_logs()
+    assert len(records) == 3
+    assert all(CANARY not in record.to_json() for record in records)
+    user, choice, details = (record.log_record for record in records)
+    assert user.body == {"content": "I am [EMAIL]"}
+    assert user.event_name == "gen_ai.user.message"
+    assert choice.body["message"]["content"] == "Hello [EMAIL]"
+    assert choice.body["message"]["tool_calls"][0]["function"]["arguments"] == '{"to":"[EMAIL]"}'
+    messages = details.attributes["gen_ai.input.messages"]
+    assert list(messages) == [{"role": "user", "parts": [{"content": "[EMAIL]"}]}]
+    assert details.attributes["gen_ai.request.model"] == "gpt-4o"
+    assert records[0].resource.attributes["owner"] == "[EMAIL]"
+
+
+def test_unwrapped_logs_leak_the_canary() -> None:
+    memory = InMemoryLogRecordExporter()
+    emit_genai_events(logger_provider(SimpleLogRecordProcessor(memory)))
+    assert any(CANARY in record.to_json() for record in memory.get_finished_logs())
+
+
+def test_event_name_decides_the_field_of_the_body() -> None:
+    seen: list[tuple[str | None, Any]] = []
+
+    class Spy(RecursiveAnonymizer):
+        def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
+            seen.append((field_name, kwargs.get("object_type")))
+            return data
+
+    provider = logger_provider(
+        SimpleLogRecordProcessor(AnonymizingLogRecordExporter(InMemoryLogRecordExporter(), [Spy()]))
+    )
+    logger = provider.get_logger("t")
+    logger.emit(event_name="gen_ai.user.message", body={"content": "x"})
+    logger.emit(event_name="gen_ai.choice", body={"message": {"content": "y"}})
+    logger.emit(body="plain log line", attributes={"event.name": "gen_ai.system.message"})
+    logger.emit(body="other line")
+    names = [name for name, _ in seen if name and not name.startswith("metadata.resource")]
+    assert names == [
+        "input.body.content",
+        "output.body.message.content",
+        "input.body",
+        "input.event.name",
+        "metadata.body",
+    ]
+    assert {object_type for _, object_type in seen} == {"log"}
+
+
+def test_python_logging_records_are_sanitized_too() -> None:
+    memory = InMemoryLogRecordExporter()
+    provider = logger_provider(
+        BatchLogRecordProcessor(AnonymizingLogRecordExporter(memory, [EMAIL]))
+    )
+    logger = logging.getLogger("otel_anonymizer.test.app")
+    handler = LoggingHandler(logger_provider=provider)
+    logger.addHandler(handler)
+    try:
+        logger.warning("login failed for %s", CANARY)
+        try:
+            raise KeyError(CANARY)
+        except KeyError:
+            logger.exception("lookup failed")
+    finally:
+        logger.removeHandler(handler)
+    provider.force_flush()
+    records = memory.get_finished_logs()
+    assert len(records) == 2
+    assert records[0].log_record.body == "login failed for [EMAIL]"
+    assert all(CANARY not in record.to_json() for record in records)
+    assert "[EMAIL]" in str(records[1].log_record.attributes["exception.message"])
+
+
+def test_processor_wrapper_hands_a_sanitized_copy_and_keeps_the_original() -> None:
+    memory = InMemoryLogRecordExporter()
+    seen_by_next: list[Any] = []
+
+    class Next(SimpleLogRecordProcessor):
+        def on_emit(self, log_record: Any) -> None:
+            seen_by_next.append(log_record)
+            super().on_emit(log_record)
+
+    provider = LoggerProvider()
+    provider.add_log_record_processor(AnonymizingLogRecordProcessor(Next(memory), [EMAIL]))
+    original = InMemoryLogRecordExporter()
+    provider.add_log_record_processor(SimpleLogRecordProcessor(original))
+    provider.get_logger("t").emit(body={"text": CANARY}, attributes={"who": CANARY})
+    assert memory.get_finished_logs()[0].log_record.body == {"text": "[EMAIL]"}
+    assert dict(memory.get_finished_logs()[0].log_record.attributes) == {"who": "[EMAIL]"}
+    # The next processor in the provider sees the record as the application emitted it.
+    assert original.get_finished_logs()[0].log_record.body == {"text": CANARY}
+    assert len(seen_by_next) == 1
+
+
+def test_a_failing_anonymizer_exports_placeholders() -> None:
+    class Raises(Anonymizer):
+        def anonymize(self, data: Any, **kwargs: Any) -> Any:
+            raise RuntimeError(str(data))
+
+    memory = InMemoryLogRecordExporter()
+    provider = logger_provider(
+        SimpleLogRecordProcessor(AnonymizingLogRecordExporter(memory, [Raises()]))
+    )
+    provider.get_logger("t").emit(body={"text": CANARY}, attributes={"who": CANARY})
+    [record] = memory.get_finished_logs()
+    assert record.log_record.body == FAILURE_PLACEHOLDER
+    assert dict(record.log_record.attributes) == {"who": FAILURE_PLACEHOLDER}
+    assert CANARY not in record.to_json()

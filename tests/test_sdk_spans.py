@@ -1,0 +1,233 @@
+"""The span adapters with the real OpenTelemetry SDK."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pytest
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    SimpleSpanProcessor,
+    SpanExporter,
+    SpanExportResult,
+)
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import Link, Status, StatusCode
+
+from otel_anonymizer import (
+    FAILURE_PLACEHOLDER,
+    Anonymizer,
+    AnonymizingSpanExporter,
+    AnonymizingSpanProcessor,
+    RecursiveAnonymizer,
+    create_anonymizer,
+    hooks,
+)
+
+CANARY = "jane.roe@example.org"
+EMAIL = create_anonymizer([(r"[\w.]+@[\w.]+\.\w+", "[EMAIL]")])
+
+
+@pytest.fixture(autouse=True)
+def empty_registry() -> Iterator[None]:
+    hooks.clear_anonymizers()
+    yield
+    hooks.clear_anonymizers()
+
+
+def provider_with(processor: Any, resource: Resource | None = None) -> TracerProvider:
+    provider = TracerProvider(resource=resource or Resource.create({"service.name": "svc"}))
+    provider.add_span_processor(processor)
+    return provider
+
+
+def everything(span: ReadableSpan) -> str:
+    return span.to_json()
+
+
+def emit_full_span(provider: TracerProvider) -> None:
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("parent") as parent:
+        link = Link(parent.get_span_context(), {"link.note": f"from {CANARY}"})
+        emit_child(tracer, link)
+
+
+def emit_child(tracer: Any, link: Link) -> None:
+    with tracer.start_as_current_span(f"GET /users/{CANARY}", links=[link]) as span:
+        span.set_attribute(
+            "gen_ai.input.messages",
+            json.dumps(
+                [{"role": "user", "parts": [{"type": "text", "content": f"I am {CANARY}"}]}]
+            ),
+        )
+        span.set_attribute("llm.output_messages.0.message.content", f"Hi {CANARY}")
+        span.set_attribute("user.emails", [CANARY, "other@example.com"])
+        span.set_attribute("gen_ai.usage.input_tokens", 12)
+        span.add_event("gen_ai.content.prompt", {"gen_ai.prompt": json.dumps({"q": CANARY})})
+        span.record_exception(ValueError(f"unknown user {CANARY}"))
+        span.set_status(Status(StatusCode.ERROR, f"failed for {CANARY}"))
+
+
+def test_exporter_wrapper_sanitizes_every_part_of_a_span() -> None:
+    memory = InMemorySpanExporter()
+    resource = Resource.create({"service.name": "svc", "host.owner": CANARY})
+    provider = provider_with(
+        SimpleSpanProcessor(AnonymizingSpanExporter(memory, [EMAIL])), resource
+    )
+    emit_full_span(provider)
+    spans = memory.get_finished_spans()
+    assert len(spans) == 2
+    text = "".join(everything(span) for span in spans)
+    assert CANARY not in text
+    span, parent = spans
+    assert span.name == "GET /users/[EMAIL]"
+    assert span.status.status_code is StatusCode.ERROR
+    assert span.status.description == "failed for [EMAIL]"
+    attributes = dict(span.attributes or {})
+    assert (
+        json.loads(attributes["gen_ai.input.messages"])[0]["parts"][0]["content"] == "I am [EMAIL]"
+    )
+    assert attributes["llm.output_messages.0.message.content"] == "Hi [EMAIL]"
+    assert attributes["user.emails"] == ("[EMAIL]", "[EMAIL]")
+    assert attributes["gen_ai.usage.input_tokens"] == 12
+    assert span.events[0].attributes == {"gen_ai.prompt": '{"q":"[EMAIL]"}'}
+    exception = dict(span.events[1].attributes or {})
+    assert exception["exception.message"] == "unknown user [EMAIL]"
+    assert exception["exception.type"] == "ValueError"
+    assert CANARY not in str(exception["exception.stacktrace"])
+    assert span.links[0].attributes == {"link.note": "from [EMAIL]"}
+    assert span.links[0].context == parent.context
+    assert span.resource.attributes["host.owner"] == "[EMAIL]"
+    assert span.resource.attributes["service.name"] == "svc"
+    # Identity and timing survive.
+    assert span.parent == parent.context
+    assert span.start_time is not None and span.end_time is not None
+
+
+def test_unwrapped_export_leaks_the_canary() -> None:
+    memory = InMemorySpanExporter()
+    emit_full_span(provider_with(SimpleSpanProcessor(memory)))
+    assert CANARY in "".join(everything(span) for span in memory.get_finished_spans())
+
+
+def test_object_type_is_trace_for_root_spans_and_span_for_children() -> None:
+    seen: list[tuple[str, str]] = []
+
+    class Spy(RecursiveAnonymizer):
+        def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
+            if field_name == "metadata.span.name":
+                seen.append((data, kwargs["object_type"]))
+            return data
+
+    provider = provider_with(
+        SimpleSpanProcessor(AnonymizingSpanExporter(InMemorySpanExporter(), [Spy()]))
+    )
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("root"), tracer.start_as_current_span("child"):
+        pass
+    assert seen == [("child", "span"), ("root", "trace")]
+
+
+def test_registry_is_used_when_no_anonymizers_are_given() -> None:
+    memory = InMemorySpanExporter()
+    provider = provider_with(SimpleSpanProcessor(AnonymizingSpanExporter(memory)))
+    hooks.add_anonymizer(EMAIL)  # registered after the exporter was built
+    with provider.get_tracer("t").start_as_current_span("s") as span:
+        span.set_attribute("note", CANARY)
+    assert memory.get_finished_spans()[0].attributes == {"note": "[EMAIL]"}
+
+
+def test_batch_processor_exports_sanitized_spans() -> None:
+    memory = InMemorySpanExporter()
+    provider = provider_with(BatchSpanProcessor(AnonymizingSpanExporter(memory, [EMAIL])))
+    for _ in range(50):
+        with provider.get_tracer("t").start_as_current_span("s") as span:
+            span.set_attribute("input.value", json.dumps({"who": CANARY}))
+    assert provider.force_flush()
+    spans = memory.get_finished_spans()
+    assert len(spans) == 50
+    assert all(span.attributes == {"input.value": '{"who":"[EMAIL]"}'} for span in spans)
+
+
+def test_processor_wrapper_hands_sanitized_copies_downstream() -> None:
+    memory = InMemorySpanExporter()
+    processor = AnonymizingSpanProcessor(SimpleSpanProcessor(memory), [EMAIL])
+    provider = provider_with(processor)
+    with provider.get_tracer("t").start_as_current_span(f"for {CANARY}") as span:
+        span.set_attribute("input.value", CANARY)
+        live = span
+    [exported] = memory.get_finished_spans()
+    assert exported.name == "for [EMAIL]"
+    assert exported.attributes == {"input.value": "[EMAIL]"}
+    assert live.attributes == {"input.value": CANARY}  # the original span is untouched
+
+
+class Raises(Anonymizer):
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(str(data))
+
+
+def test_a_failing_anonymizer_exports_placeholders_and_never_raises() -> None:
+    memory = InMemorySpanExporter()
+    provider = provider_with(SimpleSpanProcessor(AnonymizingSpanExporter(memory, [Raises()])))
+    with provider.get_tracer("t").start_as_current_span(CANARY) as span:
+        span.set_attribute("input.value", CANARY)
+        span.set_attribute("count", 3)
+    [exported] = memory.get_finished_spans()
+    assert CANARY not in exported.to_json()
+    assert exported.name == FAILURE_PLACEHOLDER
+    assert dict(exported.attributes or {}) == {
+        "input.value": FAILURE_PLACEHOLDER,
+        "count": FAILURE_PLACEHOLDER,
+    }
+
+
+class Recording(SpanExporter):
+    def __init__(self, result: SpanExportResult = SpanExportResult.SUCCESS) -> None:
+        self.result = result
+        self.calls: list[str] = []
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self.calls.append(f"export:{len(spans)}")
+        return self.result
+
+    def shutdown(self) -> None:
+        self.calls.append("shutdown")
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        self.calls.append(f"flush:{timeout_millis}")
+        return False
+
+
+def test_results_shutdown_and_flush_pass_through() -> None:
+    inner = Recording(SpanExportResult.FAILURE)
+    exporter = AnonymizingSpanExporter(inner, [EMAIL])
+    assert exporter.export([]) is SpanExportResult.FAILURE
+    assert exporter.force_flush(123) is False
+    exporter.shutdown()
+    assert inner.calls == ["export:0", "flush:123", "shutdown"]
+
+
+def test_a_raising_wrapped_exporter_does_not_reach_the_application() -> None:
+    class Broken(Recording):
+        def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+            raise ConnectionError("backend down")
+
+    exporter = AnonymizingSpanExporter(Broken(), [EMAIL])
+    assert exporter.export([]) is SpanExportResult.FAILURE
+
+
+def test_processor_passes_start_flush_and_shutdown_through() -> None:
+    memory = InMemorySpanExporter()
+    inner = SimpleSpanProcessor(memory)
+    processor = AnonymizingSpanProcessor(inner, [EMAIL])
+    assert processor.force_flush(10) is True
+    processor.shutdown()
+    provider = provider_with(processor)
+    with provider.get_tracer("t").start_as_current_span("after shutdown"):
+        pass
+    assert memory.get_finished_spans() == ()
