@@ -13,9 +13,9 @@ failure is counted and logged without the value. Nothing here imports OpenTeleme
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from otel_anonymizer import hooks
 from otel_anonymizer.anonymizer import Anonymizer
@@ -40,8 +40,7 @@ class _Removed:
 REMOVED: Any = _Removed()
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One value of a telemetry object.
 
     `key` is an attribute key looked up in the mapping, unless `mapped` is false: then
@@ -58,13 +57,16 @@ class Entry:
     mapped: bool = True
 
 
-@dataclass
-class _Slot:
+class _Slot(NamedTuple):
     field: Field
     name: str
     original: Any  # what to export if the chain left the value unchanged
     decoded: Any
     shape: Shape
+
+
+T = TypeVar("T")
+_SHARED_LIMIT = 256
 
 
 class Sanitizer:
@@ -91,6 +93,8 @@ class Sanitizer:
         self._anonymizers = None if anonymizers is None else tuple(anonymizers)
         self.mapping = mapping
         self.placeholder = placeholder
+        self._shared: dict[tuple[int, str, tuple[int, ...]], tuple[object, Any]] = {}
+        self._shared_lock = threading.Lock()
 
     def chain(self) -> Sequence[Anonymizer]:
         """The anonymizers that the next call applies, in order."""
@@ -108,6 +112,25 @@ class Sanitizer:
         except Exception as error:  # a bug here must not export raw values either
             record_failure("sanitizer", type(error).__name__, "*", object_type)
             return [self.placeholder] * len(entries)
+
+    def shared(self, owner: object, object_type: ObjectType, build: Callable[[], T]) -> T:
+        """`build()`, cached per `owner` object, object type and current chain.
+
+        For values shared by many objects, such as a span's resource: they are anonymized
+        once (as an object of their own) instead of once per span.
+        """
+        key = (id(owner), object_type, tuple(map(id, self.chain())))
+        with self._shared_lock:
+            cached = self._shared.get(key)
+        if cached is not None and cached[0] is owner:
+            result: T = cached[1]
+            return result
+        result = build()
+        with self._shared_lock:
+            if len(self._shared) >= _SHARED_LIMIT:
+                self._shared.clear()
+            self._shared[key] = (owner, result)
+        return result
 
     def _sanitize(
         self, chain: Sequence[Anonymizer], entries: Sequence[Entry], object_type: ObjectType
@@ -151,9 +174,29 @@ class Sanitizer:
         field: Field,
         object_type: ObjectType,
     ) -> dict[str, Any]:
+        if field != "metadata" and len(data) == 1:
+            [(name, value)] = data.items()
+            if isinstance(value, str):
+                # A field that is one text (a tracked function's string result, a plain
+                # `output.value`) is passed as that text, as the seed's examples expect.
+                for anonymizer in chain:
+                    value = self._apply_text(anonymizer, value, field, object_type)
+                return {name: value}
         for anonymizer in chain:
             data = self._apply(anonymizer, data, field, object_type)
         return data
+
+    def _apply_text(
+        self, anonymizer: Anonymizer, text: Any, field: Field, object_type: ObjectType
+    ) -> Any:
+        try:
+            result = anonymizer.anonymize(text, field_name=field, object_type=object_type)
+            if result is None:
+                raise UnusableValue(result)
+            return result
+        except Exception as error:
+            self._failed(anonymizer, error, field, object_type)
+            return self.placeholder
 
     def _apply(
         self,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from opentelemetry.sdk.resources import Resource
+
 from otel_anonymizer.fields import Field
-from otel_anonymizer.sanitizer import REMOVED, Entry, Kind
+from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitizer
 
 
 def attribute_entries(
@@ -40,3 +42,20 @@ def rebuild_attributes(
 def text_value(value: Any) -> str:
     """A sanitized name or description; removed means empty."""
     return "" if value is REMOVED or value is None else str(value)
+
+
+def sanitize_resource(
+    resource: Resource, sanitizer: Sanitizer, object_type: ObjectType
+) -> Resource:
+    """The resource with anonymized attributes (`metadata.resource.<key>`).
+
+    A resource is shared by every span or record of a provider, so it is anonymized as an
+    object of its own, once per resource, object type and chain, not once per span.
+    """
+
+    def build() -> Resource:
+        attributes = resource.attributes
+        values = sanitizer.sanitize(attribute_entries(attributes, scope="resource"), object_type)
+        return Resource(rebuild_attributes(attributes, iter(values)), resource.schema_url)
+
+    return sanitizer.shared(resource, object_type, build)

@@ -22,7 +22,11 @@ from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import DEFAULT_MAPPING, FieldMapping
 from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
 from otel_anonymizer.sanitizer import REMOVED, Entry, Sanitizer
-from otel_anonymizer.sdk._attributes import attribute_entries, rebuild_attributes
+from otel_anonymizer.sdk._attributes import (
+    attribute_entries,
+    rebuild_attributes,
+    sanitize_resource,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -37,11 +41,9 @@ def sanitize_log_record(
     field = sanitizer.mapping.event_field(event_name if isinstance(event_name, str) else None)
     field = field or "metadata"
     resource = record.resource
-    resource_attributes = resource.attributes if resource is not None else None
     entries = [
         Entry("body", log_record.body, kind="any", default_field=field, mapped=False),
         *attribute_entries(attributes, kind="any", default_field=field),
-        *attribute_entries(resource_attributes, scope="resource"),
     ]
     values = iter(sanitizer.sanitize(entries, "log"))
     body = next(values)
@@ -50,12 +52,9 @@ def sanitize_log_record(
     new_record.attributes = rebuild_attributes(attributes, values)
     if hasattr(new_record, "exception"):
         new_record.exception = None  # already rendered into attributes at emit time
-    new_resource = None
-    if resource is not None:
-        new_resource = Resource(
-            rebuild_attributes(resource_attributes, values), resource.schema_url
-        )
-    return new_record, new_resource
+    if resource is None:
+        return new_record, None
+    return new_record, sanitize_resource(resource, sanitizer, "log")
 
 
 class AnonymizingLogRecordExporter(LogRecordExporter):

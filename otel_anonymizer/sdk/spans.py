@@ -12,7 +12,6 @@ import logging
 from collections.abc import Sequence
 
 from opentelemetry.context import Context
-from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import Link, Status
@@ -22,7 +21,12 @@ from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import DEFAULT_MAPPING, FieldMapping
 from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
 from otel_anonymizer.sanitizer import Entry, ObjectType, Sanitizer
-from otel_anonymizer.sdk._attributes import attribute_entries, rebuild_attributes, text_value
+from otel_anonymizer.sdk._attributes import (
+    attribute_entries,
+    rebuild_attributes,
+    sanitize_resource,
+    text_value,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -33,11 +37,11 @@ def sanitize_span(span: ReadableSpan, sanitizer: Sanitizer) -> ReadableSpan:
     events = span.events
     links = span.links
     resource = span.resource
-    entries = [
-        Entry("span.name", span.name, kind="text", mapped=False),
-        Entry("status.description", span.status.description, kind="text", mapped=False),
-        *attribute_entries(span.attributes),
-    ]
+    description = span.status.description
+    entries = [Entry("span.name", span.name, kind="text", mapped=False)]
+    if description is not None:
+        entries.append(Entry("status.description", description, kind="text", mapped=False))
+    entries += attribute_entries(span.attributes)
     for index, event in enumerate(events):
         scope = f"events.{index}"
         field = sanitizer.mapping.event_field(event.name) or "metadata"
@@ -45,16 +49,13 @@ def sanitize_span(span: ReadableSpan, sanitizer: Sanitizer) -> ReadableSpan:
         entries += attribute_entries(event.attributes, scope=scope, default_field=field)
     for index, link in enumerate(links):
         entries += attribute_entries(link.attributes, scope=f"links.{index}")
-    entries += attribute_entries(resource.attributes, scope="resource")
 
     object_type: ObjectType = "trace" if span.parent is None else "span"
     values = iter(sanitizer.sanitize(entries, object_type))
     name = text_value(next(values))
-    description = next(values)
-    status = Status(
-        span.status.status_code,
-        None if span.status.description is None else text_value(description),
-    )
+    if description is not None:
+        description = text_value(next(values))
+    status = Status(span.status.status_code, description)
     attributes = rebuild_attributes(span.attributes, values)
     new_events = []
     for event in events:
@@ -63,12 +64,11 @@ def sanitize_span(span: ReadableSpan, sanitizer: Sanitizer) -> ReadableSpan:
             Event(event_name, rebuild_attributes(event.attributes, values), event.timestamp)
         )
     new_links = [Link(link.context, rebuild_attributes(link.attributes, values)) for link in links]
-    new_resource = Resource(rebuild_attributes(resource.attributes, values), resource.schema_url)
     return ReadableSpan(
         name=name,
         context=span.context,
         parent=span.parent,
-        resource=new_resource,
+        resource=sanitize_resource(resource, sanitizer, object_type),
         attributes=attributes,
         events=new_events,
         links=new_links,
