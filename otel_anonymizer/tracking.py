@@ -103,6 +103,7 @@ def _bound_arguments(
         bound = signature.bind(*args, **kwargs)
     except TypeError:
         return {"args": list(args), "kwargs": kwargs}
+    bound.apply_defaults()
     return dict(bound.arguments)
 
 
