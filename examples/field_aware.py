@@ -33,8 +33,9 @@ class FieldAwareAnonymizer(Anonymizer):
             # Walks nested values and applies the PII rules to every string.
             return PII.anonymize(data, **kwargs)
         if field_name == "metadata" and isinstance(data, dict):
-            return {key: "[REDACTED]" if key in SENSITIVE_KEYS else value
-                    for key, value in data.items()}
+            return {
+                key: "[REDACTED]" if key in SENSITIVE_KEYS else value for key, value in data.items()
+            }
         return data  # input: left as-is
 
 

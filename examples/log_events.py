@@ -40,11 +40,15 @@ class PrintLogExporter(LogRecordExporter):
         return True
 
 
-opik.hooks.add_anonymizer(create_anonymizer([
-    (r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b", "[EMAIL]"),
-    (r"\b\d{3}-\d{3}-\d{4}\b", "[PHONE]"),
-    (r"\b\d{4}[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b", "[CARD]"),
-]))
+opik.hooks.add_anonymizer(
+    create_anonymizer(
+        [
+            (r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b", "[EMAIL]"),
+            (r"\b\d{3}-\d{3}-\d{4}\b", "[PHONE]"),
+            (r"\b\d{4}[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b", "[CARD]"),
+        ]
+    )
+)
 
 provider = LoggerProvider()
 provider.add_log_record_processor(
@@ -59,8 +63,11 @@ logger.emit(
 )
 logger.emit(
     event_name="gen_ai.choice",
-    body={"index": 0, "finish_reason": "stop",
-          "message": {"role": "assistant", "content": "I'll email ann@example.com today."}},
+    body={
+        "index": 0,
+        "finish_reason": "stop",
+        "message": {"role": "assistant", "content": "I'll email ann@example.com today."},
+    },
     attributes={"gen_ai.system": "openai"},
 )
 provider.shutdown()

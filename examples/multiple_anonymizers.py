@@ -21,12 +21,14 @@ trace.set_tracer_provider(provider)
 
 # Clear existing anonymizers, then add several in order (as on the seed page).
 opik.hooks.clear_anonymizers()
-opik.hooks.add_anonymizer(create_anonymizer([
-    {"regex": r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b", "replace": "[EMAIL]"}
-]))
-opik.hooks.add_anonymizer(create_anonymizer([
-    {"regex": r"\b\d{3}-\d{3}-\d{4}\b", "replace": "[PHONE]"}
-]))
+opik.hooks.add_anonymizer(
+    create_anonymizer(
+        [{"regex": r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b", "replace": "[EMAIL]"}]
+    )
+)
+opik.hooks.add_anonymizer(
+    create_anonymizer([{"regex": r"\b\d{3}-\d{3}-\d{4}\b", "replace": "[PHONE]"}])
+)
 # A third one sees the output of the first two: it can refine their placeholders.
 opik.hooks.add_anonymizer(create_anonymizer(lambda text: text.replace("[EMAIL]", "[E-MAIL]")))
 

@@ -28,15 +28,25 @@ def lines_starting(output: str, prefix: str) -> list[str]:
 
 
 def test_every_example_is_tested() -> None:
-    tested = {"basic_setup.py", "field_aware.py", "custom_recursive.py",
-              "multiple_anonymizers.py", "log_events.py"}
+    tested = {
+        "basic_setup.py",
+        "field_aware.py",
+        "custom_recursive.py",
+        "multiple_anonymizers.py",
+        "log_events.py",
+    }
     assert {path.name for path in EXAMPLES.glob("*.py")} == tested
 
 
 @pytest.mark.parametrize(
     "name",
-    ["basic_setup.py", "field_aware.py", "custom_recursive.py", "multiple_anonymizers.py",
-     "log_events.py"],
+    [
+        "basic_setup.py",
+        "field_aware.py",
+        "custom_recursive.py",
+        "multiple_anonymizers.py",
+        "log_events.py",
+    ],
 )
 def test_example_has_a_docstring(name: str) -> None:
     source = (EXAMPLES / name).read_text()
@@ -58,7 +68,9 @@ def test_basic_setup() -> None:
         "amount": 42.0,
     }
     assert json.loads(outputs[1].removeprefix("output:")) == {
-        "status": "charged", "card": "[CARD]", "amount": 42.0
+        "status": "charged",
+        "card": "[CARD]",
+        "amount": 42.0,
     }
     for raw in ("john@example.com", "555-123-4567", "123-45-6789", "4111 1111 1111 1111"):
         assert raw not in out

@@ -79,7 +79,8 @@ def test_regex_rules() -> None:
 
     # Dictionary format
     email_rule = {
-        "regex": r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b", "replace": "[EMAIL]"
+        "regex": r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b",
+        "replace": "[EMAIL]",
     }
 
     # Tuple format
@@ -108,9 +109,10 @@ def test_function_rules() -> None:
     def mask_api_keys(text: str) -> str:
         """Custom function to anonymize API keys"""
         import re
+
         # Match common API key patterns
-        api_key_pattern = r'\b(sk-[a-zA-Z0-9]{32,}|pk_[a-zA-Z0-9]{24,})\b'
-        return re.sub(api_key_pattern, '[API_KEY]', text)
+        api_key_pattern = r"\b(sk-[a-zA-Z0-9]{32,}|pk_[a-zA-Z0-9]{24,})\b"
+        return re.sub(api_key_pattern, "[API_KEY]", text)
 
     def anonymize_with_hash(text: str) -> str:
         """Replace emails with consistent hashes for tracking without exposing PII"""
@@ -122,7 +124,7 @@ def test_function_rules() -> None:
             hash_val = hashlib.md5(email.encode()).hexdigest()[:8]
             return f"[EMAIL_{hash_val}]"
 
-        email_pattern = r'\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b'
+        email_pattern = r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b"
         return re.sub(email_pattern, hash_replace, text)
 
     # Create anonymizer with function rules
@@ -214,11 +216,12 @@ def _field_aware_anonymizer_class() -> type:
             # Only anonymize the output field, leave input as-is for debugging
             if field_name == "output" and isinstance(data, str):
                 import re
+
                 # More aggressive anonymization for outputs
                 data = re.sub(
-                    r'\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b', '[EMAIL]', data
+                    r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b", "[EMAIL]", data
                 )
-                data = re.sub(r'\b\d{3}-\d{3}-\d{4}\b', '[PHONE]', data)
+                data = re.sub(r"\b\d{3}-\d{3}-\d{4}\b", "[PHONE]", data)
             elif field_name == "metadata" and isinstance(data, dict):
                 # Remove specific metadata fields entirely
                 sensitive_keys = ["user_id", "session_token", "api_key"]
@@ -284,7 +287,10 @@ def test_ssn_recursive_anonymizer() -> None:
 
     class SSNAnonymizer(RecursiveAnonymizer):
         def anonymize_text(
-            self, data: str, field_name: Optional[str] = None, **kwargs: Any  # noqa: UP045
+            self,
+            data: str,
+            field_name: Optional[str] = None,
+            **kwargs: Any,  # noqa: UP045
         ) -> str:
             if field_name == "metadata.ssn":
                 return "[SSN_REMOVED]"
@@ -340,11 +346,12 @@ def test_advanced_pii_anonymizer() -> None:
             elif isinstance(data, str):
                 # Apply string-based anonymization
                 import re
+
                 # Names (simple heuristic)
-                data = re.sub(r'\b[A-Z][a-z]+ [A-Z][a-z]+\b', '[NAME]', data)
+                data = re.sub(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", "[NAME]", data)
                 # Addresses
                 data = re.sub(
-                    r'\d+\s+\w+\s+(Street|St|Avenue|Ave|Road|Rd|Drive|Dr)\b', '[ADDRESS]', data
+                    r"\d+\s+\w+\s+(Street|St|Avenue|Ave|Road|Rd|Drive|Dr)\b", "[ADDRESS]", data
                 )
 
             return data
@@ -413,7 +420,9 @@ def test_basic_setup(tracked_spans: InMemorySpanExporter) -> None:
     assert json.loads(attributes["input.value"]) == {
         "customer_info": "John Doe, email: [EMAIL], phone: [PHONE]"
     }
-    assert attributes["output.value"] == "Processed customer: John Doe, email: [EMAIL], phone: [PHONE]"
+    assert (
+        attributes["output.value"] == "Processed customer: John Doe, email: [EMAIL], phone: [PHONE]"
+    )
     for value in attributes.values():
         assert EMAIL not in str(value) and PHONE not in str(value)
 
@@ -464,7 +473,7 @@ def test_advanced_configuration() -> None:
             self.sensitive_fields = {
                 "standard": ["email", "phone", "ssn"],
                 "strict": ["email", "phone", "ssn", "name", "address", "dob"],
-                "minimal": ["ssn", "password"]
+                "minimal": ["ssn", "password"],
             }
 
         def anonymize(self, data, **kwargs):
@@ -481,8 +490,9 @@ def test_advanced_configuration() -> None:
                 if self.compliance_level == "strict":
                     # More aggressive anonymization
                     import re
-                    data = re.sub(r'\b[A-Z][a-z]+ [A-Z][a-z]+\b', '[NAME]', data)
-                    data = re.sub(r'\b\d{1,4}\s+\w+\s+\w+\b', '[ADDRESS]', data)
+
+                    data = re.sub(r"\b[A-Z][a-z]+ [A-Z][a-z]+\b", "[NAME]", data)
+                    data = re.sub(r"\b\d{1,4}\s+\w+\s+\w+\b", "[ADDRESS]", data)
 
             return data
 
@@ -503,7 +513,8 @@ def test_advanced_configuration() -> None:
     def remove_internal_identifiers(text):
         """Remove company-specific internal identifiers"""
         import re
-        return re.sub(r'\bEMP-\d{6}\b', '[EMPLOYEE_ID]', text)
+
+        return re.sub(r"\bEMP-\d{6}\b", "[EMPLOYEE_ID]", text)
 
     opik.hooks.add_anonymizer(create_anonymizer(remove_internal_identifiers))
 
@@ -550,7 +561,8 @@ def test_presidio_anonymizer() -> None:
         This anonymizer is a simple wrapper around Presidio's built-in anonymizer engine.
         It extends the RecursiveAnonymizer base class to support nested data structures.
         """
-        def __init__(self, language: str="en",  max_depth: int=10):
+
+        def __init__(self, language: str = "en", max_depth: int = 10):
             super().__init__(max_depth=max_depth)
             self.language = language
             self.analyzer = AnalyzerEngine()
@@ -610,9 +622,7 @@ def test_openai_integration_rules() -> None:
     ]
     opik.hooks.add_anonymizer(create_anonymizer(pii_rules))
 
-    content = (
-        "Help me draft an email to john.doe@company.com about his phone number 555-123-4567"
-    )
+    content = "Help me draft an email to john.doe@company.com about his phone number 555-123-4567"
     expected = "Help me draft an email to [EMAIL] about his phone number [PHONE]"
     exported = Pipeline().export(
         {
@@ -643,12 +653,14 @@ def test_langchain_integration_rules() -> None:
     def mask_credit_cards(text: str) -> str:
         """Partial masking: show first 4 and last 4 digits, mask the middle"""
         import re
+
         def partial_mask(match):
-            card = match.group(0).replace('-', '').replace(' ', '')
+            card = match.group(0).replace("-", "").replace(" ", "")
             if len(card) >= 8:
-                return card[:4] + '*' * (len(card) - 8) + card[-4:]
-            return '[CARD]'
-        return re.sub(r'\b\d{4}[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b', partial_mask, text)
+                return card[:4] + "*" * (len(card) - 8) + card[-4:]
+            return "[CARD]"
+
+        return re.sub(r"\b\d{4}[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b", partial_mask, text)
 
     anonymizer_rules = [
         # Email pattern (regex tuple)
@@ -712,13 +724,20 @@ def test_multiple_anonymizers(capsys: pytest.CaptureFixture[str]) -> None:
     opik.hooks.clear_anonymizers()
 
     # Add multiple anonymizers in order
-    opik.hooks.add_anonymizer(create_anonymizer([
-        {"regex": r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b", "replace": "[EMAIL]"}
-    ]))
+    opik.hooks.add_anonymizer(
+        create_anonymizer(
+            [
+                {
+                    "regex": r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Z|a-z]{2,}\b",
+                    "replace": "[EMAIL]",
+                }
+            ]
+        )
+    )
 
-    opik.hooks.add_anonymizer(create_anonymizer([
-        {"regex": r"\b\d{3}-\d{3}-\d{4}\b", "replace": "[PHONE]"}
-    ]))
+    opik.hooks.add_anonymizer(
+        create_anonymizer([{"regex": r"\b\d{3}-\d{3}-\d{4}\b", "replace": "[PHONE]"}])
+    )
 
     # Check if any anonymizers are registered
     if opik.hooks.has_anonymizers():
@@ -813,7 +832,7 @@ def test_testing_anonymizers(capsys: pytest.CaptureFixture[str]) -> None:
         "user": {
             "email": "user@example.com",
             "phone": "555-987-6543",
-            "notes": "Called regarding john@company.com"
+            "notes": "Called regarding john@company.com",
         }
     }
     anonymized_nested = anonymizer.anonymize(test_nested)
