@@ -1,0 +1,1 @@
+"""Integration tests against real instrumentations, a fake OpenAI server and OTLP."""
