@@ -14,8 +14,10 @@ from otel_anonymizer.anonymizer import (
     RulesAnonymizer,
     create_anonymizer,
 )
+from otel_anonymizer.detectors import Detector
 from otel_anonymizer.failures import failure_counts
 from otel_anonymizer.fields import DEFAULT_MAPPING, FieldMapping, FieldRule
+from otel_anonymizer.pii import FieldPolicy, PIIAnonymizer, pii_anonymizer
 from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER, MAX_DEPTH_PLACEHOLDER
 from otel_anonymizer.sanitizer import Entry, Sanitizer
 from otel_anonymizer.sdk import (
@@ -35,10 +37,13 @@ __all__ = [
     "AnonymizingLogRecordProcessor",
     "AnonymizingSpanExporter",
     "AnonymizingSpanProcessor",
+    "Detector",
     "Entry",
     "FieldMapping",
+    "FieldPolicy",
     "FieldRule",
     "FunctionRule",
+    "PIIAnonymizer",
     "RecursiveAnonymizer",
     "RegexRule",
     "RuleError",
@@ -49,5 +54,6 @@ __all__ = [
     "failure_counts",
     "flush_tracker",
     "hooks",
+    "pii_anonymizer",
     "track",
 ]

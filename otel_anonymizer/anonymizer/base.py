@@ -12,6 +12,15 @@ OnMaxDepth = Literal["placeholder", "keep"]
 _SCALARS = (int, float, bool, type(None))
 
 
+class _Drop:
+    def __repr__(self) -> str:
+        return "DROP"
+
+
+#: Returned by `RecursiveAnonymizer._walk_entry` to delete a key from its dict.
+DROP: Any = _Drop()
+
+
 class Anonymizer(abc.ABC):
     """Turns a value into its anonymized form.
 
@@ -64,7 +73,7 @@ class RecursiveAnonymizer(Anonymizer):
         kwargs: dict[str, Any],
     ) -> Any:
         if isinstance(data, _SCALARS):
-            return data
+            return self.anonymize_scalar(data, field_name=field_name, **kwargs)
         if depth >= self.max_depth:
             return data if self.on_max_depth == "keep" else MAX_DEPTH_PLACEHOLDER
         if isinstance(data, str):
@@ -75,10 +84,12 @@ class RecursiveAnonymizer(Anonymizer):
             path_ids.add(id(data))
             try:
                 if isinstance(data, dict):
-                    return {
-                        key: self._walk(value, _child(field_name, key), depth + 1, path_ids, kwargs)
-                        for key, value in data.items()
-                    }
+                    walked = {}
+                    for key, value in data.items():
+                        new = self._walk_entry(key, value, field_name, depth, path_ids, kwargs)
+                        if new is not DROP:
+                            walked[key] = new
+                    return walked
                 items = [
                     self._walk(value, _child(field_name, index), depth + 1, path_ids, kwargs)
                     for index, value in enumerate(data)
@@ -86,7 +97,26 @@ class RecursiveAnonymizer(Anonymizer):
                 return items if isinstance(data, list) else tuple(items)
             finally:
                 path_ids.discard(id(data))
+        return self.anonymize_scalar(data, field_name=field_name, **kwargs)
+
+    def anonymize_scalar(self, data: Any, field_name: str | None = None, **kwargs: Any) -> Any:
+        """Anonymize a leaf that is not a string (int, float, bool, None, bytes, ...).
+
+        Returned unchanged, as in the seed; subclasses may check numbers too.
+        """
         return data
+
+    def _walk_entry(
+        self,
+        key: Any,
+        value: Any,
+        field_name: str | None,
+        depth: int,
+        path_ids: set[int],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        """The new value of one dict entry, or `DROP` to remove the key."""
+        return self._walk(value, _child(field_name, key), depth + 1, path_ids, kwargs)
 
 
 def _child(field_name: str | None, key: object) -> str:

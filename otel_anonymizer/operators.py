@@ -1,0 +1,125 @@
+"""What replaces a detected value: `replace`, `mask`, `redact` or a keyed `hash`.
+
+`hash` is a keyed pseudonym: HMAC-SHA256 of the (normalized) value under a secret key,
+so the same email gives the same `[EMAIL:5f2c9a1b]` in every process and on every
+machine that shares the key, and traces stay correlatable, but nobody without the key
+can confirm a guess by hashing a dictionary of candidates.
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+import hmac
+from collections.abc import Callable
+
+#: Shortest accepted HMAC key, in bytes (the collector's redaction processor asks the same
+#: for HMAC-SHA256).
+MIN_HASH_KEY_BYTES = 32
+OPERATOR_NAMES = ("replace", "mask", "redact", "hash")
+
+_DIGITS_ONLY = str.maketrans("", "", " -.()/")
+#: Writing variants of one value that should give one pseudonym.
+_NORMALIZE: dict[str, Callable[[str], str]] = {
+    "EMAIL": str.lower,
+    "CREDIT_CARD": lambda value: value.translate(_DIGITS_ONLY),
+    "PHONE": lambda value: value.translate(_DIGITS_ONLY),
+    "SSN": lambda value: value.translate(_DIGITS_ONLY),
+    "IBAN": lambda value: value.replace(" ", "").upper(),
+}
+
+
+class Operator(abc.ABC):
+    """Turns a detected value of type `label` into what is exported instead."""
+
+    name: str
+
+    @abc.abstractmethod
+    def apply(self, value: str, label: str) -> str:
+        """The replacement for `value`."""
+
+
+class Replace(Operator):
+    """`[LABEL]`: says what was there, nothing of its value."""
+
+    name = "replace"
+
+    def apply(self, value: str, label: str) -> str:
+        return f"[{label}]"
+
+
+class Redact(Operator):
+    """Removes the value."""
+
+    name = "redact"
+
+    def apply(self, value: str, label: str) -> str:
+        return ""
+
+
+class Mask(Operator):
+    """Masks all but the last `keep` characters (`************1111`).
+
+    Values shorter than twice `keep` are masked entirely, so that little of a short
+    value is ever shown.
+    """
+
+    name = "mask"
+
+    def __init__(self, keep: int = 4, char: str = "*") -> None:
+        if keep < 0 or len(char) != 1:
+            raise ValueError("mask needs keep >= 0 and a single mask character")
+        self.keep = keep
+        self.char = char
+
+    def apply(self, value: str, label: str) -> str:
+        if self.keep == 0 or len(value) < 2 * self.keep:
+            return self.char * len(value)
+        return self.char * (len(value) - self.keep) + value[-self.keep :]
+
+
+class Hash(Operator):
+    """`[LABEL:<hex>]`, the first `length` hex digits of HMAC-SHA256(key, value)."""
+
+    name = "hash"
+
+    def __init__(self, key: bytes | str | None, length: int = 8) -> None:
+        raw = key.encode() if isinstance(key, str) else key
+        if not raw or len(raw) < MIN_HASH_KEY_BYTES:
+            got = 0 if not raw else len(raw)
+            raise ValueError(
+                f"the hash operator needs a secret key of at least {MIN_HASH_KEY_BYTES} bytes "
+                f"(got {got}); set OTEL_ANONYMIZER_HASH_KEY (e.g. from `openssl rand -hex 32`) "
+                "or pass hash_key="
+            )
+        if not 4 <= length <= 64:
+            raise ValueError(f"hash length must be between 4 and 64 hex digits, got {length}")
+        self._key = raw
+        self.length = length
+
+    def apply(self, value: str, label: str) -> str:
+        normalized = _NORMALIZE.get(label, _identity)(value)
+        digest = hmac.new(self._key, normalized.encode(), hashlib.sha256).hexdigest()
+        return f"[{label}:{digest[: self.length]}]"
+
+    def __repr__(self) -> str:  # never show the key
+        return f"Hash(length={self.length})"
+
+
+def _identity(value: str) -> str:
+    return value
+
+
+def make_operator(
+    name: str, *, hash_key: bytes | str | None = None, mask_keep: int = 4, hash_length: int = 8
+) -> Operator:
+    """The operator called `name`; raises `ValueError` naming the valid choices."""
+    if name == "replace":
+        return Replace()
+    if name == "redact":
+        return Redact()
+    if name == "mask":
+        return Mask(mask_keep)
+    if name == "hash":
+        return Hash(hash_key, hash_length)
+    raise ValueError(f"unknown operator {name!r}; valid operators: {', '.join(OPERATOR_NAMES)}")

@@ -1,0 +1,260 @@
+"""`PIIAnonymizer`: the built-in detectors and operators as a seed-style anonymizer.
+
+It walks data like any `RecursiveAnonymizer` and, in every string, replaces what the
+detectors find with what the operators say; values under sensitive keys (`password`,
+`api_key`, `Authorization`, ...) are replaced whole; integers long enough to be card or
+phone numbers are checked too. Field policies choose, per dotted field name, to keep a
+value, drop it, replace it whole, or use another operator.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from otel_anonymizer.anonymizer.base import DROP, OnMaxDepth, RecursiveAnonymizer
+from otel_anonymizer.detectors import Detector, Scanner, select
+from otel_anonymizer.detectors.keys import DEFAULT_SAFE_KEYS, KeyClassifier
+from otel_anonymizer.operators import Operator, make_operator
+
+Action = Literal["scan", "keep", "drop", "redact"]
+ACTIONS: tuple[Action, ...] = ("scan", "keep", "drop", "redact")
+#: Label of values replaced because of their key.
+SECRET_LABEL = "SECRET"
+
+_CACHE_LIMIT = 8192
+_MIN_NUMBER = 10**6  # integers below this cannot be phone or card numbers
+
+
+@dataclass(frozen=True)
+class FieldPolicy:
+    """What to do with the values whose dotted field name matches `match` (a glob).
+
+    `action`: `scan` (detect, the default), `keep` (leave as is), `drop` (remove the key),
+    `redact` (replace the whole value with `[label]` through the operator).
+    `operator` overrides the operator for what is found in these fields.
+    """
+
+    match: str
+    action: Action = "scan"
+    operator: str | None = None
+    label: str = "REDACTED"
+
+    def __post_init__(self) -> None:
+        if self.action not in ACTIONS:
+            raise ValueError(
+                f"field policy {self.match!r}: unknown action {self.action!r}; "
+                f"valid actions: {', '.join(ACTIONS)}"
+            )
+
+
+class _Policy:
+    """A field policy with its operator built."""
+
+    def __init__(self, policy: FieldPolicy, operator: Operator | None) -> None:
+        self.action = policy.action
+        self.operator = operator
+        self.label = policy.label
+
+
+class RedactionCounts:
+    """How many values each detector (or `key:<name>`) replaced; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+
+    def add(self, names: Iterable[str]) -> None:
+        with self._lock:
+            self._counts.update(names)
+
+    def snapshot(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._counts)
+
+
+#: Redactions by every `PIIAnonymizer` in the process (for self-telemetry).
+REDACTIONS = RedactionCounts()
+
+
+class PIIAnonymizer(RecursiveAnonymizer):
+    """Detects personal data and secrets with validated detectors and replaces them."""
+
+    def __init__(
+        self,
+        detectors: Sequence[Detector],
+        operator: Operator,
+        *,
+        operators: Mapping[str, Operator] | None = None,
+        policies: Sequence[tuple[FieldPolicy, Operator | None]] = (),
+        keys: KeyClassifier | None = None,
+        max_depth: int = 10,
+        on_max_depth: OnMaxDepth = "placeholder",
+        timeout: float | None = None,
+    ) -> None:
+        super().__init__(max_depth=max_depth, on_max_depth=on_max_depth)
+        self.scanner = Scanner(detectors, timeout=timeout)
+        self.operator = operator
+        self.operators = dict(operators or {})
+        self.keys = keys
+        self._policies = [
+            (re.compile(fnmatch.translate(policy.match)), _Policy(policy, op))
+            for policy, op in policies
+        ]
+        self._policy_cache: dict[str | None, _Policy | None] = {}
+        numeric = [detector for detector in detectors if detector.numeric]
+        self._numbers = Scanner(numeric, timeout=timeout) if numeric else None
+
+    def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
+        policy = self._policy(field_name)
+        if policy is not None:
+            if policy.action == "keep":
+                return data
+            if policy.action == "redact":
+                return (policy.operator or self.operator).apply(data, policy.label)
+        findings = self.scanner.scan(data)
+        if not findings:
+            return data
+        override = policy.operator if policy is not None else None
+        parts: list[str] = []
+        last = 0
+        for start, end, detector in findings:
+            operator = override or self.operators.get(detector.name, self.operator)
+            parts.append(data[last:start])
+            parts.append(operator.apply(data[start:end], detector.label))
+            last = end
+        parts.append(data[last:])
+        REDACTIONS.add(finding.detector.name for finding in findings)
+        return "".join(parts)
+
+    def anonymize_scalar(self, data: Any, field_name: str | None = None, **kwargs: Any) -> Any:
+        if (
+            self._numbers is None
+            or not isinstance(data, int)
+            or isinstance(data, bool)
+            or abs(data) < _MIN_NUMBER
+        ):
+            return data
+        policy = self._policy(field_name)
+        if policy is not None and policy.action == "keep":
+            return data
+        text = str(data)
+        findings = self._numbers.scan(text)
+        if not findings:
+            return data
+        detector = findings[0].detector
+        REDACTIONS.add([detector.name])
+        override = policy.operator if policy is not None else None
+        operator = override or self.operators.get(detector.name, self.operator)
+        return operator.apply(text, detector.label)
+
+    def _walk_entry(
+        self,
+        key: Any,
+        value: Any,
+        field_name: str | None,
+        depth: int,
+        path_ids: set[int],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        child = f"{field_name}.{key}" if field_name else str(key)
+        policy = self._policy(child)
+        if policy is not None and policy.action == "drop":
+            return DROP
+        if (
+            self.keys is not None
+            and isinstance(key, str)
+            and value is not None
+            and not isinstance(value, bool)
+            and self.keys.is_sensitive(key)
+            and (policy is None or policy.action != "keep")
+        ):
+            REDACTIONS.add([f"key:{SECRET_LABEL.lower()}"])
+            return self._replace_whole(value, policy)
+        return super()._walk_entry(key, value, field_name, depth, path_ids, kwargs)
+
+    def _replace_whole(self, value: Any, policy: _Policy | None) -> Any:
+        operator = (policy.operator if policy is not None else None) or self.operator
+        if isinstance(value, dict):
+            return {key: self._replace_whole(item, policy) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self._replace_whole(item, policy) for item in value]
+        return operator.apply(str(value), SECRET_LABEL)
+
+    def _policy(self, field_name: str | None) -> _Policy | None:
+        if not self._policies:
+            return None
+        try:
+            return self._policy_cache[field_name]
+        except KeyError:
+            pass
+        found = None
+        if field_name is not None:
+            for pattern, policy in self._policies:
+                if pattern.match(field_name):
+                    found = policy
+                    break
+        if len(self._policy_cache) >= _CACHE_LIMIT:
+            self._policy_cache.clear()
+        self._policy_cache[field_name] = found
+        return found
+
+
+def pii_anonymizer(
+    detectors: str | Iterable[str] = "default",
+    operator: str = "replace",
+    *,
+    operators: Mapping[str, str] | None = None,
+    fields: Sequence[FieldPolicy] = (),
+    hash_key: bytes | str | None = None,
+    hash_length: int = 8,
+    mask_keep: int = 4,
+    custom_detectors: Sequence[Detector] = (),
+    phone_regions: Sequence[str] | None = None,
+    check_keys: bool = True,
+    sensitive_keys: Iterable[str] = (),
+    safe_keys: Iterable[str] = DEFAULT_SAFE_KEYS,
+    max_depth: int = 10,
+    on_max_depth: OnMaxDepth = "placeholder",
+    timeout: float | None = 1.0,
+) -> PIIAnonymizer:
+    """An anonymizer with the built-in detectors, usable with `hooks` and the adapters.
+
+    `detectors`: names or sets (`"default"`, `"secrets"`, `"pii"`, `"email,phone"`,
+    `"default,-ip_address"`). `operator`: `replace`, `mask`, `redact` or `hash` (which
+    needs `hash_key`, at least 32 bytes); `operators` overrides it per detector name;
+    `fields` adds per-field policies. `custom_detectors` are added to the selection.
+    `timeout` bounds each regex search, in seconds (user patterns cannot hang the
+    exporter; a search that exceeds it fails closed).
+    """
+    options = {"hash_key": hash_key, "mask_keep": mask_keep, "hash_length": hash_length}
+    chosen = select(detectors, custom=custom_detectors, phone_regions=phone_regions)
+    known = {detector.name for detector in chosen} | {
+        detector.name for detector in select("default", custom=custom_detectors)
+    }
+    per_detector: dict[str, Operator] = {}
+    for name, op in (operators or {}).items():
+        if name not in known:
+            raise ValueError(
+                f"operators: unknown detector {name!r}; valid names: {', '.join(sorted(known))}"
+            )
+        per_detector[name] = make_operator(op, **options)  # type: ignore[arg-type]
+    policies = [
+        (policy, make_operator(policy.operator, **options) if policy.operator else None)  # type: ignore[arg-type]
+        for policy in fields
+    ]
+    return PIIAnonymizer(
+        chosen,
+        make_operator(operator, **options),  # type: ignore[arg-type]
+        operators=per_detector,
+        policies=policies,
+        keys=KeyClassifier(sensitive_keys, safe_keys) if check_keys else None,
+        max_depth=max_depth,
+        on_max_depth=on_max_depth,
+        timeout=timeout,
+    )
