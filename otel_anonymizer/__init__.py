@@ -15,10 +15,12 @@ from otel_anonymizer.anonymizer import (
     create_anonymizer,
 )
 from otel_anonymizer.detectors import Detector
+from otel_anonymizer.config import ConfigError
 from otel_anonymizer.failures import failure_counts
 from otel_anonymizer.fields import DEFAULT_MAPPING, FieldMapping, FieldRule
 from otel_anonymizer.pii import FieldPolicy, PIIAnonymizer, pii_anonymizer
 from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER, MAX_DEPTH_PLACEHOLDER
+from otel_anonymizer.providers import configure
 from otel_anonymizer.sanitizer import Entry, Sanitizer
 from otel_anonymizer.sdk import (
     AnonymizingLogRecordExporter,
@@ -37,6 +39,7 @@ __all__ = [
     "AnonymizingLogRecordProcessor",
     "AnonymizingSpanExporter",
     "AnonymizingSpanProcessor",
+    "ConfigError",
     "Detector",
     "Entry",
     "FieldMapping",
@@ -50,6 +53,7 @@ __all__ = [
     "RulesAnonymizer",
     "Sanitizer",
     "anonymizer",
+    "configure",
     "create_anonymizer",
     "failure_counts",
     "flush_tracker",

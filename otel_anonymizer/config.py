@@ -1,53 +1,395 @@
-"""Building anonymizers from configuration data (YAML files, the gateway's processor).
+"""Configuration by environment variables and YAML, turned into anonymizers.
 
-`anonymizers_from_options` turns a mapping of options into the chain of anonymizers it
-describes, and rejects anything it does not understand with a `ConfigError` that names
-the key, the value and the valid choices.
+The same options serve the YAML file (`OTEL_ANONYMIZER_CONFIG`), the environment
+variables and the gateway's `anonymizer` processor; `anonymizers_from_options` builds the
+chain they describe. Anything invalid raises a `ConfigError` that names the key (the YAML
+path or the variable), the value and the valid choices, before any telemetry flows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from otel_anonymizer.anonymizer import Anonymizer, RuleError, create_anonymizer
+from otel_anonymizer.detectors import Detector, select
+from otel_anonymizer.detectors.keys import DEFAULT_SAFE_KEYS
+from otel_anonymizer.fields import FIELDS
+from otel_anonymizer.operators import MIN_HASH_KEY_BYTES, OPERATOR_NAMES
+from otel_anonymizer.pii import ACTIONS, FieldPolicy, pii_anonymizer
+from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
 
 
 class ConfigError(ValueError):
     """Configuration is invalid; the message names the key path and what is wrong."""
 
 
-_KNOWN_KEYS = ("rules",)
+#: Environment variables and the option each sets (list options: comma-separated).
+ENVIRONMENT = {
+    "OTEL_ANONYMIZER_DETECTORS": "detectors",
+    "OTEL_ANONYMIZER_OPERATOR": "operator",
+    "OTEL_ANONYMIZER_OPERATORS": "operators",
+    "OTEL_ANONYMIZER_FIELDS": "fields",
+    "OTEL_ANONYMIZER_PLACEHOLDER": "placeholder",
+    "OTEL_ANONYMIZER_PHONE_REGIONS": "phone_regions",
+    "OTEL_ANONYMIZER_SENSITIVE_KEYS": "sensitive_keys",
+    "OTEL_ANONYMIZER_SAFE_KEYS": "safe_keys",
+    "OTEL_ANONYMIZER_HASH_KEY_FILE": "hash_key_file",
+    "OTEL_ANONYMIZER_MASK_KEEP": "mask_keep",
+    "OTEL_ANONYMIZER_REGEX_TIMEOUT": "regex_timeout",
+}
+CONFIG_ENV = "OTEL_ANONYMIZER_CONFIG"
+HASH_KEY_ENV = "OTEL_ANONYMIZER_HASH_KEY"
+
+_LIST_OPTIONS = ("fields", "phone_regions", "sensitive_keys", "safe_keys")
 
 
-def anonymizers_from_options(options: Mapping[str, Any] | None, where: str) -> list[Anonymizer]:
-    """The anonymizers described by `options`; `where` is the key path for messages.
+def _reject(where: str, value: Any, expected: str) -> ConfigError:
+    return ConfigError(f"{where}: {expected}, got {value!r}")
 
-    Supported keys: `rules`, a list of seed-style rules (`{"regex": ..., "replace": ...}`).
-    """
-    if options is None:
-        return []
-    if not isinstance(options, Mapping):
-        raise ConfigError(f"{where}: expected a mapping, got {type(options).__name__}")
-    unknown = sorted(set(options) - set(_KNOWN_KEYS))
-    if unknown:
-        raise ConfigError(
-            f"{where}.{unknown[0]}: unknown option; valid options: {', '.join(_KNOWN_KEYS)}"
-        )
-    anonymizers: list[Anonymizer] = []
-    rules = options.get("rules")
-    if rules is not None:
-        if not isinstance(rules, list):
-            raise ConfigError(
-                f"{where}.rules: expected a list of rules, got {type(rules).__name__}"
+
+def _string(where: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise _reject(where, value, "expected a string")
+    return value
+
+
+def _strings(where: str, value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise _reject(where, value, "expected a list of strings")
+    return list(value)
+
+
+def _choice(where: str, value: Any, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise _reject(where, value, f"expected one of {', '.join(choices)}")
+    return str(value)
+
+
+def _number(where: str, value: Any, kind: type, minimum: float) -> Any:
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise _reject(where, value, f"expected a {kind.__name__}") from None
+    if isinstance(value, bool) or number < minimum:
+        raise _reject(where, value, f"expected a {kind.__name__} >= {minimum}")
+    return number
+
+
+def _mapping(where: str, value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise _reject(where, value, "expected a mapping")
+    return value
+
+
+def _operators(where: str, value: Any) -> dict[str, str]:
+    if isinstance(value, str):  # env form: "email=hash,credit_card=mask"
+        pairs: dict[str, Any] = {}
+        for item in _strings(where, value):
+            name, sep, operator = item.partition("=")
+            if not sep:
+                raise _reject(where, item, "expected detector=operator pairs")
+            pairs[name.strip()] = operator.strip()
+        value = pairs
+    return {
+        str(name): _choice(f"{where}.{name}", operator, OPERATOR_NAMES)
+        for name, operator in _mapping(where, value).items()
+    }
+
+
+def _policies(where: str, value: Any) -> list[FieldPolicy]:
+    if not isinstance(value, list):
+        raise _reject(where, value, "expected a list of field policies")
+    policies = []
+    for index, item in enumerate(value):
+        at = f"{where}[{index}]"
+        item = _mapping(at, item)
+        unknown = sorted(set(item) - {"match", "action", "operator", "label"})
+        if unknown:
+            raise _reject(f"{at}.{unknown[0]}", item[unknown[0]], "unknown key; valid keys: "
+                          "match, action, operator, label")  # fmt: skip
+        if "match" not in item:
+            raise ConfigError(f"{at}: missing key 'match' (a glob over field names)")
+        policies.append(
+            FieldPolicy(
+                _string(f"{at}.match", item["match"]),
+                action=_choice(f"{at}.action", item.get("action", "scan"), ACTIONS),  # type: ignore[arg-type]
+                operator=(
+                    _choice(f"{at}.operator", item["operator"], OPERATOR_NAMES)
+                    if "operator" in item
+                    else None
+                ),
+                label=_string(f"{at}.label", item.get("label", "REDACTED")),
             )
-        for index, rule in enumerate(rules):
-            if not isinstance(rule, Mapping):
-                raise ConfigError(
-                    f"{where}.rules[{index}]: expected a mapping with 'regex' and 'replace'"
-                )
+        )
+    return policies
+
+
+def _custom_detectors(where: str, value: Any) -> list[Detector]:
+    if not isinstance(value, list):
+        raise _reject(where, value, "expected a list of detectors")
+    detectors = []
+    for index, item in enumerate(value):
+        at = f"{where}[{index}]"
+        item = _mapping(at, item)
+        unknown = sorted(set(item) - {"name", "regex", "label", "kind"})
+        if unknown:
+            raise _reject(f"{at}.{unknown[0]}", item[unknown[0]], "unknown key; valid keys: "
+                          "name, regex, label, kind")  # fmt: skip
+        for key in ("name", "regex"):
+            if key not in item:
+                raise ConfigError(f"{at}: missing key {key!r}")
         try:
-            anonymizers.append(create_anonymizer([dict(rule) for rule in rules]))
+            detectors.append(
+                Detector(
+                    _string(f"{at}.name", item["name"]),
+                    _string(f"{at}.regex", item["regex"]),
+                    label=_string(f"{at}.label", item.get("label", "")),
+                    kind=_choice(f"{at}.kind", item.get("kind", "pii"), ("pii", "secret")),  # type: ignore[arg-type]
+                )
+            )
+        except ValueError as error:
+            raise ConfigError(f"{at}: {error}") from None
+    return detectors
+
+
+def _rules(where: str, value: Any, max_depth: int) -> list[Anonymizer]:
+    if not isinstance(value, list):
+        raise _reject(where, value, "expected a list of rules")
+    anonymizers: list[Anonymizer] = []
+    for index, item in enumerate(value):
+        at = f"{where}[{index}]"
+        item = _mapping(at, item)
+        unknown = sorted(set(item) - {"regex", "replace", "fields"})
+        if unknown:
+            raise _reject(f"{at}.{unknown[0]}", item[unknown[0]], "unknown key; valid keys: "
+                          "regex, replace, fields")  # fmt: skip
+        if "regex" not in item or "replace" not in item:
+            raise ConfigError(f"{at}: a rule needs 'regex' and 'replace'")
+        try:
+            rule = create_anonymizer(
+                {"regex": item["regex"], "replace": item["replace"]}, max_depth=max_depth
+            )
         except RuleError as error:
-            raise ConfigError(f"{where}.rules: {error}") from None
+            raise ConfigError(f"{at}: {error}") from None
+        fields = item.get("fields")
+        if fields is None:
+            anonymizers.append(rule)
+        else:
+            chosen = [_choice(f"{at}.fields", field, FIELDS) for field in _strings(at, fields)]
+            anonymizers.append(FieldScoped(rule, chosen))
     return anonymizers
+
+
+class FieldScoped(Anonymizer):
+    """Applies an anonymizer only to some logical fields (`input`, `output`, `metadata`)."""
+
+    def __init__(self, anonymizer: Anonymizer, fields: Sequence[str]) -> None:
+        self.anonymizer = anonymizer
+        self.fields = frozenset(fields)
+
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        field = str(kwargs.get("field_name") or "").split(".", 1)[0]
+        if field in self.fields:
+            return self.anonymizer.anonymize(data, **kwargs)
+        return data
+
+
+def _hash_key(options: Mapping[str, Any], where: str, environ: Mapping[str, str]) -> str | None:
+    if "hash_key" in options:
+        raise ConfigError(
+            f"{where}.hash_key: a key must not be written in configuration; set "
+            f"{HASH_KEY_ENV}, or hash_key_env (a variable name) or hash_key_file (a path)"
+        )
+    if "hash_key_file" in options:
+        path = Path(_string(f"{where}.hash_key_file", options["hash_key_file"]))
+        try:
+            return path.read_text().strip()
+        except OSError as error:
+            raise ConfigError(
+                f"{where}.hash_key_file: cannot read {str(path)!r}: {error.strerror}"
+            ) from None
+    variable = _string(f"{where}.hash_key_env", options.get("hash_key_env", HASH_KEY_ENV))
+    return environ.get(variable) or None
+
+
+#: Every option the anonymizer accepts, and how it is read.
+OPTIONS = (
+    "detectors", "operator", "operators", "fields", "policies", "custom_detectors", "rules",
+    "phone_regions", "check_keys", "sensitive_keys", "safe_keys", "hash_key_env",
+    "hash_key_file", "hash_length", "mask_keep", "regex_timeout", "max_depth", "placeholder",
+    "hash_key",
+)  # fmt: skip
+
+
+def anonymizers_from_options(
+    options: Mapping[str, Any] | None,
+    where: str,
+    environ: Mapping[str, str] | None = None,
+) -> list[Anonymizer]:
+    """The anonymizers `options` describe; `where` is the key path used in messages.
+
+    With `detectors` (default `default`) the chain starts with a `PIIAnonymizer`; set
+    `detectors: none` for user rules only. `rules` adds seed-style regex rules, each
+    optionally limited to some `fields`.
+    """
+    environ = os.environ if environ is None else environ
+    options = _mapping(where, options or {})
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        raise _reject(f"{where}.{unknown[0]}", options[unknown[0]],
+                      f"unknown option; valid options: {', '.join(sorted(OPTIONS))}")  # fmt: skip
+    max_depth = _number(f"{where}.max_depth", options.get("max_depth", 10), int, 1)
+    anonymizers: list[Anonymizer] = []
+    detectors = options.get("detectors", "default")
+    if detectors not in ("none", [], None):
+        try:
+            anonymizers.append(_pii(options, where, environ, max_depth))
+        except ValueError as error:
+            if isinstance(error, ConfigError):
+                raise
+            raise ConfigError(f"{where}: {error}") from None
+    if "rules" in options:
+        anonymizers += _rules(f"{where}.rules", options["rules"], max_depth)
+    return anonymizers
+
+
+def _pii(
+    options: Mapping[str, Any], where: str, environ: Mapping[str, str], max_depth: int
+) -> Anonymizer:
+    policies = _policies(f"{where}.policies", options.get("policies", []))
+    if "fields" in options:
+        covered = [
+            _choice(f"{where}.fields", field, FIELDS)
+            for field in _strings(f"{where}.fields", options["fields"])
+        ]
+        for field in FIELDS:
+            if field not in covered:
+                policies += [FieldPolicy(field, "keep"), FieldPolicy(f"{field}.*", "keep")]
+    operator = _choice(f"{where}.operator", options.get("operator", "replace"), OPERATOR_NAMES)
+    operators = _operators(f"{where}.operators", options.get("operators", {}))
+    hash_key = (
+        _hash_key(options, where, environ) if _needs_hash(operator, operators, policies) else None
+    )
+    selection = _strings(f"{where}.detectors", options.get("detectors", "default"))
+    custom = _custom_detectors(f"{where}.custom_detectors", options.get("custom_detectors", []))
+    regions = (
+        _strings(f"{where}.phone_regions", options["phone_regions"])
+        if "phone_regions" in options
+        else None
+    )
+    try:
+        select(selection, custom=custom, phone_regions=regions)
+    except ValueError as error:
+        raise ConfigError(f"{where}.detectors: {error}") from None
+    needs_key = _needs_hash(operator, operators, policies)
+    if needs_key and (hash_key is None or len(hash_key.encode()) < MIN_HASH_KEY_BYTES):
+        key = "operator" if operator == "hash" else "operators"
+        raise ConfigError(
+            f"{where}.{key}: the hash operator needs a secret key of at least "
+            f"{MIN_HASH_KEY_BYTES} bytes in {HASH_KEY_ENV} (or the variable named by "
+            "hash_key_env, or the file named by hash_key_file); generate one with "
+            "`openssl rand -hex 32`"
+        )
+    try:
+        return pii_anonymizer(
+            selection,
+            operator,
+            operators=operators,
+            fields=policies,
+            hash_key=hash_key,
+            hash_length=_number(f"{where}.hash_length", options.get("hash_length", 8), int, 4),
+            mask_keep=_number(f"{where}.mask_keep", options.get("mask_keep", 4), int, 0),
+            custom_detectors=custom,
+            phone_regions=regions,
+            check_keys=bool(options.get("check_keys", True)),
+            sensitive_keys=_strings(f"{where}.sensitive_keys", options.get("sensitive_keys", [])),
+            safe_keys=DEFAULT_SAFE_KEYS
+            | frozenset(_strings(f"{where}.safe_keys", options.get("safe_keys", []))),
+            max_depth=max_depth,
+            timeout=_number(
+                f"{where}.regex_timeout", options.get("regex_timeout", 1.0), float, 0.001
+            ),
+        )
+    except ConfigError:
+        raise
+    except ValueError as error:  # an operator override naming an unknown detector
+        raise ConfigError(f"{where}.operators: {error}") from None
+
+
+def _needs_hash(operator: str, operators: Mapping[str, str], policies: list[FieldPolicy]) -> bool:
+    return (
+        operator == "hash"
+        or "hash" in operators.values()
+        or any(policy.operator == "hash" for policy in policies)
+    )
+
+
+def load_options(
+    environ: Mapping[str, str] | None = None,
+) -> tuple[dict[str, Any], str, dict[str, str]]:
+    """Options from the YAML file named by `OTEL_ANONYMIZER_CONFIG` (if any), overridden
+    by the `OTEL_ANONYMIZER_*` variables; where they came from (for messages); and which
+    variable set which option."""
+    environ = os.environ if environ is None else environ
+    options: dict[str, Any] = {}
+    source = "environment"
+    path = environ.get(CONFIG_ENV)
+    if path:
+        options.update(read_yaml(path))
+        source = path
+    from_environment: dict[str, str] = {}
+    for variable, option in ENVIRONMENT.items():
+        value = environ.get(variable)
+        if value is not None and value.strip():
+            options[option] = value.strip()
+            from_environment[variable] = option
+    return options, source, from_environment
+
+
+def placeholder_option(options: Mapping[str, Any], where: str) -> str:
+    """The failure placeholder the options ask for (default `[ANONYMIZATION_FAILED]`)."""
+    return _string(f"{where}.placeholder", options.get("placeholder", FAILURE_PLACEHOLDER))
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """A YAML mapping from `path`; unreadable or malformed files raise `ConfigError`."""
+    try:
+        text = Path(path).read_text()
+    except OSError as error:
+        raise ConfigError(f"{CONFIG_ENV}: cannot read {str(path)!r}: {error.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: invalid YAML{line}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of options at the top level")
+    return data
+
+
+def anonymizers_from_environment(environ: Mapping[str, str] | None = None) -> list[Anonymizer]:
+    """The anonymizers configured by the YAML file and the environment variables.
+
+    Errors about an option set by a variable name that variable.
+    """
+    environ = os.environ if environ is None else environ
+    options, source, from_environment = load_options(environ)
+    try:
+        return anonymizers_from_options(options, source, environ)
+    except ConfigError as error:
+        message = str(error)
+        for variable, option in from_environment.items():
+            prefix = f"{source}.{option}"
+            if message.startswith(prefix):
+                raise ConfigError(variable + message[len(prefix) :]) from None
+        raise

@@ -1,0 +1,249 @@
+"""Configuration by environment variables and YAML, and configure()."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from otel_anonymizer import ConfigError, configure, hooks
+from otel_anonymizer.config import (
+    anonymizers_from_environment,
+    anonymizers_from_options,
+    load_options,
+)
+
+KEY = "k" * 32
+TEXT = "Mail jane.roe@example.org, card 4111 1111 1111 1111, call +1 415 555 2671."
+
+
+@pytest.fixture(autouse=True)
+def empty_registry() -> Iterator[None]:
+    hooks.clear_anonymizers()
+    yield
+    hooks.clear_anonymizers()
+
+
+def run(anonymizers: list[Any], data: Any, field_name: str = "input") -> Any:
+    for anonymizer in anonymizers:
+        data = anonymizer.anonymize(data, field_name=field_name, object_type="span")
+    return data
+
+
+def test_no_configuration_means_the_default_detector_set() -> None:
+    chain = anonymizers_from_environment({})
+    assert run(chain, TEXT) == "Mail [EMAIL], card [CREDIT_CARD], call [PHONE]."
+
+
+def test_environment_variables_choose_detectors_and_operators() -> None:
+    chain = anonymizers_from_environment(
+        {
+            "OTEL_ANONYMIZER_DETECTORS": "email,credit_card",
+            "OTEL_ANONYMIZER_OPERATOR": "hash",
+            "OTEL_ANONYMIZER_OPERATORS": "credit_card=mask",
+            "OTEL_ANONYMIZER_HASH_KEY": KEY,
+        }
+    )
+    result = run(chain, TEXT)
+    assert result.startswith("Mail [EMAIL:")
+    assert "card ***************1111" in result
+    assert "+1 415 555 2671" in result  # phone not selected
+
+
+def test_the_same_key_gives_the_same_pseudonym_in_every_process() -> None:
+    env = {"OTEL_ANONYMIZER_OPERATOR": "hash", "OTEL_ANONYMIZER_HASH_KEY": KEY}
+    first = run(anonymizers_from_environment(env), "jane.roe@example.org")
+    second = run(anonymizers_from_environment(dict(env)), "Jane.Roe@example.org")
+    other = run(
+        anonymizers_from_environment({**env, "OTEL_ANONYMIZER_HASH_KEY": "z" * 32}),
+        "jane.roe@example.org",
+    )
+    assert first == second != other
+
+
+def test_fields_to_cover_leave_the_others_alone() -> None:
+    chain = anonymizers_from_environment({"OTEL_ANONYMIZER_FIELDS": "input,output"})
+    assert run(chain, {"note": TEXT}, "metadata") == {"note": TEXT}
+    assert run(chain, {"note": TEXT}, "input")["note"].startswith("Mail [EMAIL]")
+
+
+def test_yaml_file_with_policies_custom_detectors_and_rules(tmp_path: Path) -> None:
+    path = tmp_path / "anonymizer.yaml"
+    path.write_text(
+        """
+detectors: default,-phone
+operator: replace
+operators: {email: hash}
+hash_key_env: MY_KEY
+policies:
+  - {match: "metadata.user.id", action: redact, operator: hash, label: USER}
+  - {match: "metadata.debug.*", action: drop}
+  - {match: "metadata.gen_ai.request.model", action: keep}
+custom_detectors:
+  - {name: employee_id, regex: 'EMP-\\d{6}', label: EMPLOYEE}
+rules:
+  - {regex: 'CONFIDENTIAL', replace: '[CLASSIFIED]', fields: [output]}
+"""
+    )
+    chain = anonymizers_from_environment({"OTEL_ANONYMIZER_CONFIG": str(path), "MY_KEY": KEY})
+    metadata = run(
+        chain,
+        {"user.id": "u-42", "debug.raw": "x", "gen_ai.request.model": "gpt-4o", "n": "EMP-123456"},
+        "metadata",
+    )
+    assert metadata["user.id"].startswith("[USER:")
+    assert "debug.raw" not in metadata
+    assert metadata["gen_ai.request.model"] == "gpt-4o"
+    assert metadata["n"] == "[EMPLOYEE]"
+    assert run(chain, "CONFIDENTIAL +1 415 555 2671", "output") == "[CLASSIFIED] +1 415 555 2671"
+    assert run(chain, "CONFIDENTIAL", "input") == "CONFIDENTIAL"
+
+
+def test_environment_overrides_the_yaml_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text("operator: mask\n")
+    options, source, from_env = load_options(
+        {"OTEL_ANONYMIZER_CONFIG": str(path), "OTEL_ANONYMIZER_OPERATOR": "redact"}
+    )
+    assert options == {"operator": "redact"}
+    assert source == str(path)
+    assert from_env == {"OTEL_ANONYMIZER_OPERATOR": "operator"}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"OTEL_ANONYMIZER_OPERATOR": "blur"},
+            "OTEL_ANONYMIZER_OPERATOR: expected one of replace, mask, redact, hash, got 'blur'",
+        ),
+        (
+            {"OTEL_ANONYMIZER_DETECTORS": "default,emial"},
+            "OTEL_ANONYMIZER_DETECTORS: unknown detector 'emial'; valid names: ",
+        ),
+        (
+            {"OTEL_ANONYMIZER_OPERATOR": "hash"},
+            "OTEL_ANONYMIZER_OPERATOR: the hash operator needs a secret key of at least 32 bytes",
+        ),
+        (
+            {"OTEL_ANONYMIZER_OPERATOR": "hash", "OTEL_ANONYMIZER_HASH_KEY": "short"},
+            "OTEL_ANONYMIZER_OPERATOR: the hash operator needs a secret key of at least 32 bytes",
+        ),
+        (
+            {"OTEL_ANONYMIZER_OPERATORS": "email=hash"},
+            "OTEL_ANONYMIZER_OPERATORS: the hash operator needs",
+        ),
+        ({"OTEL_ANONYMIZER_OPERATORS": "emial=mask"}, "OTEL_ANONYMIZER_OPERATORS: "),
+        (
+            {"OTEL_ANONYMIZER_FIELDS": "input,outptu"},
+            "OTEL_ANONYMIZER_FIELDS: expected one of input, output, metadata, got 'outptu'",
+        ),
+        ({"OTEL_ANONYMIZER_MASK_KEEP": "-1"}, "OTEL_ANONYMIZER_MASK_KEEP: expected a int >= 0"),
+        (
+            {"OTEL_ANONYMIZER_REGEX_TIMEOUT": "soon"},
+            "OTEL_ANONYMIZER_REGEX_TIMEOUT: expected a float, got 'soon'",
+        ),
+        (
+            {"OTEL_ANONYMIZER_CONFIG": "/nonexistent/anonymizer.yaml"},
+            "OTEL_ANONYMIZER_CONFIG: cannot read '/nonexistent/anonymizer.yaml'",
+        ),
+    ],
+)
+def test_bad_environment_names_the_variable_value_and_choices(
+    env: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        anonymizers_from_environment(env)
+    assert str(info.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"operater": "mask"}, "anonymizer.operater: unknown option; valid options: "),
+        (
+            {"hash_key": KEY, "operator": "hash"},
+            "anonymizer.hash_key: a key must not be written in configuration",
+        ),
+        (
+            {"policies": [{"match": "x", "action": "shred"}]},
+            "anonymizer.policies[0].action: expected one of scan, keep, drop, redact, got 'shred'",
+        ),
+        ({"policies": [{"action": "drop"}]}, "anonymizer.policies[0]: missing key 'match'"),
+        (
+            {"custom_detectors": [{"name": "x", "regex": "(unclosed"}]},
+            "anonymizer.custom_detectors[0]: detector 'x': invalid regex: missing ) at position 9",
+        ),
+        (
+            {"rules": [{"regex": "ok", "replace": "x"}, {"regex": "(bad", "replace": "x"}]},
+            "anonymizer.rules[1]: Invalid regex '(bad'",
+        ),
+        ({"rules": [{"regex": "a"}]}, "anonymizer.rules[0]: a rule needs 'regex' and 'replace'"),
+        (
+            {"rules": [{"regex": "a", "replace": "b", "fields": ["inputs"]}]},
+            "anonymizer.rules[0].fields: expected one of input, output, metadata, got 'inputs'",
+        ),
+        ({"detectors": 3}, "anonymizer.detectors: expected a list of strings, got 3"),
+    ],
+)
+def test_bad_options_name_the_yaml_key(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        anonymizers_from_options(options, "anonymizer", {})
+    assert str(info.value).startswith(message)
+
+
+def test_malformed_yaml_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("detectors: default\noperator: [replace\n")
+    with pytest.raises(ConfigError, match=r"bad.yaml: invalid YAML at line 3"):
+        anonymizers_from_environment({"OTEL_ANONYMIZER_CONFIG": str(path)})
+
+
+def test_hash_key_from_a_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_text(KEY + "\n")
+    chain = anonymizers_from_options(
+        {"operator": "hash", "hash_key_file": str(key_file)}, "anonymizer", {}
+    )
+    assert run(chain, "jane.roe@example.org").startswith("[EMAIL:")
+
+
+def test_detectors_none_keeps_only_user_rules() -> None:
+    chain = anonymizers_from_options(
+        {"detectors": "none", "rules": [{"regex": "secret", "replace": "[X]"}]}, "a", {}
+    )
+    assert run(chain, "secret jane.roe@example.org") == "[X] jane.roe@example.org"
+
+
+def test_configure_wires_anonymizing_exporters_onto_providers() -> None:
+    spans, logs = InMemorySpanExporter(), InMemoryLogRecordExporter()
+    tracer_provider, logger_provider = TracerProvider(), LoggerProvider()
+    chain = configure(tracer_provider, logger_provider, span_exporter=spans, log_exporter=logs)
+    assert hooks.get_anonymizers() == chain and len(chain) == 1
+    with tracer_provider.get_tracer("t").start_as_current_span("s") as span:
+        span.set_attribute("gen_ai.input.messages", json.dumps([{"content": TEXT}]))
+    logger_provider.get_logger("t").emit(event_name="gen_ai.user.message", body={"content": TEXT})
+    tracer_provider.force_flush()
+    logger_provider.force_flush()
+    exported = json.loads(spans.get_finished_spans()[0].attributes["gen_ai.input.messages"])
+    assert exported == [{"content": "Mail [EMAIL], card [CREDIT_CARD], call [PHONE]."}]
+    body = logs.get_finished_logs()[0].log_record.body
+    assert body == {"content": "Mail [EMAIL], card [CREDIT_CARD], call [PHONE]."}
+    tracer_provider.shutdown()
+    logger_provider.shutdown()
+
+
+def test_configure_fails_at_start_up_on_bad_configuration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_ANONYMIZER_OPERATOR", "blur")
+    with pytest.raises(ConfigError, match="OTEL_ANONYMIZER_OPERATOR"):
+        configure(TracerProvider(), LoggerProvider(), span_exporter=InMemorySpanExporter())
+    assert not hooks.has_anonymizers()
