@@ -14,8 +14,8 @@ from otel_anonymizer.anonymizer import (
     RulesAnonymizer,
     create_anonymizer,
 )
-from otel_anonymizer.detectors import Detector
 from otel_anonymizer.config import ConfigError
+from otel_anonymizer.detectors import Detector
 from otel_anonymizer.failures import failure_counts
 from otel_anonymizer.fields import DEFAULT_MAPPING, FieldMapping, FieldRule
 from otel_anonymizer.pii import FieldPolicy, PIIAnonymizer, pii_anonymizer

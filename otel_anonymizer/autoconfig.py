@@ -11,8 +11,8 @@ at start-up on bad configuration.
 from __future__ import annotations
 
 from otel_anonymizer.config import anonymizers_from_environment
-from otel_anonymizer.sdk import AnonymizingLogRecordExporter, AnonymizingSpanExporter
 from otel_anonymizer.providers import configured_placeholder, otlp_log_exporter, otlp_span_exporter
+from otel_anonymizer.sdk import AnonymizingLogRecordExporter, AnonymizingSpanExporter
 
 
 class AnonymizedOTLPSpanExporter(AnonymizingSpanExporter):
