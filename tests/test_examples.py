@@ -34,6 +34,7 @@ def test_every_example_is_tested() -> None:
         "custom_recursive.py",
         "multiple_anonymizers.py",
         "log_events.py",
+        "builtin_detectors.py",
     }
     assert {path.name for path in EXAMPLES.glob("*.py")} == tested
 
@@ -118,4 +119,21 @@ def test_log_events() -> None:
     assert bodies[1]["message"]["content"] == "I'll email [EMAIL] today."
     assert "'gen_ai.system': 'openai'" in out
     for raw in ("ann@example.com", "555-123-4567", "4111 1111 1111 1111"):
+        assert raw not in out
+
+
+def test_builtin_detectors() -> None:
+    out = run_example("builtin_detectors.py")
+    rows = dict(line.split(": ", 1) for line in out.splitlines())
+    messages = json.loads(rows["gen_ai.input.messages"])
+    text = messages[1]["parts"][0]["content"]
+    assert text.startswith("I'm [EMAIL:") and "card [CREDIT_CARD]" in text
+    assert "call me on [PHONE]" in text
+    assert "Order ORD-2024-001234 from 2024-03-14." in text  # not personal: kept
+    # The same address, differently capitalized, gets the same pseudonym.
+    pseudonym = text.split("I'm ", 1)[1].split(",", 1)[0]
+    assert json.loads(rows["gen_ai.tool.call.arguments"]) == {"email": pseudonym}
+    assert rows["http.request.header.authorization"] == "[SECRET]"
+    assert rows["gen_ai.usage.input_tokens"] == "57"
+    for raw in ("jane.roe", "4111 1111", "7946 0958", "sk-proj"):
         assert raw not in out
