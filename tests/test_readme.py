@@ -34,4 +34,6 @@ def test_readme_example_runs(index: int) -> None:
         timeout=60,
         check=False,
     )
-    assert result.returncode == 0, f"README example {index} failed:\n{BLOCKS[index]}\n{result.stderr}"
+    assert result.returncode == 0, (
+        f"README example {index} failed:\n{BLOCKS[index]}\n{result.stderr}"
+    )

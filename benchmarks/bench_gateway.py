@@ -1,0 +1,238 @@
+"""Throughput and added latency of the gateway: anonymizing vs pass-through.
+
+Run:  python benchmarks/bench_gateway.py [--requests 300] [--spans 32] [--concurrency 8]
+                                         [--workers 2] [--detectors none|default]
+
+Starts the gateway twice as a subprocess (`python -m otel_anonymizer.gateway serve`),
+once with the anonymizer processor and once as a pass-through (no processor), each time
+with `--workers` anonymizer processes (default 2: both cores) and the OTLP/gRPC exporter
+pointing at a sink in this process that accepts everything. Requests are the realistic
+LLM spans of `bench_adapters.py` (about 5 KB of message text each, 1 in 4 with PII),
+pre-serialized, sent over OTLP/gRPC by an asyncio client:
+
+- throughput: `--requests` requests, `--concurrency` in flight, spans per second;
+- latency: one request at a time, p50 and p99 per request, and what anonymization adds;
+- where the time goes: the CPU cost per span of one worker's job (parse, anonymize,
+  serialize) in this process, for both configurations.
+
+Anonymization uses the seed's four PII rules (`--detectors none`); `--detectors default`
+adds the built-in detectors. Everything runs on this machine, so the client and the sink
+compete with the gateway for the same cores, equally in both runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import grpc
+import grpc.aio
+import yaml
+from bench_adapters import SEED_RULES, make_spans
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+
+from otel_anonymizer.gateway.processing import Worker
+
+ROOT = Path(__file__).resolve().parents[1]
+METHOD = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+
+def _identity(data: bytes) -> bytes:
+    return data
+
+
+class Sink:
+    """An OTLP/gRPC trace receiver that accepts and counts (the fastest possible backend)."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.server = grpc.aio.server(options=[("grpc.max_receive_message_length", 64 << 20)])
+        handler = grpc.unary_unary_rpc_method_handler(self._export)
+        self.server.add_generic_rpc_handlers(
+            (
+                grpc.method_handlers_generic_handler(
+                    "opentelemetry.proto.collector.trace.v1.TraceService", {"Export": handler}
+                ),
+            )
+        )
+        self.port = self.server.add_insecure_port("127.0.0.1:0")
+
+    async def _export(self, request: bytes, context: Any) -> bytes:
+        self.requests += 1
+        return b""
+
+
+def gateway_config(sink_port: int, anonymize: bool, workers: int, detectors: str) -> dict[str, Any]:
+    pipeline: dict[str, Any] = {"receivers": ["otlp"], "exporters": ["otlp"]}
+    if anonymize:
+        pipeline["processors"] = ["anonymizer"]
+    return {
+        "receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "127.0.0.1:0"}}}},
+        "processors": {"anonymizer": {"detectors": detectors, "rules": SEED_RULES}},
+        "exporters": {
+            "otlp": {
+                "endpoint": f"127.0.0.1:{sink_port}",
+                "tls": {"insecure": True},
+                "compression": "none",
+            }
+        },
+        "service": {
+            "workers": workers,
+            "telemetry": {"metrics": {"level": "none"}},
+            "pipelines": {"traces": pipeline},
+        },
+    }
+
+
+def start_gateway(config: dict[str, Any], directory: Path) -> tuple[subprocess.Popen[str], str]:
+    """The gateway process and its gRPC address (read from its `listening on` log line)."""
+    path = directory / "gateway.yaml"
+    path.write_text(yaml.safe_dump(config))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "otel_anonymizer.gateway", "serve", "--config", str(path)],
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None
+    address = ""
+    deadline = time.monotonic() + 60
+    for line in process.stderr:
+        if "otlp/grpc listening on " in line:
+            address = line.rsplit(" ", 1)[1].strip()
+        if "gateway ready" in line or time.monotonic() > deadline:
+            break
+    if not address:
+        process.kill()
+        raise RuntimeError("the gateway did not start")
+    return process, address
+
+
+async def run_load(address: str, bodies: list[bytes], total: int, concurrency: int) -> float:
+    """Seconds to send `total` requests with `concurrency` in flight."""
+    async with grpc.aio.insecure_channel(
+        address, options=[("grpc.max_send_message_length", 64 << 20)]
+    ) as channel:
+        call = channel.unary_unary(
+            METHOD, request_serializer=_identity, response_deserializer=_identity
+        )
+        queue: asyncio.Queue[bytes] = asyncio.Queue()
+        for index in range(total):
+            queue.put_nowait(bodies[index % len(bodies)])
+
+        async def client() -> None:
+            while not queue.empty():
+                await call(queue.get_nowait(), timeout=60)
+
+        start = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        return time.perf_counter() - start
+
+
+async def run_latency(address: str, bodies: list[bytes], count: int) -> list[float]:
+    """Seconds per request, one request at a time."""
+    async with grpc.aio.insecure_channel(address) as channel:
+        call = channel.unary_unary(
+            METHOD, request_serializer=_identity, response_deserializer=_identity
+        )
+        timings = []
+        for index in range(count):
+            start = time.perf_counter()
+            await call(bodies[index % len(bodies)], timeout=60)
+            timings.append(time.perf_counter() - start)
+        return timings
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def measure(args: argparse.Namespace, bodies: list[bytes]) -> dict[str, dict[str, float]]:
+    sink = Sink()
+    await sink.server.start()
+    results: dict[str, dict[str, float]] = {}
+    try:
+        for mode in ("pass-through", "anonymizing"):
+            config = gateway_config(sink.port, mode == "anonymizing", args.workers, args.detectors)
+            with tempfile.TemporaryDirectory() as directory:
+                process, address = start_gateway(config, Path(directory))
+                try:
+                    await run_load(address, bodies, len(bodies), args.concurrency)  # warm-up
+                    seconds = await run_load(address, bodies, args.requests, args.concurrency)
+                    latencies = await run_latency(address, bodies, args.latency_requests)
+                finally:
+                    process.terminate()
+                    process.wait(60)
+            results[mode] = {
+                "spans_per_second": args.requests * args.spans / seconds,
+                "p50_ms": percentile(latencies, 0.50) * 1000,
+                "p99_ms": percentile(latencies, 0.99) * 1000,
+                "mean_ms": statistics.fmean(latencies) * 1000,
+            }
+    finally:
+        await sink.server.stop(0)
+    return results
+
+
+def worker_cost(config: dict[str, Any], bodies: list[bytes], spans: int) -> float:
+    """Microseconds of one worker's CPU per span, for the pipeline in `config`."""
+    processors = config["service"]["pipelines"]["traces"].get("processors", [])
+    worker = Worker({"traces": [config["processors"][name] for name in processors]}, {})
+    start = time.process_time()
+    for body in bodies:
+        worker.process("traces", "traces", "proto", body)
+    return (time.process_time() - start) / (len(bodies) * spans) * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--spans", type=int, default=32, help="spans per request")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--latency-requests", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--detectors", default="none", help="none (seed rules only) or default")
+    args = parser.parse_args()
+
+    spans = make_spans(args.spans * 16)
+    bodies = [
+        encode_spans(spans[index : index + args.spans]).SerializeToString()
+        for index in range(0, len(spans), args.spans)
+    ]
+    costs = {
+        mode: worker_cost(
+            gateway_config(0, mode == "anonymizing", 1, args.detectors), bodies, args.spans
+        )
+        for mode in ("pass-through", "anonymizing")
+    }
+    results = asyncio.run(measure(args, bodies))
+    plain, anonymized = results["pass-through"], results["anonymizing"]
+    size = sum(map(len, bodies)) / len(bodies) / 1024
+    print(
+        f"{args.requests} requests of {args.spans} spans ({size:.0f} KB each), "
+        f"concurrency {args.concurrency}, {args.workers} workers, detectors={args.detectors}"
+    )
+    print(f"{'gateway':<16}{'spans/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'worker us/span':>16}")
+    for name, result in results.items():
+        print(
+            f"{name:<16}{result['spans_per_second']:>10.0f}"
+            f"{result['p50_ms']:>9.1f}{result['p99_ms']:>9.1f}{costs[name]:>16.1f}"
+        )
+    ratio = anonymized["spans_per_second"] / plain["spans_per_second"]
+    print(f"throughput ratio anonymizing / pass-through: {ratio:.2f}x (target >= 0.70x)")
+    print(
+        f"added latency per request: p50 {anonymized['p50_ms'] - plain['p50_ms']:.1f} ms, "
+        f"p99 {anonymized['p99_ms'] - plain['p99_ms']:.1f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,195 @@
+"""OTLP request and response bodies: encodings, compression and size limits.
+
+OTLP/HTTP carries protobuf (`application/x-protobuf`) or JSON (`application/json`), the
+latter with trace and span ids as hex strings where protobuf's JSON mapping expects
+base64, so ids are converted on the way in and out. Compressed bodies are inflated with
+an output limit, so a small gzip bomb cannot exhaust memory. Invalid UTF-8 in a string
+field makes the protobuf parser raise; every parse failure becomes `BadRequest`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import zlib
+from collections.abc import Callable
+from typing import Any, Literal
+
+from google.protobuf import json_format
+from google.protobuf.message import DecodeError, Message
+from google.rpc.status_pb2 import Status
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+)
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+)
+
+from otel_anonymizer.gateway.config import Signal
+from otel_anonymizer.gateway.errors import BadRequest, PayloadTooLarge, UnsupportedMedia
+
+Encoding = Literal["proto", "json"]
+Request = ExportTraceServiceRequest | ExportLogsServiceRequest
+CONTENT_TYPES: dict[Encoding, str] = {"proto": "application/x-protobuf", "json": "application/json"}
+_REQUESTS: dict[Signal, Callable[[], Request]] = {
+    "traces": ExportTraceServiceRequest,
+    "logs": ExportLogsServiceRequest,
+}
+#: Where ids live in OTLP JSON: container path, then the id keys of each item.
+_ID_PATHS: dict[Signal, tuple[tuple[str, ...], ...]] = {
+    "traces": (
+        ("resourceSpans", "scopeSpans", "spans"),
+        ("resourceSpans", "scopeSpans", "spans", "links"),
+    ),
+    "logs": (("resourceLogs", "scopeLogs", "logRecords"),),
+}
+_ID_KEYS = ("traceId", "spanId", "parentSpanId")
+_SNAKE = {"resourceSpans": "resource_spans", "scopeSpans": "scope_spans",
+          "resourceLogs": "resource_logs", "scopeLogs": "scope_logs",
+          "logRecords": "log_records", "traceId": "trace_id", "spanId": "span_id",
+          "parentSpanId": "parent_span_id"}  # fmt: skip
+
+
+def encoding_of(content_type: str) -> Encoding:
+    """The body encoding for a Content-Type header; `UnsupportedMedia` otherwise."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    for encoding, expected in CONTENT_TYPES.items():
+        if media == expected:
+            return encoding
+    raise UnsupportedMedia(
+        f"unsupported content type {media[:64]!r}; use application/x-protobuf or application/json"
+    )
+
+
+def decompress(body: bytes, content_encoding: str, limit: int) -> bytes:
+    """The body inflated per Content-Encoding (gzip, deflate, identity), at most `limit` bytes."""
+    coding = content_encoding.strip().lower()
+    if coding in ("", "identity", "none"):
+        return body
+    if coding == "gzip":
+        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    elif coding == "deflate":
+        inflater = zlib.decompressobj()
+    else:
+        raise UnsupportedMedia(
+            f"unsupported content encoding {coding[:32]!r}; use gzip, deflate or none"
+        )
+    try:
+        inflated = inflater.decompress(body, limit + 1)
+        if len(inflated) > limit or inflater.unconsumed_tail:
+            raise PayloadTooLarge(f"the decompressed body exceeds {limit} bytes")
+        inflated += inflater.flush()
+        if len(inflated) > limit:
+            raise PayloadTooLarge(f"the decompressed body exceeds {limit} bytes")
+    except zlib.error:
+        raise BadRequest(f"the body is not valid {coding} data") from None
+    if not inflater.eof:
+        raise BadRequest(f"the {coding} body is truncated")
+    return inflated
+
+
+def parse_request(signal: Signal, encoding: Encoding, body: bytes) -> Request:
+    """The export request in `body`; `BadRequest` if it is not a valid one."""
+    request = _REQUESTS[signal]()
+    try:
+        if encoding == "proto":
+            request.ParseFromString(body)
+        else:
+            data = json.loads(body)
+            if not isinstance(data, dict):
+                raise BadRequest("the JSON body must be an object")
+            _convert_ids(data, signal, _hex_to_base64)
+            json_format.ParseDict(data, request, ignore_unknown_fields=True)
+    except BadRequest:
+        raise
+    except DecodeError:
+        raise BadRequest("the body is not a valid protobuf export request") from None
+    except (ValueError, RecursionError, json_format.ParseError):
+        # ValueError covers invalid JSON and invalid UTF-8 (UnicodeDecodeError).
+        raise BadRequest("the body is not a valid OTLP JSON export request") from None
+    return request
+
+
+def to_json(message: Message, signal: Signal | None = None) -> bytes:
+    """OTLP JSON for a message: lowerCamelCase keys, enums as numbers, hex ids."""
+    data = json_format.MessageToDict(message, use_integers_for_enums=True)
+    if signal is not None:
+        _convert_ids(data, signal, _base64_to_hex)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def response_body(signal: Signal, encoding: Encoding, rejected: int, message: str) -> bytes:
+    """A successful export response, with partial success when items were rejected."""
+    response: ExportTraceServiceResponse | ExportLogsServiceResponse
+    if signal == "traces":
+        response = ExportTraceServiceResponse()
+        if rejected or message:
+            response.partial_success.rejected_spans = rejected
+            response.partial_success.error_message = message
+    else:
+        response = ExportLogsServiceResponse()
+        if rejected or message:
+            response.partial_success.rejected_log_records = rejected
+            response.partial_success.error_message = message
+    return response.SerializeToString() if encoding == "proto" else to_json(response)
+
+
+def status_body(code: int, message: str, encoding: Encoding) -> bytes:
+    """The `google.rpc.Status` body that OTLP/HTTP error responses carry."""
+    status = Status(code=code, message=message)
+    return status.SerializeToString() if encoding == "proto" else to_json(status)
+
+
+def partial_success(signal: Signal, body: bytes) -> tuple[int, str]:
+    """(rejected items, message) from an upstream's protobuf export response."""
+    try:
+        if signal == "traces":
+            traces = ExportTraceServiceResponse.FromString(body).partial_success
+            return traces.rejected_spans, traces.error_message
+        logs = ExportLogsServiceResponse.FromString(body).partial_success
+        return logs.rejected_log_records, logs.error_message
+    except DecodeError:
+        return 0, ""
+
+
+def _hex_to_base64(value: Any) -> str:
+    if not isinstance(value, str):
+        raise BadRequest("trace and span ids must be hex strings in OTLP JSON")
+    try:
+        return base64.b64encode(bytes.fromhex(value)).decode()
+    except ValueError:
+        raise BadRequest("trace and span ids must be hex strings in OTLP JSON") from None
+
+
+def _base64_to_hex(value: Any) -> str:
+    try:
+        return base64.b64decode(str(value)).hex()
+    except (ValueError, binascii.Error):
+        return str(value)
+
+
+def _convert_ids(data: dict[str, Any], signal: Signal, convert: Callable[[Any], str]) -> None:
+    for path in _ID_PATHS[signal]:
+        for item in _walk(data, path):
+            for key in _ID_KEYS:
+                for name in (key, _SNAKE[key]):
+                    if name in item:
+                        item[name] = convert(item[name])
+
+
+def _walk(node: Any, path: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The dicts found by following `path` through lists (either key spelling)."""
+    nodes = [node]
+    for key in path:
+        found = []
+        for current in nodes:
+            if not isinstance(current, dict):
+                continue
+            children = current.get(key, current.get(_SNAKE.get(key, key)))
+            if isinstance(children, list):
+                found += [child for child in children if isinstance(child, dict)]
+        nodes = found
+    return nodes

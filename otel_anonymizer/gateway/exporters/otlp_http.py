@@ -1,0 +1,91 @@
+"""The `otlphttp` exporter: POST protobuf requests to `<endpoint>/v1/traces` and `/v1/logs`.
+
+Status handling follows the OTLP/HTTP specification: 2xx is success (with an optional
+partial success in the body), 429, 502, 503 and 504 are retryable and may carry a
+`Retry-After` header (seconds or an HTTP date), everything else is permanent. Network
+errors and timeouts are retryable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+import zlib
+
+import aiohttp
+
+from otel_anonymizer.gateway.codec import partial_success
+from otel_anonymizer.gateway.config import ExporterConfig, Signal
+from otel_anonymizer.gateway.exporters.base import (
+    Exporter,
+    ExportResult,
+    PermanentExport,
+    RetryableExport,
+)
+from otel_anonymizer.gateway.tls import client_context
+
+RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+DATA_REFUSED_STATUSES = frozenset({400, 413, 415, 422})
+
+
+class OtlpHttpExporter(Exporter):
+    """One aiohttp session per exporter, reused across requests."""
+
+    def __init__(self, config: ExporterConfig) -> None:
+        super().__init__(config.name)
+        self.config = config
+        self._session: aiohttp.ClientSession | None = None
+
+    async def start(self) -> None:
+        https = any(url.startswith("https://") for url in self.config.signal_endpoints.values())
+        ssl = client_context(self.config.tls) if https else False
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=ssl),
+            timeout=aiohttp.ClientTimeout(total=self.config.timeout),
+            headers=dict(self.config.headers),
+            auto_decompress=True,
+        )
+
+    async def export(self, signal: Signal, payload: bytes) -> ExportResult:
+        assert self._session is not None, "exporter not started"
+        headers = {"Content-Type": "application/x-protobuf"}
+        if self.config.compression == "gzip":
+            payload = await asyncio.to_thread(_gzip, payload)
+            headers["Content-Encoding"] = "gzip"
+        url = self.config.signal_endpoints[signal]
+        try:
+            async with self._session.post(url, data=payload, headers=headers) as response:
+                body = await response.read()
+                status = response.status
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
+            raise RetryableExport(f"{type(error).__name__} from {url}") from None
+        if 200 <= status < 300:
+            return ExportResult(*partial_success(signal, body))
+        if status in RETRYABLE_STATUSES:
+            raise RetryableExport(f"HTTP {status} from {url}", retry_after)
+        raise PermanentExport(f"HTTP {status} from {url}", status in DATA_REFUSED_STATUSES)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+def _gzip(payload: bytes) -> bytes:
+    compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return compressor.compress(payload) + compressor.flush()
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,304 @@
+"""The protobuf adapter: anonymize OTLP export requests in place, like the SDK adapters.
+
+Each span and log record is described to the core `Sanitizer` with exactly the entries
+the SDK adapters use (`otel_anonymizer.sdk.spans` / `.logs`): `span.name`,
+`status.description`, attributes, `events.{i}.name` and event attributes (field taken
+from the event name), `links.{i}` attributes, and resource attributes under the scope
+`resource`; a log record's `body` and attributes, with the field taken from its event
+name. There is no second copy of the mapping or anonymization logic here, only the
+conversion between protobuf `AnyValue`s and Python values, and back.
+
+It fails closed per item: if anything raises while one span, log record or resource is
+handled, every string and bytes value of that item is replaced by the placeholder, so
+raw data is never forwarded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, MutableSequence, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
+from opentelemetry.proto.resource.v1.resource_pb2 import Resource
+from opentelemetry.proto.trace.v1.trace_pb2 import Span
+
+from otel_anonymizer.failures import record_failure
+from otel_anonymizer.fields import Field
+from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitizer
+from otel_anonymizer.values import UnusableValue
+
+_RESOURCE_CACHE_LIMIT = 256
+
+
+@dataclass
+class Stats:
+    """What one request contained and what anonymizing it changed."""
+
+    items: int = 0  # spans or log records
+    redacted: int = 0  # values the anonymizers changed or removed
+    failed: int = 0  # items (or resources) replaced by placeholders after an error
+
+
+class OtlpSanitizer:
+    """Anonymizes `ExportTraceServiceRequest`s and `ExportLogsServiceRequest`s in place.
+
+    Resources repeat unchanged in every request a service sends, so their sanitized form
+    is cached by their serialized bytes (the SDK adapters cache by resource object with
+    `Sanitizer.shared`; protobuf objects are new for each request, so that would never
+    hit here).
+    """
+
+    def __init__(self, sanitizer: Sanitizer) -> None:
+        self.sanitizer = sanitizer
+        self._resources: dict[tuple[bytes, str], tuple[bytes, int]] = {}
+
+    def sanitize_traces(self, request: ExportTraceServiceRequest) -> Stats:
+        """Anonymize every span (and its resource) of `request`; return the counts."""
+        stats = Stats()
+        for resource_spans in request.resource_spans:
+            spans = [span for scope in resource_spans.scope_spans for span in scope.spans]
+            stats.items += len(spans)
+            object_type: ObjectType = "trace" if spans and not spans[0].parent_span_id else "span"
+            self._resource(resource_spans.resource, object_type, stats)
+            for span in spans:
+                try:
+                    stats.redacted += self._span(span)
+                except Exception as error:
+                    record_failure("otlp adapter", type(error).__name__, "span", object_type)
+                    _placeholder_span(span, self.sanitizer.placeholder)
+                    stats.failed += 1
+        return stats
+
+    def sanitize_logs(self, request: ExportLogsServiceRequest) -> Stats:
+        """Anonymize every log record (and its resource) of `request`; return the counts."""
+        stats = Stats()
+        for resource_logs in request.resource_logs:
+            self._resource(resource_logs.resource, "log", stats)
+            for scope in resource_logs.scope_logs:
+                stats.items += len(scope.log_records)
+                for record in scope.log_records:
+                    try:
+                        stats.redacted += self._log(record)
+                    except Exception as error:
+                        record_failure("otlp adapter", type(error).__name__, "log", "log")
+                        _placeholder_log(record, self.sanitizer.placeholder)
+                        stats.failed += 1
+        return stats
+
+    def _span(self, span: Span) -> int:
+        sanitizer = self.sanitizer
+        entries = [Entry("span.name", span.name, kind="text", mapped=False)]
+        if span.status.message:
+            entries.append(Entry("status.description", span.status.message, "text", mapped=False))
+        entries += _attribute_entries(span.attributes)
+        for index, event in enumerate(span.events):
+            scope = f"events.{index}"
+            field = sanitizer.mapping.event_field(event.name) or "metadata"
+            entries.append(Entry(f"{scope}.name", event.name, kind="text", mapped=False))
+            entries += _attribute_entries(event.attributes, scope=scope, default_field=field)
+        for index, link in enumerate(span.links):
+            entries += _attribute_entries(link.attributes, scope=f"links.{index}")
+        object_type: ObjectType = "span" if span.parent_span_id else "trace"
+        values = iter(sanitizer.sanitize(entries, object_type))
+        changed = Changes(entries)
+        span.name = _text(changed.next(values))
+        if span.status.message:
+            span.status.message = _text(changed.next(values))
+        _rewrite_attributes(span.attributes, values, changed)
+        for event in span.events:
+            event.name = _text(changed.next(values))
+            _rewrite_attributes(event.attributes, values, changed)
+        for link in span.links:
+            _rewrite_attributes(link.attributes, values, changed)
+        return changed.count
+
+    def _log(self, record: LogRecord) -> int:
+        event_name = record.event_name or _string_attribute(record.attributes, "event.name")
+        field = self.sanitizer.mapping.event_field(event_name) or "metadata"
+        body = from_any_value(record.body) if record.HasField("body") else None
+        entries = [
+            Entry("body", body, kind="any", default_field=field, mapped=False),
+            *_attribute_entries(record.attributes, kind="any", default_field=field),
+        ]
+        values = iter(self.sanitizer.sanitize(entries, "log"))
+        changed = Changes(entries)
+        new_body = changed.next(values)
+        if new_body is REMOVED:
+            record.ClearField("body")
+        elif changed.last:
+            write_any_value(record.body, new_body)
+        _rewrite_attributes(record.attributes, values, changed)
+        return changed.count
+
+    def _resource(self, resource: Resource, object_type: ObjectType, stats: Stats) -> None:
+        if not resource.attributes:
+            return
+        key = (resource.SerializeToString(deterministic=True), object_type)
+        cached = self._resources.get(key)
+        if cached is None:
+            try:
+                entries = _attribute_entries(resource.attributes, scope="resource")
+                values = iter(self.sanitizer.sanitize(entries, object_type))
+                changed = Changes(entries)
+                _rewrite_attributes(resource.attributes, values, changed)
+                cached = (resource.SerializeToString(), changed.count)
+            except Exception as error:
+                record_failure("otlp adapter", type(error).__name__, "resource", object_type)
+                _placeholder_attributes(resource.attributes, self.sanitizer.placeholder)
+                stats.failed += 1
+                return
+            if len(self._resources) >= _RESOURCE_CACHE_LIMIT:
+                self._resources.clear()
+            self._resources[key] = cached
+        else:
+            resource.ParseFromString(cached[0])
+        stats.redacted += cached[1]
+
+
+class Changes:
+    """Walks the sanitized values alongside the entries and counts the changed ones."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self._entries = iter(entries)
+        self.count = 0
+        self.last = False  # whether the value just returned by `next` differs
+
+    def next(self, values: Iterator[Any]) -> Any:
+        value = next(values)
+        original = next(self._entries).value
+        self.last = not (value is original or (type(value) is type(original) and value == original))
+        self.count += self.last
+        return value
+
+
+def _attribute_entries(
+    attributes: Sequence[KeyValue],
+    *,
+    scope: str = "",
+    kind: Kind = "attribute",
+    default_field: Field = "metadata",
+) -> list[Entry]:
+    """One entry per attribute, in order.
+
+    Span, event, link and resource attributes are SDK attribute values (scalars and
+    tuples of one scalar type); OTLP also allows nested arrays and maps there, which go
+    as AnyValues so that their structure survives.
+    """
+    entries = []
+    for attribute in attributes:
+        value = from_any_value(attribute.value)
+        entry_kind = kind
+        if kind == "attribute" and isinstance(value, list) and _homogeneous_scalars(value):
+            value = tuple(value)
+        elif kind == "attribute" and isinstance(value, (list, dict)):
+            entry_kind = "any"
+        entries.append(Entry(attribute.key, value, entry_kind, scope, default_field))
+    return entries
+
+
+def _homogeneous_scalars(items: list[Any]) -> bool:
+    kinds = {type(item) for item in items}
+    return len(kinds) <= 1 and kinds <= {str, bool, int, float}
+
+
+def _rewrite_attributes(
+    attributes: MutableSequence[KeyValue], values: Iterator[Any], changed: Changes
+) -> None:
+    """Write changed values back; drop removed (and None) ones, as the SDK adapters do."""
+    dropped = []
+    for index, attribute in enumerate(attributes):
+        value = changed.next(values)
+        if value is REMOVED or value is None:
+            dropped.append(index)
+        elif changed.last:
+            write_any_value(attribute.value, value)
+    for index in reversed(dropped):
+        del attributes[index]
+
+
+def _string_attribute(attributes: Sequence[KeyValue], key: str) -> str | None:
+    for attribute in attributes:
+        if attribute.key == key and attribute.value.WhichOneof("value") == "string_value":
+            return attribute.value.string_value
+    return None
+
+
+def _text(value: Any) -> str:
+    return "" if value is REMOVED or value is None else str(value)
+
+
+def from_any_value(value: AnyValue) -> Any:
+    """The Python form of an `AnyValue`: a scalar, a list, a dict, or None when unset."""
+    kind = value.WhichOneof("value")
+    if kind is None:
+        return None
+    if kind == "array_value":
+        return [from_any_value(item) for item in value.array_value.values]
+    if kind == "kvlist_value":
+        return {item.key: from_any_value(item.value) for item in value.kvlist_value.values}
+    return getattr(value, kind)
+
+
+def write_any_value(target: AnyValue, value: Any) -> None:
+    """Store a Python value into `target`, in the matching oneof; raise if impossible."""
+    target.Clear()
+    if value is None:
+        return
+    if isinstance(value, bool):
+        target.bool_value = value
+    elif isinstance(value, int):
+        target.int_value = value  # raises ValueError outside int64: the item fails closed
+    elif isinstance(value, float):
+        target.double_value = value
+    elif isinstance(value, str):
+        target.string_value = value
+    elif isinstance(value, bytes):
+        target.bytes_value = value
+    elif isinstance(value, Mapping):
+        target.kvlist_value.SetInParent()
+        for key, item in value.items():
+            write_any_value(target.kvlist_value.values.add(key=str(key)).value, item)
+    elif isinstance(value, (list, tuple)):
+        target.array_value.SetInParent()
+        for item in value:
+            write_any_value(target.array_value.values.add(), item)
+    else:
+        raise UnusableValue(value)
+
+
+def _placeholder_value(value: AnyValue, placeholder: str) -> None:
+    kind = value.WhichOneof("value")
+    if kind in ("string_value", "bytes_value"):
+        value.string_value = placeholder
+    elif kind == "array_value":
+        for item in value.array_value.values:
+            _placeholder_value(item, placeholder)
+    elif kind == "kvlist_value":
+        for entry in value.kvlist_value.values:
+            _placeholder_value(entry.value, placeholder)
+
+
+def _placeholder_attributes(attributes: Sequence[KeyValue], placeholder: str) -> None:
+    for attribute in attributes:
+        _placeholder_value(attribute.value, placeholder)
+
+
+def _placeholder_span(span: Span, placeholder: str) -> None:
+    span.name = placeholder
+    if span.status.message:
+        span.status.message = placeholder
+    _placeholder_attributes(span.attributes, placeholder)
+    for event in span.events:
+        event.name = placeholder
+        _placeholder_attributes(event.attributes, placeholder)
+    for link in span.links:
+        _placeholder_attributes(link.attributes, placeholder)
+
+
+def _placeholder_log(record: LogRecord, placeholder: str) -> None:
+    _placeholder_value(record.body, placeholder)
+    _placeholder_attributes(record.attributes, placeholder)

@@ -1,0 +1,160 @@
+"""Parsing and anonymizing requests off the event loop, in a pool of worker processes.
+
+Anonymization is CPU-bound Python: run on the event loop, it would stall every receiver;
+run in threads, the GIL would keep it on one core. So each request's body goes, as
+bytes, to a `ProcessPoolExecutor` whose workers rebuild the anonymizers from the
+configuration's plain option mappings (and the environment they were checked against,
+for `hash_key_env`) once, in their initializer. A worker parses the
+body (which also validates it), anonymizes it per pipeline, and returns the serialized
+result and its counts. `workers: 0` runs the same code on one thread of this process
+(with its own `Worker`), for tests and debugging.
+
+Workers are started with `spawn`: forking a process that runs gRPC threads is unsafe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import signal
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from otel_anonymizer.config import anonymizers_from_options
+from otel_anonymizer.failures import failure_counts
+from otel_anonymizer.gateway.codec import Encoding, Request, parse_request
+from otel_anonymizer.gateway.config import Signal
+from otel_anonymizer.gateway.errors import Unavailable
+from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats
+from otel_anonymizer.sanitizer import Sanitizer
+
+#: Per pipeline, the option mappings of its anonymizer processors (in order).
+PipelineOptions = Mapping[str, Sequence[Mapping[str, Any]]]
+
+
+@dataclass
+class Processed:
+    """One request after a pipeline's processors: what to export, and the counts."""
+
+    payload: bytes  # protobuf, ready for every exporter
+    stats: Stats
+    failures: dict[tuple[str, str], int] = field(default_factory=dict)  # new anonymizer failures
+
+
+class Worker:
+    """The per-process state: one `OtlpSanitizer` per pipeline that has processors."""
+
+    def __init__(self, options: PipelineOptions, environ: Mapping[str, str]) -> None:
+        self.adapters: dict[str, OtlpSanitizer | None] = {}
+        for pipeline, processors in options.items():
+            anonymizers = [
+                anonymizer
+                for index, processor in enumerate(processors)
+                for anonymizer in anonymizers_from_options(
+                    processor, f"service.pipelines.{pipeline}.processors[{index}]", environ
+                )
+            ]
+            self.adapters[pipeline] = OtlpSanitizer(Sanitizer(anonymizers)) if processors else None
+        self._failures = Counter(failure_counts())
+
+    def process(self, pipeline: str, signal: Signal, encoding: Encoding, body: bytes) -> Processed:
+        """Parse, anonymize and serialize one request body; `BadRequest` if invalid."""
+        request = parse_request(signal, encoding, body)
+        adapter = self.adapters[pipeline]
+        if adapter is None:  # pass-through: validated and counted, forwarded as is
+            stats = Stats(items=count_items(request))
+            payload = body if encoding == "proto" else request.SerializeToString()
+            return Processed(payload, stats)
+        if isinstance(request, ExportTraceServiceRequest):
+            stats = adapter.sanitize_traces(request)
+        else:
+            stats = adapter.sanitize_logs(request)
+        return Processed(request.SerializeToString(), stats, self._new_failures())
+
+    def _new_failures(self) -> dict[tuple[str, str], int]:
+        current = Counter(failure_counts())
+        new = current - self._failures
+        self._failures = current
+        return dict(new)
+
+
+def count_items(request: Request) -> int:
+    """Spans or log records in an export request."""
+    if isinstance(request, ExportTraceServiceRequest):
+        return sum(len(s.spans) for r in request.resource_spans for s in r.scope_spans)
+    return sum(len(s.log_records) for r in request.resource_logs for s in r.scope_logs)
+
+
+_worker: Worker | None = None
+
+
+def _initialize(options: PipelineOptions, environ: Mapping[str, str]) -> None:
+    """Worker process start-up. Ctrl-C reaches the whole process group: the gateway
+    process decides when workers stop (after draining), so they ignore SIGINT."""
+    global _worker
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _worker = Worker(options, environ)
+
+
+def _process(pipeline: str, signal: Signal, encoding: Encoding, body: bytes) -> Processed:
+    assert _worker is not None, "worker process was not initialized"
+    return _worker.process(pipeline, signal, encoding, body)
+
+
+def _ready() -> bool:
+    return _worker is not None
+
+
+class ProcessingPool:
+    """Runs `Worker.process` in worker processes (or one thread when `workers == 0`)."""
+
+    def __init__(self, options: PipelineOptions, environ: Mapping[str, str], workers: int) -> None:
+        self.options = options
+        self.environ = dict(environ)
+        self.workers = workers
+        # In-thread mode keeps its own worker: gateways in one process must not share one.
+        self._local = Worker(options, self.environ) if workers == 0 else None
+        self._executor: Executor = self._new_executor()
+
+    def _new_executor(self) -> Executor:
+        if self.workers == 0:
+            return ThreadPoolExecutor(1, "anonymizer")
+        return ProcessPoolExecutor(
+            self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_initialize,
+            initargs=(self.options, self.environ),
+        )
+
+    async def start(self) -> None:
+        """Start every worker now, so the first requests do not wait for start-up."""
+        loop = asyncio.get_running_loop()
+        await asyncio.gather(
+            *(loop.run_in_executor(self._executor, _ready) for _ in range(self.workers))
+        )
+
+    async def process(
+        self, pipeline: str, signal: Signal, encoding: Encoding, body: bytes
+    ) -> Processed:
+        """The processed request; raises `BadRequest` for invalid bodies."""
+        loop = asyncio.get_running_loop()
+        executor = self._executor
+        function = self._local.process if self._local is not None else _process
+        try:
+            return await loop.run_in_executor(executor, function, pipeline, signal, encoding, body)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): replace the pool, let the client retry.
+            if executor is self._executor:
+                executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._new_executor()
+            raise Unavailable("an anonymizer worker died; retry", retry_after=1.0) from None
+
+    def close(self) -> None:
+        """Stop the workers once in-flight work is done."""
+        self._executor.shutdown(wait=True, cancel_futures=False)

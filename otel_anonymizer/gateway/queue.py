@@ -1,0 +1,153 @@
+"""A durable on-disk queue of sanitized requests: one fsynced file per request.
+
+`put` writes the request to a temporary file, fsyncs it, renames it into place and
+fsyncs the directory: once it returns, the request survives a SIGKILL or a power cut,
+so the receiver may answer success. Consumers `take` the oldest requests, and `ack`
+deletes them after the upstream accepted, so delivery is at least once (a crash between
+upload and delete sends the request again). On start, leftover temporary files (never
+acknowledged to any client) are removed and every complete file is queued again.
+Requests the upstream refuses permanently are moved to `failed/` instead of deleted.
+
+Only sanitized data is ever written here: raw requests never touch the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from otel_anonymizer.gateway.config import SIGNALS, Signal
+
+_TEMP_PREFIX = ".tmp-"
+
+
+@dataclass(frozen=True)
+class QueuedRequest:
+    """A request on disk; its payload is read when a consumer takes it."""
+
+    path: Path
+    signal: Signal
+    items: int  # spans or log records, for the exported/failed counters
+
+
+class DiskQueue:
+    """At most `capacity` requests in `directory`, oldest first.
+
+    File I/O runs in threads (`asyncio.to_thread`); the bookkeeping runs on the event
+    loop, which is the only thread touching it.
+    """
+
+    def __init__(self, directory: Path, capacity: int) -> None:
+        self.directory = directory
+        self.capacity = capacity
+        self._pending: deque[QueuedRequest] = deque()
+        self._in_flight = 0
+        self._reserved = 0
+        self._sequence = 0
+        self._available = asyncio.Condition()
+
+    def open(self) -> int:
+        """Create the directory, clean it up and queue what it holds; the count recovered."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / "failed").mkdir(exist_ok=True)
+        found = []
+        for path in self.directory.iterdir():
+            if path.name.startswith(_TEMP_PREFIX):
+                path.unlink()
+                continue
+            request = _parse_name(path)
+            if request is not None and path.is_file():
+                found.append(request)
+        found.sort(key=lambda request: request.path.name)
+        self._pending.extend(found)
+        if found:
+            self._sequence = int(found[-1].path.name.split("-", 1)[0])
+        return len(found)
+
+    def __len__(self) -> int:
+        """Requests on disk that are not yet acknowledged (waiting or being sent)."""
+        return len(self._pending) + self._in_flight
+
+    def reserve(self) -> bool:
+        """Claim room for one `put`; False when the queue is full."""
+        if len(self) + self._reserved >= self.capacity:
+            return False
+        self._reserved += 1
+        return True
+
+    async def put(self, signal: Signal, payload: bytes, items: int) -> None:
+        """Persist one request durably (after a successful `reserve`)."""
+        try:
+            self._sequence += 1
+            name = f"{self._sequence:020d}-{items}.{signal}"
+            path = await asyncio.to_thread(self._write, name, payload)
+        finally:
+            self._reserved -= 1
+        async with self._available:
+            self._pending.append(QueuedRequest(path, signal, items))
+            self._available.notify()
+
+    def _write(self, name: str, payload: bytes) -> Path:
+        temporary = self.directory / f"{_TEMP_PREFIX}{name}"
+        final = self.directory / name
+        with open(temporary, "wb") as file:
+            file.write(payload)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, final)
+        _fsync_directory(self.directory)
+        return final
+
+    async def take(self) -> tuple[QueuedRequest, bytes]:
+        """The oldest waiting request and its payload; waits while the queue is empty."""
+        async with self._available:
+            await self._available.wait_for(lambda: bool(self._pending))
+            request = self._pending.popleft()
+            self._in_flight += 1
+        try:
+            return request, await asyncio.to_thread(request.path.read_bytes)
+        except BaseException:
+            await self.release(request)
+            raise
+
+    async def release(self, request: QueuedRequest) -> None:
+        """Put a taken request back at the front, unsent (at shutdown)."""
+        async with self._available:
+            self._in_flight -= 1
+            self._pending.appendleft(request)
+            self._available.notify()
+
+    async def ack(self, request: QueuedRequest) -> None:
+        """The upstream accepted it: delete it."""
+        self._in_flight -= 1
+        await asyncio.to_thread(request.path.unlink, True)
+
+    async def fail(self, request: QueuedRequest) -> None:
+        """The upstream refused it for good: keep it aside, in `failed/`, for inspection."""
+        self._in_flight -= 1
+        await asyncio.to_thread(
+            os.replace, request.path, self.directory / "failed" / request.path.name
+        )
+
+
+def _parse_name(path: Path) -> QueuedRequest | None:
+    """`<sequence>-<items>.<signal>`, as `put` names files; None for anything else."""
+    stem, _, signal = path.name.partition(".")
+    sequence, _, items = stem.partition("-")
+    if not (sequence.isdigit() and items.isdigit()):
+        return None
+    for known in SIGNALS:
+        if signal == known:
+            return QueuedRequest(path, known, int(items))
+    return None
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

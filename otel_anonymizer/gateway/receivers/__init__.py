@@ -1,0 +1,1 @@
+"""Receivers: the OTLP/gRPC and OTLP/HTTP servers of an `otlp` receiver."""

@@ -1,0 +1,113 @@
+"""The OTLP/HTTP receiver: `POST /v1/traces` and `/v1/logs` on aiohttp.
+
+Checks in the order that costs least: bearer token, content type (415), declared and
+actual body size (413), decompression with an output limit (413, 400 for corrupt data),
+then the pipelines (400 for invalid bodies, 429/503 with `Retry-After` when they cannot
+take the data). Success is 200 with an export response, carrying partial success when
+the upstream reported one; errors carry a `google.rpc.Status`, in the request's
+encoding. Nothing from the request body is ever logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from otel_anonymizer.gateway.codec import (
+    CONTENT_TYPES,
+    Encoding,
+    decompress,
+    encoding_of,
+    response_body,
+    status_body,
+)
+from otel_anonymizer.gateway.config import SIGNALS, Endpoint, ServerSettings, Signal
+from otel_anonymizer.gateway.errors import GatewayError, PayloadTooLarge
+from otel_anonymizer.gateway.net import listen
+from otel_anonymizer.gateway.pipeline import Router
+from otel_anonymizer.gateway.receivers.auth import check_bearer
+from otel_anonymizer.gateway.tls import server_context
+
+
+class HttpReceiver:
+    """Serves one `otlp` receiver's `protocols.http`."""
+
+    def __init__(self, name: str, settings: ServerSettings, router: Router) -> None:
+        self.name = name
+        self.settings = settings
+        self.router = router
+        self._runner: web.AppRunner | None = None
+        self.address: Endpoint | None = None
+
+    async def start(self) -> Endpoint:
+        """Listen; returns the bound address (the port is chosen when configured as 0)."""
+        app = web.Application(client_max_size=self.settings.max_body_bytes)
+        for signal in SIGNALS:
+            if self.router.accepts(self.name, signal):
+                app.router.add_post(f"/v1/{signal}", self._handler(signal))
+        # Decompression is done by `decompress`, with an output limit (gzip bombs).
+        self._runner = web.AppRunner(
+            app, access_log=None, shutdown_timeout=30.0, auto_decompress=False
+        )
+        await self._runner.setup()
+        sock = listen(self.settings.endpoint)
+        tls = server_context(self.settings.tls) if self.settings.tls else None
+        await web.SockSite(self._runner, sock, ssl_context=tls).start()
+        self.address = Endpoint(self.settings.endpoint.host, sock.getsockname()[1])
+        return self.address
+
+    async def stop(self) -> None:
+        """Stop accepting connections and wait for in-flight requests."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def _handler(self, signal: Signal) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def handle(request: web.Request) -> web.StreamResponse:
+            return await self._handle(request, signal)
+
+        return handle
+
+    async def _handle(self, request: web.Request, signal: Signal) -> web.StreamResponse:
+        encoding: Encoding = "json" if request.content_type == CONTENT_TYPES["json"] else "proto"
+        try:
+            check_bearer(request.headers.get("Authorization"), self.settings.bearer_token)
+            encoding = encoding_of(request.content_type)
+            body = await self._body(request)
+            result = await self.router.consume(self.name, signal, encoding, body)
+        except GatewayError as error:
+            self.router.rejected(self.name, error)
+            return _error_response(error, encoding)
+        return web.Response(
+            body=response_body(signal, encoding, result.rejected, result.message),
+            content_type=CONTENT_TYPES[encoding],
+        )
+
+    async def _body(self, request: web.Request) -> bytes:
+        limit = self.settings.max_body_bytes
+        if request.content_length is not None and request.content_length > limit:
+            raise PayloadTooLarge(f"the body exceeds {limit} bytes")
+        try:
+            body = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise PayloadTooLarge(f"the body exceeds {limit} bytes") from None
+        coding = request.headers.get("Content-Encoding", "")
+        if not coding:
+            return body
+        return await asyncio.to_thread(decompress, body, coding, limit)
+
+
+def _error_response(error: GatewayError, encoding: Encoding) -> web.Response:
+    headers = {}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+    if error.http_status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return web.Response(
+        status=error.http_status,
+        body=status_body(error.grpc_code.value[0], error.message, encoding),
+        content_type=CONTENT_TYPES[encoding],
+        headers=headers,
+    )

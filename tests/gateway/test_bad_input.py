@@ -1,0 +1,149 @@
+"""Bad input gets the OTLP-specified 4xx / INVALID_ARGUMENT; the gateway keeps serving."""
+
+from __future__ import annotations
+
+import gzip
+import logging
+from collections.abc import Callable, Iterator
+
+import grpc
+import httpx
+import pytest
+from google.rpc.status_pb2 import Status
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+
+from tests.gateway.conftest import EMAIL_CANARY, RunningGateway, gateway_config
+from tests.gateway.sdk_clients import make_spans
+from tests.gateway.upstream import Upstream
+
+LIMIT = 64 * 1024
+PROTOBUF = {"Content-Type": "application/x-protobuf"}
+TRACE_SERVICE = "/opentelemetry.proto.collector.trace.v1.TraceService/Export"
+
+
+def valid_body() -> bytes:
+    return encode_spans(make_spans(1)).SerializeToString()
+
+
+def invalid_utf8_body() -> bytes:
+    """A valid request whose span name holds bytes that are not UTF-8."""
+    body = valid_body()
+    marker = f"chat 0 for {EMAIL_CANARY}".encode()
+    assert marker in body
+    return body.replace(marker, b"\xff\xfe" + marker[2:])
+
+
+@pytest.fixture
+def gateway(
+    upstream: Upstream, start_gateway: Callable[..., RunningGateway]
+) -> Iterator[RunningGateway]:
+    config = gateway_config(
+        upstream,
+        http={"max_request_body_size": LIMIT},
+        grpc={"max_recv_msg_size_mib": 1},
+    )
+    yield start_gateway(config)
+
+
+def post(gateway: RunningGateway, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(f"{gateway.http_url}/v1/traces", content=body, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("body", "headers", "status"),
+    [
+        (b"\x0a\xff\xff\xff\xff\x0f", PROTOBUF, 400),
+        (b'{"resourceSpans": [', {"Content-Type": "application/json"}, 400),
+        (b'{"resourceSpans": 5}', {"Content-Type": "application/json"}, 400),
+        (b"[1, 2]", {"Content-Type": "application/json"}, 400),
+        (
+            b'{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz","name":"x"}]}]}]}',
+            {"Content-Type": "application/json"},
+            400,
+        ),
+        (b'{"resourceSpans": []}\xff', {"Content-Type": "application/json"}, 400),
+        (b"{}", {"Content-Type": "text/plain"}, 415),
+        (b"{}", {}, 415),
+        (b"x" * (LIMIT + 1), PROTOBUF, 413),
+        (gzip.compress(b"\0" * (LIMIT * 100)), {**PROTOBUF, "Content-Encoding": "gzip"}, 413),
+        (b"not gzip at all", {**PROTOBUF, "Content-Encoding": "gzip"}, 400),
+        (gzip.compress(b"abc")[:-4], {**PROTOBUF, "Content-Encoding": "gzip"}, 400),
+        (b"", {**PROTOBUF, "Content-Encoding": "br"}, 415),
+    ],
+    ids=[
+        "malformed-protobuf",
+        "truncated-json",
+        "wrong-json-type",
+        "json-array",
+        "bad-hex-id",
+        "invalid-utf8-json",
+        "text-plain",
+        "no-content-type",
+        "oversized",
+        "gzip-bomb",
+        "corrupt-gzip",
+        "truncated-gzip",
+        "brotli",
+    ],
+)
+def test_http_bad_input(
+    gateway: RunningGateway, upstream: Upstream, body: bytes, headers: dict[str, str], status: int
+) -> None:
+    response = post(gateway, body, headers)
+    assert response.status_code == status
+    if "json" not in headers.get("Content-Type", ""):
+        Status.FromString(response.content)  # OTLP: errors carry a google.rpc.Status
+    # ...and the gateway keeps serving.
+    assert post(gateway, valid_body(), PROTOBUF).status_code == 200
+    assert len(upstream.spans()) == 1
+
+
+def test_invalid_utf8_is_refused_on_both_protocols(gateway: RunningGateway) -> None:
+    body = invalid_utf8_body()
+    assert post(gateway, body, PROTOBUF).status_code == 400
+    with grpc.insecure_channel(gateway.grpc_target) as channel:
+        call = channel.unary_unary(TRACE_SERVICE)
+        with pytest.raises(grpc.RpcError) as caught:
+            call(body, timeout=5)
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_grpc_bad_input_and_oversized(gateway: RunningGateway, upstream: Upstream) -> None:
+    with grpc.insecure_channel(gateway.grpc_target) as channel:
+        call = channel.unary_unary(TRACE_SERVICE)
+        with pytest.raises(grpc.RpcError) as caught:
+            call(b"\x0a\xff\xff\xff\xff\x0f", timeout=5)
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        huge = AnyValue(string_value="x" * (2 << 20)).SerializeToString()
+        with pytest.raises(grpc.RpcError) as caught:
+            call(huge, timeout=5)
+        assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert call(valid_body(), timeout=5) == b""
+    assert len(upstream.spans()) == 1
+
+
+def test_unknown_paths_and_methods(gateway: RunningGateway) -> None:
+    assert httpx.post(f"{gateway.http_url}/v1/metrics", content=b"").status_code == 404
+    assert httpx.get(f"{gateway.http_url}/v1/traces").status_code == 405
+
+
+def test_request_content_never_reaches_the_logs(
+    gateway: RunningGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    post(gateway, invalid_utf8_body(), PROTOBUF)
+    post(gateway, f'{{"x": "{EMAIL_CANARY}"'.encode(), {"Content-Type": "application/json"})
+    post(gateway, valid_body(), PROTOBUF)
+    assert EMAIL_CANARY not in caplog.text
+
+
+def test_rejections_are_counted(gateway: RunningGateway) -> None:
+    post(gateway, b"{}", {"Content-Type": "text/plain"})
+    post(gateway, b"\x0a\xff", PROTOBUF)
+    metrics = httpx.get(gateway.url("metrics", "/metrics")).text
+    assert (
+        'otel_anonymizer_gateway_rejected_requests_total{reason="unsupported_media",receiver="otlp"} 1'
+        in metrics
+    )
+    assert 'rejected_requests_total{reason="bad_request",receiver="otlp"} 1' in metrics

@@ -1,0 +1,143 @@
+"""No loss and backpressure: retries, retry hints, the durable queue, retryable refusals."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import grpc
+import httpx
+import pytest
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.sdk.trace.export import SpanExportResult
+
+from otel_anonymizer.gateway.grpc_status import retry_delay
+from tests.gateway.conftest import EMAIL_CANARY, RunningGateway, gateway_config
+from tests.gateway.sdk_clients import make_spans, span_exporter
+from tests.gateway.test_bad_input import PROTOBUF, TRACE_SERVICE
+from tests.gateway.upstream import Upstream
+
+StartGateway = Callable[..., RunningGateway]
+
+
+@pytest.mark.parametrize("mode", ["synchronous", "queued"])
+def test_counts_in_equal_counts_out_with_a_flaky_upstream(
+    upstream: Upstream, start_gateway: StartGateway, tmp_path: Path, mode: str
+) -> None:
+    upstream.fail_every = 3  # every third attempt: 503 + Retry-After / UNAVAILABLE + RetryInfo
+    queue_dir = str(tmp_path / "queue") if mode == "queued" else None
+    gateway = start_gateway(gateway_config(upstream, queue_dir=queue_dir, workers=2))
+    batches = [make_spans(20, prefix=f"batch{index}") for index in range(24)]
+    results: list[SpanExportResult] = []
+
+    def client(protocol: str, mine: list[list]) -> None:  # type: ignore[type-arg]
+        exporter = span_exporter(gateway, protocol)
+        results.extend(exporter.export(batch) for batch in mine)
+        exporter.shutdown()
+
+    threads = [
+        threading.Thread(target=client, args=(protocol, batches[index::4]))
+        for index, protocol in enumerate(["http", "grpc", "http", "grpc"])
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results == [SpanExportResult.SUCCESS] * len(batches)
+
+    sent = {span.context.span_id.to_bytes(8, "big") for batch in batches for span in batch}
+    upstream.wait_for_spans(len(sent))
+    received = upstream.spans()
+    assert {span.span_id for span in received} == sent
+    assert len(received) == len(sent)  # nothing lost, nothing doubled
+    assert upstream.attempts > len(upstream.traces)  # the upstream did refuse some
+    assert EMAIL_CANARY not in "".join(span.name for span in received)
+    gateway.stop()  # settles the counters of requests acknowledged a moment ago
+    telemetry = gateway.gateway.telemetry
+    assert telemetry.total("exported_items_total") == len(sent)
+    assert telemetry.total("export_retries_total") >= 1
+
+
+@pytest.mark.parametrize(("exporter", "hint"), [("otlphttp", 1.0), ("otlp", 0.3)])
+def test_upstream_retry_hints_are_honoured(
+    upstream: Upstream, start_gateway: StartGateway, exporter: str, hint: float
+) -> None:
+    upstream.fail_every, upstream.retry_after = 2, hint
+    gateway = start_gateway(gateway_config(upstream, exporter=exporter))
+    sdk = span_exporter(gateway, "http")
+    assert sdk.export(make_spans(1)) == SpanExportResult.SUCCESS  # attempt 1: accepted
+    assert sdk.export(make_spans(1)) == SpanExportResult.SUCCESS  # 2: refused, 3: accepted
+    first_try, retry = upstream.attempt_times[1:3]
+    assert retry - first_try >= hint * 0.95
+
+
+def test_synchronous_mode_answers_retryable_when_the_upstream_is_down(
+    upstream: Upstream, start_gateway: StartGateway
+) -> None:
+    upstream.down, upstream.retry_after = True, 2
+    config = gateway_config(upstream, exporter="otlp")
+    config["exporters"]["otlp"]["retry_on_failure"]["max_elapsed_time"] = "100ms"
+    gateway = start_gateway(config)
+    body = encode_spans(make_spans(1)).SerializeToString()
+
+    response = httpx.post(f"{gateway.http_url}/v1/traces", content=body, headers=PROTOBUF)
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    with (
+        grpc.insecure_channel(gateway.grpc_target) as channel,
+        pytest.raises(grpc.RpcError) as caught,
+    ):
+        channel.unary_unary(TRACE_SERVICE)(body, timeout=5)
+    assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
+    assert retry_delay(caught.value.trailing_metadata()) == 2
+    assert upstream.spans() == []
+
+    upstream.down = False  # the client's own retry now succeeds
+    assert httpx.post(f"{gateway.http_url}/v1/traces", content=body, headers=PROTOBUF).is_success
+    assert len(upstream.spans()) == 1
+
+
+def test_a_full_queue_answers_429_and_delivers_what_it_accepted(
+    upstream: Upstream, start_gateway: StartGateway, tmp_path: Path
+) -> None:
+    upstream.down = True
+    config = gateway_config(upstream, queue_dir=str(tmp_path))
+    config["exporters"]["otlphttp"]["sending_queue"]["queue_size"] = 2
+    gateway = start_gateway(config)
+    bodies = [encode_spans(make_spans(1)).SerializeToString() for _ in range(3)]
+    url = f"{gateway.http_url}/v1/traces"
+
+    assert httpx.post(url, content=bodies[0], headers=PROTOBUF).status_code == 200
+    assert httpx.post(url, content=bodies[1], headers=PROTOBUF).status_code == 200
+    full = httpx.post(url, content=bodies[2], headers=PROTOBUF)
+    assert full.status_code == 429
+    assert int(full.headers["Retry-After"]) >= 1
+    with (
+        grpc.insecure_channel(gateway.grpc_target) as channel,
+        pytest.raises(grpc.RpcError) as caught,
+    ):
+        channel.unary_unary(TRACE_SERVICE)(bodies[2], timeout=5)
+    assert caught.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert retry_delay(caught.value.trailing_metadata()) is not None
+    assert "queue_size" in httpx.get(gateway.url("metrics", "/metrics")).text
+
+    upstream.down = False
+    upstream.wait_for_spans(2)
+    gateway.stop()
+    assert len(upstream.spans()) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["failed"]  # delivered, deleted
+
+
+def test_a_permanently_refused_request_is_kept_aside(
+    upstream: Upstream, start_gateway: StartGateway, tmp_path: Path
+) -> None:
+    config = gateway_config(upstream, queue_dir=str(tmp_path))
+    config["exporters"]["otlphttp"]["traces_endpoint"] = f"{upstream.http_url}/nowhere"
+    gateway = start_gateway(config)
+    body = encode_spans(make_spans(1)).SerializeToString()
+    assert httpx.post(f"{gateway.http_url}/v1/traces", content=body, headers=PROTOBUF).is_success
+    failed = tmp_path / "failed"
+    gateway.stop()  # drains: the one request is refused (404) and moved aside
+    assert len(list(failed.iterdir())) == 1
+    assert gateway.gateway.telemetry.total("failed_items_total") == 1

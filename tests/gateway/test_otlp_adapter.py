@@ -1,0 +1,186 @@
+"""The protobuf adapter gives exactly what the SDK adapters give, and fails closed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
+from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+from opentelemetry.sdk._logs import LoggerProvider, ReadableLogRecord
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
+from opentelemetry.trace import Link, Status, StatusCode
+
+from otel_anonymizer import FAILURE_PLACEHOLDER, Anonymizer, Sanitizer, create_anonymizer
+from otel_anonymizer.gateway.otlp import OtlpSanitizer, from_any_value, write_any_value
+from otel_anonymizer.sdk.logs import sanitize_log_record
+from otel_anonymizer.sdk.spans import sanitize_span
+
+CANARY = "jane.roe@example.org"
+EMAIL = create_anonymizer([(r"[\w.]+@[\w.]+\.\w+", "[EMAIL]")])
+
+
+class DropSecret(Anonymizer):
+    """Removes every key ending in `secret`: exercises REMOVED entries."""
+
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if not key.endswith("secret")}
+        return data
+
+
+class Explode(Anonymizer):
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+
+def chain() -> list[Anonymizer]:
+    return [EMAIL, DropSecret()]
+
+
+def sdk_spans() -> list[ReadableSpan]:
+    collected: list[ReadableSpan] = []
+
+    class Collect(SpanProcessor):
+        def on_end(self, span: ReadableSpan) -> None:
+            collected.append(span)
+
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": "svc", "owner": CANARY, "db.secret": "x"})
+    )
+    provider.add_span_processor(Collect())
+    tracer = provider.get_tracer("test")
+    messages = [{"role": "user", "parts": [{"type": "text", "content": f"mail {CANARY}"}]}]
+    with tracer.start_as_current_span(f"chat {CANARY}") as root:
+        root.set_attribute("gen_ai.input.messages", json.dumps(messages))
+        root.set_attribute("llm.input_messages.0.message.content", f"hi {CANARY}")
+        root.set_attribute("tags", (CANARY, "b"))
+        root.set_attribute("flags", (True, False))
+        root.set_attribute("gen_ai.usage.input_tokens", 12)
+        root.set_attribute("score", 0.5)
+        root.set_attribute("api.secret", "sk-1")
+        root.add_event("gen_ai.user.message", {"content": f"I am {CANARY}", "x.secret": "s"})
+        with tracer.start_as_current_span(
+            "child", links=[Link(root.get_span_context(), {"why": CANARY})]
+        ) as child:
+            child.set_status(Status(StatusCode.ERROR, f"failed for {CANARY}"))
+            child.set_attribute("output.value", f"answer to {CANARY}")
+    return collected
+
+
+def sdk_logs() -> list[ReadableLogRecord]:
+    memory = InMemoryLogRecordExporter()
+    provider = LoggerProvider(resource=Resource.create({"service.name": "svc", "owner": CANARY}))
+    provider.add_log_record_processor(SimpleLogRecordProcessor(memory))
+    logger = provider.get_logger("genai")
+    logger.emit(event_name="gen_ai.user.message", body={"content": f"I am {CANARY}", "n": 3})
+    logger.emit(
+        body=f"plain {CANARY}",
+        attributes={"event.name": "gen_ai.choice", "k.secret": "v", "list": [CANARY, 1]},
+    )
+    logger.emit(
+        event_name="gen_ai.client.inference.operation.details",
+        attributes={"gen_ai.input.messages": json.dumps([{"content": CANARY}])},
+    )
+    return list(memory.get_finished_logs())
+
+
+def test_spans_match_the_sdk_adapter() -> None:
+    spans = sdk_spans()
+    expected = encode_spans([sanitize_span(span, Sanitizer(chain())) for span in spans])
+    request = encode_spans(spans)
+    stats = OtlpSanitizer(Sanitizer(chain())).sanitize_traces(request)
+    assert request == expected
+    assert CANARY not in str(request)
+    assert stats.items == 2
+    assert stats.redacted >= 8
+    assert stats.failed == 0
+
+
+def test_logs_match_the_sdk_adapter() -> None:
+    records = sdk_logs()
+    sanitizer = Sanitizer(chain())
+    sanitized = []
+    for record in records:
+        log_record, resource = sanitize_log_record(record, sanitizer)
+        sanitized.append(
+            ReadableLogRecord(
+                log_record=log_record,
+                resource=resource or record.resource,
+                instrumentation_scope=record.instrumentation_scope,
+                limits=record.limits,
+            )
+        )
+    expected = encode_logs(sanitized)
+    request = encode_logs(records)
+    stats = OtlpSanitizer(Sanitizer(chain())).sanitize_logs(request)
+    assert request == expected
+    assert CANARY not in str(request)
+    assert stats.items == 3
+
+
+def test_resources_are_cached_across_requests() -> None:
+    adapter = OtlpSanitizer(Sanitizer(chain()))
+    first, second = encode_spans(sdk_spans()), encode_spans(sdk_spans())
+    adapter.sanitize_traces(first)
+    adapter.sanitize_traces(second)
+    assert first.resource_spans[0].resource == second.resource_spans[0].resource
+    assert CANARY not in str(second.resource_spans[0].resource)
+
+
+def test_a_failing_chain_fails_closed() -> None:
+    request = encode_spans(sdk_spans())
+    OtlpSanitizer(Sanitizer([Explode()])).sanitize_traces(request)
+    text = str(request)
+    assert CANARY not in text
+    assert FAILURE_PLACEHOLDER in text
+
+
+def test_an_unwritable_result_replaces_the_item_with_placeholders() -> None:
+    class HugeInt(Anonymizer):
+        def anonymize(self, data: Any, **kwargs: Any) -> Any:
+            if isinstance(data, dict):
+                return {key: 2**80 if key == "score" else value for key, value in data.items()}
+            return data
+
+    request = encode_spans(sdk_spans())
+    stats = OtlpSanitizer(Sanitizer([EMAIL, HugeInt()])).sanitize_traces(request)
+    root = next(
+        s
+        for r in request.resource_spans
+        for sc in r.scope_spans
+        for s in sc.spans
+        if not s.parent_span_id
+    )
+    assert stats.failed == 1
+    assert root.name == FAILURE_PLACEHOLDER
+    assert CANARY not in str(request)
+
+
+def test_logs_fail_closed() -> None:
+    request = encode_logs(sdk_logs())
+    OtlpSanitizer(Sanitizer([Explode()])).sanitize_logs(request)
+    assert CANARY not in str(request)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["text", True, 7, -(2**63), 2.5, b"\x00\xff", [1, "a", [2]], {"a": {"b": [None, 1.5]}}, [], {}],
+)
+def test_any_value_round_trip(value: Any) -> None:
+    target = AnyValue()
+    write_any_value(target, value)
+    assert from_any_value(target) == value
+    assert type(from_any_value(target)) is type(value)
+
+
+def test_empty_requests_are_fine() -> None:
+    adapter = OtlpSanitizer(Sanitizer(chain()))
+    assert adapter.sanitize_traces(ExportTraceServiceRequest()).items == 0
+    assert adapter.sanitize_logs(ExportLogsServiceRequest()).items == 0
