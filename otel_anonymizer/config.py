@@ -202,11 +202,6 @@ class FieldScoped(Anonymizer):
 
 
 def _hash_key(options: Mapping[str, Any], where: str, environ: Mapping[str, str]) -> str | None:
-    if "hash_key" in options:
-        raise ConfigError(
-            f"{where}.hash_key: a key must not be written in configuration; set "
-            f"{HASH_KEY_ENV}, or hash_key_env (a variable name) or hash_key_file (a path)"
-        )
     if "hash_key_file" in options:
         path = Path(_string(f"{where}.hash_key_file", options["hash_key_file"]))
         try:
@@ -245,6 +240,11 @@ def anonymizers_from_options(
     if unknown:
         raise _reject(f"{where}.{unknown[0]}", options[unknown[0]],
                       f"unknown option; valid options: {', '.join(sorted(OPTIONS))}")  # fmt: skip
+    if "hash_key" in options:  # whatever the operator: a secret never sits in a config file
+        raise ConfigError(
+            f"{where}.hash_key: a key must not be written in configuration; set "
+            f"{HASH_KEY_ENV}, or hash_key_env (a variable name) or hash_key_file (a path)"
+        )
     max_depth = _number(f"{where}.max_depth", options.get("max_depth", 10), int, 1)
     anonymizers: list[Anonymizer] = []
     detectors = options.get("detectors", "default")
