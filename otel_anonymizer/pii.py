@@ -28,6 +28,11 @@ ACTIONS: tuple[Action, ...] = ("scan", "keep", "drop", "redact")
 SECRET_LABEL = "SECRET"
 
 _CACHE_LIMIT = 8192
+#: JSON escapes, which would otherwise glue letters to what follows (`\n+1 415...`).
+_JSON_ESCAPE = re.compile(r'\\(?:u[0-9A-Fa-f]{4}|["\\/bfnrt])')
+#: Object keys in JSON text, and in JSON held in a JSON string.
+_JSON_KEY = re.compile(r'"([^"\\]{1,200})"\s*:')
+_ESCAPED_JSON_KEY = re.compile(r'\\"([^"\\]{1,200})\\"\s*:')
 _MIN_NUMBER = 10**6  # integers below this cannot be phone or card numbers
 
 
@@ -109,6 +114,37 @@ class PIIAnonymizer(RecursiveAnonymizer):
         self._policy_cache: dict[str | None, _Policy | None] = {}
         numeric = [detector for detector in detectors if detector.numeric]
         self._numbers = Scanner(numeric, timeout=timeout) if numeric else None
+
+    def may_change(self, value: Any, name: str) -> bool:
+        """False when nothing in `value` would be detected: the adapters then skip
+        parsing and walking it. JSON text is screened as text, with its escapes
+        neutralized and its keys checked; containers and field policies say True."""
+        if self._policies or (self.keys is not None and self.keys.is_sensitive(name)):
+            return True
+        if isinstance(value, str):
+            return self._text_may_change(value)
+        if isinstance(value, (tuple, list)):
+            return any(self.may_change(item, name) for item in value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return bool(self.anonymize_scalar(value) != value)
+        return not isinstance(value, (float, bool, bytes, type(None)))
+
+    def _text_may_change(self, text: str) -> bool:
+        keys: list[str] = []
+        if self.keys is not None and _looks_like_json(text):
+            keys = _JSON_KEY.findall(text)
+        if "\\" in text:
+            if "\\\\" in text:
+                return True  # JSON nested more than twice: let the full walk decide
+            if self.keys is not None and '\\"' in text:
+                keys += _ESCAPED_JSON_KEY.findall(text)  # keys of JSON inside JSON
+            text = _JSON_ESCAPE.sub(" ", text)
+        try:
+            if self.scanner.scan(text):
+                return True
+        except TimeoutError:
+            return True  # the full walk will fail closed on it
+        return self.keys is not None and any(self.keys.is_sensitive(key) for key in keys)
 
     def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
         policy = self._policy(field_name)
@@ -203,6 +239,11 @@ class PIIAnonymizer(RecursiveAnonymizer):
             self._policy_cache.clear()
         self._policy_cache[field_name] = found
         return found
+
+
+def _looks_like_json(text: str) -> bool:
+    stripped = text.lstrip()
+    return stripped[:1] in ("{", "[", '"')
 
 
 def pii_anonymizer(

@@ -136,24 +136,31 @@ class Sanitizer:
         self, chain: Sequence[Anonymizer], entries: Sequence[Entry], object_type: ObjectType
     ) -> list[Any]:
         fields: dict[Field, dict[str, Any]] = {field: {} for field in FIELDS}
-        slots = [self._slot(entry, fields) for entry in entries]
+        slots = [self._slot(entry, fields, chain) for entry in entries]
         results = {
             field: self._run_chain(chain, data, field, object_type)
             for field, data in fields.items()
             if data
         }
         return [
-            self._export_value(entry, slot, results[slot.field], object_type)
+            entry.value
+            if slot is None
+            else self._export_value(entry, slot, results[slot.field], object_type)
             for entry, slot in zip(entries, slots, strict=True)
         ]
 
-    def _slot(self, entry: Entry, fields: dict[Field, dict[str, Any]]) -> _Slot:
+    def _slot(
+        self, entry: Entry, fields: dict[Field, dict[str, Any]], chain: Sequence[Anonymizer]
+    ) -> _Slot | None:
+        """Where the entry goes in its field; None when no anonymizer would change it."""
         if entry.mapped:
             field, name = self.mapping.locate(entry.key, entry.default_field)
         else:
             field, name = entry.default_field, entry.key
         if entry.scope:
             name = f"{entry.scope}.{name}"
+        if not any(anonymizer.may_change(entry.value, name) for anonymizer in chain):
+            return None
         data = fields[field]
         unique, suffix = name, 2
         while unique in data:
@@ -232,8 +239,11 @@ class Sanitizer:
         value = result[slot.name]
         # Only immutable values can be compared with what went in: a container may have
         # been changed in place, so it is always encoded from what the chain returned.
-        unchanged = isinstance(slot.decoded, _IMMUTABLE) and _same(value, slot.decoded)
-        if slot.shape is None and unchanged:
+        if slot.shape is None:
+            unchanged = isinstance(slot.decoded, _IMMUTABLE) and _same(value, slot.decoded)
+        else:  # JSON text: parsed again, as the chain may have changed the first parse
+            unchanged = _same(value, decode(slot.original)[0])
+        if unchanged:
             return slot.original
         try:
             return _COERCE[entry.kind](encode(value, slot.shape))

@@ -34,6 +34,16 @@ class Anonymizer(abc.ABC):
     def anonymize(self, data: Any, **kwargs: Any) -> Any:
         """Return the anonymized form of `data`."""
 
+    def may_change(self, value: Any, name: str) -> bool:
+        """Whether `anonymize` could change `value`, an entry called `name` of a field.
+
+        The adapters ask before parsing and walking a value: when every anonymizer of the
+        chain answers False, the value is exported as it is, without that work. The
+        default, True, is always correct. An implementation that answers False promises
+        that its result for this entry does not depend on the field's other entries.
+        """
+        return True
+
 
 class RecursiveAnonymizer(Anonymizer):
     """Walks dicts and lists and calls `anonymize_text` on every string.
