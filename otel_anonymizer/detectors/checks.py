@@ -11,29 +11,40 @@ import base64
 import binascii
 import ipaddress
 import json
+import re
 import zlib
 
 import phonenumbers
 
 _SEPARATORS = str.maketrans("", "", " -.()/\t")
 
-#: Card number lengths and the digit prefixes of the brands that issue them.
-_CARD_PREFIXES: tuple[tuple[str, ...], ...] = (
-    ("4",),  # Visa
-    (*(str(p) for p in range(51, 56)), *(str(p) for p in range(2221, 2721))),  # Mastercard
-    ("34", "37"),  # American Express
-    ("300", "301", "302", "303", "304", "305", "36", "38", "39"),  # Diners Club
-    ("6011", "65", *(str(p) for p in range(644, 650))),  # Discover
-    tuple(str(p) for p in range(3528, 3590)),  # JCB
-    ("62", "81"),  # UnionPay
-    ("50", *(str(p) for p in range(56, 70))),  # Maestro
-    ("2200", "2201", "2202", "2203", "2204"),  # Mir
-)
-_CARD_PREFIX_SET = frozenset(prefix for brand in _CARD_PREFIXES for prefix in brand)
+_LONG = (16, 17, 18, 19)
+_MAESTRO = ("5018", "5020", "5038", "5893", "6304", "6759", "6761", "6762", "6763")
+#: The brands' issuer prefixes (IIN ranges) and the lengths of the numbers they issue.
+#: Per-length prefixes matter: a 12-digit number is a card only if it is a Maestro one,
+#: so ids such as AWS account numbers (12 digits) are rarely taken for cards.
+_CARD_BRANDS: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
+    (("4",), (13, 16, 19)),  # Visa
+    ((*(str(p) for p in range(51, 56)), *(str(p) for p in range(2221, 2721))), (16,)),  # MC
+    (("34", "37"), (15,)),  # American Express
+    (("300", "301", "302", "303", "304", "305", "36", "38", "39"), (14, *_LONG)),  # Diners
+    (("6011", "65", *(str(p) for p in range(644, 650))), _LONG),  # Discover
+    (tuple(str(p) for p in range(3528, 3590)), _LONG),  # JCB
+    (("62", "81"), _LONG),  # UnionPay
+    (_MAESTRO, tuple(range(12, 20))),  # Maestro
+    (("2200", "2201", "2202", "2203", "2204"), _LONG),  # Mir
+)  # fmt: skip
+_CARD_PREFIXES_BY_LENGTH: dict[int, frozenset[str]] = {
+    length: frozenset(
+        prefix for prefixes, lengths in _CARD_BRANDS if length in lengths for prefix in prefixes
+    )
+    for length in range(12, 20)
+}
 #: How grouped card numbers are printed (group lengths), besides all-digits.
 _CARD_GROUPINGS = frozenset(
     {
         (4, 4, 4, 4),
+        (4, 4, 4),
         (4, 4, 4, 1),
         (4, 4, 4, 2),
         (4, 4, 4, 3),
@@ -85,7 +96,8 @@ def luhn(number: str) -> bool:
 
 
 def credit_card(text: str) -> bool:
-    """12-19 digits of a known brand, grouped as cards are printed, Luhn-valid."""
+    """12-19 digits with a prefix of a brand that issues that length, grouped as cards are
+    printed (or not grouped), Luhn-valid."""
     number = digits_of(text)
     if not 12 <= len(number) <= 19 or not number.isdigit():
         return False
@@ -96,7 +108,8 @@ def credit_card(text: str) -> bool:
         groups = tuple(len(group) for group in text.split(separators.pop()))
         if groups not in _CARD_GROUPINGS:
             return False
-    if not any(number[:length] in _CARD_PREFIX_SET for length in (1, 2, 3, 4)):
+    prefixes = _CARD_PREFIXES_BY_LENGTH[len(number)]
+    if not any(number[:size] in prefixes for size in (1, 2, 3, 4)):
         return False
     return luhn(number)
 
@@ -123,22 +136,93 @@ def us_ssn(text: str) -> bool:
 
 
 def ipv4(text: str) -> bool:
-    try:
-        ipaddress.IPv4Address(text)
-    except ValueError:
+    """A valid IPv4 address that can name a host: not loopback (`127.0.0.1`), not
+    `0.x.x.x` (`0.0.0.0`, "this network"), not reserved (`240/4`, so not netmasks such
+    as `255.255.255.0` nor the broadcast address).
+
+    Four decimal octets without leading zeros (as `ipaddress` requires), checked
+    directly: this runs on every dotted number in a text.
+    """
+    octets = text.split(".")
+    if len(octets) != 4:
         return False
-    return True
+    for octet in octets:
+        if not octet.isdigit() or len(octet) > 3 or (octet[0] == "0" and len(octet) > 1):
+            return False
+        if int(octet) > 255:
+            return False
+    first = int(octets[0])
+    return 0 < first < 240 and first != 127
 
 
 def ipv6(text: str) -> bool:
+    """A valid IPv6 address (zone index allowed) other than loopback and unspecified,
+    with at least three groups (an embedded IPv4 address counts as two): shorter ones
+    (`a::b`, `fe80::1`) cannot be told from code or clock times."""
     address = text.split("%", 1)[0]
-    if address.count(":") < 2 or sum(1 for part in address.split(":") if part) < 3:
-        return False  # too short to tell from code (`a[::2]`) or clock times
+    parts = [part for part in address.split(":") if part]
+    groups = len(parts) + (1 if parts and "." in parts[-1] else 0)
+    if address.count(":") < 2 or groups < 3:
+        return False
     try:
-        ipaddress.IPv6Address(address)
+        parsed = ipaddress.IPv6Address(address)
     except ValueError:
         return False
-    return True
+    return not (parsed.is_loopback or parsed.is_unspecified)
+
+
+_DATE_START = re.compile(r"(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})(?!\d)")
+_DOTTED_QUAD = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_DECIMAL = re.compile(r"\d+\.\d+")
+_SSN_SHAPE = re.compile(r"\d{3}-\d{2}-\d{4}")  # no numbering plan writes numbers so
+_THOUSANDS = re.compile(r"\d{1,2}([ .])\d{3}(?:\1\d{3})+")
+_INTERNATIONAL_PREFIX = re.compile(r"(?:\+|00)\d+[ .-]?")
+_SINGLE_DIGIT_GROUP = re.compile(r"(?<![\d(])\d(?![\d)])")
+
+
+def _is_date(match: re.Match[str]) -> bool:
+    first, _, second, third = match.groups()
+    a, b, c = int(first), int(second), int(third)
+    if len(first) == 4:
+        return 1 <= b <= 12 and 1 <= c <= 31
+    if len(third) in (2, 4):
+        return (1 <= a <= 31 and 1 <= b <= 12) or (1 <= a <= 12 and 1 <= b <= 31)
+    return False
+
+
+def phone_layout(text: str) -> bool:
+    """Whether `text` is written the way phone numbers are, rather than as a date (with
+    or without a time after it), a decimal, an amount in thousands, an IPv4 address or a
+    bare run of digits (an id, a size, a duration), or in the shape of a US SSN.
+
+    National numbers need a separator or parentheses (`415-555-2671`, `020 7946 0958`);
+    international ones (`+44...`, `0044...`) may be bare digits. A `.` separator is not
+    mixed with spaces or dashes (that is a list of decimals).
+    """
+    international = text.startswith(("+", "00"))
+    if not international and text.isdigit():
+        return False
+    if _DOTTED_QUAD.fullmatch(text) or _DECIMAL.fullmatch(text) or _SSN_SHAPE.fullmatch(text):
+        return False
+    date = _DATE_START.match(text)
+    if date and _is_date(date) and text[date.end() : date.end() + 1] != date.group(2):
+        return False  # a date, alone or followed by a time; not `01.23.45.67.89`
+    prefix = _INTERNATIONAL_PREFIX.match(text) if international else None
+    if prefix is not None:
+        national = text[prefix.end() :]
+    elif _THOUSANDS.fullmatch(text):
+        return False
+    else:
+        national = text
+    if "." in national and (" " in national or "-" in national):
+        return False
+    # Numbers are grouped in twos and more; one lone digit may lead (`1-415-...`,
+    # `+33 1 23 ...`, `(0)20`), a run of them is a list of small numbers.
+    return len(_SINGLE_DIGIT_GROUP.findall(national)) <= 1
+
+
+_DIGIT_GROUPS = re.compile(r"\d+")
+_NANP_GROUPINGS = frozenset({(3, 3, 4), (3, 7), (10,)})
 
 
 def phone_number(text: str, regions: tuple[str, ...]) -> bool:
@@ -156,6 +240,12 @@ def phone_number(text: str, regions: tuple[str, ...]) -> bool:
     elif stripped.startswith("0"):
         candidates = tuple(region for region in regions if region not in ("US", "CA"))
     else:
+        # NANP numbers have ten digits, after an optional `1`, grouped 3-3-4 or 3-7.
+        groups = tuple(map(len, _DIGIT_GROUPS.findall(stripped)))
+        if groups[:1] == (1,) and stripped[0] == "1":
+            groups = groups[1:]
+        if groups not in _NANP_GROUPINGS:
+            return False
         candidates = tuple(region for region in regions if region in ("US", "CA"))
     for region in candidates:
         try:
@@ -165,6 +255,30 @@ def phone_number(text: str, regions: tuple[str, ...]) -> bool:
         if phonenumbers.is_valid_number(number):
             return True
     return False
+
+
+#: File extensions that are not top-level domains: `icon@2x.png` names an image.
+_FILE_EXTENSIONS = frozenset(
+    "png jpg jpeg gif svg webp bmp ico tif tiff avif heic css scss js mjs cjs jsx ts tsx "
+    "json yaml yml toml txt pdf html htm xml csv tsv mp3 mp4 wav webm lock log".split()
+)
+
+
+def email(text: str) -> bool:
+    """Not a file name with a `@` in it (`logo@2x.png`, `icon@3x.webp`)."""
+    return text.rsplit(".", 1)[-1].lower() not in _FILE_EXTENSIONS
+
+
+_WORDS = re.compile(r"[A-Z]?[a-z]+(?:[-_.][A-Z]?[a-z]+)*|[A-Z]+(?:_[A-Z]+)+")
+
+
+def bearer_token(text: str) -> bool:
+    """Not words: `Bearer YOUR_ACCESS_TOKEN` or `bearer responsibilities` in prose or docs.
+
+    Real tokens are random: a token of letters only that reads as lowercase or
+    capitalized words, or as an UPPER_SNAKE placeholder, is not one.
+    """
+    return _WORDS.fullmatch(text) is None
 
 
 def github_classic_token(text: str) -> bool:

@@ -3,14 +3,25 @@
 Shapes follow the issuers' documented formats (as collected by gitleaks, detect-secrets
 and TruffleHog); where a format carries a checksum or a decodable structure, it is
 checked.
+
+Needles only have to occur in every match, so each starts at a rare character where it
+can (`k-` for `sk-`, `yJ` for `eyJ`, `_live_` for `sk_live_`): the needle pass visits
+every place where a needle's first character occurs, and lowercase `s`, `e` or `h` are
+everywhere in prose. These patterns run only where their needle is, under the
+scanner's timeout like user patterns.
 """
 
 from __future__ import annotations
 
 from otel_anonymizer.detectors import checks
-from otel_anonymizer.detectors.base import Detector
+from otel_anonymizer.detectors.base import Detector, not_after
 
+#: Where a token may start: not inside a longer token, or right after a JSON escape.
+_START = not_after("A-Za-z0-9_-")
+_START_WORD = not_after("A-Za-z0-9_")  # `-` may precede
+_START_ALNUM = not_after("A-Za-z0-9")  # `_` and `-` may precede
 _END = r"(?![A-Za-z0-9_-])"
+_END_WORD = r"(?![A-Za-z0-9_])"
 
 
 def _secret(name: str, pattern: str, *needles: str, **options: object) -> Detector:
@@ -19,17 +30,17 @@ def _secret(name: str, pattern: str, *needles: str, **options: object) -> Detect
 
 OPENAI_API_KEY = _secret(
     "openai_api_key",
-    r"(?<![A-Za-z0-9_-])sk-(?!ant-)(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{32,}" + _END,
-    "sk-",
+    _START + r"sk-(?!ant-)(?:(?:proj|svcacct|admin)-)?[A-Za-z0-9_-]{32,}" + _END,
+    "k-",
 )
 ANTHROPIC_API_KEY = _secret(
     "anthropic_api_key",
-    r"(?<![A-Za-z0-9_-])sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_-]{32,}" + _END,
-    "sk-ant-",
+    _START + r"sk-ant-[a-z]{2,8}\d{2}-[A-Za-z0-9_-]{32,}" + _END,
+    "k-ant-",
 )
 AWS_ACCESS_KEY_ID = _secret(
     "aws_access_key_id",
-    r"(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA)[A-Z2-7]{16}"
+    _START_ALNUM + r"(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AGPA|ANPA|ANVA|APKA)[A-Z2-7]{16}"
     r"(?![A-Za-z0-9])",
     "AKIA",
     "ASIA",
@@ -44,7 +55,7 @@ AWS_ACCESS_KEY_ID = _secret(
 )
 GITHUB_TOKEN = _secret(
     "github_token",
-    r"(?<![A-Za-z0-9_])gh[pousr]_[A-Za-z0-9]{36}(?![A-Za-z0-9_])",
+    _START_WORD + r"gh[pousr]_[A-Za-z0-9]{36}" + _END_WORD,
     "ghp_",
     "gho_",
     "ghu_",
@@ -54,12 +65,14 @@ GITHUB_TOKEN = _secret(
 )
 GITHUB_FINE_GRAINED_TOKEN = _secret(
     "github_fine_grained_token",
-    r"(?<![A-Za-z0-9_])github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}(?![A-Za-z0-9_])",
+    _START_WORD + r"github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}" + _END_WORD,
     "github_pat_",
 )
 GITLAB_TOKEN = _secret(
     "gitlab_token",
-    r"(?<![A-Za-z0-9_-])gl(?:pat|dt|ptt|rt|cbt|imt|soat|oas|ffct|agent|ft)-[A-Za-z0-9_.-]{20,}"
+    # Routable tokens have dots inside; a sentence's final period is not part of one.
+    _START
+    + r"gl(?:pat|dt|ptt|rt|cbt|imt|soat|oas|ffct|agent|ft)-[A-Za-z0-9_.-]{19,}[A-Za-z0-9_-]"
     + _END,
     "glpat-",
     "gldt-",
@@ -75,53 +88,53 @@ GITLAB_TOKEN = _secret(
 )
 SLACK_TOKEN = _secret(
     "slack_token",
-    r"(?<![A-Za-z0-9_-])xox[abposre]-(?:[0-9A-Za-z]+-){1,4}[0-9A-Za-z]{8,}" + _END,
+    _START + r"xox[abposre]-(?:[0-9A-Za-z]+-){1,4}[0-9A-Za-z]{8,}" + _END,
     "xox",
 )
 STRIPE_KEY = _secret(
     "stripe_key",
-    r"(?<![A-Za-z0-9_])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{20,}(?![A-Za-z0-9_])",
-    "sk_live_",
-    "rk_live_",
-    "pk_live_",
-    "sk_test_",
-    "rk_test_",
-    "pk_test_",
+    _START_WORD + r"(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{20,}" + _END_WORD,
+    "_live_",
+    "_test_",
 )
-GOOGLE_API_KEY = _secret(
-    "google_api_key", r"(?<![A-Za-z0-9_-])AIza[0-9A-Za-z_-]{35}" + _END, "AIza"
-)
+GOOGLE_API_KEY = _secret("google_api_key", _START + r"AIza[0-9A-Za-z_-]{35}" + _END, "AIza")
 HUGGINGFACE_TOKEN = _secret(
-    "huggingface_token", r"(?<![A-Za-z0-9_])hf_[A-Za-z0-9]{34,40}(?![A-Za-z0-9_])", "hf_"
+    "huggingface_token", _START_WORD + r"hf_[A-Za-z0-9]{34,40}" + _END_WORD, "f_"
 )
 LANGSMITH_API_KEY = _secret(
     "langsmith_api_key",
-    r"(?<![A-Za-z0-9_])lsv2_(?:pt|sk)_[0-9a-f]{32}_[0-9a-f]{10}(?![A-Za-z0-9_])",
-    "lsv2_",
+    _START_WORD + r"lsv2_(?:pt|sk)_[0-9a-f]{32}_[0-9a-f]{10}" + _END_WORD,
+    "v2_",
 )
 JWT = _secret(
     "jwt",
-    r"(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}" + _END,
-    "eyJ",
+    _START + r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}" + _END,
+    "yJ",
     validate=checks.jwt,
 )
 PRIVATE_KEY = _secret(
     "private_key",
-    r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY( BLOCK)?-----[\s\S]{16,}?"
-    r"-----END \1PRIVATE KEY\2-----",
+    # A whole block, or (cut off by a length limit, or pasted without its end) the header
+    # and the base64 lines after it, with real or JSON-escaped line breaks.
+    r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY((?: BLOCK)?)-----"
+    r"(?:[\s\S]{16,}?-----END \1PRIVATE KEY\2-----"
+    r"|(?:(?:\r?\n|\\r\\n|\\n)(?:[A-Za-z-]+: [^\r\n\\]*|[A-Za-z0-9+/=]+))+)",
     "-----BEGIN",
 )
 BEARER_TOKEN = _secret(
     "bearer_token",
-    r"(?i)\bbearer[ \t]+([A-Za-z0-9._~+/-]{16,}=*)",
+    # RFC 6750 b64token; a sentence's final period is not part of the token.
+    "(?i)" + not_after(r"\w") + r"bearer[ \t]+([A-Za-z0-9_.~+/-]{15,}[A-Za-z0-9_~+/-]=*)",
     "Bearer",
     "bearer",
     "BEARER",
     group=1,
+    validate=checks.bearer_token,
 )
 URL_PASSWORD = _secret(
     "url_password",
-    r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/?#@\"']{1,256}:([^\s/?#@\"']{1,256})@",
+    # Only the password (group 1) is replaced; the user may be empty (`redis://:pw@host`).
+    r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/?#@\"']{0,256}:([^\s/?#@\"']{1,256})@",
     "://",
     group=1,
     label="PASSWORD",

@@ -1,0 +1,644 @@
+"""Unit tests of the detectors: validators, patterns on edge cases, the scanner (overlap
+resolution, needles, numeric runs, timeouts), name sets and custom detectors.
+
+The seeded corpus (`test_detector_corpus.py`) measures recall and false positives at
+scale; these tests pin down single behaviours, each with the reason it exists.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+import random
+import re
+import time
+
+import pytest
+
+from otel_anonymizer import Detector, pii_anonymizer
+from otel_anonymizer.detectors import BUILTIN, SETS, Scanner, checks, select
+from tests.corpus import github_classic, luhn_complete, make_jwt
+
+DEFAULT = Scanner(select("default"))
+
+
+def found(text: str, scanner: Scanner = DEFAULT) -> list[tuple[str, str]]:
+    """(detector name, matched text) of every finding."""
+    return [(f.detector.name, text[f.start : f.end]) for f in scanner.scan(text)]
+
+
+# ------------------------------------------------------------------ validators
+
+
+class TestLuhnAndCards:
+    def test_luhn(self) -> None:
+        assert checks.luhn("4111111111111111")
+        assert checks.luhn("79927398713")
+        assert not checks.luhn("4111111111111112")
+        assert not checks.luhn("79927398710")
+
+    @pytest.mark.parametrize(
+        "number",
+        [
+            "4111111111111111",  # Visa 16
+            "4222222222222",  # Visa 13
+            "4111 1111 1111 1111",  # spaced
+            "4111-1111-1111-1111",  # dashed
+            "5555555555554444",  # Mastercard 51-55
+            "2223003122003222",  # Mastercard 2-series
+            "378282246310005",  # Amex 15
+            "3782 822463 10005",  # Amex 4-6-5
+            "30569309025904",  # Diners 14
+            "3056 930902 5904",  # Diners 4-6-4
+            "6011111111111117",  # Discover
+            "3530111333300000",  # JCB
+            "6200000000000005",  # UnionPay
+            "6759649826438453",  # Maestro 16
+        ],
+    )
+    def test_valid_cards(self, number: str) -> None:
+        assert checks.credit_card(number)
+
+    @pytest.mark.parametrize("length", range(12, 20))
+    def test_maestro_every_length(self, length: int) -> None:
+        number = luhn_complete("6759", length, random.Random(length))
+        assert checks.credit_card(number)
+        assert found(f"card {number} ok") == [("credit_card", number)]
+
+    @pytest.mark.parametrize(
+        ("number", "why"),
+        [
+            ("4111111111111112", "Luhn"),
+            ("4111 1111-1111 1111", "mixed separators"),
+            ("41 1111 1111 1111 11", "not a card grouping"),
+            ("0000000000000000", "no brand"),
+            ("3111111111111117", "no brand with prefix 31"),
+            ("411111111111", "Visa issues no 12-digit numbers"),
+            ("378282246310005000", "Amex numbers have 15 digits"),
+            ("123456789012345678901", "too long"),
+        ],
+    )
+    def test_invalid_cards(self, number: str, why: str) -> None:
+        assert not checks.credit_card(number), why
+
+    def test_twelve_digit_ids_are_not_cards(self) -> None:
+        """12 digits are a card only with a Maestro prefix: AWS account ids (12 random
+        digits) would otherwise be taken for cards one time in 60."""
+        rng = random.Random(7)
+        ids = [str(rng.randint(10**11, 10**12 - 1)) for _ in range(2000)]
+        taken = [i for i in ids if checks.credit_card(i)]
+        assert len(taken) <= 2
+        arn = "arn:aws:lambda:us-east-1:123456789012:function:my-fn"
+        assert found(arn) == []
+
+
+class TestIban:
+    @pytest.mark.parametrize(
+        "value",
+        [
+            "DE89370400440532013000",
+            "DE89 3704 0044 0532 0130 00",
+            "GB82WEST12345698765432",
+            "GB82 WEST 1234 5698 7654 32",
+            "FR1420041010050500013M02606",
+            "NL91ABNA0417164300",
+            "NO9386011117947",
+        ],
+    )
+    def test_valid(self, value: str) -> None:
+        assert checks.iban(value)
+        assert found(f"IBAN: {value}.") == [("iban", value)]
+
+    @pytest.mark.parametrize(
+        ("value", "why"),
+        [
+            ("DE88370400440532013000", "check digits (mod 97)"),
+            ("DE8937040044053201300", "length for DE"),
+            ("XX89370400440532013000", "unknown country"),
+            ("GB82WEST1234569876543!", "not alphanumeric"),
+        ],
+    )
+    def test_invalid(self, value: str, why: str) -> None:
+        assert not checks.iban(value), why
+
+
+class TestSsn:
+    @pytest.mark.parametrize("value", ["536-22-1234", "123-45-6780", "665-01-0001", "536 22 1234"])
+    def test_valid(self, value: str) -> None:
+        assert checks.us_ssn(value)
+        assert found(f"SSN: {value}") == [("us_ssn", value)]
+
+    @pytest.mark.parametrize(
+        ("value", "why"),
+        [
+            ("000-12-3456", "area 000"),
+            ("666-12-3456", "area 666"),
+            ("900-12-3456", "area 9xx"),
+            ("999-12-3456", "area 9xx"),
+            ("536-00-1234", "group 00"),
+            ("536-22-0000", "serial 0000"),
+            ("078-05-1120", "the Woolworth wallet card number"),
+            ("123-45-6789", "used in advertising"),
+        ],
+    )
+    def test_invalid_ranges(self, value: str, why: str) -> None:
+        assert not checks.us_ssn(value), why
+        assert found(f"SSN: {value}") == [], why
+
+    def test_mixed_separators_are_no_ssn(self) -> None:
+        assert found("ref 536-22 1234") == []
+
+
+class TestGithubChecksum:
+    def test_valid_and_corrupted(self) -> None:
+        rng = random.Random(3)
+        for prefix in ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"):
+            token = github_classic(rng, prefix)
+            assert checks.github_classic_token(token)
+            assert found(f"token {token}") == [("github_token", token)]
+            corrupted = token[:10] + ("A" if token[10] != "A" else "B") + token[11:]
+            assert not checks.github_classic_token(corrupted)
+            assert found(f"token {corrupted}") == []
+
+    def test_wrong_length(self) -> None:
+        assert not checks.github_classic_token("ghp_" + "a" * 35)
+
+    def test_placeholders_are_not_tokens(self) -> None:
+        assert found("GITHUB_TOKEN=ghp_" + "x" * 36) == []
+
+
+class TestJwt:
+    def test_valid(self) -> None:
+        token = make_jwt(random.Random(1))
+        assert checks.jwt(token)
+        assert found(f"token={token}") == [("jwt", token)]
+
+    @staticmethod
+    def _segment(value: object) -> str:
+        raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    @pytest.mark.parametrize(
+        ("header", "payload", "why"),
+        [
+            ({"typ": "JWT"}, {"sub": "1"}, "no algorithm"),
+            ({"alg": "HS256"}, ["sub"], "payload not an object"),
+            (b'{"alg": "HS256"', {"sub": "1"}, "header not JSON"),
+        ],
+    )
+    def test_invalid(self, header: object, payload: object, why: str) -> None:
+        token = f"{self._segment(header)}.{self._segment(payload)}.c2lnbmF0dXJlc2lnbmF0dXJl"
+        assert not checks.jwt(token), why
+
+    def test_two_parts(self) -> None:
+        assert not checks.jwt("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0")
+
+
+class TestAddressValidators:
+    @pytest.mark.parametrize(
+        ("value", "valid"),
+        [
+            ("192.168.1.20", True),
+            ("10.0.0.5", True),
+            ("8.8.8.8", True),
+            ("127.0.0.1", False),  # loopback names no host
+            ("0.0.0.0", False),  # unspecified
+            ("255.255.255.0", False),  # a netmask (reserved range)
+            ("256.1.1.1", False),
+            ("01.02.03.04", False),  # leading zeros (ipaddress rejects them too)
+        ],
+    )
+    def test_ipv4(self, value: str, valid: bool) -> None:
+        assert checks.ipv4(value) is valid
+
+    @pytest.mark.parametrize(
+        ("value", "valid"),
+        [
+            ("2001:db8:85a3::8a2e:370:7334", True),
+            ("2001:0db8:85a3:0000:0000:8a2e:0370:7334", True),
+            ("::ffff:192.0.2.128", True),
+            ("fe80::1ff:fe23:4567:890a%eth0", True),
+            ("::1", False),  # loopback
+            ("::", False),
+            ("12:30:45", False),  # a clock time
+            ("a::b", False),  # too short to tell from code
+        ],
+    )
+    def test_ipv6(self, value: str, valid: bool) -> None:
+        assert checks.ipv6(value) is valid
+
+
+class TestPhoneValidators:
+    @pytest.mark.parametrize(
+        ("text", "ok", "why"),
+        [
+            ("(415) 555-2671", True, "US"),
+            ("+44 20 7946 0958", True, "international"),
+            ("+442079460958", True, "international bare digits"),
+            ("01.23.45.67.89", True, "French dots"),
+            ("4155552671", False, "bare national digits: an id, a size"),
+            ("2024-05-01", False, "a date"),
+            ("2024-05-01 12", False, "a date and the hour of a time"),
+            ("13.10.22 15", False, "a date and a time"),
+            ("0.722302", False, "a decimal"),
+            ("181.94.135.105", False, "an IPv4 address"),
+            ("2 345 678 901", False, "an amount in thousands"),
+            ("0.5105 0.1346", False, "decimals"),
+            ("1 1 1 1 1 1 1", False, "small numbers"),
+        ],
+    )
+    def test_layout(self, text: str, ok: bool, why: str) -> None:
+        assert checks.phone_layout(text) is ok, why
+
+    def test_nanp_grouping(self) -> None:
+        regions = ("US", "CA")
+        assert checks.phone_number("415-555-2671", regions)
+        assert checks.phone_number("1-415-555-2671", regions)
+        assert not checks.phone_number("41 55 55 26 71", regions)  # never written in pairs
+
+    @pytest.mark.parametrize(
+        "number",
+        [
+            "(415) 555-2671",
+            "415-555-2671",
+            "415.555.2671",
+            "+1 415 555 2671",
+            "+1 (415) 555-2671",
+            "020 7946 0958",
+            "+44 20 7946 0958",
+            "0044 20 7946 0958",
+            "+44 (0)20 7946 0958",
+            "030 12345678",
+            "030/12345678",
+            "+49 30 12345678",
+            "01 23 45 67 89",
+            "+33 1 23 45 67 89",
+            "+81 3-1234-5678",
+            "+61 2 9374 4000",
+        ],
+    )
+    def test_formats_found(self, number: str) -> None:
+        assert found(f"Call me at {number}, thanks") == [("phone", number)]
+
+    def test_regions_choose_national_formats(self) -> None:
+        """National numbers (leading trunk 0) are only read in the configured regions;
+        international ones always."""
+        us_only = Scanner(select("phone", phone_regions=["US"]))
+        assert found("tel 020 7946 0958", us_only) == []
+        assert found("tel +44 20 7946 0958", us_only) == [("phone", "+44 20 7946 0958")]
+        assert found("tel 020 7946 0958") == [("phone", "020 7946 0958")]  # GB is a default
+
+    def test_ssn_shape_is_no_phone(self) -> None:
+        assert not checks.phone_layout("078-05-1120")
+
+
+class TestOtherValidators:
+    def test_email_file_names(self) -> None:
+        assert checks.email("jane@example.com")
+        assert not checks.email("logo@2x.png")
+        assert found('<img src="logo@2x.png"> mail jane@example.com') == [
+            ("email", "jane@example.com")
+        ]
+
+    @pytest.mark.parametrize(
+        ("token", "ok"),
+        [
+            ("q8Zr3kLm9XpT2vWb", True),
+            ("ya29.a0AfH6SMBx3-abc_def", True),
+            ("YOUR_ACCESS_TOKEN", False),
+            ("responsibilities", False),
+            ("your-token-here-please", False),
+        ],
+    )
+    def test_bearer_words(self, token: str, ok: bool) -> None:
+        assert checks.bearer_token(token) is ok
+
+
+# ------------------------------------------------------------------ patterns
+
+
+class TestPatterns:
+    def test_url_password_only(self) -> None:
+        text = "DATABASE_URL=postgres://app:s3cr%40t@db.example.com:5432/orders"
+        assert found(text) == [("url_password", "s3cr%40t")]
+        anonymized = pii_anonymizer().anonymize_text(text)
+        assert anonymized == "DATABASE_URL=postgres://app:[PASSWORD]@db.example.com:5432/orders"
+
+    def test_url_password_with_empty_user(self) -> None:
+        assert found("redis://:p4ssw0rd@cache:6379/0") == [("url_password", "p4ssw0rd")]
+
+    def test_bearer_token_not_sentence_period(self) -> None:
+        text = "Send it with Bearer q8Zr3kLm9XpT2vWbN4ty."
+        assert found(text) == [("bearer_token", "q8Zr3kLm9XpT2vWbN4ty")]
+
+    def test_bearer_with_underscores(self) -> None:
+        token = "ya29.a0AfH6SM_Bx3-kq_9Zr"
+        assert found(f"Authorization: Bearer {token}") == [("bearer_token", token)]
+
+    def test_pem_block_plain_escaped_and_cut(self) -> None:
+        body = base64.b64encode(random.Random(2).randbytes(96)).decode()
+        lines = [body[i : i + 64] for i in range(0, len(body), 64)]
+        pem = "\n".join(
+            ["-----BEGIN RSA PRIVATE KEY-----", *lines, "-----END RSA PRIVATE KEY-----"]
+        )
+        assert found(f"key:\n{pem}\nbye") == [("private_key", pem)]
+        escaped = pem.replace("\n", "\\n")
+        assert found(f'{{"key": "{escaped}"}}') == [("private_key", escaped)]
+        cut = pem[:90]  # cut by an attribute length limit
+        assert found(f"{cut}...") == [("private_key", cut)]
+
+    def test_ipv6_mixed_and_bracketed(self) -> None:
+        assert found("from ::ffff:203.0.113.7 ok") == [("ipv6_address", "::ffff:203.0.113.7")]
+        assert found("GET http://[2001:db8::42]:8080/") == [("ipv6_address", "2001:db8::42")]
+
+    @pytest.mark.parametrize("mac", ["00:1a:2b:3c:4d:5e", "00-1A-2B-3C-4D-5E", "001a.2b3c.4d5e"])
+    def test_mac(self, mac: str) -> None:
+        assert found(f"hw {mac} up") == [("mac_address", mac)]
+
+    def test_ipv4_is_not_a_phone(self) -> None:
+        """`181.94.135.105` is also a valid Canadian number (1-819-413-5105): the IPv4
+        detector, listed before the lenient phone detector, wins."""
+        assert found("from 181.94.135.105 ok") == [("ipv4_address", "181.94.135.105")]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "pip install numpy==1.26.4.1",
+            "user agent Chrome/120.0.0.0 Safari/537.36",
+            "build v1.2.3.4 released",
+            "listening on 0.0.0.0:8000 and 127.0.0.1:9000",
+            "netmask 255.255.255.0",
+            "OID 1.3.6.1.4.1.311.21.8",
+        ],
+    )
+    def test_versions_and_local_addresses_are_kept(self, text: str) -> None:
+        assert found(text) == []
+
+    def test_bare_four_part_numbers_are_addresses(self) -> None:
+        """A documented decision: `1.2.3.4` alone cannot be told from an address."""
+        assert found("release 1.2.3.4") == [("ipv4_address", "1.2.3.4")]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "score 0.4111111111111111",  # a float's digits are no card
+            "x = -0.6382918400089114",
+            "trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=060997331ea38179",
+            "2025-01-08 19:08:00,781 WARNING retrying",
+            "duration_ns=6338489611 size=2024050112",
+            "Windows 10.0.19045.3803",
+            "ORD-2024-001234 INV-88231 $1,299.99 €19.99",
+        ],
+    )
+    def test_numbers_that_are_not_personal(self, text: str) -> None:
+        assert found(text) == []
+
+    def test_lookaheads_see_past_numeric_runs(self) -> None:
+        """A numeric detector searches inside a run of digits, but its `(?!\\w)` must
+        still see the letter after the run: `060997331` is part of a span id."""
+        assert found("span_id=060997331ea38179") == []
+        assert found("call 030 12345678a") == []
+
+    @pytest.mark.parametrize(
+        ("before", "value", "name"),
+        [
+            ("\\n", "+1 415 555 2671", "phone"),
+            ("\\n", "4111 1111 1111 1111", "credit_card"),
+            ("\\t", "jane@example.com", "email"),
+            ("\\n", "AKIAIOSFODNN7EXAMPL2", "aws_access_key_id"),
+            ("\\n", "192.168.4.20", "ipv4_address"),
+            ("\\r\\n", "DE89370400440532013000", "iban"),
+        ],
+    )
+    def test_values_right_after_json_escapes(self, before: str, value: str, name: str) -> None:
+        """In raw JSON text the escape's letter touches the value (`\\n+1 415...`)."""
+        text = f'{{"content": "Hi,{before}{value}"}}'
+        assert found(text) == [(name, value)]
+
+    def test_bearer_after_escape(self) -> None:
+        text = '"Authorization:\\nBearer q8Zr3kLm9XpT2vWbN4ty"'
+        assert found(text) == [("bearer_token", "q8Zr3kLm9XpT2vWbN4ty")]
+
+
+# ------------------------------------------------------------------ scanner
+
+
+class TestOverlaps:
+    def test_earlier_start_wins(self) -> None:
+        first = Detector("first", r"abc")
+        second = Detector("second", r"bcdef")
+        assert found("xabcdefx", Scanner([second, first])) == [("first", "abc")]
+
+    def test_same_start_listed_first_wins(self) -> None:
+        short = Detector("short", r"abc")
+        long = Detector("long", r"abcdef")
+        assert found("abcdef", Scanner([short, long])) == [("short", "abc")]
+        assert found("abcdef", Scanner([long, short])) == [("long", "abcdef")]
+
+    def test_longer_wins_within_a_detector(self) -> None:
+        detector = Detector("d", r"ab(?:cd)?", validate=lambda text: True)
+        assert found("abcd", Scanner([detector])) == [("d", "abcd")]
+
+    def test_no_overlapping_findings(self) -> None:
+        text = "mail jane@db.example.com or postgres://jane:pw123@db.example.com/x"
+        findings = DEFAULT.scan(text)
+        assert all(a.end <= b.start for a, b in itertools.pairwise(findings))
+        assert found(text) == [("email", "jane@db.example.com"), ("url_password", "pw123")]
+
+
+class TestNeedles:
+    def test_needle_inside_a_longer_one(self) -> None:
+        """`sk-` is inside `sk-ant-`: both detectors run when only the longer is seen."""
+        inner = Detector("inner", r"sk-\d+", needles=("sk-",))
+        outer = Detector("outer", r"sk-ant-\d+", needles=("sk-ant-",))
+        assert found("x sk-ant-12", Scanner([outer, inner])) == [("outer", "sk-ant-12")]
+        assert found("x sk-12", Scanner([outer, inner])) == [("inner", "sk-12")]
+
+    def test_overlapping_needles(self) -> None:
+        """`bc` starts inside `abc`: the needle pass resumes after a hit's first char."""
+        a = Detector("a", r"xab", needles=("ab",))
+        b = Detector("b", r"bcy", needles=("bc",))
+        assert found("abcy", Scanner([a, b])) == [("b", "bcy")]
+
+    def test_without_needle_the_detector_does_not_run(self) -> None:
+        calls: list[str] = []
+
+        def validate(text: str) -> bool:
+            calls.append(text)
+            return True
+
+        detector = Detector("d", r"\w+", validate=validate, needles=("@",))
+        assert found("hello world", Scanner([detector])) == []
+        assert calls == []
+
+    def test_numeric_filters(self) -> None:
+        calls: list[str] = []
+
+        def validate(text: str) -> bool:
+            calls.append(text)
+            return True
+
+        detector = Detector(
+            "long_number", r"\d{10}", validate, numeric=True, min_digits=10, trusted=False
+        )
+        assert found("a 12345 b 2024-05-01", Scanner([detector])) == []
+        assert calls == []
+        assert found("id 1234567890", Scanner([detector])) == [("long_number", "1234567890")]
+
+
+class TestTimeouts:
+    def test_catastrophic_user_pattern_times_out(self) -> None:
+        scanner = Scanner([Detector("x", r"(a|aa)+$")], timeout=0.05)
+        start = time.perf_counter()
+        with pytest.raises(TimeoutError):
+            scanner.scan("a" * 60 + "!")
+        assert time.perf_counter() - start < 2
+
+    def test_user_prefilter_is_bounded_too(self) -> None:
+        scanner = Scanner([Detector("x", r"zz", prefilter=r"(a|aa)+$")], timeout=0.05)
+        with pytest.raises(TimeoutError):
+            scanner.scan("a" * 60 + "!")
+
+    def test_pii_anonymizer_bounds_custom_detectors(self) -> None:
+        anonymizer = pii_anonymizer(custom_detectors=[Detector("x", r"(a|aa)+$")], timeout=0.05)
+        with pytest.raises(TimeoutError):
+            anonymizer.anonymize_text("a" * 60 + "!")
+
+    def test_compiled_stdlib_patterns_must_be_trusted(self) -> None:
+        """A stdlib pattern cannot be bounded by a timeout."""
+        with pytest.raises(ValueError, match="cannot be bounded"):
+            Detector("x", re.compile(r"\d+"))
+        assert Detector("x", re.compile(r"\d+"), trusted=True).find("a 12") == [(2, 4)]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "1 " * 5000,
+            "12 " * 3300,
+            "1" * 10000,
+            "1." * 5000,
+            "a@" * 5000,
+            "a1:" * 3300,
+            "-----BEGIN PRIVATE KEY-----\nAAAA" * 300,
+            "(1" * 5000,
+            "Bearer " * 1400,
+        ],
+        ids=[
+            "digits_spaced",
+            "pairs",
+            "digits",
+            "dotted",
+            "ats",
+            "hexcolons",
+            "pem_heads",
+            "parens",
+            "bearers",
+        ],
+    )
+    def test_built_ins_run_in_linear_time(self, text: str) -> None:
+        """Built-ins run without the timeout (it costs more than they do), so they must not
+        backtrack catastrophically: 10 KB of adversarial text in well under a second."""
+        start = time.perf_counter()
+        DEFAULT.scan(text)
+        assert time.perf_counter() - start < 0.5
+
+
+# ------------------------------------------------------------------ selection
+
+
+class TestSelection:
+    def test_default_is_everything(self) -> None:
+        assert {d.name for d in select("default")} == set(BUILTIN)
+        assert len(BUILTIN) == 23
+
+    def test_sets(self) -> None:
+        assert {d.kind for d in select("secrets")} == {"secret"}
+        assert {d.kind for d in select("pii")} == {"pii"}
+        assert [d.name for d in select("ip_address")] == ["ipv4_address", "ipv6_address"]
+        assert set(SETS["pii"]) | set(SETS["secrets"]) == set(BUILTIN)
+
+    def test_stable_names(self) -> None:
+        for name in ("email", "phone", "credit_card", "iban", "us_ssn", "mac_address", "jwt"):
+            assert name in BUILTIN
+        assert {"openai_api_key", "anthropic_api_key", "aws_access_key_id", "bearer_token"} <= set(
+            BUILTIN
+        )
+
+    def test_removal(self) -> None:
+        names = {d.name for d in select("default,-phone")}
+        assert "phone" not in names and "email" in names
+        names = {d.name for d in select("default,-ip_address")}
+        assert not names & {"ipv4_address", "ipv6_address"}
+        assert {d.name for d in select(["pii", "-email", "jwt"])} == set(SETS["pii"]) - {
+            "email"
+        } | {"jwt"}
+
+    def test_unknown_name_lists_valid_ones(self) -> None:
+        with pytest.raises(ValueError) as error:
+            select("default,emails")
+        message = str(error.value)
+        assert "'emails'" in message
+        for valid in ("email", "phone", "default", "secrets", "pii", "ip_address"):
+            assert valid in message
+
+    def test_labels(self) -> None:
+        labels = {d.name: d.label for d in select("default")}
+        assert labels["email"] == "EMAIL"
+        assert labels["us_ssn"] == "SSN"
+        assert labels["ipv4_address"] == labels["ipv6_address"] == "IP_ADDRESS"
+        assert labels["url_password"] == "PASSWORD"
+
+
+class TestCustomDetectors:
+    EMPLOYEE = Detector(
+        "employee_id",
+        r"\bEMP-\d{6}\b",
+        validate=lambda text: int(text[4:]) % 7 == 0,
+        needles=("EMP-",),
+    )
+
+    def test_alongside_built_ins(self) -> None:
+        anonymizer = pii_anonymizer(custom_detectors=[self.EMPLOYEE])
+        text = "EMP-000007 (jane@example.com) and EMP-000008"
+        assert anonymizer.anonymize_text(text) == "[EMPLOYEE_ID] ([EMAIL]) and EMP-000008"
+
+    def test_selected_by_name_and_removable(self) -> None:
+        names = [d.name for d in select("email,employee_id", custom=[self.EMPLOYEE])]
+        assert names == ["employee_id", "email"]
+        assert "employee_id" not in {
+            d.name for d in select("default,-employee_id", custom=[self.EMPLOYEE])
+        }
+
+    def test_label_and_group(self) -> None:
+        detector = Detector("order_ref", r"ref=(\d+)", group=1, label="ORDER")
+        assert pii_anonymizer("email", custom_detectors=[detector]).anonymize_text(
+            "see ref=123"
+        ) == ("see ref=[ORDER]")
+
+    def test_bad_definitions(self) -> None:
+        with pytest.raises(ValueError, match=r"invalid regex: .* at position \d+"):
+            Detector("bad", r"abc(")
+        with pytest.raises(ValueError, match="identifier"):
+            Detector("bad name", r"x")
+        with pytest.raises(ValueError, match="no group 2"):
+            Detector("bad", r"(x)", group=2)
+        with pytest.raises(ValueError, match="unique"):
+            Scanner([Detector("d", "a"), Detector("d", "b")])
+
+
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ("203.62.250.23", "ipv4_address"),
+        ("00:1a:2b:3c:4d:5e", "mac_address"),
+        ("fe80::1ff:fe23:4567:890a%eth0", "ipv6_address"),
+        ("glpat-a8Cm6Sv4gcQolob--DxW", "gitlab_token"),
+        ("jane@example.com", "email"),
+        ("+44 20 7946 0958", "phone"),
+    ],
+)
+def test_sentence_final_period_is_not_part_of_the_value(value: str, name: str) -> None:
+    """`The request came from 203.62.250.23. Please ...`: the period ends the sentence;
+    only a period followed by a digit continues a number (`1.3.6.1.4`)."""
+    assert found(f"The request came from {value}. Please check.") == [(name, value)]

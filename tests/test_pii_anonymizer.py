@@ -1,0 +1,336 @@
+"""`PIIAnonymizer`: sensitive and safe keys, numbers stored as integers, field policies,
+and the whole thing through the real SDK adapter on a GenAI span."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pytest
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from otel_anonymizer import (
+    FAILURE_PLACEHOLDER,
+    Anonymizer,
+    AnonymizingSpanExporter,
+    Detector,
+    FieldPolicy,
+    pii_anonymizer,
+)
+from otel_anonymizer.pii import REDACTIONS
+
+SENSITIVE_KEYS = [
+    "password",
+    "passwd",
+    "pwd",
+    "db_password",
+    "secret",
+    "client_secret",
+    "token",
+    "access_token",
+    "refreshToken",
+    "api_key",
+    "apiKey",
+    "x-api-key",
+    "API-KEY",
+    "Authorization",
+    "http.request.header.authorization",
+    "cookie",
+    "set-cookie",
+    "private_key",
+    "privateKey",
+    "credentials",
+    "aws_secret_access_key",
+    "session_key",
+    "csrf_token",
+    "jwt",
+    "ssn",
+    "credit_card",
+    "card_number",
+]
+SAFE_KEYS = [
+    "session.id",
+    "session_id",
+    "gen_ai.conversation.id",
+    "gen_ai.usage.input_tokens",
+    "gen_ai.usage.output_tokens",
+    "llm.token_count.prompt",
+    "llm.token_count.completion",
+    "llm.token_count.total",
+    "max_tokens",
+    "max_completion_tokens",
+    "tokenizer",
+    "author",
+]
+
+
+class TestKeys:
+    @pytest.mark.parametrize("key", SENSITIVE_KEYS)
+    def test_sensitive_keys_are_replaced_whole(self, key: str) -> None:
+        anonymizer = pii_anonymizer()
+        assert anonymizer.anonymize({key: "opaque value 42"}) == {key: "[SECRET]"}
+
+    @pytest.mark.parametrize("key", SAFE_KEYS)
+    def test_safe_keys_are_kept(self, key: str) -> None:
+        data = {key: "conv_5j66UpCpwteGg4YSxUnt7lPY", "n": 1234}
+        assert pii_anonymizer().anonymize(data) == data
+
+    def test_token_counts_are_kept(self) -> None:
+        data = {"gen_ai.usage.input_tokens": 1234, "llm.token_count.total": 98765}
+        assert pii_anonymizer().anonymize(data) == data
+
+    def test_containers_under_a_sensitive_key(self) -> None:
+        data = {"credentials": {"user": "jane", "keys": ["a1", "b2"]}, "note": "ok"}
+        assert pii_anonymizer().anonymize(data) == {
+            "credentials": {"user": "[SECRET]", "keys": ["[SECRET]", "[SECRET]"]},
+            "note": "ok",
+        }
+
+    def test_none_and_booleans_say_nothing(self) -> None:
+        data = {"password": None, "token": True}
+        assert pii_anonymizer().anonymize(data) == data
+
+    def test_sensitive_key_with_another_operator(self) -> None:
+        result = pii_anonymizer(operator="mask").anonymize({"api_key": "sk_abcdefgh1234"})
+        assert result == {"api_key": "***********1234"}
+
+    def test_extra_sensitive_and_safe_keys(self) -> None:
+        anonymizer = pii_anonymizer(sensitive_keys=["pin code"], safe_keys=["auth_method"])
+        assert anonymizer.anonymize({"pinCode": "1234", "auth_method": "oauth"}) == {
+            "pinCode": "[SECRET]",
+            "auth_method": "oauth",
+        }
+
+    def test_keys_can_be_ignored(self) -> None:
+        data = {"password": "hunter2"}
+        assert pii_anonymizer(check_keys=False).anonymize(data) == data
+
+    def test_values_are_scanned_under_ordinary_keys(self) -> None:
+        data = {"message": "mail jane@example.com", "nested": [{"text": "+44 20 7946 0958"}]}
+        assert pii_anonymizer().anonymize(data) == {
+            "message": "mail [EMAIL]",
+            "nested": [{"text": "[PHONE]"}],
+        }
+
+
+class TestIntegers:
+    def test_card_numbers_stored_as_integers(self) -> None:
+        assert pii_anonymizer().anonymize({"value": 4111111111111111}) == {"value": "[CREDIT_CARD]"}
+        assert pii_anonymizer(operator="mask").anonymize({"v": 4111111111111111}) == {
+            "v": "************1111"
+        }
+
+    @pytest.mark.parametrize(
+        "value", [0, 42, 1234, 1714567890, 1234567890123, 2**63 - 1, True, 3.14]
+    )
+    def test_other_numbers_are_kept(self, value: Any) -> None:
+        assert pii_anonymizer().anonymize({"value": value}) == {"value": value}
+
+
+class TestFieldPolicies:
+    DATA: ClassVar[dict[str, Any]] = {
+        "notes": "jane@example.com",
+        "email": "jane@example.com",
+        "user": {"email": "a@b.io"},
+    }
+
+    def anonymize(self, *policies: FieldPolicy, **options: Any) -> Any:
+        return pii_anonymizer(fields=policies, **options).anonymize(
+            self.DATA, field_name="metadata"
+        )
+
+    def test_keep(self) -> None:
+        assert self.anonymize(FieldPolicy("metadata.notes", "keep")) == {
+            "notes": "jane@example.com",
+            "email": "[EMAIL]",
+            "user": {"email": "[EMAIL]"},
+        }
+
+    def test_keep_wins_over_sensitive_keys(self) -> None:
+        anonymizer = pii_anonymizer(fields=[FieldPolicy("metadata.token_type", "keep")])
+        data = {"token_type": "bearer", "token": "abc"}
+        assert anonymizer.anonymize(data, field_name="metadata") == {
+            "token_type": "bearer",
+            "token": "[SECRET]",
+        }
+
+    def test_drop(self) -> None:
+        result = self.anonymize(FieldPolicy("metadata.notes", "drop"))
+        assert "notes" not in result
+        assert result["email"] == "[EMAIL]"
+
+    def test_redact_whole_value(self) -> None:
+        result = self.anonymize(FieldPolicy("metadata.notes", "redact", label="NOTES"))
+        assert result["notes"] == "[NOTES]"
+        result = self.anonymize(FieldPolicy("metadata.notes", "redact"))
+        assert result["notes"] == "[REDACTED]"
+
+    def test_operator_override(self) -> None:
+        result = self.anonymize(FieldPolicy("metadata.email", operator="mask"))
+        assert result == {
+            "notes": "[EMAIL]",
+            "email": "************.com",
+            "user": {"email": "[EMAIL]"},
+        }
+
+    def test_redact_with_a_hash_operator(self) -> None:
+        result = self.anonymize(
+            FieldPolicy("metadata.notes", "redact", operator="hash", label="NOTES"),
+            hash_key="k" * 32,
+        )
+        assert result["notes"].startswith("[NOTES:")
+
+    def test_glob(self) -> None:
+        result = self.anonymize(FieldPolicy("*.email", "keep"))
+        assert result == {
+            "notes": "[EMAIL]",
+            "email": "jane@example.com",
+            "user": {"email": "a@b.io"},
+        }
+
+    def test_first_matching_policy_wins(self) -> None:
+        result = self.anonymize(
+            FieldPolicy("metadata.notes", "drop"), FieldPolicy("metadata.*", "keep")
+        )
+        assert result == {"email": "jane@example.com", "user": {"email": "a@b.io"}}
+
+    def test_unknown_action(self) -> None:
+        with pytest.raises(ValueError, match="valid actions: scan, keep, drop, redact"):
+            FieldPolicy("x", "delete")  # type: ignore[arg-type]
+
+
+def test_redaction_counts() -> None:
+    before = REDACTIONS.snapshot()
+    pii_anonymizer().anonymize({"m": "jane@example.com, a@b.io", "password": "x"})
+    after = REDACTIONS.snapshot()
+    assert after.get("email", 0) - before.get("email", 0) == 2
+    assert after.get("key:secret", 0) - before.get("key:secret", 0) == 1
+
+
+# ------------------------------------------------------------------ the SDK adapter
+
+
+@pytest.fixture
+def export() -> Iterator[Any]:
+    """Ends spans through `AnonymizingSpanExporter(InMemorySpanExporter(), chain)` and
+    returns what the wrapped exporter received."""
+    providers: list[TracerProvider] = []
+
+    def run(chain: list[Anonymizer], build: Any) -> ReadableSpan:
+        memory = InMemorySpanExporter()
+        provider = TracerProvider()
+        providers.append(provider)
+        provider.add_span_processor(SimpleSpanProcessor(AnonymizingSpanExporter(memory, chain)))
+        build(provider.get_tracer("test"))
+        (span,) = memory.get_finished_spans()
+        return span
+
+    yield run
+    for provider in providers:
+        provider.shutdown()
+
+
+INPUT = [
+    {"role": "system", "parts": [{"type": "text", "content": "You are a support agent."}]},
+    {
+        "role": "user",
+        "parts": [
+            {
+                "type": "text",
+                "content": "I'm Jane (jane.doe@example.com, +1 415 555 2671). Charge "
+                "4111 1111 1111 1111 and refund to DE89 3704 0044 0532 0130 00.",
+            }
+        ],
+    },
+]
+OUTPUT = [
+    {
+        "role": "assistant",
+        "parts": [
+            {
+                "type": "tool_call",
+                "id": "call_5j66UpCpwteGg4YSxUnt7lPY",
+                "name": "charge_card",
+                "arguments": {"card": "4111-1111-1111-1111", "api_key": "internal-key-123"},
+            }
+        ],
+        "finish_reason": "tool_call",
+    }
+]
+
+
+def _genai_span(tracer: Any) -> None:
+    with tracer.start_as_current_span("chat gpt-4o-mini") as span:
+        span.set_attribute("gen_ai.operation.name", "chat")
+        span.set_attribute("gen_ai.input.messages", json.dumps(INPUT))
+        span.set_attribute("gen_ai.output.messages", json.dumps(OUTPUT))
+        span.set_attribute("gen_ai.conversation.id", "conv_5j66UpCpwteGg4YSxUnt7lPY")
+        span.set_attribute("gen_ai.usage.input_tokens", 812)
+        span.set_attribute("gen_ai.usage.output_tokens", 45)
+        span.set_attribute("session.id", "sess-2024-05-01-0042")
+        span.set_attribute("http.request.header.authorization", ("Bearer q8Zr3kLm9XpT2vWbN4ty",))
+        span.set_attribute("server.address", "203.0.113.7")
+        span.add_event("gen_ai.user.message", {"content": "my SSN is 536-22-1234"})
+
+
+def test_genai_span_through_the_sdk_adapter(export: Any) -> None:
+    span = export([pii_anonymizer()], _genai_span)
+    attributes = span.attributes
+    assert attributes is not None
+
+    messages = json.loads(str(attributes["gen_ai.input.messages"]))  # still valid JSON
+    assert messages[0] == INPUT[0]
+    assert messages[1]["parts"][0]["content"] == (
+        "I'm Jane ([EMAIL], [PHONE]). Charge [CREDIT_CARD] and refund to [IBAN]."
+    )
+    output = json.loads(str(attributes["gen_ai.output.messages"]))
+    assert output[0]["parts"][0]["arguments"] == {"card": "[CREDIT_CARD]", "api_key": "[SECRET]"}
+    assert output[0]["parts"][0]["id"] == "call_5j66UpCpwteGg4YSxUnt7lPY"
+
+    assert attributes["gen_ai.conversation.id"] == "conv_5j66UpCpwteGg4YSxUnt7lPY"
+    assert attributes["gen_ai.usage.input_tokens"] == 812
+    assert attributes["session.id"] == "sess-2024-05-01-0042"
+    assert attributes["gen_ai.operation.name"] == "chat"
+    assert attributes["http.request.header.authorization"] == ("[SECRET]",)
+    assert attributes["server.address"] == "[IP_ADDRESS]"
+    assert span.events[0].attributes == {"content": "my SSN is [SSN]"}
+    assert span.name == "chat gpt-4o-mini"
+
+    exported = span.to_json()
+    for raw in ("jane.doe", "555 2671", "4111", "0532", "internal-key", "q8Zr3k", "536-22"):
+        assert raw not in exported
+
+
+def test_hash_pseudonyms_correlate_across_fields(export: Any) -> None:
+    def build(tracer: Any) -> None:
+        with tracer.start_as_current_span("s") as span:
+            span.set_attribute("gen_ai.input.messages", json.dumps(INPUT))
+            span.set_attribute("user.email", "Jane.Doe@Example.com")
+
+    span = export([pii_anonymizer(operator="hash", hash_key="k" * 32)], build)
+    attributes = span.attributes
+    assert attributes is not None
+    content = json.loads(str(attributes["gen_ai.input.messages"]))[1]["parts"][0]["content"]
+    pseudonym = str(attributes["user.email"])
+    assert pseudonym.startswith("[EMAIL:") and pseudonym in content
+
+
+def test_a_user_pattern_that_times_out_fails_closed(export: Any) -> None:
+    """A catastrophic user regex is cut off by the timeout; the value it was working on
+    is exported as the failure placeholder, never raw, and the rest is anonymized."""
+    slow = Detector("slow", r"(a|aa)+$", needles=("a",))
+    anonymizer = pii_anonymizer(custom_detectors=[slow], timeout=0.05)
+
+    def build(tracer: Any) -> None:
+        with tracer.start_as_current_span("s") as span:
+            span.set_attribute("gen_ai.input.messages", "a" * 60 + "! jane@example.com")
+            span.set_attribute("gen_ai.output.messages", "ok, mail b@example.org")
+
+    span = export([anonymizer], build)
+    attributes = span.attributes
+    assert attributes is not None
+    assert attributes["gen_ai.input.messages"] == FAILURE_PLACEHOLDER
+    assert "jane@example.com" not in span.to_json()

@@ -1,0 +1,93 @@
+"""The fast path: values the detectors find clean skip parsing and walking.
+
+`PIIAnonymizer.may_change` lets the Sanitizer export a value untouched without decoding
+its JSON and walking it. That must never change the result: for every value of the
+labeled and clean corpora, as plain text, as JSON, as JSON inside JSON and under
+sensitive and ordinary keys, the fast path gives exactly what the full walk gives.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from corpus import clean_texts, labeled
+
+from otel_anonymizer import Entry, PIIAnonymizer, Sanitizer, pii_anonymizer
+
+
+class AlwaysWalk(PIIAnonymizer):
+    """The same anonymizer with the fast path switched off."""
+
+    def may_change(self, value: Any, name: str) -> bool:
+        return True
+
+
+def slow_copy(fast: PIIAnonymizer) -> AlwaysWalk:
+    slow = AlwaysWalk.__new__(AlwaysWalk)
+    slow.__dict__.update(fast.__dict__)
+    return slow
+
+
+def shapes(text: str) -> list[tuple[str, Any]]:
+    message = [{"role": "user", "parts": [{"type": "text", "content": text}]}]
+    nested = {"tool": "lookup", "result": json.dumps({"note": text, "n": 1})}
+    return [
+        ("gen_ai.input.messages", json.dumps(message)),
+        ("gen_ai.input.messages", json.dumps(message, indent=2)),
+        ("input.value", text),
+        ("gen_ai.tool.call.result", json.dumps(nested)),
+        ("mlflow.spanInputs", json.dumps(json.dumps({"q": text}))),
+        ("http.request.header.authorization", text),
+        ("note", text.splitlines()[0] if text else text),
+        ("user.emails", (text[:40], "x")),
+    ]
+
+
+def texts() -> list[str]:
+    samples = [sample.text for kind in labeled(40).values() for sample in kind]
+    return samples + clean_texts(200)
+
+
+@pytest.fixture(scope="module")
+def anonymizers() -> tuple[PIIAnonymizer, AlwaysWalk]:
+    fast = pii_anonymizer()
+    return fast, slow_copy(fast)
+
+
+def test_fast_path_gives_what_the_full_walk_gives(
+    anonymizers: tuple[PIIAnonymizer, AlwaysWalk],
+) -> None:
+    fast, slow = anonymizers
+    skipped = 0
+    for text in texts():
+        entries = [Entry(key, value) for key, value in shapes(text)]
+        expected = Sanitizer([slow]).sanitize(entries, "span")
+        assert Sanitizer([fast]).sanitize(entries, "span") == expected, text
+        skipped += sum(not fast.may_change(entry.value, entry.key) for entry in entries)
+    assert skipped > 1000  # the fast path is actually taken
+
+
+def test_sensitive_keys_inside_json_are_not_skipped(
+    anonymizers: tuple[PIIAnonymizer, AlwaysWalk],
+) -> None:
+    fast, _ = anonymizers
+    inner = json.dumps({"password": "hunter2", "user": "bob"})
+    assert fast.may_change(json.dumps({"login": {"password": "hunter2"}}), "input.value")
+    assert fast.may_change(json.dumps({"args": inner}), "input.value")
+    assert not fast.may_change(json.dumps({"args": {"user": "bob"}}), "input.value")
+    [result] = Sanitizer([fast]).sanitize([Entry("input.value", json.dumps({"a": inner}))], "span")
+    assert json.loads(json.loads(result)["a"]) == {"password": "[SECRET]", "user": "bob"}
+
+
+def test_escapes_do_not_hide_values_from_the_screen(
+    anonymizers: tuple[PIIAnonymizer, AlwaysWalk],
+) -> None:
+    fast, _ = anonymizers
+    for text in (
+        "Call me:\n+1 415 555 2671",
+        "tab\tjane.roe@example.org",
+        'say "4111111111111111"',
+    ):
+        assert fast.may_change(json.dumps({"content": text}), "input.value"), text
