@@ -37,6 +37,11 @@ _RUN = r"\d[\d().\-/ ]{6,}(?<=\d)"
 _NUMERIC_RUN = re.compile(_RUN)
 _NUMERIC_RUN_ASCII = re.compile(_RUN.encode())
 _DROP_SEPARATORS = str.maketrans("", "", " ().-/")
+#: Runs that are a date (`2024-03-14`, `14/03/2024`, `03.14.24`) or a decimal
+#: (`42.032310`) as a whole: too short for a card, not shaped like an SSN, never a phone
+#: (see the phone detector), one dot short of an IPv4 address. Skipped before any
+#: detector looks at them; they are most of the runs in logs and tool results.
+_INERT_RUN = re.compile(r"\d{4}-\d\d-\d\d|\d{1,2}([/.-])\d{1,2}\1\d{2,4}|\d+\.\d+")
 #: How far past the end of its search range a detector's lookaheads can see (enough for
 #: `(?![.,]\d)`; every character more is one more place a numeric search must try).
 LOOKAHEAD_CONTEXT = 4
@@ -252,6 +257,8 @@ class Scanner:
             if start and text[start - 1] in "+(":
                 start -= 1
             chunk = text[start:end]
+            if _INERT_RUN.fullmatch(chunk):
+                continue  # a date or a decimal: no numeric detector matches one
             window = end + LOOKAHEAD_CONTEXT  # past the text's end is fine for `search`
             digits = -1
             for detector, min_digits, run_filter, search, bounded in plan:
