@@ -44,3 +44,21 @@ def test_readme_example_runs(index: int) -> None:
     assert result.returncode == 0, (
         f"README example {index} failed:\n{BLOCKS[index]}\n{result.stderr}"
     )
+
+
+GATEWAY_CONFIGS = [
+    block
+    for block in re.findall(r"```yaml\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    if block.startswith("receivers:")
+]
+
+
+@pytest.mark.parametrize("index", range(len(GATEWAY_CONFIGS)))
+def test_readme_gateway_configuration_loads(index: int) -> None:
+    import yaml
+
+    from otel_anonymizer.gateway.config import parse_config
+
+    environ = {"BACKEND_TOKEN": "t", "OTEL_ANONYMIZER_HASH_KEY": "0123456789abcdef" * 2}
+    config = parse_config(yaml.safe_load(GATEWAY_CONFIGS[index]), environ)
+    assert config.pipelines
