@@ -52,6 +52,8 @@ class Pipeline:
             self.telemetry.add("redacted_values_total", stats.redacted, pipeline=name)
         for (anonymizer, _reason), count in processed.failures.items():
             self.telemetry.add("anonymization_failures_total", count, anonymizer=anonymizer)
+        for detector, count in processed.redactions.items():
+            self.telemetry.add("redactions_total", count, detector=detector)
         if stats.items == 0:
             return ExportResult()
         results = await asyncio.gather(

@@ -4,10 +4,12 @@ Anonymization is CPU-bound Python: run on the event loop, it would stall every r
 run in threads, the GIL would keep it on one core. So each request's body goes, as
 bytes, to a `ProcessPoolExecutor` whose workers rebuild the anonymizers from the
 configuration's plain option mappings (and the environment they were checked against,
-for `hash_key_env`) once, in their initializer. A worker parses the
-body (which also validates it), anonymizes it per pipeline, and returns the serialized
-result and its counts. `workers: 0` runs the same code on one thread of this process
-(with its own `Worker`), for tests and debugging.
+for `hash_key_env`) once, in their initializer. A worker parses the body (which also
+validates it), anonymizes it per pipeline, and returns the serialized result and its
+counts (items, values changed, anonymizer failures and detections by detector, which
+live in the worker process and travel back with each result). `workers: 0` runs the
+same code on one thread of this process (with its own `Worker`), for tests and
+debugging.
 
 Workers are started with `spawn`: forking a process that runs gRPC threads is unsafe.
 """
@@ -32,6 +34,7 @@ from otel_anonymizer.gateway.codec import Encoding, Request, parse_request
 from otel_anonymizer.gateway.config import Signal
 from otel_anonymizer.gateway.errors import Unavailable
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats
+from otel_anonymizer.pii import REDACTIONS
 from otel_anonymizer.sanitizer import Sanitizer
 
 #: Per pipeline, the option mappings of its anonymizer processors (in order).
@@ -45,6 +48,7 @@ class Processed:
     payload: bytes  # protobuf, ready for every exporter
     stats: Stats
     failures: dict[tuple[str, str], int] = field(default_factory=dict)  # new anonymizer failures
+    redactions: dict[str, int] = field(default_factory=dict)  # new detections, by detector
 
 
 class Worker:
@@ -62,6 +66,7 @@ class Worker:
             ]
             self.adapters[pipeline] = OtlpSanitizer(Sanitizer(anonymizers)) if processors else None
         self._failures = Counter(failure_counts())
+        self._redactions = Counter(REDACTIONS.snapshot())
 
     def process(self, pipeline: str, signal: Signal, encoding: Encoding, body: bytes) -> Processed:
         """Parse, anonymize and serialize one request body; `BadRequest` if invalid."""
@@ -75,13 +80,15 @@ class Worker:
             stats = adapter.sanitize_traces(request)
         else:
             stats = adapter.sanitize_logs(request)
-        return Processed(request.SerializeToString(), stats, self._new_failures())
+        failures, self._failures = _delta(self._failures, failure_counts())
+        redactions, self._redactions = _delta(self._redactions, REDACTIONS.snapshot())
+        return Processed(request.SerializeToString(), stats, failures, redactions)
 
-    def _new_failures(self) -> dict[tuple[str, str], int]:
-        current = Counter(failure_counts())
-        new = current - self._failures
-        self._failures = current
-        return dict(new)
+
+def _delta(before: Counter[Any], now: Mapping[Any, int]) -> tuple[dict[Any, int], Counter[Any]]:
+    """What a process-wide counter gained since `before`, and its new value."""
+    current = Counter(now)
+    return dict(current - before), current
 
 
 def count_items(request: Request) -> int:

@@ -23,6 +23,11 @@ METRICS: dict[str, tuple[str, str]] = {
     "rejected_requests_total": ("counter", "Requests answered with an error, by reason."),
     "anonymized_items_total": ("counter", "Items that went through anonymizer processors."),
     "redacted_values_total": ("counter", "Values the anonymizers changed or removed."),
+    "redactions_total": (
+        "counter",
+        "Detections replaced by the built-in anonymizer, by detector (key:secret for values "
+        "under sensitive keys).",
+    ),
     "anonymization_failures_total": (
         "counter",
         "Values or items replaced by a placeholder because anonymizing them failed.",

@@ -45,6 +45,10 @@ def test_metrics_in_prometheus_text_format(upstream: Upstream, start_gateway: St
     assert f'{prefix}received_requests_total{{receiver="otlp",signal="traces"}} 2' in lines
     redacted = next(line for line in lines if line.startswith(f"{prefix}redacted_values_total"))
     assert float(redacted.rsplit(" ", 1)[1]) >= 24
+    emails = next(
+        line for line in lines if line.startswith(f'{prefix}redactions_total{{detector="email"}}')
+    )
+    assert float(emails.rsplit(" ", 1)[1]) >= 6
 
 
 def test_sigterm_style_stop_finishes_in_flight_requests(
