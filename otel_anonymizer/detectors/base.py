@@ -37,11 +37,16 @@ _RUN = r"\d[\d().\-/ ]{6,}(?<=\d)"
 _NUMERIC_RUN = re.compile(_RUN)
 _NUMERIC_RUN_ASCII = re.compile(_RUN.encode())
 _DROP_SEPARATORS = str.maketrans("", "", " ().-/")
-#: Runs that are a date (`2024-03-14`, `14/03/2024`, `03.14.24`) or a decimal
-#: (`42.032310`) as a whole: too short for a card, not shaped like an SSN, never a phone
-#: (see the phone detector), one dot short of an IPv4 address. Skipped before any
-#: detector looks at them; they are most of the runs in logs and tool results.
-_INERT_RUN = re.compile(r"\d{4}-\d\d-\d\d|\d{1,2}([/.-])\d{1,2}\1\d{2,4}|\d+\.\d+")
+#: Runs that no built-in numeric detector can match (those set `skips_inert_runs`),
+#: skipped before any looks at them;
+#: they are most of the runs in logs and tool results: a date (`2024-03-14`, with an
+#: hour `2024-03-14 10`, `14/03/2024`, `03.14.24`) or a decimal (`42.032310`): too short
+#: for a card, not shaped like an SSN, never a phone (see the phone detector), one dot
+#: short of an IPv4 address; bare digits, 7 to 11 (ids, epoch seconds): too short for a
+#: card, an SSN has separators, and bare digits are a phone only after `+` or `00`.
+_INERT_RUN = re.compile(
+    r"\d{4}-\d\d-\d\d(?:[ T]\d\d)?|\d{1,2}([/.-])\d{1,2}\1\d{2,4}|\d+\.\d+|(?!00)\d{7,11}"
+)
 #: How far past the end of its search range a detector's lookaheads can see (enough for
 #: `(?![.,]\d)`; every character more is one more place a numeric search must try).
 LOOKAHEAD_CONTEXT = 4
@@ -60,7 +65,10 @@ class Detector:
     test of the run's text that any run holding a match passes), `prefilter` (one
     regex or several; a string is compiled with `regex`, a compiled stdlib `re` pattern
     is used as is, which is faster for patterns that start with a literal). A numeric
-    pattern must end in a digit. `trusted` exempts the pattern and prefilters from the
+    pattern must end in a digit; `skips_inert_runs` says the detector never matches a run
+    that is a whole date, decimal or bare 7-11 digits (`_INERT_RUN`), so that the scanner
+    may skip those when every numeric detector says so. `trusted` exempts the pattern and
+    prefilters from the
     scanner's timeout; only set it for patterns known to run in linear time. A trusted
     `pattern` may be a compiled stdlib `re` pattern: cheaper to call on short numeric runs.
     """
@@ -78,6 +86,7 @@ class Detector:
     min_digits: int = 0
     run_filter: Callable[[str], bool] | None = None
     trusted: bool = False
+    skips_inert_runs: bool = False
     compiled: Any = field(init=False, repr=False, compare=False)
     compiled_prefilter: Any = field(init=False, repr=False, compare=False)
 
@@ -191,6 +200,8 @@ class Scanner:
         self.timeout = timeout
         self._rank = {detector.name: index for index, detector in enumerate(self.detectors)}
         self._numeric = [detector for detector in self.detectors if detector.numeric]
+        # Inert runs are skipped only when no numeric detector could match one.
+        self._skip_inert = all(detector.skips_inert_runs for detector in self._numeric)
         # What `_scan_numbers` needs of each numeric detector, looked up once.
         self._numeric_plan = [
             (
@@ -247,6 +258,7 @@ class Scanner:
     def _scan_numbers(self, text: str, timeout: float | None) -> list[Finding]:
         findings: list[Finding] = []
         plan = self._numeric_plan
+        skip_inert = self._skip_inert
         runs = (
             _NUMERIC_RUN_ASCII.finditer(text.encode("ascii"))
             if text.isascii()
@@ -257,8 +269,8 @@ class Scanner:
             if start and text[start - 1] in "+(":
                 start -= 1
             chunk = text[start:end]
-            if _INERT_RUN.fullmatch(chunk):
-                continue  # a date or a decimal: no numeric detector matches one
+            if skip_inert and _INERT_RUN.fullmatch(chunk):
+                continue
             window = end + LOOKAHEAD_CONTEXT  # past the text's end is fine for `search`
             digits = -1
             for detector, min_digits, run_filter, search, bounded in plan:

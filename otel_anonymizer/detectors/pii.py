@@ -38,6 +38,7 @@ CREDIT_CARD = Detector(
     re.compile(_NUMBER_START + r"\d(?:[ -]?\d){11,18}(?![\w]|[.,]\d)"),
     checks.credit_card,
     numeric=True,
+    skips_inert_runs=True,
     min_digits=12,
     trusted=True,
 )
@@ -48,6 +49,7 @@ US_SSN = Detector(
     checks.us_ssn,
     label="SSN",
     numeric=True,
+    skips_inert_runs=True,
     min_digits=9,
     trusted=True,
 )
@@ -74,6 +76,7 @@ IP_ADDRESS_V4 = Detector(
     checks.ipv4,
     label="IP_ADDRESS",
     numeric=True,
+    skips_inert_runs=True,
     min_digits=4,
     run_filter=lambda run: run.count(".") >= 3,
     trusted=True,
@@ -140,6 +143,7 @@ def phone(regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> Detector:
         re.compile(_PHONE_PATTERN),
         validate,
         numeric=True,
+        skips_inert_runs=True,
         min_digits=7,
         # Bare digits are a phone number only after `+` or `00` (an id, a size otherwise).
         run_filter=lambda run: not run.isdigit() or run.startswith("00"),
