@@ -3,10 +3,11 @@
 Each span and log record is described to the core `Sanitizer` with exactly the entries
 the SDK adapters use (`otel_anonymizer.sdk.spans` / `.logs`): `span.name`,
 `status.description`, attributes, `events.{i}.name` and event attributes (field taken
-from the event name), `links.{i}` attributes, and resource attributes under the scope
-`resource`; a log record's `body` and attributes, with the field taken from its event
-name. There is no second copy of the mapping or anonymization logic here, only the
-conversion between protobuf `AnyValue`s and Python values, and back.
+from the event name), `links.{i}` attributes, and resource and instrumentation-scope
+attributes under the scopes `resource` and `scope`; a log record's `body` and
+attributes, with the field taken from its event name. There is no second copy of the
+mapping or anonymization logic here, only the conversion between protobuf `AnyValue`s
+and Python values, and back.
 
 It fails closed per item: if anything raises while one span, log record or resource is
 handled, every string and bytes value of that item is replaced by the placeholder, so
@@ -21,7 +22,7 @@ from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
@@ -46,15 +47,15 @@ class Stats:
 class OtlpSanitizer:
     """Anonymizes `ExportTraceServiceRequest`s and `ExportLogsServiceRequest`s in place.
 
-    Resources repeat unchanged in every request a service sends, so their sanitized form
-    is cached by their serialized bytes (the SDK adapters cache by resource object with
-    `Sanitizer.shared`; protobuf objects are new for each request, so that would never
-    hit here).
+    Resources and instrumentation scopes repeat unchanged in every request a service
+    sends, so their sanitized form is cached by their serialized bytes (the SDK adapters
+    cache by object with `Sanitizer.shared`; protobuf objects are new for each request,
+    so that would never hit here).
     """
 
     def __init__(self, sanitizer: Sanitizer) -> None:
         self.sanitizer = sanitizer
-        self._resources: dict[tuple[bytes, str], tuple[bytes, int]] = {}
+        self._shared_cache: dict[tuple[str, bytes, str], tuple[bytes, int]] = {}
 
     def sanitize_traces(self, request: ExportTraceServiceRequest) -> Stats:
         """Anonymize every span (and its resource) of `request`; return the counts."""
@@ -63,7 +64,9 @@ class OtlpSanitizer:
             spans = [span for scope in resource_spans.scope_spans for span in scope.spans]
             stats.items += len(spans)
             object_type: ObjectType = "trace" if spans and not spans[0].parent_span_id else "span"
-            self._resource(resource_spans.resource, object_type, stats)
+            self._shared(resource_spans.resource, "resource", object_type, stats)
+            for scope_spans in resource_spans.scope_spans:
+                self._shared(scope_spans.scope, "scope", object_type, stats)
             for span in spans:
                 try:
                     stats.redacted += self._span(span)
@@ -77,8 +80,9 @@ class OtlpSanitizer:
         """Anonymize every log record (and its resource) of `request`; return the counts."""
         stats = Stats()
         for resource_logs in request.resource_logs:
-            self._resource(resource_logs.resource, "log", stats)
+            self._shared(resource_logs.resource, "resource", "log", stats)
             for scope in resource_logs.scope_logs:
+                self._shared(scope.scope, "scope", "log", stats)
                 stats.items += len(scope.log_records)
                 for record in scope.log_records:
                     try:
@@ -134,28 +138,36 @@ class OtlpSanitizer:
         _rewrite_attributes(record.attributes, values, changed)
         return changed.count
 
-    def _resource(self, resource: Resource, object_type: ObjectType, stats: Stats) -> None:
-        if not resource.attributes:
+    def _shared(
+        self,
+        owner: Resource | InstrumentationScope,
+        name: str,
+        object_type: ObjectType,
+        stats: Stats,
+    ) -> None:
+        """Anonymize the attributes of a resource or an instrumentation scope, which
+        repeat in every request: cached by their serialized bytes."""
+        if not owner.attributes:
             return
-        key = (resource.SerializeToString(deterministic=True), object_type)
-        cached = self._resources.get(key)
+        key = (name, owner.SerializeToString(deterministic=True), object_type)
+        cached = self._shared_cache.get(key)
         if cached is None:
             try:
-                entries = _attribute_entries(resource.attributes, scope="resource")
+                entries = _attribute_entries(owner.attributes, scope=name)
                 values = iter(self.sanitizer.sanitize(entries, object_type))
                 changed = Changes(entries)
-                _rewrite_attributes(resource.attributes, values, changed)
-                cached = (resource.SerializeToString(), changed.count)
+                _rewrite_attributes(owner.attributes, values, changed)
+                cached = (owner.SerializeToString(), changed.count)
             except Exception as error:
-                record_failure("otlp adapter", type(error).__name__, "resource", object_type)
-                _placeholder_attributes(resource.attributes, self.sanitizer.placeholder)
+                record_failure("otlp adapter", type(error).__name__, name, object_type)
+                _placeholder_attributes(owner.attributes, self.sanitizer.placeholder)
                 stats.failed += 1
                 return
-            if len(self._resources) >= _RESOURCE_CACHE_LIMIT:
-                self._resources.clear()
-            self._resources[key] = cached
+            if len(self._shared_cache) >= _RESOURCE_CACHE_LIMIT:
+                self._shared_cache.clear()
+            self._shared_cache[key] = cached
         else:
-            resource.ParseFromString(cached[0])
+            owner.ParseFromString(cached[0])
         stats.redacted += cached[1]
 
 

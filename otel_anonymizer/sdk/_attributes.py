@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from otel_anonymizer.fields import Field
 from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitizer
@@ -59,3 +60,24 @@ def sanitize_resource(
         return Resource(rebuild_attributes(attributes, iter(values)), resource.schema_url)
 
     return sanitizer.shared(resource, object_type, build)
+
+
+def sanitize_scope(
+    scope: InstrumentationScope | None, sanitizer: Sanitizer, object_type: ObjectType
+) -> InstrumentationScope | None:
+    """The instrumentation scope with anonymized attributes (`metadata.scope.<key>`),
+    once per scope, object type and chain, like resources."""
+    if scope is None or not scope.attributes:
+        return scope
+
+    def build() -> InstrumentationScope:
+        attributes = scope.attributes
+        values = sanitizer.sanitize(attribute_entries(attributes, scope="scope"), object_type)
+        return InstrumentationScope(
+            scope.name,
+            scope.version,
+            scope.schema_url,
+            rebuild_attributes(attributes, iter(values)),
+        )
+
+    return sanitizer.shared(scope, object_type, build)

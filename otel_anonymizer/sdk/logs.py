@@ -26,6 +26,7 @@ from otel_anonymizer.sdk._attributes import (
     attribute_entries,
     rebuild_attributes,
     sanitize_resource,
+    sanitize_scope,
 )
 
 _logger = logging.getLogger(__name__)
@@ -83,7 +84,9 @@ class AnonymizingLogRecordExporter(LogRecordExporter):
                     ReadableLogRecord(
                         log_record=log_record,
                         resource=resource if resource is not None else record.resource,
-                        instrumentation_scope=record.instrumentation_scope,
+                        instrumentation_scope=sanitize_scope(
+                            record.instrumentation_scope, self.sanitizer, "log"
+                        ),
                         limits=record.limits,
                     )
                 )
@@ -125,7 +128,9 @@ class AnonymizingLogRecordProcessor(LogRecordProcessor):
             sanitized = ReadWriteLogRecord(
                 log_record=new_record,
                 resource=resource if resource is not None else log_record.resource,
-                instrumentation_scope=log_record.instrumentation_scope,
+                instrumentation_scope=sanitize_scope(
+                    log_record.instrumentation_scope, self.sanitizer, "log"
+                ),
                 limits=log_record.limits,
             )
         except Exception as error:  # fail closed: drop the record, never pass it on raw

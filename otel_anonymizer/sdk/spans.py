@@ -25,6 +25,7 @@ from otel_anonymizer.sdk._attributes import (
     attribute_entries,
     rebuild_attributes,
     sanitize_resource,
+    sanitize_scope,
     text_value,
 )
 
@@ -76,7 +77,7 @@ def sanitize_span(span: ReadableSpan, sanitizer: Sanitizer) -> ReadableSpan:
         status=status,
         start_time=span.start_time,
         end_time=span.end_time,
-        instrumentation_scope=span.instrumentation_scope,
+        instrumentation_scope=sanitize_scope(span.instrumentation_scope, sanitizer, object_type),
     )
 
 

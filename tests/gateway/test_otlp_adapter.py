@@ -19,6 +19,7 @@ from opentelemetry.trace import Link, Status, StatusCode
 
 from otel_anonymizer import FAILURE_PLACEHOLDER, Anonymizer, Sanitizer, create_anonymizer
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, from_any_value, write_any_value
+from otel_anonymizer.sdk._attributes import sanitize_scope
 from otel_anonymizer.sdk.logs import sanitize_log_record
 from otel_anonymizer.sdk.spans import sanitize_span
 
@@ -55,7 +56,7 @@ def sdk_spans() -> list[ReadableSpan]:
         resource=Resource.create({"service.name": "svc", "owner": CANARY, "db.secret": "x"})
     )
     provider.add_span_processor(Collect())
-    tracer = provider.get_tracer("test")
+    tracer = provider.get_tracer("test", attributes={"scope.owner": CANARY})
     messages = [{"role": "user", "parts": [{"type": "text", "content": f"mail {CANARY}"}]}]
     with tracer.start_as_current_span(f"chat {CANARY}") as root:
         root.set_attribute("gen_ai.input.messages", json.dumps(messages))
@@ -78,7 +79,7 @@ def sdk_logs() -> list[ReadableLogRecord]:
     memory = InMemoryLogRecordExporter()
     provider = LoggerProvider(resource=Resource.create({"service.name": "svc", "owner": CANARY}))
     provider.add_log_record_processor(SimpleLogRecordProcessor(memory))
-    logger = provider.get_logger("genai")
+    logger = provider.get_logger("genai", attributes={"scope.owner": CANARY})
     logger.emit(event_name="gen_ai.user.message", body={"content": f"I am {CANARY}", "n": 3})
     logger.emit(
         body=f"plain {CANARY}",
@@ -113,7 +114,9 @@ def test_logs_match_the_sdk_adapter() -> None:
             ReadableLogRecord(
                 log_record=log_record,
                 resource=resource or record.resource,
-                instrumentation_scope=record.instrumentation_scope,
+                instrumentation_scope=sanitize_scope(
+                    record.instrumentation_scope, sanitizer, "log"
+                ),
                 limits=record.limits,
             )
         )
