@@ -16,7 +16,6 @@ from collections.abc import Sequence
 
 from otel_anonymizer.config import ConfigError
 from otel_anonymizer.gateway.config import GatewayConfig, load_config
-from otel_anonymizer.gateway.server import Gateway
 
 _logger = logging.getLogger("otel_anonymizer.gateway")
 
@@ -52,6 +51,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{args.config}: valid")
         return 0
     try:
+        import aiohttp  # noqa: F401  (the servers and clients of the `gateway` extra)
+        import grpc  # noqa: F401
+    except ModuleNotFoundError as error:
+        print(
+            f"otel-anonymizer: the gateway needs {error.name}: "
+            "pip install 'otel-anonymizer[gateway]'",
+            file=sys.stderr,
+        )
+        return 1
+    try:
         asyncio.run(serve(config))
     except OSError as error:
         print(f"otel-anonymizer: cannot start: {error}", file=sys.stderr)
@@ -65,6 +74,8 @@ async def serve(config: GatewayConfig) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    from otel_anonymizer.gateway.server import Gateway  # needs the `gateway` extra
+
     gateway = Gateway(config)
     try:
         await gateway.start()
