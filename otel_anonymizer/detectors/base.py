@@ -31,15 +31,22 @@ Kind = Literal["pii", "secret"]
 
 #: Runs of digits and the separators people write in numbers, at least 7 characters
 #: from a digit to a digit; a run is extended over a `+` or `(` before it. Numeric
-#: detectors search only inside runs. ASCII texts are searched as bytes, which the stdlib
-#: engine scans about 1.6 times as fast; other texts as `str` (digits of other scripts).
+#: detectors search only inside runs. Texts that are not ASCII are searched as `str`
+#: (digits of other scripts); ASCII texts on their skeleton, below.
 _RUN = r"\d[\d().\-/ ]{6,}(?<=\d)"
 _NUMERIC_RUN = re.compile(_RUN)
-_NUMERIC_RUN_ASCII = re.compile(_RUN.encode())
+#: The same runs in ASCII text, found on a skeleton of it (digits as `0`, separators as
+#: `.`, the rest as spaces): a pattern that starts with a literal lets the engine jump
+#: from digit to digit, 2-3 times as fast as `_RUN` with identical spans.
+_SKELETON = bytes.maketrans(
+    bytes(range(256)),
+    bytes(48 if 48 <= c <= 57 else 46 if c in b"().-/ " else 32 for c in range(256)),
+)
+_SKELETON_RUN = re.compile(rb"0[0.]{5,}0")
 _DROP_SEPARATORS = str.maketrans("", "", " ().-/")
 #: Runs that no built-in numeric detector can match (those set `skips_inert_runs`),
-#: skipped before any looks at them;
-#: they are most of the runs in logs and tool results: a date (`2024-03-14`, with an
+#: skipped before any looks at them; they are most of the runs in logs and tool
+#: results: a date (`2024-03-14`, with an
 #: hour `2024-03-14 10`, `14/03/2024`, `03.14.24`) or a decimal (`42.032310`): too short
 #: for a card, not shaped like an SSN, never a phone (see the phone detector), one dot
 #: short of an IPv4 address; bare digits, 7 to 11 (ids, epoch seconds): too short for a
@@ -260,7 +267,7 @@ class Scanner:
         plan = self._numeric_plan
         skip_inert = self._skip_inert
         runs = (
-            _NUMERIC_RUN_ASCII.finditer(text.encode("ascii"))
+            _SKELETON_RUN.finditer(text.encode("ascii").translate(_SKELETON))
             if text.isascii()
             else _NUMERIC_RUN.finditer(text)
         )
