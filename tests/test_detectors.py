@@ -642,3 +642,23 @@ def test_sentence_final_period_is_not_part_of_the_value(value: str, name: str) -
     """`The request came from 203.62.250.23. Please ...`: the period ends the sentence;
     only a period followed by a digit continues a number (`1.3.6.1.4`)."""
     assert found(f"The request came from {value}. Please check.") == [(name, value)]
+
+
+class TestGate:
+    def test_short_values_no_prefilter_can_match_are_skipped(self) -> None:
+        scanner = Scanner(select("default"))
+        assert scanner._gate is not None
+        assert scanner.scan("assistant") == []
+        assert found("x@ex.io", scanner) == [("email", "x@ex.io")]
+        assert found("ip 10.1.2.3", scanner) == [("ipv4_address", "10.1.2.3")]
+
+    def test_a_detector_without_prefilter_disables_the_gate(self) -> None:
+        word = Detector("word", r"\bcodename\b")
+        scanner = Scanner([word, *select("default")])
+        assert scanner._gate is None
+        assert found("codename", scanner) == [("word", "codename")]
+
+    def test_an_untrusted_prefilter_disables_the_gate(self) -> None:
+        user = Detector("user", r"zz\d", prefilter=r"zz")
+        assert Scanner([user, *select("default")])._gate is None
+        assert found("zz9", Scanner([user, *select("default")])) == [("user", "zz9")]
