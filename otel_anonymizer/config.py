@@ -88,6 +88,17 @@ def _mapping(where: str, value: Any) -> Mapping[str, Any]:
     return value
 
 
+def _entry(where: str, value: Any, keys: tuple[str, ...]) -> Mapping[str, Any]:
+    """A mapping with no keys but `keys`."""
+    item = _mapping(where, value)
+    unknown = sorted(set(item) - set(keys))
+    if unknown:
+        raise _reject(
+            f"{where}.{unknown[0]}", item[unknown[0]], f"unknown key; valid keys: {', '.join(keys)}"
+        )
+    return item
+
+
 def _operators(where: str, value: Any) -> dict[str, str]:
     if isinstance(value, str):  # env form: "email=hash,credit_card=mask"
         pairs: dict[str, Any] = {}
@@ -109,11 +120,7 @@ def _policies(where: str, value: Any) -> list[FieldPolicy]:
     policies = []
     for index, item in enumerate(value):
         at = f"{where}[{index}]"
-        item = _mapping(at, item)
-        unknown = sorted(set(item) - {"match", "action", "operator", "label"})
-        if unknown:
-            raise _reject(f"{at}.{unknown[0]}", item[unknown[0]], "unknown key; valid keys: "
-                          "match, action, operator, label")  # fmt: skip
+        item = _entry(at, item, ("match", "action", "operator", "label"))
         if "match" not in item:
             raise ConfigError(f"{at}: missing key 'match' (a glob over field names)")
         policies.append(
@@ -137,11 +144,7 @@ def _custom_detectors(where: str, value: Any) -> list[Detector]:
     detectors = []
     for index, item in enumerate(value):
         at = f"{where}[{index}]"
-        item = _mapping(at, item)
-        unknown = sorted(set(item) - {"name", "regex", "label", "kind"})
-        if unknown:
-            raise _reject(f"{at}.{unknown[0]}", item[unknown[0]], "unknown key; valid keys: "
-                          "name, regex, label, kind")  # fmt: skip
+        item = _entry(at, item, ("name", "regex", "label", "kind"))
         for key in ("name", "regex"):
             if key not in item:
                 raise ConfigError(f"{at}: missing key {key!r}")
@@ -165,11 +168,7 @@ def _rules(where: str, value: Any, max_depth: int) -> list[Anonymizer]:
     anonymizers: list[Anonymizer] = []
     for index, item in enumerate(value):
         at = f"{where}[{index}]"
-        item = _mapping(at, item)
-        unknown = sorted(set(item) - {"regex", "replace", "fields"})
-        if unknown:
-            raise _reject(f"{at}.{unknown[0]}", item[unknown[0]], "unknown key; valid keys: "
-                          "regex, replace, fields")  # fmt: skip
+        item = _entry(at, item, ("regex", "replace", "fields"))
         if "regex" not in item or "replace" not in item:
             raise ConfigError(f"{at}: a rule needs 'regex' and 'replace'")
         try:
