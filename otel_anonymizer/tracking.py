@@ -17,6 +17,9 @@ from typing import Any, TypeVar, overload
 from opentelemetry import trace
 from opentelemetry.trace import Span
 
+from otel_anonymizer.failures import record_failure
+from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 _TRACER_NAME = "otel_anonymizer.tracking"
@@ -108,6 +111,16 @@ def _bound_arguments(
 
 
 def _set_value(span: Span, field: str, value: Any) -> None:
+    """Record `value` on the span; never raises into the tracked function (an argument
+    whose `__str__` fails is recorded as the failure placeholder)."""
+    try:
+        _record(span, field, value)
+    except Exception as error:
+        record_failure("track", type(error).__name__, field, "span")
+        span.set_attribute(f"{field}.value", FAILURE_PLACEHOLDER)
+
+
+def _record(span: Span, field: str, value: Any) -> None:
     if isinstance(value, str):
         span.set_attribute(f"{field}.value", value)
         span.set_attribute(f"{field}.mime_type", "text/plain")

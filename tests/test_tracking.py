@@ -119,3 +119,22 @@ def test_capture_can_be_switched_off_and_odd_values_are_stringified(
     attributes = dict(span.attributes or {})
     assert json.loads(attributes["input.value"]) == {"customer": "Customer([EMAIL])"}
     assert "output.value" not in attributes
+
+
+def test_an_argument_that_cannot_be_recorded_does_not_break_the_call(
+    tracked_spans: InMemorySpanExporter,
+) -> None:
+    class Hostile:
+        def __str__(self) -> str:
+            raise RuntimeError(CANARY)
+
+    @opik.track
+    def handle(thing: Hostile) -> str:
+        return "done"
+
+    assert handle(Hostile()) == "done"
+    [span] = tracked_spans.get_finished_spans()
+    assert span.attributes is not None
+    assert span.attributes["input.value"] == opik.FAILURE_PLACEHOLDER
+    assert span.attributes["output.value"] == "done"
+    assert CANARY not in span.to_json()
