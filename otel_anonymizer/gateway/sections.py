@@ -36,9 +36,6 @@ class Section:
     def key_path(self, key: str) -> str:
         return f"{self.path}.{key}" if self.path else key
 
-    def has(self, key: str) -> bool:
-        return key in self.data
-
     def raw(self, key: str, default: Any = None) -> Any:
         self._read.add(key)
         return self.data.get(key, default)
