@@ -260,10 +260,13 @@ def test_colliding_names_are_kept_apart() -> None:
     assert capture.calls[0][0] == {"prompt": "a", "prompt#2": "b"}
 
 
-def test_json_too_deep_to_parse_is_anonymized_as_text() -> None:
+def test_json_too_deep_to_parse_never_leaks() -> None:
     deep = "[" * 5000 + json.dumps(CANARY) + "]" * 5000
     values = Sanitizer([EMAIL]).sanitize([Entry("input.value", deep), Entry("k", "v")], "span")
-    assert values == [deep.replace(CANARY, "[EMAIL]"), "v"]
+    assert values[1] == "v"
+    assert CANARY not in values[0]
+    # Python 3.11 cannot parse it (anonymized as text); 3.12+ parses it (cut at max_depth).
+    assert values[0] == deep.replace(CANARY, "[EMAIL]") or MAX_DEPTH_PLACEHOLDER in values[0]
 
 
 def test_structures_too_deep_to_walk_fail_closed() -> None:
