@@ -15,7 +15,8 @@ import sys
 from collections.abc import Sequence
 
 from otel_anonymizer.config import ConfigError
-from otel_anonymizer.gateway.config import GatewayConfig, load_config
+from otel_anonymizer.gateway.config import load_config
+from otel_anonymizer.gateway.settings import GatewayConfig
 
 _logger = logging.getLogger("otel_anonymizer.gateway")
 

@@ -28,8 +28,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
-from otel_anonymizer.gateway.config import Signal
 from otel_anonymizer.gateway.errors import BadRequest, PayloadTooLarge, UnsupportedMedia
+from otel_anonymizer.gateway.settings import Signal
 
 Encoding = Literal["proto", "json"]
 Request = ExportTraceServiceRequest | ExportLogsServiceRequest

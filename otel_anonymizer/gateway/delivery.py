@@ -23,7 +23,6 @@ import math
 import random
 import time
 
-from otel_anonymizer.gateway.config import QueueConfig, RetryConfig, Signal
 from otel_anonymizer.gateway.errors import BadRequest, Overloaded, Unavailable
 from otel_anonymizer.gateway.exporters import (
     Exporter,
@@ -32,6 +31,7 @@ from otel_anonymizer.gateway.exporters import (
     RetryableExport,
 )
 from otel_anonymizer.gateway.queue import DiskQueue, QueuedRequest
+from otel_anonymizer.gateway.settings import QueueConfig, RetryConfig, Signal
 from otel_anonymizer.gateway.telemetry import Telemetry
 
 _logger = logging.getLogger(__name__)

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from otel_anonymizer.gateway.config import Endpoint
 from otel_anonymizer.gateway.net import listen
+from otel_anonymizer.gateway.settings import Endpoint
 from otel_anonymizer.gateway.telemetry import Telemetry
 
 

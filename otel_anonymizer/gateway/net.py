@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 
-from otel_anonymizer.gateway.config import Endpoint
+from otel_anonymizer.gateway.settings import Endpoint
 
 
 def listen(endpoint: Endpoint) -> socket.socket:

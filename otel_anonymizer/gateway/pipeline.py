@@ -14,11 +14,11 @@ import logging
 from collections.abc import Sequence
 
 from otel_anonymizer.gateway.codec import Encoding
-from otel_anonymizer.gateway.config import PipelineConfig, Signal
 from otel_anonymizer.gateway.delivery import Delivery
 from otel_anonymizer.gateway.errors import GatewayError, Unavailable
 from otel_anonymizer.gateway.exporters import ExportResult
 from otel_anonymizer.gateway.processing import ProcessingPool
+from otel_anonymizer.gateway.settings import PipelineConfig, Signal
 from otel_anonymizer.gateway.telemetry import Telemetry
 
 _logger = logging.getLogger(__name__)

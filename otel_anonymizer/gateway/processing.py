@@ -31,9 +31,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from otel_anonymizer.config import anonymizers_from_options
 from otel_anonymizer.failures import failure_counts
 from otel_anonymizer.gateway.codec import Encoding, Request, parse_request
-from otel_anonymizer.gateway.config import Signal
 from otel_anonymizer.gateway.errors import Unavailable
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats
+from otel_anonymizer.gateway.settings import Signal
 from otel_anonymizer.pii import REDACTIONS
 from otel_anonymizer.sanitizer import Sanitizer
 

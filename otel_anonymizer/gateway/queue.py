@@ -19,7 +19,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from otel_anonymizer.gateway.config import SIGNALS, Signal
+from otel_anonymizer.gateway.settings import SIGNALS, Signal
 
 _TEMP_PREFIX = ".tmp-"
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from otel_anonymizer.gateway.config import Endpoint, ExporterConfig, GatewayConfig
 from otel_anonymizer.gateway.delivery import Delivery, QueuedDelivery, SyncDelivery
 from otel_anonymizer.gateway.exporters import build_exporter
 from otel_anonymizer.gateway.extensions import StatusServer
@@ -21,6 +20,7 @@ from otel_anonymizer.gateway.pipeline import Pipeline, Router
 from otel_anonymizer.gateway.processing import ProcessingPool
 from otel_anonymizer.gateway.receivers.otlp_grpc import GrpcReceiver
 from otel_anonymizer.gateway.receivers.otlp_http import HttpReceiver
+from otel_anonymizer.gateway.settings import Endpoint, ExporterConfig, GatewayConfig
 from otel_anonymizer.gateway.telemetry import Telemetry
 
 _logger = logging.getLogger("otel_anonymizer.gateway")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import grpc
 
-from otel_anonymizer.gateway.config import ClientTLS, ServerTLS
+from otel_anonymizer.gateway.settings import ClientTLS, ServerTLS
 
 
 def server_context(tls: ServerTLS) -> ssl.SSLContext:

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from otel_anonymizer.gateway.config import Endpoint, parse_config
+from otel_anonymizer.gateway.config import parse_config
 from otel_anonymizer.gateway.server import Gateway
+from otel_anonymizer.gateway.settings import Endpoint
 from tests.gateway.upstream import LoopThread, Upstream
 
 EMAIL_CANARY = "jane.roe@example.org"

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from otel_anonymizer.config import ConfigError
-from otel_anonymizer.gateway.config import Endpoint, load_config, parse_config
+from otel_anonymizer.gateway.config import load_config, parse_config
+from otel_anonymizer.gateway.settings import Endpoint
 
 MINIMAL = """
 receivers:

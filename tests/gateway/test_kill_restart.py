@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from opentelemetry.sdk.trace.export import SpanExportResult
 
-from otel_anonymizer.gateway.config import Endpoint
+from otel_anonymizer.gateway.settings import Endpoint
 from tests.gateway.conftest import EMAIL_CANARY, GatewayAddresses, gateway_config
 from tests.gateway.sdk_clients import make_spans, span_exporter
 from tests.gateway.upstream import Upstream

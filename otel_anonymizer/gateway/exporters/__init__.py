@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from otel_anonymizer.gateway.config import ExporterConfig
 from otel_anonymizer.gateway.exporters.base import (
     Exporter,
     ExportResult,
@@ -12,6 +11,7 @@ from otel_anonymizer.gateway.exporters.base import (
 from otel_anonymizer.gateway.exporters.debug import DebugExporter
 from otel_anonymizer.gateway.exporters.otlp_grpc import OtlpGrpcExporter
 from otel_anonymizer.gateway.exporters.otlp_http import OtlpHttpExporter
+from otel_anonymizer.gateway.settings import ExporterConfig
 
 __all__ = [
     "ExportResult",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 from dataclasses import dataclass
 
-from otel_anonymizer.gateway.config import Signal
+from otel_anonymizer.gateway.settings import Signal
 
 
 @dataclass(frozen=True)

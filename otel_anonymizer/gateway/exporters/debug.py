@@ -13,9 +13,9 @@ import sys
 from typing import TextIO
 
 from otel_anonymizer.gateway.codec import parse_request, to_json
-from otel_anonymizer.gateway.config import ExporterConfig, Signal
 from otel_anonymizer.gateway.exporters.base import Exporter, ExportResult
 from otel_anonymizer.gateway.processing import count_items
+from otel_anonymizer.gateway.settings import ExporterConfig, Signal
 
 
 class DebugExporter(Exporter):

@@ -13,7 +13,6 @@ import grpc
 import grpc.aio
 
 from otel_anonymizer.gateway.codec import partial_success
-from otel_anonymizer.gateway.config import ExporterConfig, Signal
 from otel_anonymizer.gateway.exporters.base import (
     Exporter,
     ExportResult,
@@ -21,6 +20,7 @@ from otel_anonymizer.gateway.exporters.base import (
     RetryableExport,
 )
 from otel_anonymizer.gateway.grpc_status import retry_delay
+from otel_anonymizer.gateway.settings import ExporterConfig, Signal
 from otel_anonymizer.gateway.tls import channel_credentials
 
 METHODS: dict[Signal, str] = {

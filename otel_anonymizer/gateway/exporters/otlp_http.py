@@ -16,13 +16,13 @@ import zlib
 import aiohttp
 
 from otel_anonymizer.gateway.codec import partial_success
-from otel_anonymizer.gateway.config import ExporterConfig, Signal
 from otel_anonymizer.gateway.exporters.base import (
     Exporter,
     ExportResult,
     PermanentExport,
     RetryableExport,
 )
+from otel_anonymizer.gateway.settings import ExporterConfig, Signal
 from otel_anonymizer.gateway.tls import client_context
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})

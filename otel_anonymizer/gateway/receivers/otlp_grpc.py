@@ -17,11 +17,11 @@ import grpc
 import grpc.aio
 
 from otel_anonymizer.gateway.codec import response_body
-from otel_anonymizer.gateway.config import SIGNALS, Endpoint, ServerSettings, Signal
 from otel_anonymizer.gateway.errors import GatewayError
 from otel_anonymizer.gateway.grpc_status import status_trailer
 from otel_anonymizer.gateway.pipeline import Router
 from otel_anonymizer.gateway.receivers.auth import check_bearer
+from otel_anonymizer.gateway.settings import SIGNALS, Endpoint, ServerSettings, Signal
 from otel_anonymizer.gateway.tls import server_credentials
 
 SERVICES: dict[Signal, str] = {

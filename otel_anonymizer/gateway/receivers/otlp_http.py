@@ -24,11 +24,11 @@ from otel_anonymizer.gateway.codec import (
     response_body,
     status_body,
 )
-from otel_anonymizer.gateway.config import SIGNALS, Endpoint, ServerSettings, Signal
 from otel_anonymizer.gateway.errors import GatewayError, PayloadTooLarge
 from otel_anonymizer.gateway.net import listen
 from otel_anonymizer.gateway.pipeline import Router
 from otel_anonymizer.gateway.receivers.auth import check_bearer
+from otel_anonymizer.gateway.settings import SIGNALS, Endpoint, ServerSettings, Signal
 from otel_anonymizer.gateway.tls import server_context
 
 
