@@ -35,6 +35,7 @@ def test_every_example_is_tested() -> None:
         "multiple_anonymizers.py",
         "log_events.py",
         "builtin_detectors.py",
+        "gateway_debug.py",
     }
     assert {path.name for path in EXAMPLES.glob("*.py")} == tested
 
@@ -137,3 +138,15 @@ def test_builtin_detectors() -> None:
     assert rows["gen_ai.usage.input_tokens"] == "57"
     for raw in ("jane.roe", "4111 1111", "7946 0958", "sk-proj"):
         assert raw not in out
+
+
+def test_gateway_debug() -> None:
+    out = run_example("gateway_debug.py")
+    [line] = [line for line in out.splitlines() if line.startswith("{")]
+    request = json.loads(line)
+    [span] = request["resourceSpans"][0]["scopeSpans"][0]["spans"]
+    attributes = {item["key"]: item["value"]["stringValue"] for item in span["attributes"]}
+    content = json.loads(attributes["gen_ai.input.messages"])[0]["parts"][0]["content"]
+    assert content == "Refund card [CREDIT_CARD] and email [EMAIL]"
+    assert attributes["gen_ai.request.model"] == "gpt-4o"
+    assert "4111" not in out and "jane.roe" not in out
