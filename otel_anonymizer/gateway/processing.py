@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -99,14 +102,24 @@ def count_items(request: Request) -> int:
 
 
 _worker: Worker | None = None
+#: How often a worker checks that the gateway process is still its parent.
+_PARENT_CHECK_SECONDS = 1.0
 
 
-def _initialize(options: PipelineOptions, environ: Mapping[str, str]) -> None:
+def _initialize(options: PipelineOptions, environ: Mapping[str, str], parent: int) -> None:
     """Worker process start-up. Ctrl-C reaches the whole process group: the gateway
-    process decides when workers stop (after draining), so they ignore SIGINT."""
+    process decides when workers stop (after draining), so they ignore SIGINT. A gateway
+    killed with SIGKILL cannot stop them, so they watch for it and exit on their own."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     _worker = Worker(options, environ)
+
+
+def _exit_with_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(_PARENT_CHECK_SECONDS)
+    os._exit(0)
 
 
 def _process(pipeline: str, signal: Signal, encoding: Encoding, body: bytes) -> Processed:
@@ -136,7 +149,7 @@ class ProcessingPool:
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_initialize,
-            initargs=(self.options, self.environ),
+            initargs=(self.options, self.environ, os.getpid()),
         )
 
     async def start(self) -> None:

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,22 @@ class GatewayProcess:
         return GatewayAddresses(addresses)
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux `/proc`)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` runs (a zombie waiting for its new parent to reap it counts as gone)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
 def write_config(path: Path, config: dict[str, Any]) -> Path:
     path.write_text(yaml.safe_dump(config))
     return path
@@ -99,10 +116,17 @@ def test_sigkill_after_success_loses_nothing(upstream: Upstream, tmp_path: Path)
         for index, batch in enumerate(batches):
             assert exporters[index % 2].export(batch) == SpanExportResult.SUCCESS
     finally:
+        workers = children(first.process.pid)
         os.kill(first.process.pid, signal.SIGKILL)
         first.process.wait(10)
     for exporter in exporters:
         exporter.shutdown()
+    # Its anonymizer workers notice the gateway is gone and exit: no orphans.
+    assert workers
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in workers)
     stored = [path for path in queue.iterdir() if path.is_file()]
     assert len(stored) == 10
     assert not any(EMAIL_CANARY.encode() in path.read_bytes() for path in stored)
