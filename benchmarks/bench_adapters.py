@@ -14,7 +14,8 @@ hold no personal data, a few do), then measures in the same run:
 - the same two with the built-in default detector set (`pii_anonymizer()`) instead.
 
 It prints microseconds per span and ratios against the baseline. Timings are the best of
-`--repeat` runs, to filter out noise from the other core.
+`--repeat` runs, the paths taking turns in each, to filter out noise from the other
+core and from slow phases of the machine.
 """
 
 from __future__ import annotations
@@ -127,13 +128,16 @@ class EncodingExporter(SpanExporter):
         pass
 
 
-def best_of(repeat: int, run: Callable[[], object]) -> float:
-    timings = []
+def best_in_turns(repeat: int, runs: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """Seconds of the fastest of `repeat` runs of each, the runs taking turns in every
+    pass, so that a slow phase of the machine hits all of them alike."""
+    best = dict.fromkeys(runs, float("inf"))
     for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        timings.append(time.perf_counter() - start)
-    return min(timings)
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
 
 
 def main() -> None:
@@ -147,11 +151,9 @@ def main() -> None:
         len(str(value)) for span in spans for value in (span.attributes or {}).values()
     )
     plain = EncodingExporter()
-    baseline = best_of(args.repeat, lambda: plain.export(spans))
-    per_span = 1e6 / len(spans)
-    print(f"{len(spans)} spans, {text_bytes / len(spans) / 1024:.1f} KB of attribute text each")
-    print(f"{'path':<58}{'us/span':>10}{'ratio':>8}")
-    print(f"{'baseline: OTLP encode, no anonymization':<58}{baseline * per_span:>10.1f}{1:>8.2f}")
+    runs: dict[str, Callable[[], object]] = {
+        "baseline: OTLP encode, no anonymization": lambda: plain.export(spans)
+    }
     for label, anonymizer in (
         ("seed's 4 rules", create_anonymizer(SEED_RULES)),
         ("default detectors", pii_anonymizer()),
@@ -163,13 +165,17 @@ def main() -> None:
             for span in spans:
                 processor.on_end(span)
 
-        exporter = best_of(args.repeat, lambda wrapped=wrapped: wrapped.export(spans))
-        on_end = best_of(args.repeat, process)
-        for path, seconds in (
-            (f"{label}: exporter + OTLP encode (batch worker)", exporter),
-            (f"{label}: processor on_end (app thread)", on_end),
-        ):
-            print(f"{path:<58}{seconds * per_span:>10.1f}{seconds / baseline:>8.2f}")
+        runs[f"{label}: exporter + OTLP encode (batch worker)"] = lambda wrapped=wrapped: (
+            wrapped.export(spans)
+        )
+        runs[f"{label}: processor on_end (app thread)"] = process
+    timings = best_in_turns(args.repeat, runs)
+    baseline = timings["baseline: OTLP encode, no anonymization"]
+    per_span = 1e6 / len(spans)
+    print(f"{len(spans)} spans, {text_bytes / len(spans) / 1024:.1f} KB of attribute text each")
+    print(f"{'path':<58}{'us/span':>10}{'ratio':>8}")
+    for path, seconds in timings.items():
+        print(f"{path:<58}{seconds * per_span:>10.1f}{seconds / baseline:>8.2f}")
 
 
 if __name__ == "__main__":
