@@ -126,9 +126,12 @@ def _table(evaluation: Evaluation) -> str:
     return "\n".join(rows)
 
 
-def test_report_table() -> None:
-    """Prints the per-type table (visible with `pytest -s`)."""
-    print("\n" + _table(evaluate()))
+def test_report_table_lists_every_type() -> None:
+    """The per-type table (printed; visible with `pytest -s`) has a row for every type."""
+    table = _table(evaluate())
+    print("\n" + table)
+    rows = {line.split()[0] for line in table.splitlines() if line.strip()}
+    assert set(KINDS) <= rows
 
 
 def test_corpus_is_large_enough() -> None:
