@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from .background_server import BackgroundServer
 
 MODEL = "gpt-4o-mini-2024-07-18"
 
@@ -34,8 +35,7 @@ class FakeOpenAI:
     requests: list[dict[str, Any]] = field(default_factory=list)
     host: str = "127.0.0.1"
     port: int = 0
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
+    _server: BackgroundServer | None = None
 
     @property
     def base_url(self) -> str:
@@ -45,24 +45,15 @@ class FakeOpenAI:
     def start(self) -> FakeOpenAI:
         """Start serving in a daemon thread on a random free port."""
         handler = type("_BoundHandler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer((self.host, 0), handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="fake-openai", daemon=True
-        )
-        self._thread.start()
+        self._server = BackgroundServer(handler, "fake-openai").start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         """Stop the server and join its thread."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._server.stop()
         self._server = None
-        self._thread = None
 
     def reset(self) -> None:
         """Forget recorded requests and restore the default answer."""

@@ -7,7 +7,7 @@ import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
@@ -21,6 +21,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationScope, KeyValue
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 
+from .background_server import BackgroundServer
+
 
 @dataclass
 class OTLPReceiver:
@@ -31,8 +33,7 @@ class OTLPReceiver:
     trace_requests: list[ExportTraceServiceRequest] = field(default_factory=list)
     log_requests: list[ExportLogsServiceRequest] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _server: ThreadingHTTPServer | None = None
-    _thread: threading.Thread | None = None
+    _server: BackgroundServer | None = None
 
     @property
     def traces_endpoint(self) -> str:
@@ -47,24 +48,15 @@ class OTLPReceiver:
     def start(self) -> OTLPReceiver:
         """Start serving in a daemon thread on a random free port."""
         handler = type("_BoundHandler", (_Handler,), {"receiver": self})
-        self._server = ThreadingHTTPServer((self.host, 0), handler)
-        self._server.daemon_threads = True
-        self.port = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name="otlp-receiver", daemon=True
-        )
-        self._thread.start()
+        self._server = BackgroundServer(handler, "otlp-receiver").start()
+        self.port = self._server.port
         return self
 
     def stop(self) -> None:
         """Stop the server and join its thread."""
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._server.stop()
         self._server = None
-        self._thread = None
 
     def clear(self) -> None:
         """Forget all received requests."""
