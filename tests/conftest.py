@@ -10,7 +10,15 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from otel_anonymizer import AnonymizingSpanExporter
+from otel_anonymizer import AnonymizingSpanExporter, hooks
+
+
+@pytest.fixture(autouse=True)
+def empty_registry() -> Iterator[None]:
+    """Every test starts and ends with no anonymizer registered in `hooks`."""
+    hooks.clear_anonymizers()
+    yield
+    hooks.clear_anonymizers()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,6 @@ from otel_anonymizer.config import (
 
 KEY = "k" * 32
 TEXT = "Mail jane.roe@example.org, card 4111 1111 1111 1111, call +1 415 555 2671."
-
-
-@pytest.fixture(autouse=True)
-def empty_registry() -> Iterator[None]:
-    hooks.clear_anonymizers()
-    yield
-    hooks.clear_anonymizers()
 
 
 def run(anonymizers: list[Any], data: Any, field_name: str = "input") -> Any:

@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 
 from otel_anonymizer import create_anonymizer, hooks
-
-
-@pytest.fixture(autouse=True)
-def empty_registry() -> Iterator[None]:
-    hooks.clear_anonymizers()
-    yield
-    hooks.clear_anonymizers()
 
 
 def test_registration_order_is_kept_and_clear_empties() -> None:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import (
     BatchLogRecordProcessor,
@@ -22,18 +20,10 @@ from otel_anonymizer import (
     AnonymizingLogRecordProcessor,
     RecursiveAnonymizer,
     create_anonymizer,
-    hooks,
 )
 
 CANARY = "jane.roe@example.org"
 EMAIL = create_anonymizer([(r"[\w.]+@[\w.]+\.\w+", "[EMAIL]")])
-
-
-@pytest.fixture(autouse=True)
-def empty_registry() -> Iterator[None]:
-    hooks.clear_anonymizers()
-    yield
-    hooks.clear_anonymizers()
 
 
 def logger_provider(processor: Any) -> LoggerProvider:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-import pytest
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -30,13 +29,6 @@ from otel_anonymizer import (
 
 CANARY = "jane.roe@example.org"
 EMAIL = create_anonymizer([(r"[\w.]+@[\w.]+\.\w+", "[EMAIL]")])
-
-
-@pytest.fixture(autouse=True)
-def empty_registry() -> Iterator[None]:
-    hooks.clear_anonymizers()
-    yield
-    hooks.clear_anonymizers()
 
 
 def provider_with(processor: Any, resource: Resource | None = None) -> TracerProvider:

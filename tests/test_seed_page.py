@@ -10,7 +10,6 @@ pipeline: spans exported through `AnonymizingSpanExporter`, whose `input.value` 
 
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,13 +26,6 @@ PHONE = "555-123-4567"
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(autouse=True)
-def _clean_registry() -> Iterator[None]:
-    otel_anonymizer.hooks.clear_anonymizers()
-    yield
-    otel_anonymizer.hooks.clear_anonymizers()
 
 
 class Pipeline:
