@@ -2,8 +2,8 @@
 
 It walks data like any `RecursiveAnonymizer` and, in every string, replaces what the
 detectors find with what the operators say; values under sensitive keys (`password`,
-`api_key`, `Authorization`, ...) are replaced whole; integers long enough to be card or
-phone numbers are checked too. Field policies choose, per dotted field name, to keep a
+`api_key`, `Authorization`, ...) are replaced whole; integers are checked by the numeric
+detectors too (a card number stored as an integer). Field policies choose, per dotted field name, to keep a
 value, drop it, replace it whole, or use another operator.
 """
 
@@ -33,7 +33,7 @@ _JSON_ESCAPE = re.compile(r'\\(?:u[0-9A-Fa-f]{4}|["\\/bfnrt])')
 #: Object keys in JSON text, and in JSON held in a JSON string.
 _JSON_KEY = re.compile(r'"([^"\\]{1,200})"\s*:')
 _ESCAPED_JSON_KEY = re.compile(r'\\"([^"\\]{1,200})\\"\s*:')
-_MIN_NUMBER = 10**6  # integers below this cannot be phone or card numbers
+_MIN_NUMBER = 10**6  # integers below this hold nothing a numeric detector finds
 
 
 @dataclass(frozen=True)
