@@ -3,8 +3,8 @@
 It walks data like any `RecursiveAnonymizer` and, in every string, replaces what the
 detectors find with what the operators say; values under sensitive keys (`password`,
 `api_key`, `Authorization`, ...) are replaced whole; integers are checked by the numeric
-detectors too (a card number stored as an integer). Field policies choose, per dotted field name, to keep a
-value, drop it, replace it whole, or use another operator.
+detectors too (a card number stored as an integer). Field policies choose, per dotted
+field name, to keep a value, drop it, replace it whole, or use another operator.
 """
 
 from __future__ import annotations
