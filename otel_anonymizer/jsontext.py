@@ -73,7 +73,7 @@ def encode(value: Any, shape: Shape) -> Any:
 def _decode_text(text: str, max_depth: int) -> tuple[Any, Shape]:
     layers = 0
     value: Any = text
-    while layers < MAX_LAYERS and isinstance(value, str) and _looks_like_json(value):
+    while layers < MAX_LAYERS and isinstance(value, str) and looks_like_json(value):
         try:
             value = json.loads(value)
         except (ValueError, RecursionError):  # too deep to parse: treated as text
@@ -99,6 +99,7 @@ def _decode_items(items: Any, container: type, max_depth: int) -> tuple[Any, Sha
     return rebuilt, (shape or None)
 
 
-def _looks_like_json(text: str) -> bool:
+def looks_like_json(text: str) -> bool:
+    """Whether `text` starts like a JSON object, array or string (worth trying to parse)."""
     stripped = text.lstrip()
     return bool(stripped) and stripped[0] in _JSON_STARTS

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from otel_anonymizer.anonymizer.base import DROP, OnMaxDepth, RecursiveAnonymizer
 from otel_anonymizer.detectors import Detector, Scanner, select
 from otel_anonymizer.detectors.keys import DEFAULT_SAFE_KEYS, KeyClassifier
+from otel_anonymizer.jsontext import looks_like_json
 from otel_anonymizer.operators import Operator, make_operator
 
 Action = Literal["scan", "keep", "drop", "redact"]
@@ -131,7 +132,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
 
     def _text_may_change(self, text: str) -> bool:
         keys: list[str] = []
-        if self.keys is not None and _looks_like_json(text):
+        if self.keys is not None and looks_like_json(text):
             keys = _JSON_KEY.findall(text)
         if "\\" in text:
             if "\\\\" in text:
@@ -239,11 +240,6 @@ class PIIAnonymizer(RecursiveAnonymizer):
             self._policy_cache.clear()
         self._policy_cache[field_name] = found
         return found
-
-
-def _looks_like_json(text: str) -> bool:
-    stripped = text.lstrip()
-    return stripped[:1] in ("{", "[", '"')
 
 
 def pii_anonymizer(
