@@ -159,7 +159,7 @@ class Sanitizer:
             field, name = entry.default_field, entry.key
         if entry.scope:
             name = f"{entry.scope}.{name}"
-        if not any(anonymizer.may_change(entry.value, name) for anonymizer in chain):
+        if not any(_may_change(anonymizer, entry.value, name) for anonymizer in chain):
             return None
         data = fields[field]
         unique, suffix = name, 2
@@ -255,6 +255,15 @@ class Sanitizer:
         self, anonymizer: Anonymizer, error: BaseException, field: Field, object_type: ObjectType
     ) -> None:
         record_failure(type(anonymizer).__name__, type(error).__name__, field, object_type)
+
+
+def _may_change(anonymizer: Anonymizer, value: Any, name: str) -> bool:
+    """`anonymizer.may_change`, where an error means yes: the full walk then handles the
+    value (and fails closed on it if the anonymizer fails there too)."""
+    try:
+        return bool(anonymizer.may_change(value, name))
+    except Exception:
+        return True
 
 
 _IMMUTABLE = (str, bytes, int, float, bool, type(None))

@@ -279,3 +279,15 @@ def test_structures_too_deep_to_walk_fail_closed() -> None:
     assert CANARY not in repr(values[0])
     assert MAX_DEPTH_PLACEHOLDER in repr(values[0])
     assert values[1] == "v"
+
+
+def test_a_failing_may_change_means_the_value_is_walked() -> None:
+    class BrokenScreen(RecursiveAnonymizer):
+        def may_change(self, value: Any, name: str) -> bool:
+            raise RuntimeError(str(value))
+
+        def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
+            return data.replace(CANARY, "[EMAIL]")
+
+    entries = [Entry("a", f"mail {CANARY}"), Entry("b", "fine")]
+    assert Sanitizer([BrokenScreen()]).sanitize(entries, "span") == ["mail [EMAIL]", "fine"]
