@@ -93,9 +93,7 @@ def _entry(where: str, value: Any, keys: tuple[str, ...]) -> Mapping[str, Any]:
     item = _mapping(where, value)
     unknown = sorted(set(item) - set(keys))
     if unknown:
-        raise _reject(
-            f"{where}.{unknown[0]}", item[unknown[0]], f"unknown key; valid keys: {', '.join(keys)}"
-        )
+        raise ConfigError(f"{where}.{unknown[0]}: unknown key; valid keys: {', '.join(keys)}")
     return item
 
 
@@ -237,8 +235,10 @@ def anonymizers_from_options(
     options = _mapping(where, options or {})
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
-        raise _reject(f"{where}.{unknown[0]}", options[unknown[0]],
-                      f"unknown option; valid options: {', '.join(sorted(OPTIONS))}")  # fmt: skip
+        # The value is not quoted: a misspelt key may well hold a secret.
+        raise ConfigError(
+            f"{where}.{unknown[0]}: unknown option; valid options: {', '.join(sorted(OPTIONS))}"
+        )
     if "hash_key" in options:  # whatever the operator: a secret never sits in a config file
         raise ConfigError(
             f"{where}.hash_key: a key must not be written in configuration; set "

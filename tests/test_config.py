@@ -239,3 +239,10 @@ def test_configure_fails_at_start_up_on_bad_configuration(
     with pytest.raises(ConfigError, match="OTEL_ANONYMIZER_OPERATOR"):
         configure(TracerProvider(), LoggerProvider(), span_exporter=InMemorySpanExporter())
     assert not hooks.has_anonymizers()
+
+
+def test_an_unknown_option_is_named_without_its_value() -> None:
+    with pytest.raises(ConfigError) as info:
+        anonymizers_from_options({"hmac_secret": "s3cr3t-value"}, "anonymizer", {})
+    assert str(info.value).startswith("anonymizer.hmac_secret: unknown option")
+    assert "s3cr3t-value" not in str(info.value)
