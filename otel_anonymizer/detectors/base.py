@@ -1,15 +1,20 @@
-"""Detectors and the scanner that runs many of them over a text cheaply.
+r"""Detectors and the scanner that runs many of them over a text cheaply.
 
 A `Detector` is a pattern, an optional validator and a prefilter. The `Scanner` keeps the
 common case fast: most strings in LLM telemetry hold no personal data, so a text is only
 searched by a detector whose prefilter says a match is possible:
 
-- `needles`: literal substrings, one of which every match contains (`@`, `sk-`, `eyJ`);
-  all needles of all detectors are looked for in one pass;
+- `needles`: literal substrings, one of which every match contains (`@`, `sk-`, `eyJ`),
+  and `shapes`: the same with character classes (`[A-Z]{2}\d\d`); all needles and
+  shapes of all detectors are looked for in one pass;
 - `numeric`: the detector only matches inside runs of digits and separators, which are
   found once per text and shared by every numeric detector (phones, cards, SSNs, IPs);
   `min_digits`, `needles` and `run_filter` skip runs that cannot hold a match;
-- `prefilter`: cheap regexes, one of which every match must contain, for the rest.
+- `prefilter`: regexes, one of which every match must contain, for the rest.
+
+The two passes over every text (needles and shapes, numeric runs) run in C when the
+package's extension `_native` is built (it is, wherever a C compiler was at install
+time); otherwise in Python, with the same results, several times slower.
 
 Costs that matter at this scale: a `regex` call with a `timeout` costs about 1.5 µs more
 than one without, and `finditer` costs three times a failing `search`. Built-in patterns
@@ -21,13 +26,23 @@ when that search found something.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 import regex
 
+try:
+    from otel_anonymizer.detectors import _native
+except ImportError:  # not built: the passes below run in Python
+    _native = None  # type: ignore[assignment]
+
 Kind = Literal["pii", "secret"]
+#: A set of characters as `_native.Shapes` takes it: bitmaps of the ASCII characters
+#: 0-63 and 64-127, whether every Unicode decimal digit is in, one non-ASCII character
+#: (0 for none).
+CharClass = tuple[int, int, bool, int]
+Shape = tuple[CharClass, ...]
 
 #: Runs of digits and the separators people write in numbers, at least 7 characters
 #: from a digit to a digit; a run is extended over a `+` or `(` before it. Numeric
@@ -51,9 +66,11 @@ _DROP_SEPARATORS = str.maketrans("", "", " ().-/")
 #: for a card, not shaped like an SSN, never a phone (see the phone detector), one dot
 #: short of an IPv4 address; bare digits, 7 to 11 (ids, epoch seconds): too short for a
 #: card, an SSN has separators, and bare digits are a phone only after `+` or `00`.
+#: Also inert: a run glued to a word (`_glued`).
 _INERT_RUN = re.compile(
     r"\d{4}-\d\d-\d\d(?:[ T]\d\d)?|\d{1,2}([/.-])\d{1,2}\1\d{2,4}|\d+\.\d+|(?!00)\d{7,11}"
 )
+_DIGITS_AND_DASHES = re.compile(r"[\d-]+")
 #: How far past the end of its search range a detector's lookaheads can see (enough for
 #: `(?![.,]\d)`; every character more is one more place a numeric search must try).
 LOOKAHEAD_CONTEXT = 4
@@ -67,17 +84,19 @@ class Detector:
     given, receives that text and confirms it. `label` names the type in placeholders
     (`[EMAIL]`); it defaults to the upper-cased name.
 
-    Prefilters (see the module docs): `needles`, `numeric` (with `min_digits`: runs with
-    fewer digits are skipped; `needles`: runs must contain one; `run_filter`: a cheap
-    test of the run's text that any run holding a match passes), `prefilter` (one
-    regex or several; a string is compiled with `regex`, a compiled stdlib `re` pattern
-    is used as is, which is faster for patterns that start with a literal). A numeric
-    pattern must end in a digit; `skips_inert_runs` says the detector never matches a run
-    that is a whole date, decimal or bare 7-11 digits (`_INERT_RUN`), so that the scanner
-    may skip those when every numeric detector says so. `trusted` exempts the pattern and
-    prefilters from the
-    scanner's timeout; only set it for patterns known to run in linear time. A trusted
-    `pattern` may be a compiled stdlib `re` pattern: cheaper to call on short numeric runs.
+    Prefilters (see the module docs): `needles` and `shapes` (fixed-length patterns:
+    characters, `\\d`, classes such as `[0-9A-Fa-f]`, repeats `{n}` and `{m,n}`),
+    `prefilter` (one regex or several; a string is compiled with `regex`, a compiled
+    stdlib `re` pattern is used as is); a text is searched when any of them occurs in
+    it. Or `numeric` (with `min_digits`: runs with fewer digits are skipped; `needles`:
+    runs must contain one; `run_filter`: a cheap test of the run's text that any run
+    holding a match passes). A numeric pattern must end in a digit; `skips_inert_runs`
+    says the detector never matches in a run that is a whole date, decimal or bare 7-11
+    digits (`_INERT_RUN`), nor starts a match inside a run of digits and dashes glued to
+    a word (`_glued`), so that the scanner may skip those when every numeric detector
+    says so. `trusted` exempts the pattern and prefilters from the scanner's timeout;
+    only set it for patterns known to run in linear time. A trusted `pattern` may be a
+    compiled stdlib `re` pattern: cheaper to call on short numeric runs.
     """
 
     name: str
@@ -86,6 +105,7 @@ class Detector:
     label: str = ""
     kind: Kind = "pii"
     needles: tuple[str, ...] = ()
+    shapes: tuple[str, ...] = ()
     numeric: bool = False
     prefilter: str | re.Pattern[str] | tuple[str | re.Pattern[str], ...] | None = None
     group: int = 0
@@ -96,6 +116,7 @@ class Detector:
     skips_inert_runs: bool = False
     compiled: Any = field(init=False, repr=False, compare=False)
     compiled_prefilter: Any = field(init=False, repr=False, compare=False)
+    shape_classes: tuple[Shape, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -124,6 +145,17 @@ class Detector:
             ) from None
         if self.group > compiled.groups:
             raise ValueError(f"detector {self.name!r}: pattern has no group {self.group}")
+        if "" in self.needles:
+            raise ValueError(f"detector {self.name!r}: a needle is empty")
+        if self.numeric and self.shapes:
+            raise ValueError(f"detector {self.name!r}: a numeric detector takes no shapes")
+        shapes: list[Shape] = []
+        for index, shape in enumerate(self.shapes):
+            try:
+                shapes += shape_classes(shape)
+            except ValueError as error:
+                raise ValueError(f"detector {self.name!r}: shapes[{index}]: {error}") from None
+        object.__setattr__(self, "shape_classes", tuple(shapes))
         object.__setattr__(self, "compiled", compiled)
         object.__setattr__(self, "compiled_prefilter", prefilter)
         object.__setattr__(self, "label", self.label or self.name.upper())
@@ -220,22 +252,32 @@ class Scanner:
             )
             for detector in self._numeric
         ]
-        self._filtered = [
-            detector
-            for detector in self.detectors
-            if not detector.numeric and not detector.needles and detector.prefilter
-        ]
+        textual = [detector for detector in self.detectors if not detector.numeric]
         self._always = [
             detector
-            for detector in self.detectors
-            if not detector.numeric and not detector.needles and not detector.prefilter
+            for detector in textual
+            if not (detector.needles or detector.shapes or detector.prefilter)
         ]
+        self._filtered = [detector for detector in textual if detector.prefilter]
+        # Needles and shapes, each with the detector it selects, searched in one pass.
+        marks = [
+            (detector, shape)
+            for detector in textual
+            for shape in (
+                *(tuple(_char_class(char) for char in needle) for needle in detector.needles),
+                *detector.shape_classes,
+            )
+        ]
+        self._mark_owners = [detector for detector, _ in marks]
+        self._marks = _native.Shapes([shape for _, shape in marks]) if _native and marks else None
+        # Without `_native`: the needles as one trie, for one pass of the stdlib engine
+        # (about twice as fast as a flat alternation, which retries every needle at each
+        # position), and each shape as a regex.
         by_needle: dict[str, list[Detector]] = {}
-        for detector in self.detectors:
-            if not detector.numeric:
-                for needle in detector.needles:
-                    by_needle.setdefault(needle, []).append(detector)
-        # The needle pass reports one needle per place, the longest; a needle inside it
+        for detector in textual:
+            for needle in detector.needles:
+                by_needle.setdefault(needle, []).append(detector)
+        # The trie reports one needle per place, the longest; a needle inside it
         # (`sk-` in `sk-ant-`) is there too, so its detectors run as well.
         self._by_needle = {
             needle: [
@@ -246,9 +288,15 @@ class Scanner:
             ]
             for needle in by_needle
         }
-        # One pass of the stdlib engine over a trie of the needles: about twice as fast
-        # as a flat alternation, which retries every needle at each position.
         self._needles = re.compile(_trie(by_needle)) if by_needle else None
+        self._shapes = [
+            (detector, [re.compile(shape) for shape in detector.shapes])
+            for detector in textual
+            if detector.shapes
+        ]
+        self._runs: Callable[[str, bool], Iterable[tuple[int, int]]] = (
+            _native.numeric_runs if _native is not None else numeric_runs
+        )
         self._gate = _gate(self.detectors)
 
     def scan(self, text: str) -> list[Finding]:
@@ -268,19 +316,8 @@ class Scanner:
     def _scan_numbers(self, text: str, timeout: float | None) -> list[Finding]:
         findings: list[Finding] = []
         plan = self._numeric_plan
-        skip_inert = self._skip_inert
-        runs = (
-            _SKELETON_RUN.finditer(text.encode("ascii").translate(_SKELETON))
-            if text.isascii()
-            else _NUMERIC_RUN.finditer(text)
-        )
-        for run in runs:
-            start, end = run.span()
-            if start and text[start - 1] in "+(":
-                start -= 1
+        for start, end in self._runs(text, self._skip_inert):
             chunk = text[start:end]
-            if skip_inert and _INERT_RUN.fullmatch(chunk):
-                continue
             window = end + LOOKAHEAD_CONTEXT  # past the text's end is fine for `search`
             digits = -1
             for detector, min_digits, run_filter, search, bounded in plan:
@@ -301,9 +338,25 @@ class Scanner:
         return findings
 
     def _candidates(self, text: str) -> list[Detector]:
+        """The detectors whose prefilters say `text` may hold a match."""
         selected = list(self._always)
+        chosen: set[str] = set()
+        if self._marks is not None:
+            owners = self._mark_owners
+            for index in self._marks.search(text):
+                detector = owners[index]
+                if detector.name not in chosen:
+                    chosen.add(detector.name)
+                    selected.append(detector)
+        else:
+            for detector in self._marked(text):
+                if detector.name not in chosen:
+                    chosen.add(detector.name)
+                    selected.append(detector)
         timeout = self.timeout
         for detector in self._filtered:
+            if detector.name in chosen:
+                continue
             bounded = timeout is not None and not detector.trusted
             for pattern, takes_timeout in detector.compiled_prefilter:
                 if bounded and takes_timeout:
@@ -313,6 +366,10 @@ class Scanner:
                 if hit is not None:
                     selected.append(detector)
                     break
+        return selected
+
+    def _marked(self, text: str) -> Iterable[Detector]:
+        """Without `_native`: the detectors one of whose needles or shapes occurs."""
         if self._needles is not None:
             # Resume one character after each hit, not after the needle: a needle may
             # start inside another (`bc` in `abc`).
@@ -322,13 +379,11 @@ class Scanner:
             while match is not None:
                 found.add(match.group())
                 match = search(text, match.start() + 1)
-            seen: set[str] = set()
             for needle in found:
-                for detector in self._by_needle[needle]:
-                    if detector.name not in seen:
-                        seen.add(detector.name)
-                        selected.append(detector)
-        return selected
+                yield from self._by_needle[needle]
+        for detector, patterns in self._shapes:
+            if any(pattern.search(text) for pattern in patterns):
+                yield detector
 
     def _resolve(self, findings: list[Finding]) -> list[Finding]:
         rank = self._rank
@@ -340,6 +395,138 @@ class Scanner:
                 kept.append(finding)
                 last_end = finding.end
         return kept
+
+
+def numeric_runs(text: str, skip_inert: bool) -> Iterator[tuple[int, int]]:
+    """The `(start, end)` of each numeric run in `text`: `_RUN`, extended over a `+` or
+    `(` right before it; without the inert ones (`_INERT_RUN`, `_glued`) if `skip_inert`.
+    The reference for `_native.numeric_runs`, which returns the same."""
+    runs = (
+        _SKELETON_RUN.finditer(text.encode("ascii").translate(_SKELETON))
+        if text.isascii()
+        else _NUMERIC_RUN.finditer(text)
+    )
+    for run in runs:
+        start, end = run.span()
+        if start and text[start - 1] in "+(":
+            start -= 1
+        if skip_inert:
+            chunk = text[start:end]
+            if _INERT_RUN.fullmatch(chunk) or _glued(text, start, chunk):
+                continue
+        yield start, end
+
+
+def _glued(text: str, start: int, chunk: str) -> bool:
+    """Whether a run is glued to a word: right after a word character or `-` that is not
+    the letter of a JSON escape (`\\n`), and made of digits and dashes only (inside ids:
+    `c12-3456-`, `build-20240314`). No numeric detector starts a match there: they start
+    neither after a word character or `-` nor after a digit, and IPv4 addresses have dots.
+    """
+    if not start or not chunk[0].isdecimal():
+        return False
+    before = text[start - 1]
+    if not (before.isalnum() or before in "_-"):
+        return False
+    if before in "nrt" and start > 1 and text[start - 2] == "\\":
+        return False
+    return _DIGITS_AND_DASHES.fullmatch(chunk) is not None
+
+
+#: The most sequences a shape's `{m,n}` repeats may expand into.
+_SHAPE_EXPANSION_LIMIT = 64
+_SHAPE_REPEAT = re.compile(r"\{(\d+)(?:,(\d+))?\}")
+_SHAPE_SPECIAL = set("()|*+?^$.{}")
+_DECIMAL: CharClass = (0x03FF000000000000, 0, True, 0)  # `\d`: 0-9 and all decimal digits
+
+
+def shape_classes(shape: str) -> list[Shape]:
+    """The class sequences a shape stands for (its `{m,n}` repeats expanded).
+
+    A shape is a fixed-length regex: characters, escaped characters, `\\d`, classes
+    (`[A-Z]`, `[0-9A-Fa-f_]`, not negated) each optionally repeated `{n}` or `{m,n}`.
+    Raises `ValueError` naming the position of anything else.
+    """
+    sequences: list[list[CharClass]] = [[]]
+    position = 0
+    while position < len(shape):
+        start = position
+        char_class, position = _shape_atom(shape, position)
+        repeat = _SHAPE_REPEAT.match(shape, position)
+        low = high = 1
+        if repeat is not None:
+            low = int(repeat[1])
+            high = int(repeat[2]) if repeat[2] is not None else low
+            position = repeat.end()
+            if not 1 <= low <= high:
+                raise ValueError(f"bad repeat at position {start}")
+        sequences = [
+            sequence + [char_class] * count
+            for sequence in sequences
+            for count in range(low, high + 1)
+        ]
+        if len(sequences) > _SHAPE_EXPANSION_LIMIT:
+            raise ValueError(f"more than {_SHAPE_EXPANSION_LIMIT} lengths")
+    if not sequences[0]:
+        raise ValueError("empty shape")
+    return [tuple(sequence) for sequence in sequences]
+
+
+def _shape_atom(shape: str, position: int) -> tuple[CharClass, int]:
+    """The class at `position` of a shape, and the position after it."""
+    char = shape[position]
+    if char == "\\":
+        escaped = shape[position + 1 : position + 2]
+        if escaped == "d":
+            return _DECIMAL, position + 2
+        if not escaped or escaped.isalnum():
+            raise ValueError(f"unsupported escape at position {position}")
+        return _char_class([escaped]), position + 2
+    if char == "[":
+        chars: list[str] = []
+        decimal = False
+        index = position + 1
+        if shape[index : index + 1] == "^":
+            raise ValueError(f"negated class at position {position}")
+        while index < len(shape) and shape[index] != "]":
+            if shape[index] == "\\" and shape[index + 1 : index + 2] == "d":
+                chars += "0123456789"
+                decimal = True
+                index += 2
+                continue
+            if shape[index] == "\\":
+                index += 1
+            first, dash, last = shape[index : index + 1], shape[index + 1 : index + 2], ""
+            if dash == "-":
+                last = shape[index + 2 : index + 3].replace("]", "")
+            if last:
+                chars += (chr(code) for code in range(ord(first), ord(last) + 1))
+                index += 3
+            else:
+                chars.append(first)
+                index += 1
+        if index >= len(shape) or not chars:
+            raise ValueError(f"unterminated or empty class at position {position}")
+        low, high, _, extra = _char_class(chars)
+        return (low, high, decimal, extra), index + 1
+    if char in _SHAPE_SPECIAL or char == "]":
+        raise ValueError(f"unsupported {char!r} at position {position}")
+    return _char_class([char]), position + 1
+
+
+def _char_class(chars: Iterable[str]) -> CharClass:
+    low = high = extra = 0
+    for char in chars:
+        code = ord(char)
+        if code < 64:
+            low |= 1 << code
+        elif code < 128:
+            high |= 1 << (code - 64)
+        elif extra in (0, code):
+            extra = code
+        else:
+            raise ValueError("a class may hold one non-ASCII character at most")
+    return (low, high, False, extra)
 
 
 def not_after(chars: str) -> str:
@@ -401,12 +588,14 @@ def _gate(detectors: Sequence[Detector]) -> re.Pattern[str] | None:
     for detector in detectors:
         if detector.numeric:
             parts.append(r"\d")
-        elif detector.needles:
-            parts += (re.escape(needle) for needle in detector.needles)
-        elif detector.compiled_prefilter and detector.trusted:
-            parts += (pattern.pattern for pattern, _ in detector.compiled_prefilter)
-        else:
+            continue
+        if not (detector.needles or detector.shapes or detector.prefilter):
             return None
+        if detector.prefilter and not detector.trusted:
+            return None
+        parts += (re.escape(needle) for needle in detector.needles)
+        parts += detector.shapes
+        parts += (pattern.pattern for pattern, _ in detector.compiled_prefilter)
     try:
         return re.compile("|".join(f"(?:{part})" for part in dict.fromkeys(parts)))
     except re.error:

@@ -66,7 +66,7 @@ IBAN = Detector(
     + r"[A-Z]{2}\d\d(?:[A-Z0-9]{11,30}|(?: [A-Z0-9]{4}){2,7}(?: [A-Z0-9]{1,3})?)"
     r"(?![A-Za-z0-9])",
     checks.iban,
-    prefilter=r"[A-Z]{2}\d\d",  # the `regex` engine scans this one fastest
+    shapes=(r"[A-Z]{2}\d\d",),
     trusted=True,
 )
 
@@ -90,7 +90,7 @@ IP_ADDRESS_V6 = Detector(
     checks.ipv6,
     label="IP_ADDRESS",
     # `::`, or three groups (`:db8:85a3:`): clock times (`12:30:45`) have two.
-    prefilter=(re.compile("::"), re.compile(r":[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")),
+    shapes=("::", r":[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:"),
     trusted=True,
 )
 
@@ -99,12 +99,12 @@ MAC_ADDRESS = Detector(
     "mac_address",
     not_after(r"\w:.-") + rf"(?:{_HEX}{{2}}([:-]){_HEX}{{2}}(?:\1{_HEX}{{2}}){{4}}"
     rf"|{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}})(?![\w:-]|\.\w)",
-    # Literal-first patterns, which the stdlib engine finds fastest: `:5e:f0:`, `-5E-F0-`,
-    # `.4567.89ab` (Cisco). Clock times (`12:30:45`) have one group too few.
-    prefilter=(
-        re.compile(rf":{_HEX}{{2}}:{_HEX}{{2}}:"),
-        re.compile(rf"-{_HEX}{{2}}-{_HEX}{{2}}-"),
-        re.compile(rf"\.{_HEX}{{4}}\.{_HEX}{{4}}"),
+    # `:5e:f0:`, `-5E-F0-`, `.4567.89ab` (Cisco). Clock times (`12:30:45`) have one
+    # group too few.
+    shapes=(
+        rf":{_HEX}{{2}}:{_HEX}{{2}}:",
+        rf"-{_HEX}{{2}}-{_HEX}{{2}}-",
+        rf"\.{_HEX}{{4}}\.{_HEX}{{4}}",
     ),
     trusted=True,
 )

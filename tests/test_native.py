@@ -1,0 +1,168 @@
+"""The C passes (`detectors._native`) against their Python references, and the inert
+runs both skip against the detectors themselves.
+
+The scanner runs its two passes over every text (needles and shapes; numeric runs) in C
+when the extension is built, in Python otherwise. Both must give the same findings on
+every text, so each pass is compared on random texts built from the characters that
+matter to it (digits of several scripts, separators, word characters, JSON escapes) and
+on the labeled corpus.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import shutil
+import sysconfig
+
+import pytest
+from corpus import clean_texts, iter_all
+
+from otel_anonymizer.detectors import BUILTIN, Detector, Scanner, base, select
+from otel_anonymizer.detectors.base import numeric_runs, shape_classes
+
+native = base._native
+needs_native = pytest.mark.skipif(native is None, reason="the C extension is not built")
+
+#: Characters that move numeric runs and their inert tests: ASCII and Arabic-Indic
+#: digits, every separator, `+`, word characters (ASCII, accented, `_`), `\` and `n`
+#: (JSON escapes), and others.
+RUN_ALPHABET = "0123456789" * 3 + "٣٤" + "().-/ " * 2 + "+-" + "ab_é" + "\\n" + ":,T"
+
+
+def random_texts(alphabet: str, count: int, seed: int, length: int = 40) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choices(alphabet, k=rng.randint(0, length))) for _ in range(count)]
+
+
+def corpus_texts() -> list[str]:
+    return [sample.text for sample in iter_all()] + clean_texts()
+
+
+def test_the_extension_is_built_where_a_compiler_is() -> None:
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    if shutil.which(compiler) is None:
+        pytest.skip(f"no C compiler ({compiler}): the Python passes are used")
+    assert native is not None, "a C compiler is available but _native was not built"
+
+
+@needs_native
+@pytest.mark.parametrize("skip_inert", [False, True])
+def test_numeric_runs_match_the_python_reference(skip_inert: bool) -> None:
+    texts = random_texts(RUN_ALPHABET, 30_000, seed=7) + corpus_texts()
+    for text in texts:
+        assert native.numeric_runs(text, skip_inert) == list(numeric_runs(text, skip_inert)), text
+
+
+@needs_native
+def test_shapes_match_their_regexes() -> None:
+    shapes = [
+        *(shape for detector in BUILTIN.values() for shape in detector.shapes),
+        "sk-",
+        "é@",  # a non-ASCII character
+        r"[\d_]x",
+        r"a\.b",
+    ]
+    expanded = [(shape, sequence) for shape in shapes for sequence in shape_classes(shape)]
+    marks = native.Shapes([sequence for _, sequence in expanded])
+    alphabet = "0123456789٣" + "ABCDEFZaf" + ":-._ " + "skxéb@"
+    for text in random_texts(alphabet, 20_000, seed=11, length=24) + corpus_texts():
+        found = set(marks.search(text))
+        expected = {i for i, (shape, _) in enumerate(expanded) if re.search(shape, text)}
+        # Expansions of one shape are found together or not at all, as the shape.
+        by_shape = {shape for i, (shape, _) in enumerate(expanded) if i in found}
+        assert by_shape == {shape for i, (shape, _) in enumerate(expanded) if i in expected}, text
+
+
+def python_scanner(monkeypatch: pytest.MonkeyPatch, detectors: list[Detector]) -> Scanner:
+    with monkeypatch.context() as patch:
+        patch.setattr(base, "_native", None)
+        return Scanner(detectors)
+
+
+@needs_native
+def test_the_scanner_finds_the_same_with_and_without_the_extension(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    detectors = select("default")
+    fast, slow = Scanner(detectors), python_scanner(monkeypatch, detectors)
+    assert fast._marks is not None and slow._marks is None
+    texts = corpus_texts()
+    texts += random_texts(RUN_ALPHABET + "@sk-AIza:://", 5_000, seed=3, length=80)
+    findings = 0
+    for text in texts:
+        expected = slow.scan(text)
+        assert fast.scan(text) == expected, text
+        findings += len(expected)
+    assert findings > 100  # the comparison covered texts with findings
+
+
+def test_inert_runs_hold_nothing_the_detectors_find() -> None:
+    """Skipping inert runs (`_INERT_RUN`, `_glued`) never loses a finding of the
+    built-in numeric detectors: scanning every run finds exactly the same."""
+    numeric = [detector for detector in BUILTIN.values() if detector.numeric]
+    skipping = Scanner(numeric)
+    everything = Scanner(numeric)
+    everything._skip_inert = False
+    assert skipping._skip_inert
+    rng = random.Random(5)
+    pieces = [
+        "2024-03-14",
+        "2024-03-14 10",
+        "14/03/2024",
+        "03.14.24",
+        "42.032310",
+        "1712345678",
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "123-45-6789",
+        "415-555-0132",
+        "+1 415 555 0132",
+        "(415) 555-0132",
+        "10.0.0.12",
+        "0044 20 7946 0958",
+    ]
+    glue = ["", "", " ", "x", "-", "_", "é", "\\n", "id-", "(", "+", ".", "/"]
+    texts = [
+        rng.choice(glue) + rng.choice(pieces) + rng.choice(["", "-", "-7", "a", " ", "."])
+        for _ in range(20_000)
+    ] + random_texts(RUN_ALPHABET, 20_000, seed=9)
+    for text in texts:
+        assert skipping.scan(text) == everything.scan(text), text
+
+
+class TestShapes:
+    def test_a_shape_expands_its_repeats(self) -> None:
+        assert len(shape_classes(r":[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")) == 16
+        assert shape_classes(r"\d") == [((0x03FF << 48, 0, True, 0),)]
+
+    @pytest.mark.parametrize(
+        ("shape", "message"),
+        [
+            ("a.b", "unsupported '.' at position 1"),
+            ("[^a]", "negated class at position 0"),
+            ("x{0}", "bad repeat at position 0"),
+            (r"\w", "unsupported escape at position 0"),
+            ("[ab", "unterminated or empty class at position 0"),
+            ("[a-z]{1,100}", "more than 64 lengths"),
+            ("[éè]", "a class may hold one non-ASCII character at most"),
+        ],
+    )
+    def test_a_bad_shape_is_named(self, shape: str, message: str) -> None:
+        with pytest.raises(ValueError, match=re.escape(f"detector 'd': shapes[1]: {message}")):
+            Detector("d", "x", shapes=("x", shape))
+
+    def test_an_empty_needle_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="detector 'd': a needle is empty"):
+            Detector("d", "x", needles=("",))
+
+    def test_a_shape_selects_its_detector(self) -> None:
+        detector = Detector("order", r"ORD-\d{6}", shapes=(r"-\d{6}",))
+        assert [f[:2] for f in Scanner([detector]).scan("see ORD-123456 now")] == [(4, 14)]
+        assert Scanner([detector]).scan("see ORD-12345 now") == []
+
+    def test_needles_and_prefilters_both_select(self) -> None:
+        detector = Detector("t", r"(?:tok|key)-\d+", needles=("tok-",), prefilter=r"key-")
+        scanner = Scanner([detector])
+        assert len(scanner.scan("a tok-1 b")) == 1
+        assert len(scanner.scan("a key-1 b")) == 1
