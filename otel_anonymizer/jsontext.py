@@ -10,12 +10,26 @@ Strings that are not valid JSON stay strings and are anonymized as text.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 #: How many times a string is decoded when JSON holds a JSON string (double encoding).
 MAX_LAYERS = 2
 
 _JSON_STARTS = frozenset('{["')
+_SIMPLE_ESCAPES = (
+    ('\\"', '"'),
+    ("\\/", "/"),
+    ("\\b", "\b"),
+    ("\\f", "\f"),
+    ("\\n", "\n"),
+    ("\\r", "\r"),
+    ("\\t", "\t"),
+)
+#: `\uXXXX`, or a surrogate pair of them (one character beyond the BMP).
+_UNICODE_ESCAPE = re.compile(
+    r"\\u(?:([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|([0-9a-fA-F]{4}))"
+)
 
 
 class JsonText:
@@ -97,6 +111,28 @@ def _decode_items(items: Any, container: type, max_depth: int) -> tuple[Any, Sha
     # data (a log body, say) must stay untouched.
     rebuilt = decoded if container is dict else list(decoded.values())
     return rebuilt, (shape or None)
+
+
+def unescape(text: str) -> str:
+    """`text` with its JSON escapes replaced by the characters they stand for: the strings
+    of a JSON text as `json.loads` decodes them, in place, with the structure around
+    them (for scanning JSON text without parsing it).
+
+    Every backslash must start an escape: `text` holds no escaped backslash (`\\\\`).
+    """
+    for escape, char in _SIMPLE_ESCAPES:
+        if escape in text:
+            text = text.replace(escape, char)
+    if "\\u" in text:  # last: what it decodes to is not decoded again
+        text = _UNICODE_ESCAPE.sub(_unicode_char, text)
+    return text
+
+
+def _unicode_char(match: re.Match[str]) -> str:
+    high, low, single = match.groups()
+    if single is not None:
+        return chr(int(single, 16))
+    return chr(0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00))
 
 
 def looks_like_json(text: str) -> bool:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from otel_anonymizer.anonymizer.base import DROP, OnMaxDepth, RecursiveAnonymizer
 from otel_anonymizer.detectors import Detector, Scanner, select
 from otel_anonymizer.detectors.keys import DEFAULT_SAFE_KEYS, KeyClassifier
-from otel_anonymizer.jsontext import looks_like_json
+from otel_anonymizer.jsontext import looks_like_json, unescape
 from otel_anonymizer.operators import Operator, make_operator
 
 Action = Literal["scan", "keep", "drop", "redact"]
@@ -29,11 +29,8 @@ ACTIONS: tuple[Action, ...] = ("scan", "keep", "drop", "redact")
 SECRET_LABEL = "SECRET"
 
 _CACHE_LIMIT = 8192
-#: JSON escapes, which would otherwise glue letters to what follows (`\n+1 415...`).
-_JSON_ESCAPE = re.compile(r'\\(?:u[0-9A-Fa-f]{4}|["\\/bfnrt])')
-#: Object keys in JSON text, and in JSON held in a JSON string.
+#: Object keys in JSON text.
 _JSON_KEY = re.compile(r'"([^"\\]{1,200})"\s*:')
-_ESCAPED_JSON_KEY = re.compile(r'\\"([^"\\]{1,200})\\"\s*:')
 _MIN_NUMBER = 10**6  # integers below this hold nothing a numeric detector finds
 
 
@@ -131,21 +128,24 @@ class PIIAnonymizer(RecursiveAnonymizer):
         return not isinstance(value, (float, bool, bytes, type(None)))
 
     def _text_may_change(self, text: str) -> bool:
-        keys: list[str] = []
-        if self.keys is not None and looks_like_json(text):
-            keys = _JSON_KEY.findall(text)
-        if "\\" in text:
+        # The full walk scans the text as it is or, when it parses as JSON, the strings
+        # decoded from it (JSON inside them too): the screen scans both forms, the
+        # unescaped one only where escapes make them differ. Nothing else may stand in
+        # for an escape: a space for `\n` joins `4111111111111111\n2` into no card.
+        forms = [text]
+        if "\\" in text and looks_like_json(text):
             if "\\\\" in text:
                 return True  # JSON nested more than twice: let the full walk decide
-            if self.keys is not None and '\\"' in text:
-                keys += _ESCAPED_JSON_KEY.findall(text)  # keys of JSON inside JSON
-            text = _JSON_ESCAPE.sub(" ", text)
+            forms.append(unescape(text))
         try:
-            if self.scanner.scan(text):
+            if any(self.scanner.scan(form) for form in forms):
                 return True
         except TimeoutError:
             return True  # the full walk will fail closed on it
-        return self.keys is not None and any(self.keys.is_sensitive(key) for key in keys)
+        if self.keys is None or not looks_like_json(text):
+            return False
+        # Object keys, of JSON inside JSON strings too (unescaped).
+        return any(self.keys.is_sensitive(key) for key in _JSON_KEY.findall(forms[-1]))
 
     def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
         policy = self._policy(field_name)

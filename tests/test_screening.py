@@ -9,6 +9,7 @@ sensitive and ordinary keys, the fast path gives exactly what the full walk give
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import pytest
@@ -91,3 +92,69 @@ def test_escapes_do_not_hide_values_from_the_screen(
         'say "4111111111111111"',
     ):
         assert fast.may_change(json.dumps({"content": text}), "input.value"), text
+
+
+def test_escapes_next_to_values_do_not_hide_them(
+    anonymizers: tuple[PIIAnonymizer, AlwaysWalk],
+) -> None:
+    """Found leaking once: the screen read `\\n` as a space, which joined a card and the
+    next line's number into one longer, invalid number, and `\\u0040` as a space, which
+    hid an email. The screen now scans the unescaped text, and the raw one."""
+    fast, slow = anonymizers
+    values = [
+        json.dumps({"note": "card 4111111111111111\n2 items"}),
+        json.dumps({"note": "card 4111111111111111\t2 items"}),
+        '{"note": "mail jane\\u0040example.com now"}',
+        '{"note": "card \\u0034111111111111111"}',
+        "plain text, card 4111111111111111\\n2 items",  # not JSON: scanned as it is
+        "[1, 2] and a literal \\n then jane@example.com",
+    ]
+    for value in values:
+        entries = [Entry("input.value", value)]
+        expected = Sanitizer([slow]).sanitize(entries, "span")
+        assert expected != [value], value  # each holds something to replace
+        assert Sanitizer([fast]).sanitize(entries, "span") == expected, value
+
+
+def test_random_escapes_around_values(anonymizers: tuple[PIIAnonymizer, AlwaysWalk]) -> None:
+    """Values and numbers glued to escaped characters in every JSON spelling: the fast
+    path gives what the full walk gives."""
+    fast, slow = anonymizers
+    rng = random.Random(17)
+    pieces = [
+        "4111111111111111",
+        "4111 1111 1111 1111",
+        "123-45-6789",
+        "+1 415 555 2671",
+        "jane.roe@example.org",
+        "192.168.1.20",
+        "DE89370400440532013000",
+        "2",
+        "12",
+        "\n",
+        "\t",
+        '"',
+        "/",
+        "é",
+        "٣",
+        "😀",
+        " ",
+        "-",
+        "x",
+        "\\",
+    ]
+    checked = 0
+    for _ in range(3000):
+        text = "".join(rng.choices(pieces, k=rng.randint(1, 6)))
+        for value in (
+            json.dumps({"content": text}),
+            json.dumps({"content": text}, ensure_ascii=False),
+            json.dumps([text]).replace("@", "\\u0040").replace("1", "\\u0031"),
+            json.dumps(json.dumps({"q": text})),
+            text,
+        ):
+            entries = [Entry("input.value", value)]
+            expected = Sanitizer([slow]).sanitize(entries, "span")
+            assert Sanitizer([fast]).sanitize(entries, "span") == expected, value
+            checked += expected != [value]
+    assert checked > 1000
