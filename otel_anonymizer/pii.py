@@ -29,8 +29,8 @@ ACTIONS: tuple[Action, ...] = ("scan", "keep", "drop", "redact")
 SECRET_LABEL = "SECRET"
 
 _CACHE_LIMIT = 8192
-#: Object keys in JSON text.
-_JSON_KEY = re.compile(r'"([^"\\]{1,200})"\s*:')
+#: Object keys in JSON text (of any length: a long key can hold `password` too).
+_JSON_KEY = re.compile(r'"([^"\\]*)"\s*:')
 _MIN_NUMBER = 10**6  # integers below this hold nothing a numeric detector finds
 
 

@@ -78,6 +78,8 @@ def test_sensitive_keys_inside_json_are_not_skipped(
     assert fast.may_change(json.dumps({"login": {"password": "hunter2"}}), "input.value")
     assert fast.may_change(json.dumps({"args": inner}), "input.value")
     assert not fast.may_change(json.dumps({"args": {"user": "bob"}}), "input.value")
+    long_key = "x" * 300 + "_password"
+    assert fast.may_change(json.dumps({long_key: "hunter2"}), "input.value")
     [result] = Sanitizer([fast]).sanitize([Entry("input.value", json.dumps({"a": inner}))], "span")
     assert json.loads(json.loads(result)["a"]) == {"password": "[SECRET]", "user": "bob"}
 
