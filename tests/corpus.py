@@ -415,6 +415,9 @@ _PHONE_PHRASES = (
     "Emergency contact: <name>, <V>.",
     "Rückruf bitte unter <V>.",
     "Appelez-moi au <V> demain.",
+    # A date right after the value: greedy patterns read on into it. (Not a small
+    # number: `089 9725440 2` may be a number with its extension.)
+    "Called <V> 2024-05-01 about the refund.",
 )
 
 
@@ -588,6 +591,8 @@ _CARD_PHRASES = (
     "Use this one instead: <V>.",
     "Refund to <V> please",
     "Kartennummer: <V>",
+    "card <V> 12/26 cvv withheld",  # the expiry right after the number
+    "paid <V> 12 26 on file",
 )
 
 
@@ -680,6 +685,7 @@ _SSN_PHRASES = (
     "SSN: <V>",
     "the applicant's ssn (<V>) does not match our records",
     "Verify identity with <V> please",
+    "SSN <V> 2 dependents",
 )
 
 

@@ -662,3 +662,23 @@ class TestGate:
         user = Detector("user", r"zz\d", prefilter=r"zz")
         assert Scanner([user, *select("default")])._gate is None
         assert found("zz9", Scanner([user, *select("default")])) == [("user", "zz9")]
+
+
+class TestANumberRightAfterAValue:
+    """Greedy patterns read on into the next number; the longest candidate then fails
+    validation. Found leaking once: a phone followed by a date, a card by its expiry."""
+
+    @pytest.mark.parametrize(
+        ("text", "value"),
+        [
+            ("call 415-555-2671 2024-05-01", "415-555-2671"),
+            ("tel +44 20 7946 0958 12 items", "+44 20 7946 0958"),
+            ("card 4111111111111111 12/26", "4111111111111111"),
+            ("card 4111 1111 1111 1111 12 26", "4111 1111 1111 1111"),
+        ],
+    )
+    def test_the_value_is_found(self, text: str, value: str) -> None:
+        assert [name for name, found_text in found(text) if found_text == value], found(text)
+
+    def test_lists_of_small_numbers_stay(self) -> None:
+        assert found("versions 1 2 3 4 5 6 7 8 9 10 and 2024-05-01 12 26") == []

@@ -205,6 +205,10 @@ class Detector:
                 span = match.span(group)
                 if span[0] >= 0 and (validate is None or validate(text[span[0] : span[1]])):
                     spans.append(span)
+                elif validate is not None and self.numeric:
+                    shorter = self._shorter(text, match_start, match_end, timeout)
+                    if shorter is not None:
+                        spans.append(shorter)
             if position > stop:
                 break
             if bounded:
@@ -212,6 +216,31 @@ class Detector:
             else:
                 match = search(text, position, window)
         return spans
+
+
+    def _shorter(
+        self, text: str, start: int, end: int, timeout: float | None
+    ) -> tuple[int, int] | None:
+        """For a numeric candidate `text[start:end]` that failed validation: the longest
+        validated one at the same start that ends before a space inside it. Greedy
+        patterns read on into the next number (`415-555-2671 2024-05-01`, a card and its
+        expiry `4111111111111111 12/26`), and a space after a number passes every
+        built-in end condition, so the shorter reading is as the pattern would see it."""
+        match_at = self.compiled.match
+        bounded = timeout is not None and not self.trusted
+        cut = text.rfind(" ", start + 1, end)
+        while cut > start:
+            if bounded:
+                match = match_at(text, start, cut, timeout=timeout)
+            else:
+                match = match_at(text, start, cut)
+            if match is not None:
+                span = match.span(self.group)
+                if span[0] >= 0 and self.validate is not None:
+                    if self.validate(text[span[0] : span[1]]):
+                        return span
+            cut = text.rfind(" ", start + 1, cut)
+        return None
 
 
 class Finding(NamedTuple):
