@@ -29,8 +29,8 @@ ACTIONS: tuple[Action, ...] = ("scan", "keep", "drop", "redact")
 SECRET_LABEL = "SECRET"
 
 _CACHE_LIMIT = 8192
-#: Object keys in JSON text (of any length: a long key can hold `password` too).
-_JSON_KEY = re.compile(r'"([^"\\]*)"\s*:')
+#: Where a key of JSON text ends: its closing quote, then the colon.
+_KEY_END = re.compile(r'"[ \t\n\r]*:')
 _MIN_NUMBER = 10**6  # integers below this hold nothing a numeric detector finds
 
 
@@ -115,37 +115,62 @@ class PIIAnonymizer(RecursiveAnonymizer):
 
     def may_change(self, value: Any, name: str) -> bool:
         """False when nothing in `value` would be detected: the adapters then skip
-        parsing and walking it. JSON text is screened as text, with its escapes
-        neutralized and its keys checked; containers and field policies say True."""
-        if self._policies or (self.keys is not None and self.keys.is_sensitive(name)):
-            return True
-        if isinstance(value, str):
-            return self._text_may_change(value)
-        if isinstance(value, (tuple, list)):
-            return any(self.may_change(item, name) for item in value)
-        if isinstance(value, int) and not isinstance(value, bool):
-            return bool(self.anonymize_scalar(value) != value)
-        return not isinstance(value, (float, bool, bytes, type(None)))
+        parsing and walking it. See `screen`."""
+        return self.screen([(value, name)])[0]
 
-    def _text_may_change(self, text: str) -> bool:
-        # The full walk scans the text as it is or, when it parses as JSON, the strings
-        # decoded from it (JSON inside them too): the screen scans both forms, the
-        # unescaped one only where escapes make them differ. Nothing else may stand in
-        # for an escape: a space for `\n` joins `4111111111111111\n2` into no card.
-        forms = [text]
-        if "\\" in text and looks_like_json(text):
-            if "\\\\" in text:
-                return True  # JSON nested more than twice: let the full walk decide
-            forms.append(unescape(text))
+    def screen(self, items: Sequence[tuple[Any, str]]) -> list[bool]:
+        """Which values may change, for all the values of one object at once.
+
+        A value may change when its name is a sensitive key, when a field policy applies
+        (always), when it is a container, an integer that holds a number, or text in
+        which a detector finds something or JSON text with a sensitive key. All texts
+        are scanned in one `Scanner.flags` call. The full walk scans a text as it is
+        or, when it parses as JSON, the strings decoded from it: both forms are scanned
+        (the unescaped one only where escapes make them differ). Nothing else may stand
+        in for an escape: a space for `\\n` joins `4111111111111111\\n2` into no card.
+        """
+        if self._policies:
+            return [True] * len(items)
+        changing = [False] * len(items)
+        texts: list[str] = []
+        owners: list[int] = []
+        for index, (value, name) in enumerate(items):
+            if self.keys is not None and self.keys.is_sensitive(name):
+                changing[index] = True
+                continue
+            for item in value if isinstance(value, (tuple, list)) else (value,):
+                forms = self._forms(item) if isinstance(item, str) else []
+                if forms is None or (not forms and not self._clean_scalar(item)):
+                    changing[index] = True
+                    break
+                texts += forms
+                owners += [index] * len(forms)
         try:
-            if any(self.scanner.scan(form) for form in forms):
-                return True
+            flags = self.scanner.flags(texts)
         except TimeoutError:
-            return True  # the full walk will fail closed on it
-        if self.keys is None or not looks_like_json(text):
-            return False
-        # Object keys, of JSON inside JSON strings too (unescaped).
-        return any(self.keys.is_sensitive(key) for key in _JSON_KEY.findall(forms[-1]))
+            flags = [True] * len(texts)  # the full walk will fail closed on them
+        for owner, flagged in zip(owners, flags, strict=True):
+            changing[owner] = changing[owner] or flagged
+        return changing
+
+    def _forms(self, text: str) -> list[str] | None:
+        """The forms of `text` to scan, or None when only the full walk can tell."""
+        if not looks_like_json(text):
+            return [text]
+        forms = [text]
+        if "\\" in text:
+            if "\\\\" in text:
+                return None  # JSON nested more than twice: let the full walk decide
+            forms.append(unescape(text))
+        if self.keys is not None and any(map(self.keys.is_sensitive, _json_keys(forms[-1]))):
+            return None
+        return forms
+
+    def _clean_scalar(self, value: Any) -> bool:
+        """Whether the walk leaves a non-string value as it is."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return bool(self.anonymize_scalar(value) == value)
+        return isinstance(value, (float, bool, bytes, type(None)))
 
     def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
         policy = self._policy(field_name)
@@ -240,6 +265,16 @@ class PIIAnonymizer(RecursiveAnonymizer):
             self._policy_cache.clear()
         self._policy_cache[field_name] = found
         return found
+
+
+def _json_keys(text: str) -> list[str]:
+    """The object keys of JSON text (read from each key's end back to the quote before
+    it, of any length: found this way, long string values cost nothing)."""
+    keys = []
+    for match in _KEY_END.finditer(text):
+        end = match.start()
+        keys.append(text[text.rfind('"', 0, end) + 1 : end])
+    return keys
 
 
 def pii_anonymizer(

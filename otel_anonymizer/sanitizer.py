@@ -135,8 +135,16 @@ class Sanitizer:
     def _sanitize(
         self, chain: Sequence[Anonymizer], entries: Sequence[Entry], object_type: ObjectType
     ) -> list[Any]:
+        places = [self._place(entry) for entry in entries]
+        items = [(entry.value, name) for entry, (_, name) in zip(entries, places, strict=True)]
+        changing = _screen(chain, items)
+        if not any(changing):
+            return [entry.value for entry in entries]
         fields: dict[Field, dict[str, Any]] = {field: {} for field in FIELDS}
-        slots = [self._slot(entry, fields, chain) for entry in entries]
+        slots = [
+            self._slot(entry, field, name, fields) if change else None
+            for entry, (field, name), change in zip(entries, places, changing, strict=True)
+        ]
         results = {
             field: self._run_chain(chain, data, field, object_type)
             for field, data in fields.items()
@@ -149,18 +157,18 @@ class Sanitizer:
             for entry, slot in zip(entries, slots, strict=True)
         ]
 
-    def _slot(
-        self, entry: Entry, fields: dict[Field, dict[str, Any]], chain: Sequence[Anonymizer]
-    ) -> _Slot | None:
-        """Where the entry goes in its field; None when no anonymizer would change it."""
+    def _place(self, entry: Entry) -> tuple[Field, str]:
+        """The field of an entry and its name there."""
         if entry.mapped:
             field, name = self.mapping.locate(entry.key, entry.default_field)
         else:
             field, name = entry.default_field, entry.key
-        if entry.scope:
-            name = f"{entry.scope}.{name}"
-        if not any(_may_change(anonymizer, entry.value, name) for anonymizer in chain):
-            return None
+        return field, f"{entry.scope}.{name}" if entry.scope else name
+
+    def _slot(
+        self, entry: Entry, field: Field, name: str, fields: dict[Field, dict[str, Any]]
+    ) -> _Slot:
+        """Where the entry goes in its field, decoded."""
         data = fields[field]
         unique, suffix = name, 2
         while unique in data:
@@ -257,13 +265,22 @@ class Sanitizer:
         record_failure(type(anonymizer).__name__, type(error).__name__, field, object_type)
 
 
-def _may_change(anonymizer: Anonymizer, value: Any, name: str) -> bool:
-    """`anonymizer.may_change`, where an error means yes: the full walk then handles the
-    value (and fails closed on it if the anonymizer fails there too)."""
-    try:
-        return bool(anonymizer.may_change(value, name))
-    except Exception:
-        return True
+def _screen(chain: Sequence[Anonymizer], items: list[tuple[Any, str]]) -> list[bool]:
+    """Which items some anonymizer of `chain` may change (`Anonymizer.screen`). An error,
+    or an answer of the wrong length, means all of them: the full walk then handles the
+    values (and fails closed on them if the anonymizer fails there too)."""
+    changing = [False] * len(items)
+    for anonymizer in chain:
+        try:
+            answers = anonymizer.screen(items)
+            if len(answers) != len(items):
+                raise ValueError("screen() answered for a different number of items")
+        except Exception:
+            return [True] * len(items)
+        changing = [old or bool(new) for old, new in zip(changing, answers, strict=True)]
+        if all(changing):
+            break
+    return changing
 
 
 _IMMUTABLE = (str, bytes, int, float, bool, type(None))

@@ -664,6 +664,64 @@ class TestGate:
         assert found("zz9", Scanner([user, *select("default")])) == [("user", "zz9")]
 
 
+# ------------------------------------------------------------------ flags (many texts)
+
+
+class TestFlags:
+    """`Scanner.flags` scans the texts of a whole span at once (joined by NULs for the
+    joinable detectors): it must say exactly what scanning each text alone says."""
+
+    PIECES = (
+        "4111111111111111",
+        "+1 415 555 2671",
+        "jane.roe@example.org",
+        "123-45-6789",
+        "sk-" + "a" * 40,
+        "Bearer abcdefghijklmnopqrstuv",
+        "https://u:pw@db.example.com",
+        "10.0.0.12",
+        "2001:db8::1",
+        "DE89370400440532013000",
+        "00:1a:2b:3c:4d:5e",
+        "-----BEGIN PRIVATE KEY-----",
+        "\n",
+        " ",
+        "2024-03-14",
+        "x",
+        "-",
+        "@",
+        ":",
+        "\x00",
+    )
+
+    def test_flags_say_what_each_scan_says(self) -> None:
+        rng = random.Random(23)
+        for _ in range(2000):
+            texts = [
+                "".join(rng.choices(self.PIECES, k=rng.randint(0, 4)))
+                for _ in range(rng.randint(0, 6))
+            ]
+            assert DEFAULT.flags(texts) == [bool(DEFAULT.scan(text)) for text in texts], texts
+
+    def test_a_user_detector_with_anchors_is_scanned_text_by_text(self) -> None:
+        # `^` matches only at the start of a joined text: such detectors are not joinable.
+        employee = Detector("employee", r"^EMP-\d{4}$")
+        scanner = Scanner([*select("email"), employee])
+        assert scanner.flags(["hello", "EMP-1234", "a@example.org", "x EMP-1234"]) == [
+            False,
+            True,
+            True,
+            False,
+        ]
+
+    def test_a_finding_across_texts_flags_each(self) -> None:
+        # The PEM pattern reads across a NUL (it has no validator): both texts are flagged,
+        # the second though it holds nothing alone (the walk then finds nothing there).
+        texts = ["-----BEGIN PRIVATE KEY----- " + "x" * 20, "abc -----END PRIVATE KEY-----", "ok"]
+        assert [bool(DEFAULT.scan(text)) for text in texts] == [False, False, False]
+        assert DEFAULT.flags(texts) == [True, True, False]
+
+
 class TestANumberRightAfterAValue:
     """Greedy patterns read on into the next number; the longest candidate then fails
     validation. Found leaking once: a phone followed by a date, a card by its expiry."""

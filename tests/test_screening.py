@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -23,6 +24,9 @@ class AlwaysWalk(PIIAnonymizer):
 
     def may_change(self, value: Any, name: str) -> bool:
         return True
+
+    def screen(self, items: Sequence[tuple[Any, str]]) -> list[bool]:
+        return [True] * len(items)
 
 
 def slow_copy(fast: PIIAnonymizer) -> AlwaysWalk:

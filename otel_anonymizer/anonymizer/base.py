@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from otel_anonymizer.placeholders import CYCLE_PLACEHOLDER, MAX_DEPTH_PLACEHOLDER
@@ -43,6 +44,15 @@ class Anonymizer(abc.ABC):
         that its result for this entry does not depend on the field's other entries.
         """
         return True
+
+    def screen(self, items: Sequence[tuple[Any, str]]) -> list[bool]:
+        """`may_change` for each `(value, name)` of one telemetry object, in order.
+
+        The adapters ask once per object; an implementation can then look at all its
+        values in one go (`PIIAnonymizer` scans them as one text). It must answer True
+        wherever `may_change` would.
+        """
+        return [bool(self.may_change(value, name)) for value, name in items]
 
 
 class RecursiveAnonymizer(Anonymizer):

@@ -25,6 +25,8 @@ when that search found something.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -96,7 +98,10 @@ class Detector:
     a word (`_glued`), so that the scanner may skip those when every numeric detector
     says so. `trusted` exempts the pattern and prefilters from the scanner's timeout;
     only set it for patterns known to run in linear time. A trusted `pattern` may be a
-    compiled stdlib `re` pattern: cheaper to call on short numeric runs.
+    compiled stdlib `re` pattern: cheaper to call on short numeric runs. `joinable` says
+    that a NUL character reads to the pattern like the start or end of a text (no
+    anchors, no lookaround that a NUL passes) and that no candidate it validates holds
+    one: then `Scanner.flags` may scan many texts joined by NULs as one.
     """
 
     name: str
@@ -114,6 +119,7 @@ class Detector:
     run_filter: Callable[[str], bool] | None = None
     trusted: bool = False
     skips_inert_runs: bool = False
+    joinable: bool = False
     compiled: Any = field(init=False, repr=False, compare=False)
     compiled_prefilter: Any = field(init=False, repr=False, compare=False)
     shape_classes: tuple[Shape, ...] = field(init=False, repr=False, compare=False)
@@ -217,7 +223,6 @@ class Detector:
                 match = search(text, position, window)
         return spans
 
-
     def _shorter(
         self, text: str, start: int, end: int, timeout: float | None
     ) -> tuple[int, int] | None:
@@ -234,11 +239,10 @@ class Detector:
                 match = match_at(text, start, cut, timeout=timeout)
             else:
                 match = match_at(text, start, cut)
-            if match is not None:
-                span = match.span(self.group)
-                if span[0] >= 0 and self.validate is not None:
-                    if self.validate(text[span[0] : span[1]]):
-                        return span
+            if match is not None and self.validate is not None:
+                span: tuple[int, int] = match.span(self.group)
+                if span[0] >= 0 and self.validate(text[span[0] : span[1]]):
+                    return span
             cut = text.rfind(" ", start + 1, cut)
         return None
 
@@ -327,6 +331,11 @@ class Scanner:
             _native.numeric_runs if _native is not None else numeric_runs
         )
         self._gate = _gate(self.detectors)
+        # For `flags`: the joinable detectors and the others, each as a scanner.
+        joinable = [detector for detector in self.detectors if detector.joinable]
+        single = [detector for detector in self.detectors if not detector.joinable]
+        self._joined = self if not single else Scanner(joinable, timeout) if joinable else None
+        self._single = self if not joinable else Scanner(single, timeout) if single else None
 
     def scan(self, text: str) -> list[Finding]:
         """The findings in `text`, sorted by position, not overlapping."""
@@ -341,6 +350,27 @@ class Scanner:
         if len(findings) < 2:
             return findings
         return self._resolve(findings)
+
+    def flags(self, texts: Sequence[str]) -> list[bool]:
+        """Whether each of `texts` may hold a finding: True wherever `self.scan(text)`
+        finds something, and also where a pattern without validator (a PEM block) reads
+        from one text into the next.
+
+        The `joinable` detectors scan all the texts at once, joined by NUL characters:
+        one call instead of one per text, for the many short values of a span. A finding
+        marks every text it overlaps. The other detectors scan the texts one by one.
+        """
+        flagged = [False] * len(texts)
+        if self._joined is not None and texts:
+            bounds = list(itertools.accumulate((len(text) + 1 for text in texts), initial=0))
+            for finding in self._joined.scan("\0".join(texts)):
+                first = bisect.bisect_right(bounds, finding.start) - 1
+                last = bisect.bisect_right(bounds, max(finding.start, finding.end - 1)) - 1
+                flagged[first : last + 1] = [True] * (last + 1 - first)
+        if self._single is not None:
+            for index, text in enumerate(texts):
+                flagged[index] = flagged[index] or bool(self._single.scan(text))
+        return flagged
 
     def _scan_numbers(self, text: str, timeout: float | None) -> list[Finding]:
         findings: list[Finding] = []

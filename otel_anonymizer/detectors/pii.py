@@ -3,7 +3,8 @@
 All are `trusted`: their patterns are written to run in linear time (tested on
 adversarial input), so they are not bounded by the scanner's timeout, which costs more
 than the searches themselves. Numbers are found inside numeric runs (see `base`), with
-stdlib patterns, which are cheaper to call on short runs than `regex` ones.
+stdlib patterns, which are cheaper to call on short runs than `regex` ones. All are
+`joinable`: no anchors, and what they validate holds no NUL character.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ EMAIL = Detector(
     checks.email,
     needles=("@",),
     trusted=True,
+    joinable=True,
 )
 
 #: Not inside a word, an id or a decimal number (`0.4111111111111111` is a float).
@@ -41,6 +43,7 @@ CREDIT_CARD = Detector(
     skips_inert_runs=True,
     min_digits=12,
     trusted=True,
+    joinable=True,
 )
 
 US_SSN = Detector(
@@ -52,6 +55,7 @@ US_SSN = Detector(
     skips_inert_runs=True,
     min_digits=9,
     trusted=True,
+    joinable=True,
 )
 
 #: Not a version: `v1.2.3.4`, `pkg==1.2.3.4`, `Chrome/120.0.0.0` (a product token).
@@ -68,6 +72,7 @@ IBAN = Detector(
     checks.iban,
     shapes=(r"[A-Z]{2}\d\d",),
     trusted=True,
+    joinable=True,
 )
 
 IP_ADDRESS_V4 = Detector(
@@ -80,6 +85,7 @@ IP_ADDRESS_V4 = Detector(
     min_digits=4,
     run_filter=lambda run: run.count(".") >= 3,
     trusted=True,
+    joinable=True,
 )
 
 IP_ADDRESS_V6 = Detector(
@@ -92,6 +98,7 @@ IP_ADDRESS_V6 = Detector(
     # `::`, or three groups (`:db8:85a3:`): clock times (`12:30:45`) have two.
     shapes=("::", r":[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:"),
     trusted=True,
+    joinable=True,
 )
 
 _HEX = "[0-9A-Fa-f]"
@@ -107,6 +114,7 @@ MAC_ADDRESS = Detector(
         rf"\.{_HEX}{{4}}\.{_HEX}{{4}}",
     ),
     trusted=True,
+    joinable=True,
 )
 
 #: International: `+44 ` or `0044 `, an optional `(0)` or `(415) `, then groups of digits
@@ -148,6 +156,7 @@ def phone(regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> Detector:
         # Bare digits are a phone number only after `+` or `00` (an id, a size otherwise).
         run_filter=lambda run: not run.isdigit() or run.startswith("00"),
         trusted=True,
+        joinable=True,
     )
 
 

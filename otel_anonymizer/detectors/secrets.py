@@ -8,7 +8,8 @@ Needles only have to occur in every match, so each starts at a rare character wh
 can (`k-` for `sk-`, `yJ` for `eyJ`, `_live_` for `sk_live_`): the needle pass visits
 every place where a needle's first character occurs, and lowercase `s`, `e` or `h` are
 everywhere in prose. These patterns run only where their needle is, under the
-scanner's timeout like user patterns.
+scanner's timeout like user patterns. All are `joinable`: no anchors, and what they
+validate holds no NUL character.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ _END_WORD = r"(?![A-Za-z0-9_])"
 
 
 def _secret(name: str, pattern: str, *needles: str, **options: object) -> Detector:
-    return Detector(name, pattern, kind="secret", needles=needles, **options)  # type: ignore[arg-type]
+    return Detector(name, pattern, kind="secret", needles=needles, joinable=True, **options)  # type: ignore[arg-type]
 
 
 OPENAI_API_KEY = _secret(
