@@ -8,7 +8,10 @@ once with the anonymizer processor and once as a pass-through (no processor), ea
 with `--workers` anonymizer processes (default 2: both cores) and the OTLP/gRPC exporter
 pointing at a sink in this process that accepts everything. Requests are the realistic
 LLM spans of `bench_adapters.py` (about 5 KB of message text each, 1 in 4 with PII),
-pre-serialized, sent over OTLP/gRPC by an asyncio client:
+pre-serialized, sent over OTLP/gRPC by an asyncio client. No request is sent twice
+(warm-up, load and latency requests are all different spans): the anonymizer caches
+what numeric runs hold, and repeating requests would measure that cache rather than
+traffic, in which only parts of texts recur.
 
 - throughput: `--requests` requests, `--concurrency` in flight, spans per second;
 - latency: one request at a time, p50 and p99 per request, and what anonymization adds;
@@ -164,7 +167,9 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def measure(args: argparse.Namespace, bodies: list[bytes]) -> dict[str, dict[str, float]]:
+async def measure(
+    args: argparse.Namespace, bodies: dict[str, list[bytes]]
+) -> dict[str, dict[str, float]]:
     sink = Sink()
     await sink.server.start()
     results: dict[str, dict[str, float]] = {}
@@ -174,9 +179,12 @@ async def measure(args: argparse.Namespace, bodies: list[bytes]) -> dict[str, di
             with tempfile.TemporaryDirectory() as directory:
                 process, address = start_gateway(config, Path(directory))
                 try:
-                    await run_load(address, bodies, len(bodies), args.concurrency)  # warm-up
-                    seconds = await run_load(address, bodies, args.requests, args.concurrency)
-                    latencies = await run_latency(address, bodies, args.latency_requests)
+                    warm_up = bodies["warm-up"]
+                    await run_load(address, warm_up, len(warm_up), args.concurrency)
+                    seconds = await run_load(
+                        address, bodies["load"], args.requests, args.concurrency
+                    )
+                    latencies = await run_latency(address, bodies["latency"], args.latency_requests)
                 finally:
                     process.terminate()
                     process.wait(60)
@@ -211,20 +219,29 @@ def main() -> None:
     parser.add_argument("--anonymizer", default="default", choices=sorted(ANONYMIZERS))
     args = parser.parse_args()
 
-    spans = make_spans(args.spans * 16)
-    bodies = [
-        encode_spans(spans[index : index + args.spans]).SerializeToString()
-        for index in range(0, len(spans), args.spans)
-    ]
+    def requests(count: int, seed: int) -> list[bytes]:
+        spans = make_spans(count * args.spans, seed=seed)
+        return [
+            encode_spans(spans[index : index + args.spans]).SerializeToString()
+            for index in range(0, len(spans), args.spans)
+        ]
+
+    bodies = {
+        "warm-up": requests(16, seed=101),
+        "load": requests(args.requests, seed=102),
+        "latency": requests(args.latency_requests, seed=103),
+    }
     costs = {
         mode: worker_cost(
-            gateway_config(0, mode == "anonymizing", 1, args.anonymizer), bodies, args.spans
+            gateway_config(0, mode == "anonymizing", 1, args.anonymizer),
+            bodies["load"],
+            args.spans,
         )
         for mode in ("pass-through", "anonymizing")
     }
     results = asyncio.run(measure(args, bodies))
     plain, anonymized = results["pass-through"], results["anonymizing"]
-    size = sum(map(len, bodies)) / len(bodies) / 1024
+    size = sum(map(len, bodies["load"])) / len(bodies["load"]) / 1024
     print(
         f"{args.requests} requests of {args.spans} spans ({size:.0f} KB each), "
         f"concurrency {args.concurrency}, {args.workers} workers, anonymizer={args.anonymizer}"

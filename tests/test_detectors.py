@@ -740,3 +740,27 @@ class TestANumberRightAfterAValue:
 
     def test_lists_of_small_numbers_stay(self) -> None:
         assert found("versions 1 2 3 4 5 6 7 8 9 10 and 2024-05-01 12 26") == []
+
+
+class TestRunCache:
+    """What a numeric run holds is cached by the run and the characters around it that
+    the patterns can see: a cached answer must equal a fresh scan in every context."""
+
+    RUNS = (
+        "415-555-2671", "4111 1111 1111 1111", "4111111111111111", "536-22-1234",
+        "10.0.0.12", "2024-05-01", "+44 20 7946 0958", "(415) 555-2671", "0044 20 7946 0958",
+        "19.99 2.4.1", "1712345678",
+    )  # fmt: skip
+    BEFORE = ("", " ", "x", "-", ".", "\\n", "\\\\", "1.", "==", "a/", "7:", "é", "(", "+")
+    AFTER = ("", " ", "x", "-", "-x", ".5", ".", "/1", ",7", " 2024-05-01", " 12/26", "\\n")
+
+    def test_cached_runs_give_what_a_fresh_scan_gives(self) -> None:
+        rng = random.Random(31)
+        detectors = select("default")
+        cached, fresh = Scanner(detectors), Scanner(detectors)
+        for _ in range(6000):
+            text = rng.choice(self.BEFORE) + rng.choice(self.RUNS) + rng.choice(self.AFTER)
+            text = rng.choice(("", "see ", "id=")) + text
+            fresh._run_cache.clear()
+            assert cached.scan(text) == fresh.scan(text), text
+        assert len(cached._run_cache) > 100  # the cache was used

@@ -17,6 +17,7 @@ typedef struct {
     uint64_t ascii[2];
     int decimal;
     Py_UCS4 extra;
+    int any; /* every non-ASCII character (only in the second-character filters) */
 } CharClass;
 
 static inline int
@@ -25,7 +26,7 @@ class_has(const CharClass *cls, Py_UCS4 ch)
     if (ch < 128) {
         return (int)((cls->ascii[ch >> 6] >> (ch & 63)) & 1);
     }
-    return ch == cls->extra || (cls->decimal && Py_UNICODE_ISDECIMAL(ch));
+    return cls->any || ch == cls->extra || (cls->decimal && Py_UNICODE_ISDECIMAL(ch));
 }
 
 /* ---- Shapes: fixed-length sequences of character classes ------------------------ */
@@ -40,6 +41,10 @@ typedef struct {
      * first[first_offsets[c] .. first_offsets[c + 1]). */
     Py_ssize_t first_offsets[129];
     Py_ssize_t *first;
+    /* For each ASCII character c: the characters that the second class of a shape in
+     * first[...] of c holds (any character for a shape of length 1), so that most
+     * places are passed over after one lookup. */
+    CharClass second[128];
     /* The shapes whose first class may hold a non-ASCII character. */
     Py_ssize_t *wide;
     Py_ssize_t wide_count;
@@ -166,6 +171,25 @@ Shapes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         }
     }
     self->first_offsets[128] = next;
+    for (Py_UCS4 c = 0; c < 128; c++) {
+        CharClass *second = &self->second[c];
+        for (Py_ssize_t k = self->first_offsets[c]; k < self->first_offsets[c + 1]; k++) {
+            Py_ssize_t s = self->first[k];
+            if (self->lengths[s] == 1) {
+                second->ascii[0] = second->ascii[1] = UINT64_MAX;
+                second->decimal = 1;
+                second->extra = 0;
+                second->any = 1;
+                break;
+            }
+            const CharClass *cls = &self->classes[self->starts[s] + 1];
+            second->ascii[0] |= cls->ascii[0];
+            second->ascii[1] |= cls->ascii[1];
+            second->decimal |= cls->decimal;
+            /* Non-ASCII second characters: let class_has pass them all. */
+            second->any |= cls->extra != 0;
+        }
+    }
     Py_ssize_t wide = 0;
     for (Py_ssize_t s = 0; s < count; s++) {
         const CharClass *cls = &self->classes[self->starts[s]];
@@ -193,8 +217,12 @@ error:
             const Py_ssize_t *candidates;                                                 \
             Py_ssize_t size;                                                              \
             if (ch < 128) {                                                               \
-                candidates = self->first + self->first_offsets[ch];                       \
                 size = self->first_offsets[ch + 1] - self->first_offsets[ch];             \
+                if (size == 0 ||                                                          \
+                    (i + 1 < n && !class_has(&self->second[ch], data[i + 1]))) {          \
+                    continue;                                                             \
+                }                                                                         \
+                candidates = self->first + self->first_offsets[ch];                       \
             }                                                                             \
             else {                                                                        \
                 candidates = self->wide;                                                  \

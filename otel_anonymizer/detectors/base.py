@@ -76,6 +76,9 @@ _DIGITS_AND_DASHES = re.compile(r"[\d-]+")
 #: How far past the end of its search range a detector's lookaheads can see (enough for
 #: `(?![.,]\d)`; every character more is one more place a numeric search must try).
 LOOKAHEAD_CONTEXT = 4
+#: How far before a match a numeric detector's lookbehinds may look (`(?<!\d[.,])`).
+LOOKBEHIND_CONTEXT = 2
+_RUN_CACHE_LIMIT = 8192
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,9 @@ class Detector:
     stdlib `re` pattern is used as is); a text is searched when any of them occurs in
     it. Or `numeric` (with `min_digits`: runs with fewer digits are skipped; `needles`:
     runs must contain one; `run_filter`: a cheap test of the run's text that any run
-    holding a match passes). A numeric pattern must end in a digit; `skips_inert_runs`
+    holding a match passes). A numeric pattern must end in a digit, look at most
+    `LOOKBEHIND_CONTEXT` characters before a match, and, like `validate`, give the same
+    answer for the same text (results are cached per run); `skips_inert_runs`
     says the detector never matches in a run that is a whole date, decimal or bare 7-11
     digits (`_INERT_RUN`), nor starts a match inside a run of digits and dashes glued to
     a word (`_glued`), so that the scanner may skip those when every numeric detector
@@ -327,6 +332,7 @@ class Scanner:
             for detector in textual
             if detector.shapes
         ]
+        self._run_cache: dict[tuple[int, str], tuple[tuple[int, int, Detector], ...]] = {}
         self._runs: Callable[[str, bool], Iterable[tuple[int, int]]] = (
             _native.numeric_runs if _native is not None else numeric_runs
         )
@@ -336,6 +342,15 @@ class Scanner:
         single = [detector for detector in self.detectors if not detector.joinable]
         self._joined = self if not single else Scanner(joinable, timeout) if joinable else None
         self._single = self if not joinable else Scanner(single, timeout) if single else None
+
+    def clear_cache(self) -> None:
+        """Forget cached results (of numeric runs, and of validators that cache, such as
+        the phone detector's): for benchmarks that pass over the same texts again."""
+        self._run_cache.clear()
+        for detector in self.detectors:
+            cache_clear = getattr(detector.validate, "cache_clear", None)
+            if cache_clear is not None:
+                cache_clear()
 
     def scan(self, text: str) -> list[Finding]:
         """The findings in `text`, sorted by position, not overlapping."""
@@ -373,27 +388,48 @@ class Scanner:
         return flagged
 
     def _scan_numbers(self, text: str, timeout: float | None) -> list[Finding]:
+        """The numeric detectors' findings, run by run. What a run holds depends only on
+        the run and `LOOKBEHIND_CONTEXT` / `LOOKAHEAD_CONTEXT` characters around it, and
+        the same runs recur endlessly in traces (dates, versions, prices, the numbers of
+        a conversation sent again each turn): results are cached by that text."""
         findings: list[Finding] = []
-        plan = self._numeric_plan
+        cache = self._run_cache
         for start, end in self._runs(text, self._skip_inert):
-            chunk = text[start:end]
-            window = end + LOOKAHEAD_CONTEXT  # past the text's end is fine for `search`
-            digits = -1
-            for detector, min_digits, run_filter, search, bounded in plan:
-                if min_digits:
-                    if digits < 0:
-                        digits = len(chunk.translate(_DROP_SEPARATORS))
-                    if digits < min_digits:
-                        continue
-                if run_filter is not None and not run_filter(chunk):
+            before = max(0, start - LOOKBEHIND_CONTEXT)
+            key = (start - before, text[before : end + LOOKAHEAD_CONTEXT])
+            found = cache.get(key)
+            if found is None:
+                found = tuple(
+                    (finding.start - start, finding.end - start, finding.detector)
+                    for finding in self._numbers_in(text, start, end, timeout)
+                )
+                if len(cache) >= _RUN_CACHE_LIMIT:
+                    cache.clear()
+                cache[key] = found
+            findings += (Finding(start + s, start + e, detector) for s, e, detector in found)
+        return findings
+
+    def _numbers_in(self, text: str, start: int, end: int, timeout: float | None) -> list[Finding]:
+        """The numeric detectors' findings in the run `text[start:end]`."""
+        findings: list[Finding] = []
+        chunk = text[start:end]
+        window = end + LOOKAHEAD_CONTEXT  # past the text's end is fine for `search`
+        digits = -1
+        for detector, min_digits, run_filter, search, bounded in self._numeric_plan:
+            if min_digits:
+                if digits < 0:
+                    digits = len(chunk.translate(_DROP_SEPARATORS))
+                if digits < min_digits:
                     continue
-                if bounded:
-                    match = search(text, start, window, timeout=timeout)
-                else:
-                    match = search(text, start, window)
-                if match is not None:  # most runs hold nothing
-                    for span_start, span_end in detector.collect(text, match, end, window, timeout):
-                        findings.append(Finding(span_start, span_end, detector))
+            if run_filter is not None and not run_filter(chunk):
+                continue
+            if bounded:
+                match = search(text, start, window, timeout=timeout)
+            else:
+                match = search(text, start, window)
+            if match is not None:  # most runs hold nothing
+                for span_start, span_end in detector.collect(text, match, end, window, timeout):
+                    findings.append(Finding(span_start, span_end, detector))
         return findings
 
     def _candidates(self, text: str) -> list[Detector]:

@@ -65,6 +65,10 @@ class KeyClassifier:
         self._cache[key] = result
         return result
 
+    def clear_cache(self) -> None:
+        """Forget the classified keys."""
+        self._cache.clear()
+
     def _classify(self, key: str) -> bool:
         if key.lower() in self.safe_keys:
             return False
