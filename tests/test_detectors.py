@@ -8,6 +8,7 @@ scale; these tests pin down single behaviours, each with the reason it exists.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import itertools
 import json
 import random
@@ -18,7 +19,7 @@ import pytest
 
 from otel_anonymizer import Detector, pii_anonymizer
 from otel_anonymizer.detectors import BUILTIN, SETS, Scanner, checks, select
-from tests.corpus import github_classic, luhn_complete, make_jwt
+from tests.corpus import clean_texts, github_classic, iter_all, luhn_complete, make_jwt
 
 DEFAULT = Scanner(select("default"))
 
@@ -764,3 +765,33 @@ class TestRunCache:
             fresh._run_cache.clear()
             assert cached.scan(text) == fresh.scan(text), text
         assert len(cached._run_cache) > 100  # the cache was used
+
+
+class TestReach:
+    """A detector with a `reach` is searched from that far before its first needle or
+    shape, not from the start of the text: that must find exactly the same."""
+
+    def test_reach_finds_what_a_search_from_the_start_finds(self) -> None:
+        detectors = select("default")
+        assert any(detector.reach is not None for detector in detectors)
+        unbounded = Scanner([dataclasses.replace(d, reach=None) for d in detectors])
+        scanner = Scanner(detectors)
+        rng = random.Random(41)
+        values = [
+            "jane.roe+x@example.org", "x" * 64 + "@example.org", "DE89370400440532013000",
+            "DE89 3704 0044 0532 0130 00", "sk-" + "a" * 40, "sk-proj-" + "b" * 40,
+            "sk_live_" + "c" * 24, "hf_" + "d" * 34, "lsv2_pt_" + "e" * 32 + "_" + "f" * 10,
+            "postgresql+psycopg2://user:secret@db.example.com", "a" * 21 + "://u:p@h",
+            "AKIAIOSFODNN7EXAMPLE", make_jwt(random.Random(1)), "Bearer abcdefghijklmnop.qrstu",
+        ]  # fmt: skip
+        fillers = ["", " ", "x", "@", "k-", "://", "AB12", "\n", "é", "-", "_"]
+        for _ in range(3000):
+            parts = rng.choices(values + fillers * 3, k=rng.randint(1, 6))
+            text = "".join(parts)
+            assert self.spans(scanner, text) == self.spans(unbounded, text), text
+        for text in [sample.text for sample in iter_all()] + clean_texts():
+            assert self.spans(scanner, text) == self.spans(unbounded, text), text
+
+    @staticmethod
+    def spans(scanner: Scanner, text: str) -> list[tuple[int, int, str]]:
+        return [(f.start, f.end, f.detector.name) for f in scanner.scan(text)]

@@ -206,10 +206,11 @@ error:
     return NULL;
 }
 
-/* Marks in `found` the shapes that occur in `data`; returns how many. */
+/* Stores in `found` where each shape first occurs in `data`, plus one (0: nowhere);
+ * returns how many shapes occur. */
 #define DEFINE_SEARCH(NAME, CHAR)                                                          \
     static Py_ssize_t NAME(const ShapesObject *self, const CHAR *data, Py_ssize_t n,      \
-                           char *found)                                                   \
+                           Py_ssize_t *found)                                             \
     {                                                                                     \
         Py_ssize_t remaining = self->count, hits = 0;                                     \
         for (Py_ssize_t i = 0; i < n && remaining > 0; i++) {                             \
@@ -240,7 +241,7 @@ error:
                     j++;                                                                  \
                 }                                                                         \
                 if (j == length) {                                                        \
-                    found[s] = 1;                                                         \
+                    found[s] = i + 1;                                                     \
                     remaining--;                                                          \
                     hits++;                                                               \
                 }                                                                         \
@@ -255,7 +256,8 @@ DEFINE_SEARCH(search_ucs4, Py_UCS4)
 
 PyDoc_STRVAR(Shapes_search_doc,
              "search(text, /)\n--\n\n"
-             "The indices of the shapes that occur in `text`, in increasing order.");
+             "`(index, position)` of each shape that occurs in `text`, by index: where it\n"
+             "first occurs.");
 
 static PyObject *
 Shapes_search(ShapesObject *self, PyObject *text)
@@ -264,7 +266,7 @@ Shapes_search(ShapesObject *self, PyObject *text)
         PyErr_Format(PyExc_TypeError, "search() takes a str, not %.100s", Py_TYPE(text)->tp_name);
         return NULL;
     }
-    char *found = PyMem_Calloc(self->count ? self->count : 1, 1);
+    Py_ssize_t *found = PyMem_Calloc(self->count ? self->count : 1, sizeof(Py_ssize_t));
     if (found == NULL) {
         return PyErr_NoMemory();
     }
@@ -287,12 +289,12 @@ Shapes_search(ShapesObject *self, PyObject *text)
         Py_ssize_t next = 0;
         for (Py_ssize_t s = 0; s < self->count && next < hits; s++) {
             if (found[s]) {
-                PyObject *index = PyLong_FromSsize_t(s);
-                if (index == NULL) {
+                PyObject *hit = Py_BuildValue("(nn)", s, found[s] - 1);
+                if (hit == NULL) {
                     Py_CLEAR(result);
                     break;
                 }
-                PyList_SET_ITEM(result, next++, index);
+                PyList_SET_ITEM(result, next++, hit);
             }
         }
     }

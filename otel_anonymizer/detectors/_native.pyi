@@ -8,8 +8,9 @@ class Shapes:
     """Fixed-length sequences of character classes, searched for together."""
 
     def __init__(self, shapes: Sequence[Sequence[CharClass]], /) -> None: ...
-    def search(self, text: str, /) -> list[int]:
-        """The indices of the shapes that occur in `text`, in increasing order."""
+    def search(self, text: str, /) -> list[tuple[int, int]]:
+        """`(index, position)` of each shape that occurs in `text`, by index: where it
+        first occurs."""
 
 def numeric_runs(text: str, skip_inert: bool, /) -> list[tuple[int, int]]:
     """The `(start, end)` of each numeric run of `text`, as `base.numeric_runs`."""

@@ -106,7 +106,10 @@ class Detector:
     compiled stdlib `re` pattern: cheaper to call on short numeric runs. `joinable` says
     that a NUL character reads to the pattern like the start or end of a text (no
     anchors, no lookaround that a NUL passes) and that no candidate it validates holds
-    one: then `Scanner.flags` may scan many texts joined by NULs as one.
+    one: then `Scanner.flags` may scan many texts joined by NULs as one. `reach`, when
+    known, says how far from the start of a match the first needle or shape inside it
+    may begin (0 for a prefix such as `AKIA`): the search then starts that far before
+    the first one in the text, not at its start.
     """
 
     name: str
@@ -125,6 +128,7 @@ class Detector:
     trusted: bool = False
     skips_inert_runs: bool = False
     joinable: bool = False
+    reach: int | None = None
     compiled: Any = field(init=False, repr=False, compare=False)
     compiled_prefilter: Any = field(init=False, repr=False, compare=False)
     shape_classes: tuple[Shape, ...] = field(init=False, repr=False, compare=False)
@@ -358,8 +362,10 @@ class Scanner:
             return []  # no detector's prefilter can match: most short values
         findings: list[Finding] = []
         timeout = self.timeout
-        for detector in self._candidates(text):
-            findings += (Finding(s, e, detector) for s, e in detector.find(text, timeout=timeout))
+        for detector, start in self._candidates(text):
+            findings += (
+                Finding(s, e, detector) for s, e in detector.find(text, start, timeout=timeout)
+            )
         if self._numeric:
             findings += self._scan_numbers(text, timeout)
         if len(findings) < 2:
@@ -432,25 +438,27 @@ class Scanner:
                     findings.append(Finding(span_start, span_end, detector))
         return findings
 
-    def _candidates(self, text: str) -> list[Detector]:
-        """The detectors whose prefilters say `text` may hold a match."""
-        selected = list(self._always)
-        chosen: set[str] = set()
-        if self._marks is not None:
-            owners = self._mark_owners
-            for index in self._marks.search(text):
-                detector = owners[index]
-                if detector.name not in chosen:
-                    chosen.add(detector.name)
-                    selected.append(detector)
-        else:
-            for detector in self._marked(text):
-                if detector.name not in chosen:
-                    chosen.add(detector.name)
-                    selected.append(detector)
+    def _candidates(self, text: str) -> list[tuple[Detector, int]]:
+        """The detectors whose prefilters say `text` may hold a match, each with where
+        its search may start: `reach` characters before its first needle or shape."""
+        selected = [(detector, 0) for detector in self._always]
+        # By name: the first needle or shape of each detector.
+        firsts: dict[str, tuple[Detector, int]] = {}
+        marked = (
+            ((self._mark_owners[index], position) for index, position in self._marks.search(text))
+            if self._marks is not None
+            else self._marked(text)
+        )
+        for detector, position in marked:
+            first = firsts.get(detector.name)
+            if first is None or position < first[1]:
+                firsts[detector.name] = (detector, position)
+        for detector, position in firsts.values():
+            reach = detector.reach
+            selected.append((detector, 0 if reach is None else max(0, position - reach)))
         timeout = self.timeout
         for detector in self._filtered:
-            if detector.name in chosen:
+            if detector.name in firsts:
                 continue
             bounded = timeout is not None and not detector.trusted
             for pattern, takes_timeout in detector.compiled_prefilter:
@@ -459,26 +467,30 @@ class Scanner:
                 else:
                     hit = pattern.search(text)
                 if hit is not None:
-                    selected.append(detector)
+                    selected.append((detector, 0))
                     break
         return selected
 
-    def _marked(self, text: str) -> Iterable[Detector]:
-        """Without `_native`: the detectors one of whose needles or shapes occurs."""
+    def _marked(self, text: str) -> Iterator[tuple[Detector, int]]:
+        """Without `_native`: the detectors one of whose needles or shapes occurs, with
+        where (at or before the first occurrence)."""
         if self._needles is not None:
             # Resume one character after each hit, not after the needle: a needle may
             # start inside another (`bc` in `abc`).
-            found: set[str] = set()
+            found: dict[str, int] = {}
             search = self._needles.search
             match = search(text)
             while match is not None:
-                found.add(match.group())
+                found.setdefault(match.group(), match.start())
                 match = search(text, match.start() + 1)
-            for needle in found:
-                yield from self._by_needle[needle]
+            for needle, position in found.items():
+                for detector in self._by_needle[needle]:
+                    yield detector, position
         for detector, patterns in self._shapes:
-            if any(pattern.search(text) for pattern in patterns):
-                yield detector
+            for pattern in patterns:
+                hit = pattern.search(text)
+                if hit is not None:
+                    yield detector, hit.start()
 
     def _resolve(self, findings: list[Finding]) -> list[Finding]:
         rank = self._rank

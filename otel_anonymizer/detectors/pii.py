@@ -27,6 +27,7 @@ EMAIL = Detector(
     r"[A-Za-z]{2,24}(?![\w-])",
     checks.email,
     needles=("@",),
+    reach=64,  # the longest local part
     trusted=True,
     joinable=True,
 )
@@ -71,6 +72,7 @@ IBAN = Detector(
     r"(?![A-Za-z0-9])",
     checks.iban,
     shapes=(r"[A-Z]{2}\d\d",),
+    reach=0,
     trusted=True,
     joinable=True,
 )

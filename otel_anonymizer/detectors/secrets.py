@@ -25,8 +25,31 @@ _END = r"(?![A-Za-z0-9_-])"
 _END_WORD = r"(?![A-Za-z0-9_])"
 
 
+#: How far from the start of a match its needle may begin (`Detector.reach`): `sk-...`
+#: holds `k-` at 1, `sk_live_...` holds `_live_` at 2, the scheme of a URL is at most
+#: 21 characters before `://`.
+_REACH = {
+    "openai_api_key": 1,
+    "anthropic_api_key": 1,
+    "stripe_key": 2,
+    "huggingface_token": 1,
+    "langsmith_api_key": 2,
+    "jwt": 1,
+    "url_password": 21,
+}
+
+
 def _secret(name: str, pattern: str, *needles: str, **options: object) -> Detector:
-    return Detector(name, pattern, kind="secret", needles=needles, joinable=True, **options)  # type: ignore[arg-type]
+    """A secret detector; its needles start each match (reach 0) unless `_REACH` says."""
+    return Detector(
+        name,
+        pattern,
+        kind="secret",
+        needles=needles,
+        joinable=True,
+        reach=_REACH.get(name, 0),
+        **options,  # type: ignore[arg-type]
+    )
 
 
 OPENAI_API_KEY = _secret(
