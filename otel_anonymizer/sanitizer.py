@@ -21,7 +21,7 @@ from otel_anonymizer import hooks
 from otel_anonymizer.anonymizer import Anonymizer
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import DEFAULT_MAPPING, FIELDS, Field, FieldMapping
-from otel_anonymizer.jsontext import Shape, decode, encode
+from otel_anonymizer.jsontext import Shape, decode, encode, redecode
 from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
 from otel_anonymizer.values import UnusableValue, to_any_value, to_attribute_value
 
@@ -250,7 +250,7 @@ class Sanitizer:
         if slot.shape is None:
             unchanged = isinstance(slot.decoded, _IMMUTABLE) and _same(value, slot.decoded)
         else:  # JSON text: parsed again, as the chain may have changed the first parse
-            unchanged = _same(value, decode(slot.original)[0])
+            unchanged = _same(value, redecode(slot.original, slot.shape))
         if unchanged:
             return slot.original
         try:

@@ -19,6 +19,7 @@ from otel_anonymizer import (
     create_anonymizer,
     failure_counts,
     hooks,
+    jsontext,
 )
 from otel_anonymizer.failures import reset_failures
 from otel_anonymizer.sanitizer import REMOVED
@@ -291,3 +292,18 @@ def test_a_failing_may_change_means_the_value_is_walked() -> None:
 
     entries = [Entry("a", f"mail {CANARY}"), Entry("b", "fine")]
     assert Sanitizer([BrokenScreen()]).sanitize(entries, "span") == ["mail [EMAIL]", "fine"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1, "b": ["x", {"c": null}]}',
+        '{"args": "{\\"q\\": \\"inner\\"}"}',  # JSON inside JSON
+        json.dumps(json.dumps({"q": "two layers"})),
+        '["not json inside: {x"]',
+        '"just a string"',
+    ],
+)
+def test_redecode_gives_what_decode_gives(text: str) -> None:
+    value, shape = jsontext.decode(text)
+    assert jsontext.redecode(text, shape) == value

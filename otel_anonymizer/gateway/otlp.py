@@ -16,6 +16,7 @@ raw data is never forwarded.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterator, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -107,7 +108,10 @@ class OtlpSanitizer:
         for index, link in enumerate(span.links):
             entries += _attribute_entries(link.attributes, scope=f"links.{index}")
         object_type: ObjectType = "span" if span.parent_span_id else "trace"
-        values = iter(sanitizer.sanitize(entries, object_type))
+        sanitized = sanitizer.sanitize(entries, object_type)
+        if all(map(operator.is_, sanitized, (entry.value for entry in entries))):
+            return 0  # nothing changed (most spans): nothing to write back
+        values = iter(sanitized)
         changed = Changes(entries)
         span.name = _text(changed.next(values))
         if span.status.message:
