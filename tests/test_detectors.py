@@ -520,6 +520,10 @@ class TestTimeouts:
             "1" * 10000,
             "1." * 5000,
             "a@" * 5000,
+            "a://" * 2500,
+            "https://" + "x" * 10000 + ":",
+            "a://b:" * 1700,
+            "::" * 5000,
             "a1:" * 3300,
             "-----BEGIN PRIVATE KEY-----\nAAAA" * 300,
             "(1" * 5000,
@@ -531,6 +535,10 @@ class TestTimeouts:
             "digits",
             "dotted",
             "ats",
+            "schemes",
+            "long_user",
+            "schemes_colons",
+            "double_colons",
             "hexcolons",
             "pem_heads",
             "parens",
@@ -783,6 +791,7 @@ class TestReach:
             "sk_live_" + "c" * 24, "hf_" + "d" * 34, "lsv2_pt_" + "e" * 32 + "_" + "f" * 10,
             "postgresql+psycopg2://user:secret@db.example.com", "a" * 21 + "://u:p@h",
             "AKIAIOSFODNN7EXAMPLE", make_jwt(random.Random(1)), "Bearer abcdefghijklmnop.qrstu",
+            "2001:db8::1", "abcd:ef01::", "1:2:3:4:5:6:7:8", "::ffff:10.0.0.1", "fe80::1%eth0",
         ]  # fmt: skip
         fillers = ["", " ", "x", "@", "k-", "://", "AB12", "\n", "é", "-", "_"]
         for _ in range(3000):
@@ -795,3 +804,30 @@ class TestReach:
     @staticmethod
     def spans(scanner: Scanner, text: str) -> list[tuple[int, int, str]]:
         return [(f.start, f.end, f.detector.name) for f in scanner.scan(text)]
+
+    def test_the_url_pattern_finds_what_its_plain_form_finds(self) -> None:
+        # The built-in starts at `://` and looks back for the scheme, so that it can be
+        # tried at each `://` alone; the plain form reads left to right.
+        plain = re.compile(
+            r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/?#@\"']{0,256}:([^\s/?#@\"']{1,256})@"
+        )
+        scanner = Scanner(select("url_password"))
+        pieces = ["https://u:p@h", "redis://:pw@host", "a+b.c-d://x:y@z", "://", ":", "@"]
+        pieces += ["http", "a" * 21, "a" * 19, "/", " ", "é", "-", "x", ".", "\n"]
+        rng = random.Random(43)
+        for _ in range(20000):
+            text = "".join(rng.choices(pieces, k=rng.randint(1, 8)))
+            expected = [m.span(1) for m in plain.finditer(text)]
+            assert [f[:2] for f in scanner.scan(text)] == expected, text
+
+    @pytest.mark.parametrize(
+        "options",
+        [
+            {"reach": 0},
+            {"reach": -1, "needles": ("x",)},
+            {"reach": 0, "needles": ("x",), "prefilter": "x"},
+        ],
+    )
+    def test_reach_needs_needles_or_shapes_only(self, options: dict[str, object]) -> None:
+        with pytest.raises(ValueError, match="detector 'd': reach needs needles or shapes"):
+            Detector("d", "x", **options)  # type: ignore[arg-type]

@@ -79,6 +79,9 @@ LOOKAHEAD_CONTEXT = 4
 #: How far before a match a numeric detector's lookbehinds may look (`(?<!\d[.,])`).
 LOOKBEHIND_CONTEXT = 2
 _RUN_CACHE_LIMIT = 8192
+#: Detectors with at most this `reach` are tried with `match` where a match can start
+#: (around each needle), not searched: fewer steps unless needles are everywhere.
+_ANCHORED_REACH = 16
 
 
 @dataclass(frozen=True)
@@ -108,8 +111,8 @@ class Detector:
     anchors, no lookaround that a NUL passes) and that no candidate it validates holds
     one: then `Scanner.flags` may scan many texts joined by NULs as one. `reach`, when
     known, says how far from the start of a match the first needle or shape inside it
-    may begin (0 for a prefix such as `AKIA`): the search then starts that far before
-    the first one in the text, not at its start.
+    may begin (0 for a prefix such as `AKIA`): the pattern is then tried only that far
+    before each needle (up to 16), or searched from that far before the first one.
     """
 
     name: str
@@ -162,6 +165,13 @@ class Detector:
             raise ValueError(f"detector {self.name!r}: pattern has no group {self.group}")
         if "" in self.needles:
             raise ValueError(f"detector {self.name!r}: a needle is empty")
+        if self.reach is not None and (
+            self.reach < 0 or self.prefilter or not (self.needles or self.shapes)
+        ):
+            raise ValueError(
+                f"detector {self.name!r}: reach needs needles or shapes, no prefilter, and "
+                "a non-negative value"
+            )
         if self.numeric and self.shapes:
             raise ValueError(f"detector {self.name!r}: a numeric detector takes no shapes")
         shapes: list[Shape] = []
@@ -197,6 +207,30 @@ class Detector:
         else:
             match = self.compiled.search(text, start, window, timeout=timeout)
         return [] if match is None else self.collect(text, match, stop, window, timeout)
+
+    def find_at(
+        self, text: str, starts: Iterable[int], timeout: float | None = None
+    ) -> list[tuple[int, int]]:
+        """`find` for a detector whose matches can only start at `starts` (ascending; up
+        to its `reach` before a needle or shape): spans of the validated matches there,
+        each tried with `match` instead of searching the text between them."""
+        match_at = self.compiled.match
+        bounded = timeout is not None and not self.trusted
+        validate = self.validate
+        spans = []
+        resume = 0
+        for start in starts:
+            if start < resume:
+                continue
+            match = match_at(text, start, timeout=timeout) if bounded else match_at(text, start)
+            if match is None:
+                continue
+            match_end = match.end()
+            resume = start + 1 if validate is not None or match_end == start else match_end
+            span = match.span(self.group)
+            if span[0] >= 0 and (validate is None or validate(text[span[0] : span[1]])):
+                spans.append(span)
+        return spans
 
     def collect(
         self, text: str, match: Any, stop: int, window: int, timeout: float | None = None
@@ -332,10 +366,11 @@ class Scanner:
         }
         self._needles = re.compile(_trie(by_needle)) if by_needle else None
         self._shapes = [
-            (detector, [re.compile(shape) for shape in detector.shapes])
+            (detector, [regex.compile(shape) for shape in detector.shapes])
             for detector in textual
             if detector.shapes
         ]
+        self._shape_patterns = {detector.name: patterns for detector, patterns in self._shapes}
         self._run_cache: dict[tuple[int, str], tuple[tuple[int, int, Detector], ...]] = {}
         self._runs: Callable[[str, bool], Iterable[tuple[int, int]]] = (
             _native.numeric_runs if _native is not None else numeric_runs
@@ -362,10 +397,15 @@ class Scanner:
             return []  # no detector's prefilter can match: most short values
         findings: list[Finding] = []
         timeout = self.timeout
-        for detector, start in self._candidates(text):
-            findings += (
-                Finding(s, e, detector) for s, e in detector.find(text, start, timeout=timeout)
-            )
+        for detector, first in self._candidates(text):
+            reach = detector.reach
+            if reach is None:
+                spans = detector.find(text, timeout=timeout)
+            elif reach <= _ANCHORED_REACH:  # tried only where a match can start
+                spans = detector.find_at(text, self._starts(detector, text, first), timeout)
+            else:  # searched from as far before its first needle as a match can start
+                spans = detector.find(text, max(0, first - reach), timeout=timeout)
+            findings += (Finding(s, e, detector) for s, e in spans)
         if self._numeric:
             findings += self._scan_numbers(text, timeout)
         if len(findings) < 2:
@@ -440,7 +480,7 @@ class Scanner:
 
     def _candidates(self, text: str) -> list[tuple[Detector, int]]:
         """The detectors whose prefilters say `text` may hold a match, each with where
-        its search may start: `reach` characters before its first needle or shape."""
+        its first needle or shape is (0 for those without)."""
         selected = [(detector, 0) for detector in self._always]
         # By name: the first needle or shape of each detector.
         firsts: dict[str, tuple[Detector, int]] = {}
@@ -453,9 +493,7 @@ class Scanner:
             first = firsts.get(detector.name)
             if first is None or position < first[1]:
                 firsts[detector.name] = (detector, position)
-        for detector, position in firsts.values():
-            reach = detector.reach
-            selected.append((detector, 0 if reach is None else max(0, position - reach)))
+        selected += firsts.values()
         timeout = self.timeout
         for detector in self._filtered:
             if detector.name in firsts:
@@ -470,6 +508,25 @@ class Scanner:
                     selected.append((detector, 0))
                     break
         return selected
+
+    def _starts(self, detector: Detector, text: str, first: int) -> list[int]:
+        """Where a match of `detector` can start: up to its `reach` before each place one
+        of its needles or shapes occurs, from `first` on (overlaps included); ascending."""
+        places: set[int] = set()
+        for needle in detector.needles:
+            position = text.find(needle, first)
+            while position >= 0:
+                places.add(position)
+                position = text.find(needle, position + 1)
+        for pattern in self._shape_patterns.get(detector.name, ()):
+            match = pattern.search(text, first)
+            while match is not None:
+                places.add(match.start())
+                match = pattern.search(text, match.start() + 1)
+        reach = detector.reach or 0
+        if reach:
+            places = {start for place in places for start in range(place - reach, place + 1)}
+        return sorted(start for start in places if start >= 0)
 
     def _marked(self, text: str) -> Iterator[tuple[Detector, int]]:
         """Without `_native`: the detectors one of whose needles or shapes occurs, with

@@ -97,8 +97,10 @@ IP_ADDRESS_V6 = Detector(
     r"(?:%\w+(?:\.\w+)*)?(?![\w:]|\.\d)",  # zone index: `%eth0`, `%eth0.100`
     checks.ipv6,
     label="IP_ADDRESS",
-    # `::`, or three groups (`:db8:85a3:`): clock times (`12:30:45`) have two.
+    # `::`, or three groups (`:db8:85a3:`): clock times (`12:30:45`) have two. A valid
+    # address holds one of them at most 9 characters in (`abcd:ef01::`).
     shapes=("::", r":[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:"),
+    reach=9,
     trusted=True,
     joinable=True,
 )

@@ -26,8 +26,7 @@ _END_WORD = r"(?![A-Za-z0-9_])"
 
 
 #: How far from the start of a match its needle may begin (`Detector.reach`): `sk-...`
-#: holds `k-` at 1, `sk_live_...` holds `_live_` at 2, the scheme of a URL is at most
-#: 21 characters before `://`.
+#: holds `k-` at 1, `sk_live_...` holds `_live_` at 2.
 _REACH = {
     "openai_api_key": 1,
     "anthropic_api_key": 1,
@@ -35,7 +34,6 @@ _REACH = {
     "huggingface_token": 1,
     "langsmith_api_key": 2,
     "jwt": 1,
-    "url_password": 21,
 }
 
 
@@ -158,10 +156,14 @@ BEARER_TOKEN = _secret(
 URL_PASSWORD = _secret(
     "url_password",
     # Only the password (group 1) is replaced; the user may be empty (`redis://:pw@host`).
-    r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/?#@\"']{0,256}:([^\s/?#@\"']{1,256})@",
+    # The match starts at `://` and looks back for the scheme: found from its needle.
+    r"://(?<=\b[A-Za-z][A-Za-z0-9+.-]{1,20}://)[^\s:/?#@\"']{0,256}:([^\s/?#@\"']{1,256})@",
     "://",
     group=1,
     label="PASSWORD",
+    # Linear: each class stops at the one character that may follow it (`:`, `@`), so
+    # a start has one way to match; starts are only where `://` is.
+    trusted=True,
 )
 
 SECRETS: tuple[Detector, ...] = (
