@@ -218,12 +218,16 @@ error:
             const Py_ssize_t *candidates;                                                 \
             Py_ssize_t size;                                                              \
             if (ch < 128) {                                                               \
-                size = self->first_offsets[ch + 1] - self->first_offsets[ch];             \
-                if (size == 0 ||                                                          \
-                    (i + 1 < n && !class_has(&self->second[ch], data[i + 1]))) {          \
+                /* One lookup passes most places: no shape starts with this pair (the     \
+                 * second set is empty for a character that starts none). */             \
+                Py_UCS4 next = i + 1 < n ? data[i + 1] : 0;                               \
+                const CharClass *second = &self->second[ch];                              \
+                if (next < 128 ? !((second->ascii[next >> 6] >> (next & 63)) & 1)         \
+                               : !class_has(second, next)) {                              \
                     continue;                                                             \
                 }                                                                         \
                 candidates = self->first + self->first_offsets[ch];                       \
+                size = self->first_offsets[ch + 1] - self->first_offsets[ch];             \
             }                                                                             \
             else {                                                                        \
                 candidates = self->wide;                                                  \
