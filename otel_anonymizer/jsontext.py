@@ -145,5 +145,7 @@ def _unicode_char(match: re.Match[str]) -> str:
 
 def looks_like_json(text: str) -> bool:
     """Whether `text` starts like a JSON object, array or string (worth trying to parse)."""
-    stripped = text.lstrip()
-    return bool(stripped) and stripped[0] in _JSON_STARTS
+    first = text[:1]
+    if first.isspace():  # rare: only then is a stripped copy made
+        first = text.lstrip()[:1]
+    return first in _JSON_STARTS and first != ""

@@ -145,23 +145,29 @@ class PIIAnonymizer(RecursiveAnonymizer):
         changing = [False] * len(items)
         texts: list[str] = []
         owners: list[int] = []
+        sensitive = self.keys.is_sensitive if self.keys is not None else None
         for index, (value, name) in enumerate(items):
-            if self.keys is not None and self.keys.is_sensitive(name):
+            if sensitive is not None and sensitive(name):
                 changing[index] = True
                 continue
             for item in value if isinstance(value, (tuple, list)) else (value,):
-                forms = self._forms(item) if isinstance(item, str) else []
-                if forms is None or (not forms and not self._clean_scalar(item)):
+                if isinstance(item, str):
+                    forms = self._forms(item)
+                    if forms is None:
+                        changing[index] = True
+                        break
+                    texts += forms
+                    owners += [index] * len(forms)
+                elif not self._clean_scalar(item):
                     changing[index] = True
                     break
-                texts += forms
-                owners += [index] * len(forms)
         try:
             flags = self.scanner.flags(texts)
         except TimeoutError:
             flags = [True] * len(texts)  # the full walk will fail closed on them
         for owner, flagged in zip(owners, flags, strict=True):
-            changing[owner] = changing[owner] or flagged
+            if flagged:
+                changing[owner] = True
         return changing
 
     def _forms(self, text: str) -> list[str] | None:
