@@ -19,7 +19,8 @@ import pytest
 from corpus import clean_texts, iter_all
 
 from otel_anonymizer.detectors import BUILTIN, Detector, Scanner, base, select
-from otel_anonymizer.detectors.base import numeric_runs, shape_classes
+from otel_anonymizer.detectors.runs import numeric_runs
+from otel_anonymizer.detectors.shapes import shape_classes
 
 native = base._native
 needs_native = pytest.mark.skipif(native is None, reason="the C extension is not built")

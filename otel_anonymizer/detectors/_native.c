@@ -1,6 +1,7 @@
 /* The scanner's two text passes in C: which shapes occur in a text, and where its
- * numeric runs are. `otel_anonymizer.detectors.base` holds the reference versions in
- * Python (used when this module is not built) and the tests check that both agree.
+ * numeric runs are. `otel_anonymizer.detectors.base` (shapes) and `.runs` hold the
+ * reference versions in Python (used when this module is not built), and the tests
+ * check that both agree.
  *
  * Both functions only read the text and return positions; no text is copied, logged
  * or kept.
@@ -338,7 +339,7 @@ static PyTypeObject ShapesType = {
 
 /* Whether text[start:end] (a run, starting at a digit or at the `+` or `(` before one)
  * is one that no detector with `skips_inert_runs` can match in: see `_INERT_RUN` and
- * `_glued` in base.py, which this follows exactly. */
+ * `_glued` in runs.py, which this follows exactly. */
 #define DEFINE_INERT(NAME, CHAR)                                                           \
     static int NAME(const CHAR *data, Py_ssize_t start, Py_ssize_t end)                   \
     {                                                                                     \
@@ -456,7 +457,7 @@ DEFINE_RUNS(runs_ucs4, Py_UCS4, inert_ucs4)
 
 PyDoc_STRVAR(numeric_runs_doc,
              "numeric_runs(text, skip_inert, /)\n--\n\n"
-             "The (start, end) of each numeric run of `text`, as base.numeric_runs.");
+             "The (start, end) of each numeric run of `text`, as runs.numeric_runs.");
 
 static PyObject *
 numeric_runs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
@@ -522,7 +523,7 @@ static PyModuleDef_Slot module_slots[] = {
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "otel_anonymizer.detectors._native",
-    .m_doc = "C versions of the scanner's text passes (see base.py).",
+    .m_doc = "C versions of the scanner's text passes (see base.py, runs.py).",
     .m_size = 0,
     .m_methods = module_methods,
     .m_slots = module_slots,

@@ -1,4 +1,5 @@
-"""Type stubs of the C extension (see _native.c); `base.py` holds the Python reference."""
+"""Type stubs of the C extension (see _native.c); `base.py` and `runs.py` hold the Python
+reference."""
 
 from collections.abc import Sequence
 
@@ -13,4 +14,4 @@ class Shapes:
         first occurs."""
 
 def numeric_runs(text: str, skip_inert: bool, /) -> list[tuple[int, int]]:
-    """The `(start, end)` of each numeric run of `text`, as `base.numeric_runs`."""
+    """The `(start, end)` of each numeric run of `text`, as `runs.numeric_runs`."""

@@ -34,45 +34,17 @@ from typing import Any, Literal, NamedTuple
 
 import regex
 
+from otel_anonymizer.detectors.runs import numeric_runs
+from otel_anonymizer.detectors.shapes import Shape, char_class, shape_classes
+
 try:
     from otel_anonymizer.detectors import _native
 except ImportError:  # not built: the passes below run in Python
     _native = None  # type: ignore[assignment]
 
 Kind = Literal["pii", "secret"]
-#: A set of characters as `_native.Shapes` takes it: bitmaps of the ASCII characters
-#: 0-63 and 64-127, whether every Unicode decimal digit is in, one non-ASCII character
-#: (0 for none).
-CharClass = tuple[int, int, bool, int]
-Shape = tuple[CharClass, ...]
 
-#: Runs of digits and the separators people write in numbers, at least 7 characters
-#: from a digit to a digit; a run is extended over a `+` or `(` before it. Numeric
-#: detectors search only inside runs. Texts that are not ASCII are searched as `str`
-#: (digits of other scripts); ASCII texts on their skeleton, below.
-_RUN = r"\d[\d().\-/ ]{6,}(?<=\d)"
-_NUMERIC_RUN = re.compile(_RUN)
-#: The same runs in ASCII text, found on a skeleton of it (digits as `0`, separators as
-#: `.`, the rest as spaces): a pattern that starts with a literal lets the engine jump
-#: from digit to digit, 2-3 times as fast as `_RUN` with identical spans.
-_SKELETON = bytes.maketrans(
-    bytes(range(256)),
-    bytes(48 if 48 <= c <= 57 else 46 if c in b"().-/ " else 32 for c in range(256)),
-)
-_SKELETON_RUN = re.compile(rb"0[0.]{5,}0")
 _DROP_SEPARATORS = str.maketrans("", "", " ().-/")
-#: Runs that no built-in numeric detector can match (those set `skips_inert_runs`),
-#: skipped before any looks at them; they are most of the runs in logs and tool
-#: results: a date (`2024-03-14`, with an
-#: hour `2024-03-14 10`, `14/03/2024`, `03.14.24`) or a decimal (`42.032310`): too short
-#: for a card, not shaped like an SSN, never a phone (see the phone detector), one dot
-#: short of an IPv4 address; bare digits, 7 to 11 (ids, epoch seconds): too short for a
-#: card, an SSN has separators, and bare digits are a phone only after `+` or `00`.
-#: Also inert: a run glued to a word (`_glued`).
-_INERT_RUN = re.compile(
-    r"\d{4}-\d\d-\d\d(?:[ T]\d\d)?|\d{1,2}([/.-])\d{1,2}\1\d{2,4}|\d+\.\d+|(?!00)\d{7,11}"
-)
-_DIGITS_AND_DASHES = re.compile(r"[\d-]+")
 #: How far past the end of its search range a detector's lookaheads can see (enough for
 #: `(?![.,]\d)`; every character more is one more place a numeric search must try).
 LOOKAHEAD_CONTEXT = 4
@@ -102,8 +74,8 @@ class Detector:
     `LOOKBEHIND_CONTEXT` characters before a match, and, like `validate`, give the same
     answer for the same text (results are cached per run); `skips_inert_runs`
     says the detector never matches in a run that is a whole date, decimal or bare 7-11
-    digits (`_INERT_RUN`), nor starts a match inside a run of digits and dashes glued to
-    a word (`_glued`), so that the scanner may skip those when every numeric detector
+    digits (`runs._INERT_RUN`), nor starts a match inside a run of digits and dashes
+    glued to a word (`runs._glued`), so that the scanner may skip those when every numeric detector
     says so. `trusted` exempts the pattern and prefilters from the scanner's timeout;
     only set it for patterns known to run in linear time. A trusted `pattern` may be a
     compiled stdlib `re` pattern: cheaper to call on short numeric runs. `joinable` says
@@ -340,7 +312,7 @@ class Scanner:
             (detector, shape)
             for detector in textual
             for shape in (
-                *(tuple(_char_class(char) for char in needle) for needle in detector.needles),
+                *(tuple(char_class(char) for char in needle) for needle in detector.needles),
                 *detector.shape_classes,
             )
         ]
@@ -559,138 +531,6 @@ class Scanner:
                 kept.append(finding)
                 last_end = finding.end
         return kept
-
-
-def numeric_runs(text: str, skip_inert: bool) -> Iterator[tuple[int, int]]:
-    """The `(start, end)` of each numeric run in `text`: `_RUN`, extended over a `+` or
-    `(` right before it; without the inert ones (`_INERT_RUN`, `_glued`) if `skip_inert`.
-    The reference for `_native.numeric_runs`, which returns the same."""
-    runs = (
-        _SKELETON_RUN.finditer(text.encode("ascii").translate(_SKELETON))
-        if text.isascii()
-        else _NUMERIC_RUN.finditer(text)
-    )
-    for run in runs:
-        start, end = run.span()
-        if start and text[start - 1] in "+(":
-            start -= 1
-        if skip_inert:
-            chunk = text[start:end]
-            if _INERT_RUN.fullmatch(chunk) or _glued(text, start, chunk):
-                continue
-        yield start, end
-
-
-def _glued(text: str, start: int, chunk: str) -> bool:
-    """Whether a run is glued to a word: right after a word character or `-` that is not
-    the letter of a JSON escape (`\\n`), and made of digits and dashes only (inside ids:
-    `c12-3456-`, `build-20240314`). No numeric detector starts a match there: they start
-    neither after a word character or `-` nor after a digit, and IPv4 addresses have dots.
-    """
-    if not start or not chunk[0].isdecimal():
-        return False
-    before = text[start - 1]
-    if not (before.isalnum() or before in "_-"):
-        return False
-    if before in "nrt" and start > 1 and text[start - 2] == "\\":
-        return False
-    return _DIGITS_AND_DASHES.fullmatch(chunk) is not None
-
-
-#: The most sequences a shape's `{m,n}` repeats may expand into.
-_SHAPE_EXPANSION_LIMIT = 64
-_SHAPE_REPEAT = re.compile(r"\{(\d+)(?:,(\d+))?\}")
-_SHAPE_SPECIAL = set("()|*+?^$.{}")
-_DECIMAL: CharClass = (0x03FF000000000000, 0, True, 0)  # `\d`: 0-9 and all decimal digits
-
-
-def shape_classes(shape: str) -> list[Shape]:
-    """The class sequences a shape stands for (its `{m,n}` repeats expanded).
-
-    A shape is a fixed-length regex: characters, escaped characters, `\\d`, classes
-    (`[A-Z]`, `[0-9A-Fa-f_]`, not negated) each optionally repeated `{n}` or `{m,n}`.
-    Raises `ValueError` naming the position of anything else.
-    """
-    sequences: list[list[CharClass]] = [[]]
-    position = 0
-    while position < len(shape):
-        start = position
-        char_class, position = _shape_atom(shape, position)
-        repeat = _SHAPE_REPEAT.match(shape, position)
-        low = high = 1
-        if repeat is not None:
-            low = int(repeat[1])
-            high = int(repeat[2]) if repeat[2] is not None else low
-            position = repeat.end()
-            if not 1 <= low <= high:
-                raise ValueError(f"bad repeat at position {start}")
-        sequences = [
-            sequence + [char_class] * count
-            for sequence in sequences
-            for count in range(low, high + 1)
-        ]
-        if len(sequences) > _SHAPE_EXPANSION_LIMIT:
-            raise ValueError(f"more than {_SHAPE_EXPANSION_LIMIT} lengths")
-    if not sequences[0]:
-        raise ValueError("empty shape")
-    return [tuple(sequence) for sequence in sequences]
-
-
-def _shape_atom(shape: str, position: int) -> tuple[CharClass, int]:
-    """The class at `position` of a shape, and the position after it."""
-    char = shape[position]
-    if char == "\\":
-        escaped = shape[position + 1 : position + 2]
-        if escaped == "d":
-            return _DECIMAL, position + 2
-        if not escaped or escaped.isalnum():
-            raise ValueError(f"unsupported escape at position {position}")
-        return _char_class([escaped]), position + 2
-    if char == "[":
-        chars: list[str] = []
-        decimal = False
-        index = position + 1
-        if shape[index : index + 1] == "^":
-            raise ValueError(f"negated class at position {position}")
-        while index < len(shape) and shape[index] != "]":
-            if shape[index] == "\\" and shape[index + 1 : index + 2] == "d":
-                chars += "0123456789"
-                decimal = True
-                index += 2
-                continue
-            if shape[index] == "\\":
-                index += 1
-            first, dash, last = shape[index : index + 1], shape[index + 1 : index + 2], ""
-            if dash == "-":
-                last = shape[index + 2 : index + 3].replace("]", "")
-            if last:
-                chars += (chr(code) for code in range(ord(first), ord(last) + 1))
-                index += 3
-            else:
-                chars.append(first)
-                index += 1
-        if index >= len(shape) or not chars:
-            raise ValueError(f"unterminated or empty class at position {position}")
-        low, high, _, extra = _char_class(chars)
-        return (low, high, decimal, extra), index + 1
-    if char in _SHAPE_SPECIAL or char == "]":
-        raise ValueError(f"unsupported {char!r} at position {position}")
-    return _char_class([char]), position + 1
-
-
-def _char_class(chars: Iterable[str]) -> CharClass:
-    low = high = extra = 0
-    for char in chars:
-        code = ord(char)
-        if code < 64:
-            low |= 1 << code
-        elif code < 128:
-            high |= 1 << (code - 64)
-        elif extra in (0, code):
-            extra = code
-        else:
-            raise ValueError("a class may hold one non-ASCII character at most")
-    return (low, high, False, extra)
 
 
 def not_after(chars: str) -> str:

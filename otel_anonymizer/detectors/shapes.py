@@ -1,0 +1,114 @@
+r"""Shapes: fixed-length patterns, such as `[A-Z]{2}\d\d`, as sequences of character
+classes.
+
+A detector's `shapes`, like its needles, say what every match contains; the scanner
+looks for all of them in one pass (`_native.Shapes`, in C). This module turns a shape,
+written in a small subset of regex syntax, into the class sequences that pass takes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+#: A set of characters as `_native.Shapes` takes it: bitmaps of the ASCII characters
+#: 0-63 and 64-127, whether every Unicode decimal digit is in, one non-ASCII character
+#: (0 for none).
+CharClass = tuple[int, int, bool, int]
+Shape = tuple[CharClass, ...]
+
+#: The most sequences a shape's `{m,n}` repeats may expand into.
+_SHAPE_EXPANSION_LIMIT = 64
+_SHAPE_REPEAT = re.compile(r"\{(\d+)(?:,(\d+))?\}")
+_SHAPE_SPECIAL = set("()|*+?^$.{}")
+_DECIMAL: CharClass = (0x03FF000000000000, 0, True, 0)  # `\d`: 0-9 and all decimal digits
+
+
+def shape_classes(shape: str) -> list[Shape]:
+    """The class sequences a shape stands for (its `{m,n}` repeats expanded).
+
+    A shape is a fixed-length regex: characters, escaped characters, `\\d`, classes
+    (`[A-Z]`, `[0-9A-Fa-f_]`, not negated) each optionally repeated `{n}` or `{m,n}`.
+    Raises `ValueError` naming the position of anything else.
+    """
+    sequences: list[list[CharClass]] = [[]]
+    position = 0
+    while position < len(shape):
+        start = position
+        char_class, position = _shape_atom(shape, position)
+        repeat = _SHAPE_REPEAT.match(shape, position)
+        low = high = 1
+        if repeat is not None:
+            low = int(repeat[1])
+            high = int(repeat[2]) if repeat[2] is not None else low
+            position = repeat.end()
+            if not 1 <= low <= high:
+                raise ValueError(f"bad repeat at position {start}")
+        sequences = [
+            sequence + [char_class] * count
+            for sequence in sequences
+            for count in range(low, high + 1)
+        ]
+        if len(sequences) > _SHAPE_EXPANSION_LIMIT:
+            raise ValueError(f"more than {_SHAPE_EXPANSION_LIMIT} lengths")
+    if not sequences[0]:
+        raise ValueError("empty shape")
+    return [tuple(sequence) for sequence in sequences]
+
+
+def _shape_atom(shape: str, position: int) -> tuple[CharClass, int]:
+    """The class at `position` of a shape, and the position after it."""
+    char = shape[position]
+    if char == "\\":
+        escaped = shape[position + 1 : position + 2]
+        if escaped == "d":
+            return _DECIMAL, position + 2
+        if not escaped or escaped.isalnum():
+            raise ValueError(f"unsupported escape at position {position}")
+        return char_class([escaped]), position + 2
+    if char == "[":
+        chars: list[str] = []
+        decimal = False
+        index = position + 1
+        if shape[index : index + 1] == "^":
+            raise ValueError(f"negated class at position {position}")
+        while index < len(shape) and shape[index] != "]":
+            if shape[index] == "\\" and shape[index + 1 : index + 2] == "d":
+                chars += "0123456789"
+                decimal = True
+                index += 2
+                continue
+            if shape[index] == "\\":
+                index += 1
+            first, dash, last = shape[index : index + 1], shape[index + 1 : index + 2], ""
+            if dash == "-":
+                last = shape[index + 2 : index + 3].replace("]", "")
+            if last:
+                chars += (chr(code) for code in range(ord(first), ord(last) + 1))
+                index += 3
+            else:
+                chars.append(first)
+                index += 1
+        if index >= len(shape) or not chars:
+            raise ValueError(f"unterminated or empty class at position {position}")
+        low, high, _, extra = char_class(chars)
+        return (low, high, decimal, extra), index + 1
+    if char in _SHAPE_SPECIAL or char == "]":
+        raise ValueError(f"unsupported {char!r} at position {position}")
+    return char_class([char]), position + 1
+
+
+def char_class(chars: Iterable[str]) -> CharClass:
+    """The class holding `chars` (ASCII ones, and one non-ASCII character at most)."""
+    low = high = extra = 0
+    for char in chars:
+        code = ord(char)
+        if code < 64:
+            low |= 1 << code
+        elif code < 128:
+            high |= 1 << (code - 64)
+        elif extra in (0, code):
+            extra = code
+        else:
+            raise ValueError("a class may hold one non-ASCII character at most")
+    return (low, high, False, extra)
