@@ -173,3 +173,35 @@ class TestShapes:
         scanner = Scanner([detector])
         assert len(scanner.scan("a tok-1 b")) == 1
         assert len(scanner.scan("a key-1 b")) == 1
+
+
+@needs_native
+class TestShapesInput:
+    """The extension checks what it is given: wrong input raises, never reads past it."""
+
+    def test_bad_shapes_raise(self) -> None:
+        with pytest.raises(ValueError, match="shape 0 is empty"):
+            native.Shapes([[]])
+        with pytest.raises(TypeError):
+            native.Shapes([[("not", "a", "class", 0)]])
+        with pytest.raises(ValueError, match="must not be ASCII"):
+            native.Shapes([[(0, 0, False, ord("a"))]])
+        with pytest.raises(TypeError):
+            native.Shapes([[(0, 0, False, 0)]]).search(b"bytes")  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            native.numeric_runs(b"123-456-7890", True)  # type: ignore[arg-type]
+
+    def test_a_shape_longer_than_it_says_is_refused(self) -> None:
+        # Its length is read first, its items later: trusting the first answer would
+        # read past the end of the list.
+        class Shifty(list):  # type: ignore[type-arg]
+            def __len__(self) -> int:
+                return 5
+
+        shape = Shifty([(1 << ord("x") - 64, 0, False, 0)] * 3)
+        with pytest.raises(ValueError, match="shape 0 changed while being read"):
+            native.Shapes([shape])
+
+    def test_empty_inputs(self) -> None:
+        assert native.Shapes([]).search("anything") == []
+        assert native.numeric_runs("", True) == []

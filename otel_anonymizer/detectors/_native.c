@@ -139,6 +139,12 @@ Shapes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         if (shape == NULL) {
             goto error;
         }
+        if (PySequence_Fast_GET_SIZE(shape) != self->lengths[s]) {
+            /* Its length changed since it was measured (a sequence of our caller's). */
+            PyErr_Format(PyExc_ValueError, "shape %zd changed while being read", s);
+            Py_DECREF(shape);
+            goto error;
+        }
         for (Py_ssize_t j = 0; j < self->lengths[s]; j++) {
             if (parse_class(PySequence_Fast_GET_ITEM(shape, j), &self->classes[self->starts[s] + j]) < 0) {
                 Py_DECREF(shape);
