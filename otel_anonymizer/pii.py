@@ -29,8 +29,8 @@ ACTIONS: tuple[Action, ...] = ("scan", "keep", "drop", "redact")
 SECRET_LABEL = "SECRET"
 
 _CACHE_LIMIT = 8192
-#: Where a key of JSON text ends: its closing quote, then the colon.
-_KEY_END = re.compile(r'"[ \t\n\r]*:')
+#: A key of JSON text, read in the text reversed: the colon, the closing quote, the key.
+_REVERSED_KEY = re.compile(r':[ \t\n\r]*"([^"]*)')
 _MIN_NUMBER = 10**6  # integers below this hold nothing a numeric detector finds
 
 
@@ -284,14 +284,11 @@ class PIIAnonymizer(RecursiveAnonymizer):
         return found
 
 
-def _json_keys(text: str) -> list[str]:
-    """The object keys of JSON text (read from each key's end back to the quote before
-    it, of any length: found this way, long string values cost nothing)."""
-    keys = []
-    for match in _KEY_END.finditer(text):
-        end = match.start()
-        keys.append(text[text.rfind('"', 0, end) + 1 : end])
-    return keys
+def _json_keys(text: str) -> set[str]:
+    """The distinct object keys of JSON text: from each key's end back to the quote
+    before it, found as the text reversed is read forward (a key is short, a long
+    string value before it is never read)."""
+    return {key[::-1] for key in _REVERSED_KEY.findall(text[::-1])}
 
 
 def pii_anonymizer(
