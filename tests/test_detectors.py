@@ -831,3 +831,10 @@ class TestReach:
     def test_reach_needs_needles_or_shapes_only(self, options: dict[str, object]) -> None:
         with pytest.raises(ValueError, match="detector 'd': reach needs needles or shapes"):
             Detector("d", "x", **options)  # type: ignore[arg-type]
+
+
+def test_bearer_tokens_are_found_in_any_case() -> None:
+    # The scheme name is case-insensitive (RFC 9110); the prefilter must be too.
+    for scheme in ("Bearer", "bearer", "BEARER", "bEaRer"):
+        text = f"Authorization: {scheme} mF9zB5fX4tQ1JqMv8KpL"
+        assert found(text) == [("bearer_token", "mF9zB5fX4tQ1JqMv8KpL")], text
