@@ -121,18 +121,21 @@ def _decode_items(items: Any, container: type, max_depth: int) -> tuple[Any, Sha
     return rebuilt, (shape or None)
 
 
-def unescape(text: str) -> str:
+def unescape(text: str, *, keep_quotes: bool = False) -> str:
     """`text` with its JSON escapes replaced by the characters they stand for: the strings
     of a JSON text as `json.loads` decodes them, in place, with the structure around
     them (for scanning JSON text without parsing it).
 
+    `keep_quotes` writes every escaped quote (`\\"`, `\\u0022`) as `\\"`: then a quote
+    that delimits a string of the text is still told from one inside it.
     Every backslash must start an escape: `text` holds no escaped backslash (`\\\\`).
     """
-    for escape, char in _SIMPLE_ESCAPES:
+    for escape, char in _SIMPLE_ESCAPES[1:] if keep_quotes else _SIMPLE_ESCAPES:
         if escape in text:
             text = text.replace(escape, char)
     if "\\u" in text:  # last: what it decodes to is not decoded again
-        text = _UNICODE_ESCAPE.sub(_unicode_char, text)
+        replace = _unicode_char_keeping_quotes if keep_quotes else _unicode_char
+        text = _UNICODE_ESCAPE.sub(replace, text)
     return text
 
 
@@ -141,6 +144,11 @@ def _unicode_char(match: re.Match[str]) -> str:
     if single is not None:
         return chr(int(single, 16))
     return chr(0x10000 + ((int(high, 16) - 0xD800) << 10) + (int(low, 16) - 0xDC00))
+
+
+def _unicode_char_keeping_quotes(match: re.Match[str]) -> str:
+    char = _unicode_char(match)
+    return '\\"' if char == '"' else char
 
 
 def looks_like_json(text: str) -> bool:

@@ -20,6 +20,7 @@ from otel_anonymizer import (
     FieldPolicy,
     pii_anonymizer,
 )
+from otel_anonymizer.detectors.keys import KeyClassifier
 from otel_anonymizer.pii import REDACTIONS
 
 SENSITIVE_KEYS = [
@@ -103,6 +104,16 @@ class TestKeys:
             "pinCode": "[SECRET]",
             "auth_method": "oauth",
         }
+
+    def test_long_keys_are_classified_but_not_kept(self) -> None:
+        """Keys read from JSON text may carry text around them: classified every time,
+        never cached, so the cache cannot fill with long strings."""
+        classifier = KeyClassifier()
+        long_key = "x " * 300 + "api_key"
+        assert classifier.is_sensitive(long_key)
+        assert not classifier.is_sensitive("x " * 300)
+        assert classifier.is_sensitive("api_key")
+        assert list(classifier._cache) == ["api_key"]
 
     def test_keys_can_be_ignored(self) -> None:
         data = {"password": "hunter2"}

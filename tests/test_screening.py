@@ -164,3 +164,28 @@ def test_random_escapes_around_values(anonymizers: tuple[PIIAnonymizer, AlwaysWa
             assert Sanitizer([fast]).sanitize(entries, "span") == expected, value
             checked += expected != [value]
     assert checked > 1000
+
+
+def test_keys_holding_quotes_and_escapes(anonymizers: tuple[PIIAnonymizer, AlwaysWalk]) -> None:
+    """Found leaking once: the screen read a key from its last quote, so `api"key`
+    (written `api\\"key` or `api\\u0022key`) was read as `key` and the value under it
+    went out unwalked. Keys made of words, quotes and escapes, at the top level and in
+    JSON inside JSON: the fast path gives what the full walk gives."""
+    fast, slow = anonymizers
+    rng = random.Random(29)
+    pieces = ["api", "key", "password", "my", "token", "_", " ", '"', "\\", "é", "\n", "x"]
+    leaks_found_by_walk = 0
+    for _ in range(1500):
+        key = "".join(rng.choices(pieces, k=rng.randint(1, 5)))
+        document = {"note": "hello", key: "hunter2", "n": 1}
+        for value in (
+            json.dumps(document),
+            json.dumps(document, ensure_ascii=False),
+            json.dumps(document).replace('\\"', "\\u0022"),
+            json.dumps({"args": json.dumps(document)}),
+        ):
+            entries = [Entry("input.value", value)]
+            expected = Sanitizer([slow]).sanitize(entries, "span")
+            assert Sanitizer([fast]).sanitize(entries, "span") == expected, value
+            leaks_found_by_walk += "hunter2" not in expected[0]
+    assert leaks_found_by_walk > 1000

@@ -43,6 +43,9 @@ DEFAULT_SAFE_KEYS = frozenset(
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[^a-z0-9]+")
 _CACHE_LIMIT = 8192
+#: Longer keys are classified each time: real keys are short, and the cache must not
+#: hold thousands of long strings (JSON keys are read with text around them).
+_CACHED_KEY_LENGTH = 200
 
 
 class KeyClassifier:
@@ -60,6 +63,8 @@ class KeyClassifier:
         if cached is not None:
             return cached
         result = self._classify(key)
+        if len(key) > _CACHED_KEY_LENGTH:
+            return result
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
         self._cache[key] = result
