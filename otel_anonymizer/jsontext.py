@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
+
+try:
+    from otel_anonymizer.detectors import _native
+except ImportError:  # not built (no C compiler at install): the Python version is used
+    _native = None  # type: ignore[assignment]
 
 #: How many times a string is decoded when JSON holds a JSON string (double encoding).
 MAX_LAYERS = 2
 
 _JSON_STARTS = frozenset('{["')
+#: A key of JSON text, read in the text reversed: the colon, the closing quote, then the
+#: key up to a quote that no backslash escapes (reversed, an escaped quote is `"\\`).
+_REVERSED_KEY = re.compile(r':[ \t\n\r]*"([^"]*(?:"(?=\\)[^"]*)*)')
 _SIMPLE_ESCAPES = (
     ('\\"', '"'),
     ("\\/", "/"),
@@ -157,3 +166,21 @@ def looks_like_json(text: str) -> bool:
     if first.isspace():  # rare: only then is a stripped copy made
         first = text.lstrip()[:1]
     return first in _JSON_STARTS and first != ""
+
+
+def read_keys(text: str) -> set[str]:
+    """The distinct object keys of JSON text, and of JSON inside its strings: from each
+    key's end back to the unescaped quote before it, found as the text reversed is read
+    forward (a key is short, a long string value before it is never read).
+
+    `text` is unescaped but keeps its escaped quotes (`unescape(keep_quotes=True)`): a
+    top-level key holding a quote (`api\\"key`) is read whole. A key of JSON inside a
+    string is read with what precedes it back to that string's opening quote: more
+    words, never fewer, so a sensitive key is never missed (a safe one may be taken
+    for sensitive). The C extension reads the same keys without reversing the text.
+    """
+    return {key[::-1] for key in _REVERSED_KEY.findall(text[::-1])}
+
+
+#: `read_keys`, in C when the extension is built.
+object_keys: Callable[[str], set[str]] = _native.json_keys if _native is not None else read_keys

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from otel_anonymizer.anonymizer.base import DROP, OnMaxDepth, RecursiveAnonymizer
 from otel_anonymizer.detectors import Detector, Scanner, select
 from otel_anonymizer.detectors.keys import DEFAULT_SAFE_KEYS, KeyClassifier
-from otel_anonymizer.jsontext import looks_like_json, unescape
+from otel_anonymizer.jsontext import looks_like_json, object_keys, unescape
 from otel_anonymizer.operators import Operator, make_operator
 
 Action = Literal["scan", "keep", "drop", "redact"]
@@ -29,9 +29,6 @@ ACTIONS: tuple[Action, ...] = ("scan", "keep", "drop", "redact")
 SECRET_LABEL = "SECRET"
 
 _CACHE_LIMIT = 8192
-#: A key of JSON text, read in the text reversed: the colon, the closing quote, then the
-#: key up to a quote that no backslash escapes (reversed, an escaped quote is `"\`).
-_REVERSED_KEY = re.compile(r':[ \t\n\r]*"([^"]*(?:"(?=\\)[^"]*)*)')
 _MIN_NUMBER = 10**6  # integers below this hold nothing a numeric detector finds
 
 
@@ -182,7 +179,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
                 return None  # JSON nested more than twice: let the full walk decide
             forms.append(unescape(text))
             keys = unescape(text, keep_quotes=True)
-        if self.keys is not None and any(map(self.keys.is_sensitive, _json_keys(keys))):
+        if self.keys is not None and any(map(self.keys.is_sensitive, object_keys(keys))):
             return None
         return forms
 
@@ -285,19 +282,6 @@ class PIIAnonymizer(RecursiveAnonymizer):
             self._policy_cache.clear()
         self._policy_cache[field_name] = found
         return found
-
-
-def _json_keys(text: str) -> set[str]:
-    """The distinct object keys of JSON text, and of JSON inside its strings: from each
-    key's end back to the unescaped quote before it, found as the text reversed is read
-    forward (a key is short, a long string value before it is never read).
-
-    `text` is unescaped but keeps its escaped quotes (`unescape(keep_quotes=True)`): a
-    top-level key holding a quote (`api\\"key`) is read whole. A key of JSON inside a
-    string is read with what precedes it back to that string's opening quote: more
-    words, never fewer, so a sensitive key is never missed (a safe one may be taken
-    for sensitive, which only sends the value to the full walk)."""
-    return {key[::-1] for key in _REVERSED_KEY.findall(text[::-1])}
 
 
 def pii_anonymizer(

@@ -10,6 +10,7 @@ on the labeled corpus.
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import shutil
@@ -21,6 +22,7 @@ from corpus import clean_texts, iter_all
 from otel_anonymizer.detectors import BUILTIN, Detector, Scanner, base, select
 from otel_anonymizer.detectors.runs import numeric_runs
 from otel_anonymizer.detectors.shapes import shape_classes
+from otel_anonymizer.jsontext import read_keys
 
 native = base._native
 needs_native = pytest.mark.skipif(native is None, reason="the C extension is not built")
@@ -102,6 +104,19 @@ def test_the_scanner_finds_the_same_with_and_without_the_extension(
         assert fast.scan(text) == expected, text
         findings += len(expected)
     assert findings > 100  # the comparison covered texts with findings
+
+
+#: Characters that move JSON keys: quotes, backslashes, colons, JSON whitespace, braces,
+#: word characters (ASCII and beyond the BMP).
+KEY_ALPHABET = '""\\\\::: \t\n\r{},ak_é😀'
+
+
+@needs_native
+def test_json_keys_match_the_python_reference() -> None:
+    texts = random_texts(KEY_ALPHABET, 30_000, seed=11) + corpus_texts()
+    texts += [json.dumps({"a": text, text: [text]}) for text in texts[:2000]]
+    for text in texts:
+        assert native.json_keys(text) == read_keys(text), text
 
 
 def test_inert_runs_hold_nothing_the_detectors_find() -> None:
@@ -205,3 +220,9 @@ class TestShapesInput:
     def test_empty_inputs(self) -> None:
         assert native.Shapes([]).search("anything") == []
         assert native.numeric_runs("", True) == []
+        assert native.json_keys("") == set()
+        assert native.json_keys('":') == {""}
+
+    def test_json_keys_wants_text(self) -> None:
+        with pytest.raises(TypeError):
+            native.json_keys(b'{"a": 1}')  # type: ignore[arg-type]

@@ -1,10 +1,11 @@
-/* The scanner's two text passes in C: which shapes occur in a text, and where its
- * numeric runs are. `otel_anonymizer.detectors.base` (shapes) and `.runs` hold the
- * reference versions in Python (used when this module is not built), and the tests
- * check that both agree.
+/* The passes over every text in C: which shapes occur in a text, where its numeric
+ * runs are (the scanner's two passes), and which keys JSON text holds (the screen's).
+ * `otel_anonymizer.detectors.base` (shapes), `.runs` and `otel_anonymizer.jsontext`
+ * (keys) hold the reference versions in Python (used when this module is not built),
+ * and the tests check that both agree.
  *
- * Both functions only read the text and return positions; no text is copied, logged
- * or kept.
+ * The functions only read the text and return positions, or the keys they read; no
+ * text is logged or kept.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -502,8 +503,93 @@ numeric_runs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/* Adds to `keys` each key that `jsontext.read_keys` reads: for every `:` that JSON
+ * whitespace and a quote precede, the text before that quote back to the nearest quote
+ * no backslash precedes. Walks the text from its end, as the reference reads it
+ * reversed, skipping what a key already covered. */
+#define DEFINE_KEYS(NAME, CHAR)                                                            \
+    static int NAME(PyObject *text, const CHAR *data, Py_ssize_t n, PyObject *keys)       \
+    {                                                                                     \
+        Py_ssize_t i = n - 1;                                                             \
+        while (i >= 0) {                                                                  \
+            if (data[i] != ':') {                                                         \
+                i--;                                                                      \
+                continue;                                                                 \
+            }                                                                             \
+            Py_ssize_t close = i - 1;                                                     \
+            while (close >= 0 && (data[close] == ' ' || data[close] == '\t' ||            \
+                                  data[close] == '\n' || data[close] == '\r')) {          \
+                close--;                                                                  \
+            }                                                                             \
+            if (close < 0 || data[close] != '"') {                                        \
+                i--;                                                                      \
+                continue;                                                                 \
+            }                                                                             \
+            Py_ssize_t open = close - 1;                                                  \
+            for (;;) {                                                                    \
+                while (open >= 0 && data[open] != '"') {                                  \
+                    open--;                                                               \
+                }                                                                         \
+                if (open >= 1 && data[open - 1] == '\\') {                                \
+                    open--; /* an escaped quote: part of the key */                       \
+                    continue;                                                             \
+                }                                                                         \
+                break;                                                                    \
+            }                                                                             \
+            PyObject *key = PyUnicode_Substring(text, open + 1, close);                   \
+            if (key == NULL || PySet_Add(keys, key) < 0) {                                \
+                Py_XDECREF(key);                                                          \
+                return -1;                                                                \
+            }                                                                             \
+            Py_DECREF(key);                                                               \
+            i = open;                                                                     \
+        }                                                                                 \
+        return 0;                                                                         \
+    }
+
+DEFINE_KEYS(keys_ucs1, Py_UCS1)
+DEFINE_KEYS(keys_ucs2, Py_UCS2)
+DEFINE_KEYS(keys_ucs4, Py_UCS4)
+
+PyDoc_STRVAR(json_keys_doc,
+             "json_keys(text, /)\n--\n\n"
+             "The set of keys that jsontext.read_keys reads in `text`.");
+
+static PyObject *
+json_keys(PyObject *module, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_SetString(PyExc_TypeError, "json_keys(text: str)");
+        return NULL;
+    }
+    PyObject *keys = PySet_New(NULL);
+    if (keys == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const void *data = PyUnicode_DATA(text);
+    int status;
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND:
+        status = keys_ucs1(text, data, n, keys);
+        break;
+    case PyUnicode_2BYTE_KIND:
+        status = keys_ucs2(text, data, n, keys);
+        break;
+    default:
+        status = keys_ucs4(text, data, n, keys);
+        break;
+    }
+    if (status < 0) {
+        Py_DECREF(keys);
+        return NULL;
+    }
+    return keys;
+}
+
 static PyMethodDef module_methods[] = {
     {"numeric_runs", (PyCFunction)(void (*)(void))numeric_runs, METH_FASTCALL, numeric_runs_doc},
+    {"json_keys", (PyCFunction)json_keys, METH_O, json_keys_doc},
     {NULL, NULL, 0, NULL},
 };
 
@@ -529,7 +615,7 @@ static PyModuleDef_Slot module_slots[] = {
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "otel_anonymizer.detectors._native",
-    .m_doc = "C versions of the scanner's text passes (see base.py, runs.py).",
+    .m_doc = "C versions of the passes over every text (see base.py, runs.py, jsontext.py).",
     .m_size = 0,
     .m_methods = module_methods,
     .m_slots = module_slots,

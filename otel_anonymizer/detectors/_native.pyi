@@ -15,3 +15,6 @@ class Shapes:
 
 def numeric_runs(text: str, skip_inert: bool, /) -> list[tuple[int, int]]:
     """The `(start, end)` of each numeric run of `text`, as `runs.numeric_runs`."""
+
+def json_keys(text: str, /) -> set[str]:
+    """The keys that `jsontext.read_keys` reads in `text`."""
