@@ -206,7 +206,11 @@ def _attribute_entries(
     """
     entries = []
     for attribute in attributes:
-        value = from_any_value(attribute.value)
+        any_value = attribute.value
+        if any_value.WhichOneof("value") == "string_value":  # most values: the short way
+            entries.append(Entry(attribute.key, any_value.string_value, kind, scope, default_field))
+            continue
+        value = from_any_value(any_value)
         entry_kind = kind
         if kind == "attribute" and isinstance(value, list) and _homogeneous_scalars(value):
             value = tuple(value)
