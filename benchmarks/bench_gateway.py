@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import grpc
 import grpc.aio
@@ -170,36 +170,44 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+class Round(NamedTuple):
+    """One configuration's run through a fresh gateway."""
+
+    spans_per_second: float
+    latencies: list[float]  # seconds per request, one at a time
+
+
+async def run_gateway(
+    config: dict[str, Any], args: argparse.Namespace, bodies: dict[str, list[bytes]]
+) -> Round:
+    """Start a gateway with `config`, warm it up, load it, then time single requests."""
+    with tempfile.TemporaryDirectory() as directory:
+        process, address = start_gateway(config, Path(directory))
+        try:
+            warm_up = bodies["warm-up"]
+            await run_load(address, warm_up, len(warm_up), args.concurrency)
+            seconds = await run_load(address, bodies["load"], args.requests, args.concurrency)
+            latencies = await run_latency(address, bodies["latency"], args.latency_requests)
+        finally:
+            process.terminate()
+            process.wait(60)
+    return Round(args.requests * args.spans / seconds, latencies)
+
+
 async def measure(
     args: argparse.Namespace, bodies: dict[str, list[bytes]]
-) -> dict[str, list[dict[str, Any]]]:
-    """Per mode, one result per round; the modes take turns in each round, so a slow
+) -> dict[str, list[Round]]:
+    """Per mode, one `Round` per round; the modes take turns in each round, so a slow
     phase of the machine weighs on both alike."""
     sink = Sink()
     await sink.server.start()
-    results: dict[str, list[dict[str, Any]]] = {"pass-through": [], "anonymizing": []}
+    results: dict[str, list[Round]] = {"pass-through": [], "anonymizing": []}
     try:
         for _ in range(args.rounds):
             for mode, rounds in results.items():
-                config = gateway_config(
-                    sink.port, mode == "anonymizing", args.workers, args.anonymizer
-                )
-                with tempfile.TemporaryDirectory() as directory:
-                    process, address = start_gateway(config, Path(directory))
-                    try:
-                        warm_up = bodies["warm-up"]
-                        await run_load(address, warm_up, len(warm_up), args.concurrency)
-                        seconds = await run_load(
-                            address, bodies["load"], args.requests, args.concurrency
-                        )
-                        latencies = await run_latency(
-                            address, bodies["latency"], args.latency_requests
-                        )
-                    finally:
-                        process.terminate()
-                        process.wait(60)
-                rate = args.requests * args.spans / seconds
-                rounds.append({"spans_per_second": rate, "latencies": latencies})
+                anonymize = mode == "anonymizing"
+                config = gateway_config(sink.port, anonymize, args.workers, args.anonymizer)
+                rounds.append(await run_gateway(config, args, bodies))
     finally:
         await sink.server.stop(0)
     return results
@@ -256,16 +264,16 @@ def main() -> None:
     print(f"{'gateway':<16}{'spans/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'worker us/span':>16}")
     summary = {}
     for name, rounds in results.items():
-        latencies = [latency for result in rounds for latency in result["latencies"]]
+        latencies = [latency for result in rounds for latency in result.latencies]
         summary[name] = (
-            statistics.median(result["spans_per_second"] for result in rounds),
+            statistics.median(result.spans_per_second for result in rounds),
             percentile(latencies, 0.50) * 1000,
             percentile(latencies, 0.99) * 1000,
         )
         rate, p50, p99 = summary[name]
         print(f"{name:<16}{rate:>10.0f}{p50:>9.1f}{p99:>9.1f}{costs[name]:>16.1f}")
     ratios = [
-        anonymized["spans_per_second"] / plain["spans_per_second"]
+        anonymized.spans_per_second / plain.spans_per_second
         for plain, anonymized in zip(results["pass-through"], results["anonymizing"], strict=True)
     ]
     print(
