@@ -173,14 +173,15 @@ class PIIAnonymizer(RecursiveAnonymizer):
         if not looks_like_json(text):
             return [text]
         forms = [text]
-        keys = text
-        if "\\" in text:
+        escaped = "\\" in text
+        if escaped:
             if "\\\\" in text:
                 return None  # JSON nested more than twice: let the full walk decide
             forms.append(unescape(text))
-            keys = unescape(text, keep_quotes=True)
-        if self.keys is not None and any(map(self.keys.is_sensitive, object_keys(keys))):
-            return None
+        if self.keys is not None:
+            keys = object_keys(unescape(text, keep_quotes=True) if escaped else text)
+            if any(map(self.keys.is_sensitive, keys)):
+                return None
         return forms
 
     def _clean_scalar(self, value: Any) -> bool:
