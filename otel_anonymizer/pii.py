@@ -10,6 +10,7 @@ field name, to keep a value, drop it, replace it whole, or use another operator.
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 import threading
 from collections import Counter
@@ -17,8 +18,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from otel_anonymizer.anonymizer.base import DROP, OnMaxDepth, RecursiveAnonymizer
-from otel_anonymizer.detectors import Detector, Scanner, select
+from otel_anonymizer.anonymizer.base import DROP, WALK, OnMaxDepth, RecursiveAnonymizer
+from otel_anonymizer.detectors import Detector, Finding, Scanner, select
 from otel_anonymizer.detectors.keys import DEFAULT_SAFE_KEYS, KeyClassifier
 from otel_anonymizer.jsontext import looks_like_json, object_keys, unescape
 from otel_anonymizer.operators import Operator, make_operator
@@ -30,6 +31,13 @@ SECRET_LABEL = "SECRET"
 
 _CACHE_LIMIT = 8192
 _MIN_NUMBER = 10**6  # integers below this hold nothing a numeric detector finds
+_LARGE_INTEGER = re.compile(r"\d{7}")  # in JSON outside strings: maybe >= _MIN_NUMBER
+_COMMA_DIGIT = re.compile(r",\d")
+#: An integer of JSON text where one can stand (also in a list of numbers in a string).
+_JSON_INTEGER = re.compile(r"[\[,:][ \t\n\r]*(-?\d{7,})(?=[ \t\n\r]*[,\]}])")
+_BRACKETS = re.compile(r"[\[\]{}]")
+#: What a replacement must not hold as is inside a JSON string.
+_JSON_UNSAFE = re.compile(r'["\\\x00-\x1f]')
 
 
 @dataclass(frozen=True)
@@ -182,12 +190,117 @@ class PIIAnonymizer(RecursiveAnonymizer):
             keys = object_keys(unescape(text, keep_quotes=True) if escaped else text)
             if any(map(self.keys.is_sensitive, keys)):
                 return None
+        if _COMMA_DIGIT.search(text) and not self._integers_clean(text):
+            return None
         return forms
+
+    def _integers_clean(self, text: str) -> bool:
+        """Whether the walk leaves every integer of JSON text as it is. Asked where a
+        comma touches a digit: elsewhere, scanning the text finds in an integer what the
+        walk finds in it alone, but `[4111111111111111,5]` reads as a decimal number."""
+        return all(self._clean_scalar(int(match[1])) for match in _JSON_INTEGER.finditer(text))
+
+    def rewrite(self, items: Sequence[tuple[Any, str]]) -> list[Any]:
+        """Texts anonymized without the walk: plain text, and JSON text without escapes
+        whose string values are all the walk would change. Each text, or each string
+        value of the JSON (keys are never changed), is scanned, all in one
+        `Scanner.scan_many` call, and what is found is replaced in place, so JSON text
+        keeps its formatting. A text under a sensitive key is replaced whole. The rest
+        takes the walk: containers, numbers, field policies, JSON text with escapes or
+        with JSON inside it, large integers, or nesting near `max_depth`."""
+        results: list[Any] = [WALK] * len(items)
+        if self._policies:
+            return results
+        sensitive = self.keys.is_sensitive if self.keys is not None else None
+        texts: list[str] = []
+        # Per text scanned: the item, and the JSON pieces and index of the value in them.
+        owners: list[tuple[int, list[str] | None, int]] = []
+        for index, (value, name) in enumerate(items):
+            if not isinstance(value, str):
+                continue
+            pieces = self._json_pieces(value) if looks_like_json(value) else []
+            if pieces is None:
+                continue
+            if sensitive is not None and sensitive(name):
+                if not pieces:  # JSON is replaced leaf by leaf: by the walk
+                    REDACTIONS.add([f"key:{SECRET_LABEL.lower()}"])
+                    results[index] = self.operator.apply(value, SECRET_LABEL)
+                continue
+            if not pieces:
+                results[index] = value
+                texts.append(value)
+                owners.append((index, None, 0))
+                continue
+            strings = [
+                (place, pieces[place + 1].lstrip().startswith(":"))
+                for place in range(1, len(pieces), 2)
+            ]
+            if sensitive is not None and any(
+                sensitive(pieces[place]) for place, is_key in strings if is_key
+            ):
+                continue  # values under sensitive keys are replaced by the walk
+            results[index] = value
+            for place, is_key in strings:
+                if pieces[place] and not is_key:
+                    texts.append(pieces[place])
+                    owners.append((index, pieces, place))
+        for (index, pieces, place), findings in zip(
+            owners, self.scanner.scan_many(texts), strict=True
+        ):
+            if not findings:
+                continue
+            if pieces is None:
+                results[index] = self._replace(items[index][0], findings)
+                continue
+            replaced = self._replace(pieces[place], findings)
+            if _JSON_UNSAFE.search(replaced):
+                replaced = json.dumps(replaced, ensure_ascii=False)[1:-1]
+            pieces[place] = replaced
+            results[index] = pieces
+        return ['"'.join(result) if isinstance(result, list) else result for result in results]
+
+    def _json_pieces(self, text: str) -> list[str] | None:
+        """JSON text split at its quotes (string values and keys at odd indexes), `[]`
+        when it does not parse (the walk scans it as text), or None when the walk does
+        more than scan its string values: see `rewrite`."""
+        if "\\" in text:
+            return None
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError):
+            return []
+        pieces = text.split('"')
+        if any(map(looks_like_json, pieces[1::2])):
+            return None  # JSON inside JSON (or a JSON string of JSON): decoded again
+        structure = "".join(pieces[::2])
+        if _LARGE_INTEGER.search(structure):
+            return None
+        # The top container is walked at depth 1, a string inside n containers at n + 1.
+        depth = deepest = 0
+        for bracket in _BRACKETS.findall(structure):
+            depth += 1 if bracket in "[{" else -1
+            deepest = max(deepest, depth)
+        return pieces if deepest + 1 < self.max_depth else None
+
+    def _replace(
+        self, text: str, findings: Sequence[Finding], override: Operator | None = None
+    ) -> str:
+        """`text` with each finding replaced by its operator's output (or `override`'s)."""
+        parts: list[str] = []
+        last = 0
+        for start, end, detector in findings:
+            operator = override or self.operators.get(detector.name, self.operator)
+            parts.append(text[last:start])
+            parts.append(operator.apply(text[start:end], detector.label))
+            last = end
+        parts.append(text[last:])
+        REDACTIONS.add(finding.detector.name for finding in findings)
+        return "".join(parts)
 
     def _clean_scalar(self, value: Any) -> bool:
         """Whether the walk leaves a non-string value as it is."""
         if isinstance(value, int) and not isinstance(value, bool):
-            return bool(self.anonymize_scalar(value) == value)
+            return self._number_detector(value) is None
         return isinstance(value, (float, bool, bytes, type(None)))
 
     def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
@@ -200,38 +313,31 @@ class PIIAnonymizer(RecursiveAnonymizer):
         findings = self.scanner.scan(data)
         if not findings:
             return data
-        override = policy.operator if policy is not None else None
-        parts: list[str] = []
-        last = 0
-        for start, end, detector in findings:
-            operator = override or self.operators.get(detector.name, self.operator)
-            parts.append(data[last:start])
-            parts.append(operator.apply(data[start:end], detector.label))
-            last = end
-        parts.append(data[last:])
-        REDACTIONS.add(finding.detector.name for finding in findings)
-        return "".join(parts)
+        return self._replace(data, findings, policy.operator if policy is not None else None)
 
     def anonymize_scalar(self, data: Any, field_name: str | None = None, **kwargs: Any) -> Any:
+        policy = self._policy(field_name)
+        if policy is not None and policy.action == "keep":
+            return data
+        detector = self._number_detector(data)
+        if detector is None:
+            return data
+        REDACTIONS.add([detector.name])
+        override = policy.operator if policy is not None else None
+        operator = override or self.operators.get(detector.name, self.operator)
+        return operator.apply(str(data), detector.label)
+
+    def _number_detector(self, data: Any) -> Detector | None:
+        """The numeric detector that finds `data` (an integer) in its digits, if any."""
         if (
             self._numbers is None
             or not isinstance(data, int)
             or isinstance(data, bool)
             or abs(data) < _MIN_NUMBER
         ):
-            return data
-        policy = self._policy(field_name)
-        if policy is not None and policy.action == "keep":
-            return data
-        text = str(data)
-        findings = self._numbers.scan(text)
-        if not findings:
-            return data
-        detector = findings[0].detector
-        REDACTIONS.add([detector.name])
-        override = policy.operator if policy is not None else None
-        operator = override or self.operators.get(detector.name, self.operator)
-        return operator.apply(text, detector.label)
+            return None
+        findings = self._numbers.scan(str(data))
+        return findings[0].detector if findings else None
 
     def _walk_entry(
         self,

@@ -19,6 +19,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 from otel_anonymizer import hooks
 from otel_anonymizer.anonymizer import Anonymizer
+from otel_anonymizer.anonymizer.base import WALK
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import DEFAULT_MAPPING, FIELDS, Field, FieldMapping
 from otel_anonymizer.jsontext import Shape, decode, encode, redecode
@@ -137,25 +138,53 @@ class Sanitizer:
     ) -> list[Any]:
         places = [self._place(entry) for entry in entries]
         items = [(entry.value, name) for entry, (_, name) in zip(entries, places, strict=True)]
-        changing = _screen(chain, items)
-        if not any(changing):
-            return [entry.value for entry in entries]
+        values = [entry.value for entry in entries]
+        walking = _screen(chain, items)
+        if any(walking) and len(chain) == 1:
+            walking = self._rewrite(chain[0], entries, places, walking, values, object_type)
+        if not any(walking):
+            return values
         fields: dict[Field, dict[str, Any]] = {field: {} for field in FIELDS}
         slots = [
-            self._slot(entry, field, name, fields) if change else None
-            for entry, (field, name), change in zip(entries, places, changing, strict=True)
+            self._slot(entry, field, name, fields) if walk else None
+            for entry, (field, name), walk in zip(entries, places, walking, strict=True)
         ]
         results = {
             field: self._run_chain(chain, data, field, object_type)
             for field, data in fields.items()
             if data
         }
-        return [
-            entry.value
-            if slot is None
-            else self._export_value(entry, slot, results[slot.field], object_type)
-            for entry, slot in zip(entries, slots, strict=True)
-        ]
+        for index, (entry, slot) in enumerate(zip(entries, slots, strict=True)):
+            if slot is not None:
+                values[index] = self._export_value(entry, slot, results[slot.field], object_type)
+        return values
+
+    def _rewrite(
+        self,
+        anonymizer: Anonymizer,
+        entries: Sequence[Entry],
+        places: Sequence[tuple[Field, str]],
+        changing: list[bool],
+        values: list[Any],
+        object_type: ObjectType,
+    ) -> list[bool]:
+        """Ask the chain's only anonymizer to rewrite the changing entries on their own
+        (`Anonymizer.rewrite`) and put what it rewrote in `values`; return which entries
+        still take the walk. An error leaves them all to the walk."""
+        indexes = [index for index, change in enumerate(changing) if change]
+        try:
+            rewritten = anonymizer.rewrite([(values[i], places[i][1]) for i in indexes])
+            if len(rewritten) != len(indexes):
+                raise ValueError("rewrite() answered for a different number of items")
+        except Exception:
+            return changing
+        walking = [False] * len(entries)
+        for index, value in zip(indexes, rewritten, strict=True):
+            if value is WALK:
+                walking[index] = True
+            elif not _same(value, values[index]):
+                values[index] = self._coerce(entries[index], value, places[index][0], object_type)
+        return walking
 
     def _place(self, entry: Entry) -> tuple[Field, str]:
         """The field of an entry and its name there."""
@@ -254,9 +283,18 @@ class Sanitizer:
         if unchanged:
             return slot.original
         try:
-            return _COERCE[entry.kind](encode(value, slot.shape))
-        except (UnusableValue, TypeError, ValueError, RecursionError) as error:
+            value = encode(value, slot.shape)
+        except (TypeError, ValueError, RecursionError) as error:
             record_failure("coercion", type(error).__name__, slot.field, object_type)
+            return self.placeholder
+        return self._coerce(entry, value, slot.field, object_type)
+
+    def _coerce(self, entry: Entry, value: Any, field: Field, object_type: ObjectType) -> Any:
+        """`value` as the entry's kind of value, or the placeholder if it cannot be one."""
+        try:
+            return _COERCE[entry.kind](value)
+        except (UnusableValue, TypeError, ValueError, RecursionError) as error:
+            record_failure("coercion", type(error).__name__, field, object_type)
             return self.placeholder
 
     def _failed(

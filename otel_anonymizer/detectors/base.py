@@ -405,6 +405,28 @@ class Scanner:
                 flagged[index] = flagged[index] or bool(self._single.scan(text))
         return flagged
 
+    def scan_many(self, texts: Sequence[str]) -> list[list[Finding]]:
+        """`[self.scan(text) for text in texts]` in fewer calls: when every detector is
+        `joinable`, the texts are scanned joined by NULs, as in `flags`, and a finding
+        that reads from one text into the next has those texts scanned again alone."""
+        if self._joined is not self or len(texts) < 2:
+            return [self.scan(text) for text in texts]
+        found: list[list[Finding]] = [[] for _ in texts]
+        again: set[int] = set()
+        bounds = list(itertools.accumulate((len(text) + 1 for text in texts), initial=0))
+        for finding in self.scan("\0".join(texts)):
+            index = bisect.bisect_right(bounds, finding.start) - 1
+            offset = bounds[index]
+            if finding.end > offset + len(texts[index]):
+                last = bisect.bisect_right(bounds, finding.end - 1) - 1
+                again.update(range(index, last + 1))
+            else:
+                start, end, detector = finding
+                found[index].append(Finding(start - offset, end - offset, detector))
+        for index in again:
+            found[index] = self.scan(texts[index])
+        return found
+
     def _scan_numbers(self, text: str, timeout: float | None) -> list[Finding]:
         """The numeric detectors' findings, run by run. What a run holds depends only on
         the run and `LOOKBEHIND_CONTEXT` / `LOOKAHEAD_CONTEXT` characters around it, and
