@@ -220,9 +220,11 @@ class Sanitizer:
     ) -> dict[str, Any]:
         if field != "metadata" and len(data) == 1:
             [(name, value)] = data.items()
-            if isinstance(value, str):
+            if isinstance(value, str) and "." not in name:
                 # A field that is one text (a tracked function's string result, a plain
                 # `output.value`) is passed as that text, as the seed's examples expect.
+                # Not a flattened part (`prompt.0.api_key`): its path is kept for the
+                # anonymizers, which may replace values by their key.
                 for anonymizer in chain:
                     value = self._apply_text(anonymizer, value, field, object_type)
                 return {name: value}

@@ -20,6 +20,7 @@ from otel_anonymizer import (
     failure_counts,
     hooks,
     jsontext,
+    pii_anonymizer,
 )
 from otel_anonymizer.failures import reset_failures
 from otel_anonymizer.sanitizer import REMOVED
@@ -307,3 +308,18 @@ def test_a_failing_may_change_means_the_value_is_walked() -> None:
 def test_redecode_gives_what_decode_gives(text: str) -> None:
     value, shape = jsontext.decode(text)
     assert jsontext.redecode(text, shape) == value
+
+
+@pytest.mark.parametrize("chain", ["built-in alone", "built-in and rules"])
+def test_a_flattened_part_alone_in_its_field_keeps_its_key(chain: str) -> None:
+    """Found leaking once: a field holding one text was passed as that text, so under
+    `gen_ai.prompt.0.api_key` (field `input`, name `prompt.0.api_key`) the key was lost
+    and the secret, plain words to the detectors, went out. Only an entry with a plain
+    name (`output.value` gives `value`) is passed as text now."""
+    anonymizers = [pii_anonymizer()] if chain == "built-in alone" else [pii_anonymizer(), EMAIL]
+    sanitizer = Sanitizer(anonymizers)
+    assert sanitizer.sanitize([Entry("gen_ai.prompt.0.api_key", "hunter2")], "span") == ["[SECRET]"]
+    capture = Capture()
+    Sanitizer([capture]).sanitize([Entry("gen_ai.prompt.0.content", "hi")], "span")
+    Sanitizer([capture]).sanitize([Entry("output.value", "hi")], "span")
+    assert [data for data, _ in capture.calls] == [{"prompt.0.content": "hi"}, "hi"]
