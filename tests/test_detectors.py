@@ -753,7 +753,8 @@ class TestANumberRightAfterAValue:
 
 class TestRunCache:
     """What a numeric run holds is cached by the run and the characters around it that
-    the patterns can see: a cached answer must equal a fresh scan in every context."""
+    the patterns can see, as classes of characters (`runs.CONTEXT_CLASSES`): a cached
+    answer must equal a fresh scan in every context."""
 
     RUNS = (
         "415-555-2671", "4111 1111 1111 1111", "4111111111111111", "536-22-1234",
@@ -761,7 +762,10 @@ class TestRunCache:
         "19.99 2.4.1", "1712345678",
     )  # fmt: skip
     BEFORE = ("", " ", "x", "-", ".", "\\n", "\\\\", "1.", "==", "a/", "7:", "é", "(", "+")
+    BEFORE += ('"', "\x00", "\t", "n", "\\t", "\\r", "r", "t", "_", "Z", "<=", "!=", "~=", "[", "'")
+    BEFORE += ("\\x", "\\a", "1,", "1;")
     AFTER = ("", " ", "x", "-", "-x", ".5", ".", "/1", ",7", " 2024-05-01", " 12/26", "\\n")
+    AFTER += ('"', "\x00", "}", "_", "n", "t1", ",", ":", "é", "\\", "/x", "e5", "1", ";7")
 
     def test_cached_runs_give_what_a_fresh_scan_gives(self) -> None:
         rng = random.Random(31)
@@ -774,15 +778,29 @@ class TestRunCache:
             assert cached.scan(text) == fresh.scan(text), text
         assert len(cached._run_cache) > 100  # the cache was used
 
+    def test_contexts_of_one_class_share_an_entry(self) -> None:
+        scanner = Scanner(select("default"))
+        for text in ('a "415-555-2671" bc', "a \x00415-555-2671\x00 bc", "x  415-555-2671  yz"):
+            assert [f.detector.name for f in scanner.scan(text)] == ["phone"]
+        assert len(scanner._run_cache) == 1
+
+    def test_a_detector_that_reads_the_context_keeps_it_exact(self) -> None:
+        # A user pattern may look for quotes: with it, contexts are cached as they are.
+        quoted = Detector("quoted_id", r'(?<=")\d{9}(?=")', numeric=True)
+        scanner = Scanner([*select("phone"), quoted])
+        assert [f.detector.name for f in scanner.scan('"123456789"')] == ["quoted_id"]
+        assert scanner.scan(" 123456789 ") == []
+
 
 class TestReach:
     """A detector with a `reach` is searched from that far before its first needle or
-    shape, not from the start of the text: that must find exactly the same."""
+    shape, not from the start of the text, and with an `extent` only in windows around
+    its needles: that must find exactly the same."""
 
     def test_reach_finds_what_a_search_from_the_start_finds(self) -> None:
         detectors = select("default")
         assert any(detector.reach is not None for detector in detectors)
-        unbounded = Scanner([dataclasses.replace(d, reach=None) for d in detectors])
+        unbounded = Scanner([dataclasses.replace(d, reach=None, extent=None) for d in detectors])
         scanner = Scanner(detectors)
         rng = random.Random(41)
         values = [
@@ -792,8 +810,9 @@ class TestReach:
             "postgresql+psycopg2://user:secret@db.example.com", "a" * 21 + "://u:p@h",
             "AKIAIOSFODNN7EXAMPLE", make_jwt(random.Random(1)), "Bearer abcdefghijklmnop.qrstu",
             "2001:db8::1", "abcd:ef01::", "1:2:3:4:5:6:7:8", "::ffff:10.0.0.1", "fe80::1%eth0",
+            "a@b.co@c.org", "x@" + "ab." * 100 + "com", "icon@2x.png", "j@x.io.", "@.-",
         ]  # fmt: skip
-        fillers = ["", " ", "x", "@", "k-", "://", "AB12", "\n", "é", "-", "_"]
+        fillers = ["", " ", "x", "@", "k-", "://", "AB12", "\n", "é", "-", "_", ".", "a" * 70]
         for _ in range(3000):
             parts = rng.choices(values + fillers * 3, k=rng.randint(1, 6))
             text = "".join(parts)

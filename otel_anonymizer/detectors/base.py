@@ -34,7 +34,7 @@ from typing import Any, Literal, NamedTuple
 
 import regex
 
-from otel_anonymizer.detectors.runs import numeric_runs
+from otel_anonymizer.detectors.runs import CONTEXT_CLASSES, numeric_runs
 from otel_anonymizer.detectors.shapes import Shape, char_class, shape_classes
 
 try:
@@ -75,9 +75,12 @@ class Detector:
     answer for the same text (results are cached per run); `skips_inert_runs`
     says the detector never matches in a run that is a whole date, decimal or bare 7-11
     digits (`runs._INERT_RUN`), nor starts a match inside a run of digits and dashes
-    glued to a word (`runs._glued`), so that the scanner may skip those when every numeric detector
-    says so. `trusted` exempts the pattern and prefilters from the scanner's timeout;
-    only set it for patterns known to run in linear time. A trusted `pattern` may be a
+    glued to a word (`runs._glued`), so that the scanner may skip those when every
+    numeric detector says so. `context_classes` says that its lookarounds tell the
+    characters around a run apart only by their class in `runs.CONTEXT_CLASSES`: the
+    scanner then caches results per run and classes of its context when every numeric
+    detector says so. `trusted` exempts the pattern and prefilters from the scanner's
+    timeout; only set it for patterns known to run in linear time. A trusted `pattern` may be a
     compiled stdlib `re` pattern: cheaper to call on short numeric runs. `joinable` says
     that a NUL character reads to the pattern like the start or end of a text (no
     anchors, no lookaround that a NUL passes) and that no candidate it validates holds
@@ -85,6 +88,10 @@ class Detector:
     known, says how far from the start of a match the first needle or shape inside it
     may begin (0 for a prefix such as `AKIA`): the pattern is then tried only that far
     before each needle (up to 16), or searched from that far before the first one.
+    `extent`, with `reach`, is a regex that, matched where a needle or shape occurs,
+    ends where any match around it ends at the latest (`@[A-Za-z0-9.-]*`: an email ends
+    within the domain characters after its `@`): the pattern is then searched only in
+    those windows, not through the rest of the text.
     """
 
     name: str
@@ -102,10 +109,13 @@ class Detector:
     run_filter: Callable[[str], bool] | None = None
     trusted: bool = False
     skips_inert_runs: bool = False
+    context_classes: bool = False
     joinable: bool = False
     reach: int | None = None
+    extent: str | None = None
     compiled: Any = field(init=False, repr=False, compare=False)
     compiled_prefilter: Any = field(init=False, repr=False, compare=False)
+    compiled_extent: Any = field(init=False, repr=False, compare=False)
     shape_classes: tuple[Shape, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -144,6 +154,12 @@ class Detector:
                 f"detector {self.name!r}: reach needs needles or shapes, no prefilter, and "
                 "a non-negative value"
             )
+        if self.extent is not None and self.reach is None:
+            raise ValueError(f"detector {self.name!r}: extent needs reach")
+        try:
+            extent = None if self.extent is None else regex.compile(self.extent)
+        except regex.error as error:
+            raise ValueError(f"detector {self.name!r}: invalid extent: {error.msg}") from None
         if self.numeric and self.shapes:
             raise ValueError(f"detector {self.name!r}: a numeric detector takes no shapes")
         shapes: list[Shape] = []
@@ -155,6 +171,7 @@ class Detector:
         object.__setattr__(self, "shape_classes", tuple(shapes))
         object.__setattr__(self, "compiled", compiled)
         object.__setattr__(self, "compiled_prefilter", prefilter)
+        object.__setattr__(self, "compiled_extent", extent)
         object.__setattr__(self, "label", self.label or self.name.upper())
 
     def find(
@@ -289,6 +306,9 @@ class Scanner:
         self._numeric = [detector for detector in self.detectors if detector.numeric]
         # Inert runs are skipped only when no numeric detector could match one.
         self._skip_inert = all(detector.skips_inert_runs for detector in self._numeric)
+        self._context_classes = (
+            CONTEXT_CLASSES if all(detector.context_classes for detector in self._numeric) else None
+        )
         # What `_scan_numbers` needs of each numeric detector, looked up once.
         self._numeric_plan = [
             (
@@ -375,6 +395,8 @@ class Scanner:
                 spans = detector.find(text, timeout=timeout)
             elif reach <= _ANCHORED_REACH:  # tried only where a match can start
                 spans = detector.find_at(text, self._starts(detector, text, first), timeout)
+            elif detector.extent is not None:  # searched only around its needles
+                spans = self._find_in_windows(detector, text, first, timeout)
             else:  # searched from as far before its first needle as a match can start
                 spans = detector.find(text, max(0, first - reach), timeout=timeout)
             findings += (Finding(s, e, detector) for s, e in spans)
@@ -431,12 +453,21 @@ class Scanner:
         """The numeric detectors' findings, run by run. What a run holds depends only on
         the run and `LOOKBEHIND_CONTEXT` / `LOOKAHEAD_CONTEXT` characters around it, and
         the same runs recur endlessly in traces (dates, versions, prices, the numbers of
-        a conversation sent again each turn): results are cached by that text."""
+        a conversation sent again each turn): results are cached by that text (with the
+        context as classes of characters, when the detectors allow it)."""
         findings: list[Finding] = []
         cache = self._run_cache
+        classes = self._context_classes
         for start, end in self._runs(text, self._skip_inert):
             before = max(0, start - LOOKBEHIND_CONTEXT)
-            key = (start - before, text[before : end + LOOKAHEAD_CONTEXT])
+            if classes is None:
+                key = (start - before, text[before : end + LOOKAHEAD_CONTEXT])
+            else:
+                context = text[end : end + LOOKAHEAD_CONTEXT].translate(classes)
+                key = (
+                    start - before,
+                    text[before:start].translate(classes) + text[start:end] + context,
+                )
             found = cache.get(key)
             if found is None:
                 found = tuple(
@@ -503,9 +534,41 @@ class Scanner:
                     break
         return selected
 
+    def _find_in_windows(
+        self, detector: Detector, text: str, first: int, timeout: float | None
+    ) -> list[tuple[int, int]]:
+        """`find` for a detector with an `extent`: in windows from `reach` before each
+        place one of its needles or shapes occurs to where `extent` ends there (windows
+        that overlap are searched as one)."""
+        reach = detector.reach or 0
+        extent = detector.compiled_extent.match
+        spans: list[tuple[int, int]] = []
+        start = end = -1
+        for place in sorted(self._places(detector, text, first)):
+            low = max(0, place - reach)
+            match = extent(text, place)
+            high = place if match is None else match.end()
+            if low <= end:
+                end = max(end, high)
+                continue
+            if end >= 0:
+                spans += detector.find(text, start, end, timeout)
+            start, end = low, high
+        if end >= 0:
+            spans += detector.find(text, start, end, timeout)
+        return spans
+
     def _starts(self, detector: Detector, text: str, first: int) -> list[int]:
         """Where a match of `detector` can start: up to its `reach` before each place one
         of its needles or shapes occurs, from `first` on (overlaps included); ascending."""
+        places = self._places(detector, text, first)
+        reach = detector.reach or 0
+        if reach:
+            places = {start for place in places for start in range(place - reach, place + 1)}
+        return sorted(start for start in places if start >= 0)
+
+    def _places(self, detector: Detector, text: str, first: int) -> set[int]:
+        """Where the needles and shapes of `detector` occur in `text`, from `first` on."""
         places: set[int] = set()
         for needle in detector.needles:
             position = text.find(needle, first)
@@ -517,10 +580,7 @@ class Scanner:
             while match is not None:
                 places.add(match.start())
                 match = pattern.search(text, match.start() + 1)
-        reach = detector.reach or 0
-        if reach:
-            places = {start for place in places for start in range(place - reach, place + 1)}
-        return sorted(start for start in places if start >= 0)
+        return places
 
     def _marked(self, text: str) -> Iterator[tuple[Detector, int]]:
         """Without `_native`: the detectors one of whose needles or shapes occurs, with

@@ -21,13 +21,17 @@ DEFAULT_PHONE_REGIONS = ("US", "CA", "GB", "DE", "FR")
 
 EMAIL = Detector(
     "email",
-    # Not starting at the `n` of an escaped line break (`\njane@...`).
-    not_after(r"\w.%+-") + r"(?!(?<=\\)[nrt])"
-    r"[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
-    r"[A-Za-z]{2,24}(?![\w-])",
+    # Not starting at the `n` of an escaped line break (`\njane@...`). In the stdlib
+    # engine: a search costs a quarter of what it costs in `regex`.
+    re.compile(
+        not_after(r"\w.%+-") + r"(?!(?<=\\)[nrt])"
+        r"[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+        r"[A-Za-z]{2,24}(?![\w-])"
+    ),
     checks.email,
     needles=("@",),
     reach=64,  # the longest local part
+    extent="@[A-Za-z0-9.-]*",  # the domain
     trusted=True,
     joinable=True,
 )
@@ -42,6 +46,7 @@ CREDIT_CARD = Detector(
     checks.credit_card,
     numeric=True,
     skips_inert_runs=True,
+    context_classes=True,
     min_digits=12,
     trusted=True,
     joinable=True,
@@ -54,6 +59,7 @@ US_SSN = Detector(
     label="SSN",
     numeric=True,
     skips_inert_runs=True,
+    context_classes=True,
     min_digits=9,
     trusted=True,
     joinable=True,
@@ -84,6 +90,7 @@ IP_ADDRESS_V4 = Detector(
     label="IP_ADDRESS",
     numeric=True,
     skips_inert_runs=True,
+    context_classes=True,
     min_digits=4,
     run_filter=lambda run: run.count(".") >= 3,
     trusted=True,
@@ -156,6 +163,7 @@ def phone(regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> Detector:
         validate,
         numeric=True,
         skips_inert_runs=True,
+        context_classes=True,
         min_digits=7,
         # Bare digits are a phone number only after `+` or `00` (an id, a size otherwise).
         run_filter=lambda run: not run.isdigit() or run.startswith("00"),

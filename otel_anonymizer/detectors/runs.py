@@ -38,6 +38,21 @@ _INERT_RUN = re.compile(
 _DIGITS_AND_DASHES = re.compile(r"[\d-]+")
 
 
+def _context_class(char: str) -> str:
+    if char in "-.,+/:=<>!~\\nrt":  # what the built-in detectors' lookarounds name
+        return char
+    if char.isalpha() or char == "_":
+        return "a"
+    return "0" if char.isdigit() else " "
+
+
+#: A `str.translate` table: the ASCII characters around a numeric run as the built-in
+#: numeric detectors' lookarounds tell them apart (`\w`, `\d`, the punctuation they
+#: name, and the `n`, `r`, `t` of JSON escapes), one character per class; the rest
+#: (whitespace, quotes, brackets, NUL) as a space. Other characters stay as they are.
+CONTEXT_CLASSES = "".join(_context_class(chr(code)) for code in range(128))
+
+
 def numeric_runs(text: str, skip_inert: bool) -> Iterator[tuple[int, int]]:
     """The `(start, end)` of each numeric run in `text`: `_RUN`, extended over a `+` or
     `(` right before it; without the inert ones (`_INERT_RUN`, `_glued`) if `skip_inert`.
