@@ -36,6 +36,8 @@ _COMMA_DIGIT = re.compile(r",\d")
 #: An integer of JSON text where one can stand (also in a list of numbers in a string).
 _JSON_INTEGER = re.compile(r"[\[,:][ \t\n\r]*(-?\d{7,})(?=[ \t\n\r]*[,\]}])")
 _BRACKETS = re.compile(r"[\[\]{}]")
+#: In JSON text without escapes: a string that starts like JSON (`looks_like_json`).
+_NESTED_JSON = re.compile(r'"\s*[\[{]')
 #: What a replacement must not hold as is inside a JSON string.
 _JSON_UNSAFE = re.compile(r'["\\\x00-\x1f]')
 
@@ -203,17 +205,18 @@ class PIIAnonymizer(RecursiveAnonymizer):
     def rewrite(self, items: Sequence[tuple[Any, str]]) -> list[Any]:
         """Texts anonymized without the walk: plain text, and JSON text without escapes
         whose string values are all the walk would change. Each text, or each string
-        value of the JSON (keys are never changed), is scanned, all in one
-        `Scanner.scan_many` call, and what is found is replaced in place, so JSON text
-        keeps its formatting. A text under a sensitive key is replaced whole. The rest
-        takes the walk: containers, numbers, field policies, JSON text with escapes or
-        with JSON inside it, large integers, or nesting near `max_depth`."""
+        of the JSON, is scanned, all in one `Scanner.scan_many` call, and what is found
+        is replaced in place (never in keys), so JSON text keeps its formatting. A text
+        under a sensitive key is replaced whole. The rest takes the walk: containers,
+        numbers, field policies, JSON text with escapes, sensitive keys or JSON inside
+        it, large integers, or nesting near `max_depth`."""
         results: list[Any] = [WALK] * len(items)
         if self._policies:
             return results
         sensitive = self.keys.is_sensitive if self.keys is not None else None
         texts: list[str] = []
-        # Per text scanned: the item, and the JSON pieces and index of the value in them.
+        # Per item rewritten: its index, its JSON pieces (None for plain text), and
+        # where its texts start in `texts`.
         owners: list[tuple[int, list[str] | None, int]] = []
         for index, (value, name) in enumerate(items):
             if not isinstance(value, str):
@@ -226,61 +229,60 @@ class PIIAnonymizer(RecursiveAnonymizer):
                     REDACTIONS.add([f"key:{SECRET_LABEL.lower()}"])
                     results[index] = self.operator.apply(value, SECRET_LABEL)
                 continue
-            if not pieces:
-                results[index] = value
-                texts.append(value)
-                owners.append((index, None, 0))
-                continue
-            strings = [
-                (place, pieces[place + 1].lstrip().startswith(":"))
-                for place in range(1, len(pieces), 2)
-            ]
-            if sensitive is not None and any(
-                sensitive(pieces[place]) for place, is_key in strings if is_key
-            ):
-                continue  # values under sensitive keys are replaced by the walk
             results[index] = value
-            for place, is_key in strings:
-                if pieces[place] and not is_key:
-                    texts.append(pieces[place])
-                    owners.append((index, pieces, place))
-        for (index, pieces, place), findings in zip(
-            owners, self.scanner.scan_many(texts), strict=True
-        ):
-            if not findings:
-                continue
+            owners.append((index, pieces or None, len(texts)))
+            if pieces:
+                texts += pieces[1::2]  # keys too: what is found in them is left alone
+            else:
+                texts.append(value)
+        found = self.scanner.scan_many(texts)
+        for index, pieces, first in owners:
             if pieces is None:
-                results[index] = self._replace(items[index][0], findings)
+                findings = found.get(first)
+                if findings:
+                    results[index] = self._replace(items[index][0], findings)
                 continue
-            replaced = self._replace(pieces[place], findings)
-            if _JSON_UNSAFE.search(replaced):
-                replaced = json.dumps(replaced, ensure_ascii=False)[1:-1]
-            pieces[place] = replaced
-            results[index] = pieces
-        return ['"'.join(result) if isinstance(result, list) else result for result in results]
+            changed = False
+            for place in range(1, len(pieces), 2):
+                findings = found.get(first + place // 2)
+                if not findings or pieces[place + 1].lstrip().startswith(":"):
+                    continue
+                replaced = self._replace(pieces[place], findings)
+                if _JSON_UNSAFE.search(replaced):
+                    replaced = json.dumps(replaced, ensure_ascii=False)[1:-1]
+                pieces[place] = replaced
+                changed = True
+            if changed:
+                results[index] = '"'.join(pieces)
+        return results
 
     def _json_pieces(self, text: str) -> list[str] | None:
-        """JSON text split at its quotes (string values and keys at odd indexes), `[]`
-        when it does not parse (the walk scans it as text), or None when the walk does
-        more than scan its string values: see `rewrite`."""
+        """JSON text split at its quotes (its strings at odd indexes), `[]` when it does
+        not parse (the walk scans it as text), or None when the walk does more than scan
+        its string values: see `rewrite`."""
         if "\\" in text:
             return None
         try:
             json.loads(text)
         except (ValueError, RecursionError):
             return []
+        if _NESTED_JSON.search(text):
+            return None  # a string that looks like JSON: the walk decodes it
+        if self.keys is not None and any(map(self.keys.is_sensitive, object_keys(text))):
+            return None  # values under sensitive keys are replaced by the walk
         pieces = text.split('"')
-        if any(map(looks_like_json, pieces[1::2])):
-            return None  # JSON inside JSON (or a JSON string of JSON): decoded again
         structure = "".join(pieces[::2])
         if _LARGE_INTEGER.search(structure):
             return None
         # The top container is walked at depth 1, a string inside n containers at n + 1.
-        depth = deepest = 0
-        for bracket in _BRACKETS.findall(structure):
-            depth += 1 if bracket in "[{" else -1
-            deepest = max(deepest, depth)
-        return pieces if deepest + 1 < self.max_depth else None
+        if structure.count("[") + structure.count("{") + 1 >= self.max_depth:
+            depth = deepest = 0
+            for bracket in _BRACKETS.findall(structure):
+                depth += 1 if bracket in "[{" else -1
+                deepest = max(deepest, depth)
+            if deepest + 1 >= self.max_depth:
+                return None
+        return pieces
 
     def _replace(
         self, text: str, findings: Sequence[Finding], override: Operator | None = None

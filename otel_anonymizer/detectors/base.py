@@ -427,27 +427,28 @@ class Scanner:
                 flagged[index] = flagged[index] or bool(self._single.scan(text))
         return flagged
 
-    def scan_many(self, texts: Sequence[str]) -> list[list[Finding]]:
-        """`[self.scan(text) for text in texts]` in fewer calls: when every detector is
-        `joinable`, the texts are scanned joined by NULs, as in `flags`, and a finding
-        that reads from one text into the next has those texts scanned again alone."""
+    def scan_many(self, texts: Sequence[str]) -> dict[int, list[Finding]]:
+        """The findings of `self.scan(text)` for each of `texts` that holds some, by
+        index, in fewer calls: when every detector is `joinable`, the texts are scanned
+        joined by NULs, as in `flags`, and a finding that reads from one text into the
+        next has those texts scanned again alone."""
         if self._joined is not self or len(texts) < 2:
-            return [self.scan(text) for text in texts]
-        found: list[list[Finding]] = [[] for _ in texts]
+            scanned = {index: self.scan(text) for index, text in enumerate(texts)}
+            return {index: findings for index, findings in scanned.items() if findings}
+        found: dict[int, list[Finding]] = {}
         again: set[int] = set()
         bounds = list(itertools.accumulate((len(text) + 1 for text in texts), initial=0))
-        for finding in self.scan("\0".join(texts)):
-            index = bisect.bisect_right(bounds, finding.start) - 1
+        for start, end, detector in self.scan("\0".join(texts)):
+            index = bisect.bisect_right(bounds, start) - 1
             offset = bounds[index]
-            if finding.end > offset + len(texts[index]):
-                last = bisect.bisect_right(bounds, finding.end - 1) - 1
+            if end > offset + len(texts[index]):
+                last = bisect.bisect_right(bounds, end - 1) - 1
                 again.update(range(index, last + 1))
             else:
-                start, end, detector = finding
-                found[index].append(Finding(start - offset, end - offset, detector))
+                found.setdefault(index, []).append(Finding(start - offset, end - offset, detector))
         for index in again:
             found[index] = self.scan(texts[index])
-        return found
+        return {index: findings for index, findings in found.items() if findings}
 
     def _scan_numbers(self, text: str, timeout: float | None) -> list[Finding]:
         """The numeric detectors' findings, run by run. What a run holds depends only on
@@ -477,7 +478,8 @@ class Scanner:
                 if len(cache) >= _RUN_CACHE_LIMIT:
                     cache.clear()
                 cache[key] = found
-            findings += (Finding(start + s, start + e, detector) for s, e, detector in found)
+            if found:  # most runs hold nothing
+                findings += (Finding(start + s, start + e, detector) for s, e, detector in found)
         return findings
 
     def _numbers_in(self, text: str, start: int, end: int, timeout: float | None) -> list[Finding]:
