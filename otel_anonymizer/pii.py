@@ -9,12 +9,14 @@ field name, to keep a value, drop it, replace it whole, or use another operator.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
+import itertools
 import json
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -31,13 +33,15 @@ SECRET_LABEL = "SECRET"
 
 _CACHE_LIMIT = 8192
 _MIN_NUMBER = 10**6  # integers below this hold nothing a numeric detector finds
-_LARGE_INTEGER = re.compile(r"\d{7}")  # in JSON outside strings: maybe >= _MIN_NUMBER
 _COMMA_DIGIT = re.compile(r",\d")
 #: An integer of JSON text where one can stand (also in a list of numbers in a string).
 _JSON_INTEGER = re.compile(r"[\[,:][ \t\n\r]*(-?\d{7,})(?=[ \t\n\r]*[,\]}])")
 _BRACKETS = re.compile(r"[\[\]{}]")
 #: In JSON text without escapes: a string that starts like JSON (`looks_like_json`).
 _NESTED_JSON = re.compile(r'"\s*[\[{]')
+#: How `PIIAnonymizer.rewrite` handles a text: rewrites it as text, rewrites it as JSON
+#: text without escapes, or looks at it (anything found sends it to the walk).
+_TEXT, _JSON, _LOOK = range(3)
 #: What a replacement must not hold as is inside a JSON string.
 _JSON_UNSAFE = re.compile(r'["\\\x00-\x1f]')
 
@@ -120,6 +124,14 @@ class PIIAnonymizer(RecursiveAnonymizer):
         self._policy_cache: dict[str | None, _Policy | None] = {}
         numeric = [detector for detector in detectors if detector.numeric]
         self._numbers = Scanner(numeric, timeout=timeout) if numeric else None
+        # JSON text is rewritten from one scan of it unless a detector that may read
+        # through a quote could match there: only where its needles occur, if it has any.
+        unbounded = [detector for detector in detectors if not detector.quote_bounded]
+        self._unbounded_needles: tuple[str, ...] | None = tuple(
+            needle for detector in unbounded for needle in detector.needles
+        )
+        if any(not detector.needles or detector.shapes for detector in unbounded):
+            self._unbounded_needles = None
 
     def clear_caches(self) -> None:
         """Forget what the bounded caches hold (detector results, key and field
@@ -138,63 +150,109 @@ class PIIAnonymizer(RecursiveAnonymizer):
         return self.screen([(value, name)])[0]
 
     def screen(self, items: Sequence[tuple[Any, str]]) -> list[bool]:
-        """Which values may change, for all the values of one object at once.
-
-        A value may change when its name is a sensitive key, when a field policy applies
-        (always), when it is a container, an integer that holds a number, or text in
-        which a detector finds something or JSON text with a sensitive key. All texts
-        are scanned in one `Scanner.flags` call. The full walk scans a text as it is
-        or, when it parses as JSON, the strings decoded from it: both forms are scanned
-        (the unescaped one only where escapes make them differ). Nothing else may stand
-        in for an escape: a space for `\\n` joins `4111111111111111\\n2` into no card.
+        """Which values may change, for all the values of one object at once: those that
+        `rewrite` would change or leave to the walk (all of them under field policies).
         """
         if self._policies:
             return [True] * len(items)
-        changing = [False] * len(items)
+        results, _ = self._rewritten(items)
+        return [result is not value for result, (value, _) in zip(results, items, strict=True)]
+
+    def rewrite(self, items: Sequence[tuple[Any, str]]) -> list[Any]:
+        """Each value anonymized without the walk, as it is where nothing is found, or
+        `WALK`; all texts of the object are scanned in one `Scanner.scan_many` call.
+
+        - Plain text (and text that looks like JSON but does not parse, which the walk
+          scans as text): what the detectors find is replaced.
+        - JSON text without escapes: the walk would scan its strings (never its keys);
+          what is found in them is replaced in place, so the text keeps its formatting.
+          It takes the walk where something is found outside its strings (in an
+          integer), where it holds JSON inside a string or nesting near `max_depth`, or
+          where a detector may have read across a quote (`Detector.quote_bounded`).
+        - JSON text with escapes is scanned as it is and with its escapes decoded (what
+          the walk would scan); the walk takes it where either form holds something.
+          Nothing else may stand in for an escape: a space for `\\n` joins
+          `4111111111111111\\n2` into no card.
+        - Under a sensitive key, text is replaced whole; JSON text with a sensitive key,
+          containers and numbers that hold something take the walk.
+
+        Everything takes the walk under field policies.
+        """
+        if self._policies:
+            return [WALK] * len(items)
+        results, found = self._rewritten(items)
+        REDACTIONS.add(found)
+        return results
+
+    def _rewritten(self, items: Sequence[tuple[Any, str]]) -> tuple[list[Any], list[str]]:
+        """`rewrite` without counting: the results, and the names of what was found."""
+        results: list[Any] = [item[0] for item in items]
+        found: list[str] = []
         texts: list[str] = []
-        owners: list[int] = []
+        # Per text scanned: its item, and how it is rewritten (`_TEXT`, `_JSON`) or
+        # only looked at (`_LOOK`: anything found sends the item to the walk).
+        owners: list[tuple[int, int]] = []
         sensitive = self.keys.is_sensitive if self.keys is not None else None
         for index, (value, name) in enumerate(items):
             if sensitive is not None and sensitive(name):
-                changing[index] = True
+                if isinstance(value, str) and not looks_like_json(value):
+                    results[index] = self.operator.apply(value, SECRET_LABEL)
+                    found.append(f"key:{SECRET_LABEL.lower()}")
+                else:
+                    results[index] = WALK
+                continue
+            if isinstance(value, str):
+                how = self._how(value)
+                if how is None:
+                    results[index] = WALK
+                elif how == _LOOK:
+                    texts += (value, unescape(value))
+                    owners += ((index, _LOOK), (index, _LOOK))
+                else:
+                    texts.append(value)
+                    owners.append((index, how))
                 continue
             for item in value if isinstance(value, (tuple, list)) else (value,):
-                if isinstance(item, str):
-                    forms = self._forms(item)
-                    if forms is None:
-                        changing[index] = True
-                        break
-                    texts += forms
-                    owners += [index] * len(forms)
-                elif not self._clean_scalar(item):
-                    changing[index] = True
+                if isinstance(item, str) and self._how(item) == _TEXT:
+                    texts.append(item)
+                    owners.append((index, _LOOK))
+                elif isinstance(item, str) or not self._clean_scalar(item):
+                    results[index] = WALK  # JSON in a list is rare: the walk decides
                     break
         try:
-            flags = self.scanner.flags(texts)
-        except TimeoutError:
-            flags = [True] * len(texts)  # the full walk will fail closed on them
-        for owner, flagged in zip(owners, flags, strict=True):
-            if flagged:
-                changing[owner] = True
-        return changing
+            scanned = self.scanner.scan_many(texts)
+        except TimeoutError:  # the walk will fail closed on them
+            scanned = {}
+            for index, _ in owners:
+                results[index] = WALK
+        for position, findings in scanned.items():
+            index, how = owners[position]
+            value = results[index]
+            if value is WALK:
+                continue
+            if how == _TEXT:
+                results[index] = self._replace(value, findings)
+                found += (finding.detector.name for finding in findings)
+            elif how == _JSON:
+                results[index] = self._in_place(value, findings, found)
+            else:
+                results[index] = WALK
+        return results, found
 
-    def _forms(self, text: str) -> list[str] | None:
-        """The forms of `text` to scan, or None when only the full walk can tell."""
+    def _how(self, text: str) -> int | None:
+        """How `rewrite` handles a text: `_TEXT`, `_JSON`, `_LOOK`, or None for the walk."""
         if not looks_like_json(text):
-            return [text]
-        forms = [text]
+            return _TEXT
         escaped = "\\" in text
-        if escaped:
-            if "\\\\" in text:
-                return None  # JSON nested more than twice: let the full walk decide
-            forms.append(unescape(text))
+        if escaped and "\\\\" in text:
+            return None  # JSON nested more than twice: let the full walk decide
         if self.keys is not None:
             keys = object_keys(unescape(text, keep_quotes=True) if escaped else text)
             if any(map(self.keys.is_sensitive, keys)):
                 return None
         if _COMMA_DIGIT.search(text) and not self._integers_clean(text):
             return None
-        return forms
+        return _LOOK if escaped else _JSON
 
     def _integers_clean(self, text: str) -> bool:
         """Whether the walk leaves every integer of JSON text as it is. Asked where a
@@ -202,101 +260,68 @@ class PIIAnonymizer(RecursiveAnonymizer):
         walk finds in it alone, but `[4111111111111111,5]` reads as a decimal number."""
         return all(self._clean_scalar(int(match[1])) for match in _JSON_INTEGER.finditer(text))
 
-    def rewrite(self, items: Sequence[tuple[Any, str]]) -> list[Any]:
-        """Texts anonymized without the walk: plain text, and JSON text without escapes
-        whose string values are all the walk would change. Each text, or each string
-        of the JSON, is scanned, all in one `Scanner.scan_many` call, and what is found
-        is replaced in place (never in keys), so JSON text keeps its formatting. A text
-        under a sensitive key is replaced whole. The rest takes the walk: containers,
-        numbers, field policies, JSON text with escapes, sensitive keys or JSON inside
-        it, large integers, or nesting near `max_depth`."""
-        results: list[Any] = [WALK] * len(items)
-        if self._policies:
-            return results
-        sensitive = self.keys.is_sensitive if self.keys is not None else None
-        texts: list[str] = []
-        # Per item rewritten: its index, its JSON pieces (None for plain text), and
-        # where its texts start in `texts`.
-        owners: list[tuple[int, list[str] | None, int]] = []
-        for index, (value, name) in enumerate(items):
-            if not isinstance(value, str):
-                continue
-            pieces = self._json_pieces(value) if looks_like_json(value) else []
-            if pieces is None:
-                continue
-            if sensitive is not None and sensitive(name):
-                if not pieces:  # JSON is replaced leaf by leaf: by the walk
-                    REDACTIONS.add([f"key:{SECRET_LABEL.lower()}"])
-                    results[index] = self.operator.apply(value, SECRET_LABEL)
-                continue
-            results[index] = value
-            owners.append((index, pieces or None, len(texts)))
-            if pieces:
-                texts += pieces[1::2]  # keys too: what is found in them is left alone
-            else:
-                texts.append(value)
-        found = self.scanner.scan_many(texts)
-        for index, pieces, first in owners:
-            if pieces is None:
-                findings = found.get(first)
-                if findings:
-                    results[index] = self._replace(items[index][0], findings)
-                continue
-            changed = False
-            for place in range(1, len(pieces), 2):
-                findings = found.get(first + place // 2)
-                if not findings or pieces[place + 1].lstrip().startswith(":"):
-                    continue
-                replaced = self._replace(pieces[place], findings)
-                if _JSON_UNSAFE.search(replaced):
-                    replaced = json.dumps(replaced, ensure_ascii=False)[1:-1]
-                pieces[place] = replaced
-                changed = True
-            if changed:
-                results[index] = '"'.join(pieces)
-        return results
-
-    def _json_pieces(self, text: str) -> list[str] | None:
-        """JSON text split at its quotes (its strings at odd indexes), `[]` when it does
-        not parse (the walk scans it as text), or None when the walk does more than scan
-        its string values: see `rewrite`."""
-        if "\\" in text:
-            return None
+    def _in_place(self, text: str, findings: list[Finding], found: list[str]) -> Any:
+        """JSON text without escapes with what was found in its strings replaced (never
+        in keys), text that does not parse with everything found replaced, or `WALK`."""
         try:
             json.loads(text)
-        except (ValueError, RecursionError):
-            return []
+        except (ValueError, RecursionError):  # the walk scans it as text
+            found += (finding.detector.name for finding in findings)
+            return self._replace(text, findings)
         if _NESTED_JSON.search(text):
-            return None  # a string that looks like JSON: the walk decodes it
-        if self.keys is not None and any(map(self.keys.is_sensitive, object_keys(text))):
-            return None  # values under sensitive keys are replaced by the walk
-        pieces = text.split('"')
+            return WALK  # a string that looks like JSON: the walk decodes it
+        needles = self._unbounded_needles
+        if needles is None or any(needle in text for needle in needles):
+            return WALK  # a detector may have read across a quote
+        pieces = text.split('"')  # strings at odd indexes
         structure = "".join(pieces[::2])
-        if _LARGE_INTEGER.search(structure):
-            return None
-        # The top container is walked at depth 1, a string inside n containers at n + 1.
-        if structure.count("[") + structure.count("{") + 1 >= self.max_depth:
-            depth = deepest = 0
-            for bracket in _BRACKETS.findall(structure):
-                depth += 1 if bracket in "[{" else -1
-                deepest = max(deepest, depth)
-            if deepest + 1 >= self.max_depth:
-                return None
-        return pieces
+        if self._too_deep(structure):
+            return WALK
+        ends = list(itertools.accumulate(len(piece) + 1 for piece in pieces))
+        by_piece: dict[int, list[Finding]] = {}
+        for finding in findings:
+            place = bisect.bisect_right(ends, finding.start)
+            start = ends[place - 1] if place else 0
+            if place % 2 == 0 or finding.end >= ends[place]:
+                return WALK  # in the structure (an integer), or across a quote
+            if not pieces[place + 1].lstrip().startswith(":"):  # a key is left alone
+                shifted = Finding(finding.start - start, finding.end - start, finding.detector)
+                by_piece.setdefault(place, []).append(shifted)
+        for place, inside in by_piece.items():
+            pieces[place] = self._replace(pieces[place], inside, escape=_json_string)
+            found += (finding.detector.name for finding in inside)
+        return '"'.join(pieces) if by_piece else text
+
+    def _too_deep(self, structure: str) -> bool:
+        """Whether the walk reaches `max_depth` in JSON with this structure (its text
+        without its strings): the top container is walked at depth 1, a string inside
+        n containers at n + 1."""
+        if structure.count("[") + structure.count("{") + 1 < self.max_depth:
+            return False
+        depth = deepest = 0
+        for bracket in _BRACKETS.findall(structure):
+            depth += 1 if bracket in "[{" else -1
+            deepest = max(deepest, depth)
+        return deepest + 1 >= self.max_depth
 
     def _replace(
-        self, text: str, findings: Sequence[Finding], override: Operator | None = None
+        self,
+        text: str,
+        findings: Sequence[Finding],
+        override: Operator | None = None,
+        escape: Callable[[str], str] | None = None,
     ) -> str:
-        """`text` with each finding replaced by its operator's output (or `override`'s)."""
+        """`text` with each finding replaced by its operator's output (or `override`'s),
+        passed through `escape` if given."""
         parts: list[str] = []
         last = 0
         for start, end, detector in findings:
             operator = override or self.operators.get(detector.name, self.operator)
+            replacement = operator.apply(text[start:end], detector.label)
             parts.append(text[last:start])
-            parts.append(operator.apply(text[start:end], detector.label))
+            parts.append(replacement if escape is None else escape(replacement))
             last = end
         parts.append(text[last:])
-        REDACTIONS.add(finding.detector.name for finding in findings)
         return "".join(parts)
 
     def _clean_scalar(self, value: Any) -> bool:
@@ -315,6 +340,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
         findings = self.scanner.scan(data)
         if not findings:
             return data
+        REDACTIONS.add(finding.detector.name for finding in findings)
         return self._replace(data, findings, policy.operator if policy is not None else None)
 
     def anonymize_scalar(self, data: Any, field_name: str | None = None, **kwargs: Any) -> Any:
@@ -391,6 +417,11 @@ class PIIAnonymizer(RecursiveAnonymizer):
             self._policy_cache.clear()
         self._policy_cache[field_name] = found
         return found
+
+
+def _json_string(text: str) -> str:
+    """`text` as it is written inside a JSON string."""
+    return json.dumps(text, ensure_ascii=False)[1:-1] if _JSON_UNSAFE.search(text) else text
 
 
 def pii_anonymizer(

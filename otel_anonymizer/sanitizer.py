@@ -139,9 +139,10 @@ class Sanitizer:
         places = [self._place(entry) for entry in entries]
         items = [(entry.value, name) for entry, (_, name) in zip(entries, places, strict=True)]
         values = [entry.value for entry in entries]
-        walking = _screen(chain, items)
-        if any(walking) and len(chain) == 1:
-            walking = self._rewrite(chain[0], entries, places, walking, values, object_type)
+        if len(chain) == 1:
+            walking = self._rewrite(chain[0], entries, places, values, object_type)
+        else:
+            walking = _screen(chain, items)
         if not any(walking):
             return values
         fields: dict[Field, dict[str, Any]] = {field: {} for field in FIELDS}
@@ -164,22 +165,23 @@ class Sanitizer:
         anonymizer: Anonymizer,
         entries: Sequence[Entry],
         places: Sequence[tuple[Field, str]],
-        changing: list[bool],
         values: list[Any],
         object_type: ObjectType,
     ) -> list[bool]:
-        """Ask the chain's only anonymizer to rewrite the changing entries on their own
-        (`Anonymizer.rewrite`) and put what it rewrote in `values`; return which entries
-        still take the walk. An error leaves them all to the walk."""
-        indexes = [index for index, change in enumerate(changing) if change]
+        """Ask the chain's only anonymizer to rewrite the entries on their own
+        (`Anonymizer.rewrite`) and put what it changed in `values`; return which entries
+        take the walk. An error, or an answer of the wrong length, leaves them all to
+        the walk (which fails closed on them if the anonymizer fails there too)."""
         try:
-            rewritten = anonymizer.rewrite([(values[i], places[i][1]) for i in indexes])
-            if len(rewritten) != len(indexes):
+            rewritten = anonymizer.rewrite(
+                [(value, name) for value, (_, name) in zip(values, places, strict=True)]
+            )
+            if len(rewritten) != len(entries):
                 raise ValueError("rewrite() answered for a different number of items")
         except Exception:
-            return changing
+            return [True] * len(entries)
         walking = [False] * len(entries)
-        for index, value in zip(indexes, rewritten, strict=True):
+        for index, value in enumerate(rewritten):
             if value is WALK:
                 walking[index] = True
             elif not _same(value, values[index]):

@@ -857,3 +857,40 @@ def test_bearer_tokens_are_found_in_any_case() -> None:
     for scheme in ("Bearer", "bearer", "BEARER", "bEaRer"):
         text = f"Authorization: {scheme} mF9zB5fX4tQ1JqMv8KpL"
         assert found(text) == [("bearer_token", "mF9zB5fX4tQ1JqMv8KpL")], text
+
+
+class TestQuoteBounded:
+    """`quote_bounded` detectors find within a string of JSON text (without escapes)
+    what they find in that string alone: `PIIAnonymizer.rewrite` rewrites JSON text in
+    place from one scan of it."""
+
+    def test_findings_within_strings_are_those_of_the_strings_alone(self) -> None:
+        bounded = [detector for detector in select("default") if detector.quote_bounded]
+        assert len(bounded) == len(select("default")) - 1  # all but the private key
+        scanner = Scanner(bounded)
+        rng = random.Random(47)
+        texts = [sample.text for sample in iter_all()]
+        samples = [text for text in texts if text.isprintable() and not {'"', "\\"} & set(text)]
+        words = [*samples, "x", " ", ":", "-", "1", "@", "é", "Bearer", "://", ", "]
+        checked = 0
+        for _ in range(3000):
+            strings = ["".join(rng.choices(words, k=rng.randint(1, 3))) for _ in range(4)]
+            text = json.dumps({"a": strings[:2], strings[2]: strings[3]}, ensure_ascii=False)
+            if "\\" in text:
+                continue
+            pieces = text.split('"')
+            ends = list(itertools.accumulate(len(piece) + 1 for piece in pieces))
+            raw = [(f.start, f.end, f.detector.name) for f in scanner.scan(text)]
+            for place in range(1, len(pieces), 2):
+                start = ends[place - 1]
+                inside = [(s - start, e - start, n) for s, e, n in raw if start <= s < ends[place]]
+                alone = [(f.start, f.end, f.detector.name) for f in scanner.scan(pieces[place])]
+                assert inside == alone, text
+                checked += bool(alone)
+        assert checked > 500
+
+    def test_the_private_key_reads_across_quotes(self) -> None:
+        text = '["-----BEGIN PRIVATE KEY-----", "' + "A" * 40 + '-----END PRIVATE KEY-----"]'
+        [finding] = Scanner(select("private_key")).scan(text)
+        assert '"' in text[finding.start : finding.end]
+        assert not dataclasses.replace(select("private_key")[0]).quote_bounded

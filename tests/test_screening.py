@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from corpus import clean_texts, labeled
 
-from otel_anonymizer import Entry, PIIAnonymizer, Sanitizer, pii_anonymizer
+from otel_anonymizer import Detector, Entry, PIIAnonymizer, Sanitizer, pii_anonymizer
 from otel_anonymizer.anonymizer.base import WALK
 from otel_anonymizer.jsontext import decode
 from otel_anonymizer.pii import REDACTIONS
@@ -293,3 +293,16 @@ def test_an_integer_found_is_counted_once(anonymizers: tuple[PIIAnonymizer, Alwa
     [result] = Sanitizer([fast]).sanitize([Entry("app.card", 4111111111111111)], "span")
     assert result == "[CREDIT_CARD]"
     assert REDACTIONS.snapshot()["credit_card"] == before.get("credit_card", 0) + 1
+
+
+def test_replacements_are_escaped_inside_json_strings() -> None:
+    """A label with a quote or a backslash, written into JSON text in place."""
+    value = json.dumps({"note": "see TICKET-1234 from jane.roe@example.org"})
+    for bounded in (True, False):  # rewritten in place, or walked and encoded again
+        odd = Detector(
+            "ticket", r"TICKET-\d{4}", label='T"\\K', needles=("TICKET-",), quote_bounded=bounded
+        )
+        anonymizer = pii_anonymizer("email", custom_detectors=[odd])
+        [result] = Sanitizer([anonymizer]).sanitize([Entry("input.value", value)], "span")
+        assert json.loads(result) == {"note": 'see [T"\\K] from [EMAIL]'}
+        assert result.startswith('{"note": ') == bounded  # in place, the formatting stays

@@ -64,16 +64,20 @@ class Anonymizer(abc.ABC):
         return [bool(self.may_change(value, name)) for value, name in items]
 
     def rewrite(self, items: Sequence[tuple[Any, str]]) -> list[Any]:
-        """The anonymized form of each `(value, name)` entry, or `WALK` where it takes
-        `anonymize` on the whole field.
+        """For each `(value, name)` entry of one telemetry object: its anonymized form
+        computed without the rest of its field, the value itself where it would not
+        change, or `WALK` where it takes `anonymize` on the whole field.
 
-        The adapters ask when this anonymizer is the whole chain, for the entries that
-        `screen` says may change, and export what it returns instead of parsing, walking
-        and re-encoding them. A value returned must be what `anonymize` would make of the
-        entry, up to the formatting of JSON text. The default, `WALK` for all, is always
-        correct.
+        The adapters ask instead of `screen` when this anonymizer is the whole chain,
+        and export what it returns instead of parsing, walking and re-encoding those
+        entries. A value returned must be what `anonymize` would make of the entry, up
+        to the formatting of JSON text. The default is `WALK` wherever `screen` says
+        the value may change.
         """
-        return [WALK] * len(items)
+        return [
+            WALK if change else value
+            for (value, _), change in zip(items, self.screen(items), strict=True)
+        ]
 
 
 class RecursiveAnonymizer(Anonymizer):

@@ -88,6 +88,9 @@ class Detector:
     known, says how far from the start of a match the first needle or shape inside it
     may begin (0 for a prefix such as `AKIA`): the pattern is then tried only that far
     before each needle (up to 16), or searched from that far before the first one.
+    `quote_bounded` says that no match holds a `"`, and that a `"` next to a match reads
+    to the pattern like the start or end of a text: then, in JSON text without escapes,
+    what it finds within a string is what it finds in that string alone.
     `extent`, with `reach`, is a regex that, matched where a needle or shape occurs,
     ends where any match around it ends at the latest (`@[A-Za-z0-9.-]*`: an email ends
     within the domain characters after its `@`): the pattern is then searched only in
@@ -110,6 +113,7 @@ class Detector:
     trusted: bool = False
     skips_inert_runs: bool = False
     context_classes: bool = False
+    quote_bounded: bool = False
     joinable: bool = False
     reach: int | None = None
     extent: str | None = None

@@ -34,6 +34,7 @@ EMAIL = Detector(
     extent="@[A-Za-z0-9.-]*",  # the domain
     trusted=True,
     joinable=True,
+    quote_bounded=True,
 )
 
 #: Not inside a word, an id or a decimal number (`0.4111111111111111` is a float).
@@ -50,6 +51,7 @@ CREDIT_CARD = Detector(
     min_digits=12,
     trusted=True,
     joinable=True,
+    quote_bounded=True,
 )
 
 US_SSN = Detector(
@@ -63,6 +65,7 @@ US_SSN = Detector(
     min_digits=9,
     trusted=True,
     joinable=True,
+    quote_bounded=True,
 )
 
 #: Not a version: `v1.2.3.4`, `pkg==1.2.3.4`, `Chrome/120.0.0.0` (a product token).
@@ -81,6 +84,7 @@ IBAN = Detector(
     reach=0,
     trusted=True,
     joinable=True,
+    quote_bounded=True,
 )
 
 IP_ADDRESS_V4 = Detector(
@@ -95,6 +99,7 @@ IP_ADDRESS_V4 = Detector(
     run_filter=lambda run: run.count(".") >= 3,
     trusted=True,
     joinable=True,
+    quote_bounded=True,
 )
 
 IP_ADDRESS_V6 = Detector(
@@ -110,6 +115,7 @@ IP_ADDRESS_V6 = Detector(
     reach=9,
     trusted=True,
     joinable=True,
+    quote_bounded=True,
 )
 
 _HEX = "[0-9A-Fa-f]"
@@ -126,6 +132,7 @@ MAC_ADDRESS = Detector(
     ),
     trusted=True,
     joinable=True,
+    quote_bounded=True,
 )
 
 #: International: `+44 ` or `0044 `, an optional `(0)` or `(415) `, then groups of digits
@@ -169,6 +176,7 @@ def phone(regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> Detector:
         run_filter=lambda run: not run.isdigit() or run.startswith("00"),
         trusted=True,
         joinable=True,
+        quote_bounded=True,
     )
 
 

@@ -9,7 +9,8 @@ can (`k-` for `sk-`, `yJ` for `eyJ`, `_live_` for `sk_live_`): the needle pass v
 every place where a needle's first character occurs, and lowercase `s`, `e` or `h` are
 everywhere in prose. These patterns run only where their needle is, under the
 scanner's timeout like user patterns. All are `joinable`: no anchors, and what they
-validate holds no NUL character.
+validate holds no NUL character. All but the private key are `quote_bounded`: no match
+holds a quote (the private key's any-character run reads through one).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ _REACH = {
 
 def _secret(name: str, pattern: str, *needles: str, **options: object) -> Detector:
     """A secret detector; its needles start each match (reach 0) unless `_REACH` says."""
+    options = {"quote_bounded": True, **options}
     return Detector(
         name,
         pattern,
@@ -142,6 +144,7 @@ PRIVATE_KEY = _secret(
     r"(?:[\s\S]{16,}?-----END \1PRIVATE KEY\2-----"
     r"|(?:(?:\r?\n|\\r\\n|\\n)(?:[A-Za-z-]+: [^\r\n\\]*|[A-Za-z0-9+/=]+))+)",
     "-----BEGIN",
+    quote_bounded=False,
 )
 BEARER_TOKEN = _secret(
     "bearer_token",
