@@ -68,6 +68,7 @@ class _Slot(NamedTuple):
 
 T = TypeVar("T")
 _SHARED_LIMIT = 256
+_PLACES_LIMIT = 8192
 
 
 class Sanitizer:
@@ -92,10 +93,16 @@ class Sanitizer:
                         "Anonymizer; wrap rules or functions with create_anonymizer()"
                     )
         self._anonymizers = None if anonymizers is None else tuple(anonymizers)
-        self.mapping = mapping
+        self._mapping = mapping
         self.placeholder = placeholder
         self._shared: dict[tuple[int, str, tuple[int, ...]], tuple[object, Any]] = {}
+        self._places: dict[tuple[str, str, Field, bool], tuple[Field, str]] = {}
         self._shared_lock = threading.Lock()
+
+    @property
+    def mapping(self) -> FieldMapping:
+        """Where keys go (read-only: the places of keys are cached)."""
+        return self._mapping
 
     def chain(self) -> Sequence[Anonymizer]:
         """The anonymizers that the next call applies, in order."""
@@ -137,10 +144,10 @@ class Sanitizer:
         self, chain: Sequence[Anonymizer], entries: Sequence[Entry], object_type: ObjectType
     ) -> list[Any]:
         places = [self._place(entry) for entry in entries]
-        items = [(entry.value, name) for entry, (_, name) in zip(entries, places, strict=True)]
         values = [entry.value for entry in entries]
+        items = [(value, name) for value, (_, name) in zip(values, places, strict=True)]
         if len(chain) == 1:
-            walking = self._rewrite(chain[0], entries, places, values, object_type)
+            walking = self._rewrite(chain[0], entries, places, items, values, object_type)
         else:
             walking = _screen(chain, items)
         if not any(walking):
@@ -165,6 +172,7 @@ class Sanitizer:
         anonymizer: Anonymizer,
         entries: Sequence[Entry],
         places: Sequence[tuple[Field, str]],
+        items: list[tuple[Any, str]],
         values: list[Any],
         object_type: ObjectType,
     ) -> list[bool]:
@@ -173,15 +181,15 @@ class Sanitizer:
         take the walk. An error, or an answer of the wrong length, leaves them all to
         the walk (which fails closed on them if the anonymizer fails there too)."""
         try:
-            rewritten = anonymizer.rewrite(
-                [(value, name) for value, (_, name) in zip(values, places, strict=True)]
-            )
+            rewritten = anonymizer.rewrite(items)
             if len(rewritten) != len(entries):
                 raise ValueError("rewrite() answered for a different number of items")
         except Exception:
             return [True] * len(entries)
         walking = [False] * len(entries)
         for index, value in enumerate(rewritten):
+            if value is values[index]:
+                continue
             if value is WALK:
                 walking[index] = True
             elif not _same(value, values[index]):
@@ -189,12 +197,19 @@ class Sanitizer:
         return walking
 
     def _place(self, entry: Entry) -> tuple[Field, str]:
-        """The field of an entry and its name there."""
-        if entry.mapped:
-            field, name = self.mapping.locate(entry.key, entry.default_field)
-        else:
-            field, name = entry.default_field, entry.key
-        return field, f"{entry.scope}.{name}" if entry.scope else name
+        """The field of an entry and its name there (cached: the same keys recur)."""
+        key = (entry.key, entry.scope, entry.default_field, entry.mapped)
+        place = self._places.get(key)
+        if place is None:
+            if entry.mapped:
+                field, name = self._mapping.locate(entry.key, entry.default_field)
+            else:
+                field, name = entry.default_field, entry.key
+            place = field, f"{entry.scope}.{name}" if entry.scope else name
+            if len(self._places) >= _PLACES_LIMIT:
+                self._places.clear()
+            self._places[key] = place
+        return place
 
     def _slot(
         self, entry: Entry, field: Field, name: str, fields: dict[Field, dict[str, Any]]
