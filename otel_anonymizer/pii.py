@@ -195,7 +195,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
         sensitive = self.keys.is_sensitive if self.keys is not None else None
         for index, (value, name) in enumerate(items):
             if sensitive is not None and sensitive(name):
-                if isinstance(value, str) and not looks_like_json(value):
+                if isinstance(value, str) and not _parses(value):  # JSON: leaf by leaf
                     results[index] = self.operator.apply(value, SECRET_LABEL)
                     found.append(f"key:{SECRET_LABEL.lower()}")
                 else:
@@ -263,9 +263,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
     def _in_place(self, text: str, findings: list[Finding], found: list[str]) -> Any:
         """JSON text without escapes with what was found in its strings replaced (never
         in keys), text that does not parse with everything found replaced, or `WALK`."""
-        try:
-            json.loads(text)
-        except (ValueError, RecursionError):  # the walk scans it as text
+        if not _parses(text):  # the walk scans it as text
             found += (finding.detector.name for finding in findings)
             return self._replace(text, findings)
         if _NESTED_JSON.search(text):
@@ -417,6 +415,17 @@ class PIIAnonymizer(RecursiveAnonymizer):
             self._policy_cache.clear()
         self._policy_cache[field_name] = found
         return found
+
+
+def _parses(text: str) -> bool:
+    """Whether the walk would see `text` parsed as JSON (rather than as text)."""
+    if not looks_like_json(text):
+        return False
+    try:
+        json.loads(text)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _json_string(text: str) -> str:

@@ -306,3 +306,15 @@ def test_replacements_are_escaped_inside_json_strings() -> None:
         [result] = Sanitizer([anonymizer]).sanitize([Entry("input.value", value)], "span")
         assert json.loads(result) == {"note": 'see [T"\\K] from [EMAIL]'}
         assert result.startswith('{"note": ') == bounded  # in place, the formatting stays
+
+
+def test_text_that_only_looks_like_json_under_a_sensitive_key() -> None:
+    """A password that starts like JSON but does not parse is text to the walk: alone in
+    its field it was passed as text, its key unseen. It is replaced whole now."""
+    for key in ("password", "api_key"):
+        entry = Entry(key, "[hunter2", mapped=False, default_field="input")
+        assert Sanitizer([pii_anonymizer()]).sanitize([entry], "span") == ["[SECRET]"]
+    [result] = Sanitizer([pii_anonymizer()]).sanitize(
+        [Entry("password", '{"a": "b"}', mapped=False, default_field="input")], "span"
+    )
+    assert json.loads(result) == {"a": "[SECRET]"}  # JSON is replaced leaf by leaf
