@@ -58,6 +58,16 @@ class Entry(NamedTuple):
     mapped: bool = True
 
 
+class _Object(NamedTuple):
+    """One object of a batch, looked up in the mapping."""
+
+    entries: Sequence[Entry]
+    object_type: ObjectType
+    places: list[tuple[Field, str]]
+    values: list[Any]  # replaced by the results as they come
+    items: list[tuple[Any, str]]  # (value, name in its field)
+
+
 class _Slot(NamedTuple):
     field: Field
     name: str
@@ -112,14 +122,44 @@ class Sanitizer:
 
     def sanitize(self, entries: Sequence[Entry], object_type: ObjectType) -> list[Any]:
         """Return one exportable value per entry (or `REMOVED`), in the same order."""
+        return self.sanitize_many([(entries, object_type)])[0]
+
+    def sanitize_many(
+        self, objects: Sequence[tuple[Sequence[Entry], ObjectType]]
+    ) -> list[list[Any]]:
+        """`sanitize` for each `(entries, object_type)` of a batch (the spans of an
+        export request): with one anonymizer in the chain, it rewrites the values of
+        all of them in one call (`Anonymizer.rewrite`), so that what that costs per
+        call (one scan of all their texts) is paid once per batch."""
         chain = self.chain()
-        if not chain or not entries:
-            return [entry.value for entry in entries]
+        if not chain:
+            return [[entry.value for entry in entries] for entries, _ in objects]
+        prepared = [self._prepare(entries, object_type) for entries, object_type in objects]
+        rewritten = self._rewritten(
+            chain, [item for obj in prepared if obj is not None for item in obj.items]
+        )
+        results = []
+        end = 0
+        for obj, (entries, object_type) in zip(prepared, objects, strict=True):
+            start, end = end, end + (len(obj.items) if obj is not None else 0)
+            try:
+                if obj is None:
+                    raise RuntimeError("the entries could not be looked up")
+                results.append(self._sanitize(chain, obj, rewritten[start:end]))
+            except Exception as error:  # a bug here must not export raw values either
+                record_failure("sanitizer", type(error).__name__, "*", object_type)
+                results.append([self.placeholder] * len(entries))
+        return results
+
+    def _prepare(self, entries: Sequence[Entry], object_type: ObjectType) -> _Object | None:
+        """An object's entries looked up in the mapping; None if that fails (a bug)."""
         try:
-            return self._sanitize(chain, entries, object_type)
-        except Exception as error:  # a bug here must not export raw values either
-            record_failure("sanitizer", type(error).__name__, "*", object_type)
-            return [self.placeholder] * len(entries)
+            places = [self._place(entry) for entry in entries]
+            values = [entry.value for entry in entries]
+        except Exception:
+            return None
+        items = [(value, name) for value, (_, name) in zip(values, places, strict=True)]
+        return _Object(entries, object_type, places, values, items)
 
     def shared(self, owner: object, object_type: ObjectType, build: Callable[[], T]) -> T:
         """`build()`, cached per `owner` object, object type and current chain.
@@ -140,16 +180,38 @@ class Sanitizer:
             self._shared[key] = (owner, result)
         return result
 
+    def _rewritten(self, chain: Sequence[Anonymizer], items: list[tuple[Any, str]]) -> list[Any]:
+        """The chain's only anonymizer's `rewrite` of `items`, or `WALK` for each where
+        the chain is longer, or where it raises or answers for a different number of
+        items (the walk then fails closed on them if the anonymizer fails there too)."""
+        if len(chain) != 1:
+            return [WALK] * len(items)
+        try:
+            rewritten = chain[0].rewrite(items)
+            if len(rewritten) == len(items):
+                return rewritten
+        except Exception:
+            pass
+        return [WALK] * len(items)
+
     def _sanitize(
-        self, chain: Sequence[Anonymizer], entries: Sequence[Entry], object_type: ObjectType
+        self, chain: Sequence[Anonymizer], obj: _Object, rewritten: list[Any]
     ) -> list[Any]:
-        places = [self._place(entry) for entry in entries]
-        values = [entry.value for entry in entries]
-        items = [(value, name) for value, (_, name) in zip(values, places, strict=True)]
+        """The values of one object: what `rewrite` made of them, the walk for the rest
+        (for a longer chain: for those that `screen` says may change)."""
+        entries, places, values = obj.entries, obj.places, obj.values
         if len(chain) == 1:
-            walking = self._rewrite(chain[0], entries, places, items, values, object_type)
+            walking = [False] * len(entries)
+            for index, value in enumerate(rewritten):
+                if value is values[index]:
+                    continue
+                if value is WALK:
+                    walking[index] = True
+                elif not _same(value, values[index]):
+                    field = places[index][0]
+                    values[index] = self._coerce(entries[index], value, field, obj.object_type)
         else:
-            walking = _screen(chain, items)
+            walking = _screen(chain, obj.items)
         if not any(walking):
             return values
         fields: dict[Field, dict[str, Any]] = {field: {} for field in FIELDS}
@@ -158,43 +220,15 @@ class Sanitizer:
             for entry, (field, name), walk in zip(entries, places, walking, strict=True)
         ]
         results = {
-            field: self._run_chain(chain, data, field, object_type)
+            field: self._run_chain(chain, data, field, obj.object_type)
             for field, data in fields.items()
             if data
         }
         for index, (entry, slot) in enumerate(zip(entries, slots, strict=True)):
             if slot is not None:
-                values[index] = self._export_value(entry, slot, results[slot.field], object_type)
+                result = results[slot.field]
+                values[index] = self._export_value(entry, slot, result, obj.object_type)
         return values
-
-    def _rewrite(
-        self,
-        anonymizer: Anonymizer,
-        entries: Sequence[Entry],
-        places: Sequence[tuple[Field, str]],
-        items: list[tuple[Any, str]],
-        values: list[Any],
-        object_type: ObjectType,
-    ) -> list[bool]:
-        """Ask the chain's only anonymizer to rewrite the entries on their own
-        (`Anonymizer.rewrite`) and put what it changed in `values`; return which entries
-        take the walk. An error, or an answer of the wrong length, leaves them all to
-        the walk (which fails closed on them if the anonymizer fails there too)."""
-        try:
-            rewritten = anonymizer.rewrite(items)
-            if len(rewritten) != len(entries):
-                raise ValueError("rewrite() answered for a different number of items")
-        except Exception:
-            return [True] * len(entries)
-        walking = [False] * len(entries)
-        for index, value in enumerate(rewritten):
-            if value is values[index]:
-                continue
-            if value is WALK:
-                walking[index] = True
-            elif not _same(value, values[index]):
-                values[index] = self._coerce(entries[index], value, places[index][0], object_type)
-        return walking
 
     def _place(self, entry: Entry) -> tuple[Field, str]:
         """The field of an entry and its name there (cached: the same keys recur)."""

@@ -323,3 +323,34 @@ def test_a_flattened_part_alone_in_its_field_keeps_its_key(chain: str) -> None:
     Sanitizer([capture]).sanitize([Entry("gen_ai.prompt.0.content", "hi")], "span")
     Sanitizer([capture]).sanitize([Entry("output.value", "hi")], "span")
     assert [data for data, _ in capture.calls] == [{"prompt.0.content": "hi"}, "hi"]
+
+
+def test_a_batch_gives_what_each_object_gives_alone() -> None:
+    sanitizer = Sanitizer([pii_anonymizer()])
+    messages = json.dumps([{"role": "user", "content": f"mail {CANARY} or call +1 415 555 2671"}])
+    objects: list[tuple[list[Entry], Any]] = [
+        ([Entry("gen_ai.request.model", "gpt-4o"), Entry("input.value", f"hi {CANARY}")], "trace"),
+        ([], "span"),
+        ([Entry("gen_ai.input.messages", messages), Entry("app.password", "hunter2")], "span"),
+        ([Entry("app.ids", ("4111111111111111", "x")), Entry("app.n", 4111111111111111)], "log"),
+        ([Entry("note", "nothing here", mapped=False)], "span"),
+    ]
+    alone = [sanitizer.sanitize(entries, object_type) for entries, object_type in objects]
+    assert sanitizer.sanitize_many(objects) == alone
+    assert CANARY not in json.dumps(alone) and "hunter2" not in json.dumps(alone)
+
+
+def test_a_failure_in_one_object_of_a_batch_stays_there() -> None:
+    """An object whose entries cannot even be looked up (a key that is not a string)
+    becomes placeholders; the objects after it get their own results, not its."""
+    sanitizer = Sanitizer([pii_anonymizer()])
+    broken = [Entry(None, f"mail {CANARY}"), Entry("a", "b")]  # type: ignore[arg-type]
+    results = sanitizer.sanitize_many(
+        [
+            ([Entry("x", "clean")], "span"),
+            (broken, "span"),
+            ([Entry("y", f"to {CANARY}"), Entry("z", "ok")], "span"),
+        ]
+    )
+    assert results == [["clean"], [FAILURE_PLACEHOLDER] * 2, ["to [EMAIL]", "ok"]]
+    assert failure_counts() == {("sanitizer", "RuntimeError"): 1}

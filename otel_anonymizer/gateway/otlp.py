@@ -68,14 +68,34 @@ class OtlpSanitizer:
             self._shared(resource_spans.resource, "resource", object_type, stats)
             for scope_spans in resource_spans.scope_spans:
                 self._shared(scope_spans.scope, "scope", object_type, stats)
-            for span in spans:
-                try:
-                    stats.redacted += self._span(span)
-                except Exception as error:
-                    record_failure("otlp adapter", type(error).__name__, "span", object_type)
-                    _placeholder_span(span, self.sanitizer.placeholder)
-                    stats.failed += 1
+            self._spans(spans, stats)
         return stats
+
+    def _spans(self, spans: Sequence[Span], stats: Stats) -> None:
+        """Anonymize `spans` in one batch (`Sanitizer.sanitize_many`); a span whose
+        values cannot be read or written back becomes a placeholder span."""
+        batch: list[tuple[Span, list[Entry], ObjectType]] = []
+        for span in spans:
+            object_type: ObjectType = "span" if span.parent_span_id else "trace"
+            try:
+                batch.append((span, self._span_entries(span), object_type))
+            except Exception as error:
+                self._failed_span(span, error, object_type, stats)
+        sanitized = self.sanitizer.sanitize_many(
+            [(entries, object_type) for _, entries, object_type in batch]
+        )
+        for (span, entries, object_type), values in zip(batch, sanitized, strict=True):
+            try:
+                stats.redacted += _write_span(span, entries, values)
+            except Exception as error:
+                self._failed_span(span, error, object_type, stats)
+
+    def _failed_span(
+        self, span: Span, error: Exception, object_type: ObjectType, stats: Stats
+    ) -> None:
+        record_failure("otlp adapter", type(error).__name__, "span", object_type)
+        _placeholder_span(span, self.sanitizer.placeholder)
+        stats.failed += 1
 
     def sanitize_logs(self, request: ExportLogsServiceRequest) -> Stats:
         """Anonymize every log record (and its resource) of `request`; return the counts."""
@@ -94,35 +114,20 @@ class OtlpSanitizer:
                         stats.failed += 1
         return stats
 
-    def _span(self, span: Span) -> int:
-        sanitizer = self.sanitizer
+    def _span_entries(self, span: Span) -> list[Entry]:
+        """The values of a span, in the order `_write_span` writes them back."""
         entries = [Entry("span.name", span.name, kind="text", mapped=False)]
         if span.status.message:
             entries.append(Entry("status.description", span.status.message, "text", mapped=False))
         entries += _attribute_entries(span.attributes)
         for index, event in enumerate(span.events):
             scope = f"events.{index}"
-            field = sanitizer.mapping.event_field(event.name) or "metadata"
+            field = self.sanitizer.mapping.event_field(event.name) or "metadata"
             entries.append(Entry(f"{scope}.name", event.name, kind="text", mapped=False))
             entries += _attribute_entries(event.attributes, scope=scope, default_field=field)
         for index, link in enumerate(span.links):
             entries += _attribute_entries(link.attributes, scope=f"links.{index}")
-        object_type: ObjectType = "span" if span.parent_span_id else "trace"
-        sanitized = sanitizer.sanitize(entries, object_type)
-        if all(map(operator.is_, sanitized, (entry.value for entry in entries))):
-            return 0  # nothing changed (most spans): nothing to write back
-        values = iter(sanitized)
-        changed = Changes(entries)
-        span.name = _text(changed.next(values))
-        if span.status.message:
-            span.status.message = _text(changed.next(values))
-        _rewrite_attributes(span.attributes, values, changed)
-        for event in span.events:
-            event.name = _text(changed.next(values))
-            _rewrite_attributes(event.attributes, values, changed)
-        for link in span.links:
-            _rewrite_attributes(link.attributes, values, changed)
-        return changed.count
+        return entries
 
     def _log(self, record: LogRecord) -> int:
         event_name = record.event_name or _string_attribute(record.attributes, "event.name")
@@ -173,6 +178,24 @@ class OtlpSanitizer:
         else:
             owner.ParseFromString(cached[0])
         stats.redacted += cached[1]
+
+
+def _write_span(span: Span, entries: Sequence[Entry], sanitized: Sequence[Any]) -> int:
+    """Write the sanitized values of `_span_entries` back; return how many changed."""
+    if all(map(operator.is_, sanitized, (entry.value for entry in entries))):
+        return 0  # nothing changed (most spans): nothing to write back
+    values = iter(sanitized)
+    changed = Changes(entries)
+    span.name = _text(changed.next(values))
+    if span.status.message:
+        span.status.message = _text(changed.next(values))
+    _rewrite_attributes(span.attributes, values, changed)
+    for event in span.events:
+        event.name = _text(changed.next(values))
+        _rewrite_attributes(event.attributes, values, changed)
+    for link in span.links:
+        _rewrite_attributes(link.attributes, values, changed)
+    return changed.count
 
 
 class Changes:
