@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
@@ -35,41 +36,53 @@ _logger = logging.getLogger(__name__)
 def sanitize_span(span: ReadableSpan, sanitizer: Sanitizer) -> ReadableSpan:
     """A copy of `span` with names, attributes, events, links, status and resource
     attributes anonymized. The span's ids, times and kind are kept."""
-    events = span.events
-    links = span.links
-    resource = span.resource
-    description = span.status.description
+    entries, object_type = _span_entries(span, sanitizer)
+    [values] = sanitizer.sanitize_many([(entries, object_type)])
+    return _rebuild_span(span, values, sanitizer, object_type)
+
+
+def _span_entries(span: ReadableSpan, sanitizer: Sanitizer) -> tuple[list[Entry], ObjectType]:
+    """The values of a span, in the order `_rebuild_span` reads them back."""
     entries = [Entry("span.name", span.name, kind="text", mapped=False)]
-    if description is not None:
-        entries.append(Entry("status.description", description, kind="text", mapped=False))
+    if span.status.description is not None:
+        entries.append(
+            Entry("status.description", span.status.description, kind="text", mapped=False)
+        )
     entries += attribute_entries(span.attributes)
-    for index, event in enumerate(events):
+    for index, event in enumerate(span.events):
         scope = f"events.{index}"
         field = sanitizer.mapping.event_field(event.name) or "metadata"
         entries.append(Entry(f"{scope}.name", event.name, kind="text", mapped=False))
         entries += attribute_entries(event.attributes, scope=scope, default_field=field)
-    for index, link in enumerate(links):
+    for index, link in enumerate(span.links):
         entries += attribute_entries(link.attributes, scope=f"links.{index}")
+    return entries, "trace" if span.parent is None else "span"
 
-    object_type: ObjectType = "trace" if span.parent is None else "span"
-    values = iter(sanitizer.sanitize(entries, object_type))
+
+def _rebuild_span(
+    span: ReadableSpan, sanitized: list[Any], sanitizer: Sanitizer, object_type: ObjectType
+) -> ReadableSpan:
+    values = iter(sanitized)
     name = text_value(next(values))
+    description = span.status.description
     if description is not None:
         description = text_value(next(values))
     status = Status(span.status.status_code, description)
     attributes = rebuild_attributes(span.attributes, values)
     new_events = []
-    for event in events:
+    for event in span.events:
         event_name = text_value(next(values))
         new_events.append(
             Event(event_name, rebuild_attributes(event.attributes, values), event.timestamp)
         )
-    new_links = [Link(link.context, rebuild_attributes(link.attributes, values)) for link in links]
+    new_links = [
+        Link(link.context, rebuild_attributes(link.attributes, values)) for link in span.links
+    ]
     return ReadableSpan(
         name=name,
         context=span.context,
         parent=span.parent,
-        resource=sanitize_resource(resource, sanitizer, object_type),
+        resource=sanitize_resource(span.resource, sanitizer, object_type),
         attributes=attributes,
         events=new_events,
         links=new_links,
@@ -82,12 +95,21 @@ def sanitize_span(span: ReadableSpan, sanitizer: Sanitizer) -> ReadableSpan:
 
 
 def _sanitize_all(spans: Sequence[ReadableSpan], sanitizer: Sanitizer) -> list[ReadableSpan]:
-    sanitized = []
+    """Sanitized copies of `spans`, anonymized in one batch (`Sanitizer.sanitize_many`);
+    a span that cannot be read or rebuilt is dropped (fail closed), never exported raw."""
+    batch = []
     for span in spans:
         try:
-            sanitized.append(sanitize_span(span, sanitizer))
-        except Exception as error:  # fail closed: drop the span, never export it raw
+            batch.append((span, *_span_entries(span, sanitizer)))
+        except Exception as error:
             record_failure("span adapter", type(error).__name__, "span", "span")
+    results = sanitizer.sanitize_many([(entries, object_type) for _, entries, object_type in batch])
+    sanitized = []
+    for (span, _, object_type), values in zip(batch, results, strict=True):
+        try:
+            sanitized.append(_rebuild_span(span, values, sanitizer, object_type))
+        except Exception as error:
+            record_failure("span adapter", type(error).__name__, "span", object_type)
     return sanitized
 
 
