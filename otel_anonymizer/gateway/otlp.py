@@ -104,14 +104,9 @@ class OtlpSanitizer:
             self._shared(resource_logs.resource, "resource", "log", stats)
             for scope in resource_logs.scope_logs:
                 self._shared(scope.scope, "scope", "log", stats)
-                stats.items += len(scope.log_records)
-                for record in scope.log_records:
-                    try:
-                        stats.redacted += self._log(record)
-                    except Exception as error:
-                        record_failure("otlp adapter", type(error).__name__, "log", "log")
-                        _placeholder_log(record, self.sanitizer.placeholder)
-                        stats.failed += 1
+            records = [record for scope in resource_logs.scope_logs for record in scope.log_records]
+            stats.items += len(records)
+            self._logs(records, stats)
         return stats
 
     def _span_entries(self, span: Span) -> list[Entry]:
@@ -129,23 +124,35 @@ class OtlpSanitizer:
             entries += _attribute_entries(link.attributes, scope=f"links.{index}")
         return entries
 
-    def _log(self, record: LogRecord) -> int:
+    def _logs(self, records: Sequence[LogRecord], stats: Stats) -> None:
+        """Anonymize `records` in one batch, as `_spans` does spans."""
+        batch: list[tuple[LogRecord, list[Entry]]] = []
+        for record in records:
+            try:
+                batch.append((record, self._log_entries(record)))
+            except Exception as error:
+                self._failed_log(record, error, stats)
+        sanitized = self.sanitizer.sanitize_many([(entries, "log") for _, entries in batch])
+        for (record, entries), values in zip(batch, sanitized, strict=True):
+            try:
+                stats.redacted += _write_log(record, entries, values)
+            except Exception as error:
+                self._failed_log(record, error, stats)
+
+    def _failed_log(self, record: LogRecord, error: Exception, stats: Stats) -> None:
+        record_failure("otlp adapter", type(error).__name__, "log", "log")
+        _placeholder_log(record, self.sanitizer.placeholder)
+        stats.failed += 1
+
+    def _log_entries(self, record: LogRecord) -> list[Entry]:
+        """The values of a log record, in the order `_write_log` writes them back."""
         event_name = record.event_name or _string_attribute(record.attributes, "event.name")
         field = self.sanitizer.mapping.event_field(event_name) or "metadata"
         body = from_any_value(record.body) if record.HasField("body") else None
-        entries = [
+        return [
             Entry("body", body, kind="any", default_field=field, mapped=False),
             *_attribute_entries(record.attributes, kind="any", default_field=field),
         ]
-        values = iter(self.sanitizer.sanitize(entries, "log"))
-        changed = Changes(entries)
-        new_body = changed.next(values)
-        if new_body is REMOVED:
-            record.ClearField("body")
-        elif changed.last:
-            write_any_value(record.body, new_body)
-        _rewrite_attributes(record.attributes, values, changed)
-        return changed.count
 
     def _shared(
         self,
@@ -195,6 +202,19 @@ def _write_span(span: Span, entries: Sequence[Entry], sanitized: Sequence[Any]) 
         _rewrite_attributes(event.attributes, values, changed)
     for link in span.links:
         _rewrite_attributes(link.attributes, values, changed)
+    return changed.count
+
+
+def _write_log(record: LogRecord, entries: Sequence[Entry], sanitized: Sequence[Any]) -> int:
+    """Write the sanitized values of `_log_entries` back; return how many changed."""
+    values = iter(sanitized)
+    changed = Changes(entries)
+    new_body = changed.next(values)
+    if new_body is REMOVED:
+        record.ClearField("body")
+    elif changed.last:
+        write_any_value(record.body, new_body)
+    _rewrite_attributes(record.attributes, values, changed)
     return changed.count
 
 
