@@ -1,8 +1,8 @@
 """Throughput and added latency of the gateway: anonymizing vs pass-through.
 
-Run:  python benchmarks/bench_gateway.py [--requests 300] [--spans 32] [--concurrency 8]
+Run:  python benchmarks/bench_gateway.py [--requests 1000] [--spans 32] [--concurrency 8]
                                          [--workers 2] [--anonymizer default|seed]
-                                         [--rounds 3]
+                                         [--rounds 5]
 
 Starts the gateway in turns as a subprocess (`python -m otel_anonymizer.gateway serve`),
 once with the anonymizer processor and once as a pass-through (no processor), each time
@@ -225,13 +225,14 @@ def worker_cost(config: dict[str, Any], bodies: list[bytes], spans: int) -> floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=300)
+    # Runs shorter than a few seconds gave ratios 0.1 apart from one round to the next.
+    parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--spans", type=int, default=32, help="spans per request")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--latency-requests", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--anonymizer", default="default", choices=sorted(ANONYMIZERS))
-    parser.add_argument("--rounds", type=int, default=3, help="pass-through/anonymizing pairs")
+    parser.add_argument("--rounds", type=int, default=5, help="pass-through/anonymizing pairs")
     args = parser.parse_args()
 
     def requests(count: int, seed: int) -> list[bytes]:
