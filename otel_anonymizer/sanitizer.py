@@ -151,16 +151,6 @@ class Sanitizer:
                 results.append([self.placeholder] * len(entries))
         return results
 
-    def _prepare(self, entries: Sequence[Entry], object_type: ObjectType) -> _Object | None:
-        """An object's entries looked up in the mapping; None if that fails (a bug)."""
-        try:
-            places = [self._place(entry) for entry in entries]
-            values = [entry.value for entry in entries]
-        except Exception:
-            return None
-        items = [(value, name) for value, (_, name) in zip(values, places, strict=True)]
-        return _Object(entries, object_type, places, values, items)
-
     def shared(self, owner: object, object_type: ObjectType, build: Callable[[], T]) -> T:
         """`build()`, cached per `owner` object, object type and current chain.
 
@@ -179,6 +169,16 @@ class Sanitizer:
                 self._shared.clear()
             self._shared[key] = (owner, result)
         return result
+
+    def _prepare(self, entries: Sequence[Entry], object_type: ObjectType) -> _Object | None:
+        """An object's entries looked up in the mapping; None if that fails (a bug)."""
+        try:
+            places = [self._place(entry) for entry in entries]
+            values = [entry.value for entry in entries]
+        except Exception:
+            return None
+        items = [(value, name) for value, (_, name) in zip(values, places, strict=True)]
+        return _Object(entries, object_type, places, values, items)
 
     def _rewritten(self, chain: Sequence[Anonymizer], items: list[tuple[Any, str]]) -> list[Any]:
         """The chain's only anonymizer's `rewrite` of `items`, or `WALK` for each where
