@@ -248,7 +248,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
             return None  # JSON nested more than twice: let the full walk decide
         if self.keys is not None:
             keys = object_keys(unescape(text, keep_quotes=True) if escaped else text)
-            if any(map(self.keys.is_sensitive, keys)):
+            if self.keys.any_sensitive(keys):
                 return None
         if _COMMA_DIGIT.search(text) and not self._integers_clean(text):
             return None

@@ -115,6 +115,20 @@ class TestKeys:
         assert classifier.is_sensitive("api_key")
         assert list(classifier._cache) == ["api_key"]
 
+    def test_sets_of_keys(self) -> None:
+        """`any_sensitive` answers for a set of keys, cached per set unless long."""
+        classifier = KeyClassifier()
+        assert not classifier.any_sensitive({"role", "content"})
+        assert classifier.any_sensitive({"role", "apiKey"})
+        assert classifier.any_sensitive(["apiKey", "role"])  # the same set, in any order
+        assert not classifier.any_sensitive(set())
+        assert classifier.any_sensitive({"x " * 300, "password"})
+        assert set(classifier._groups) == {
+            frozenset({"role", "content"}),
+            frozenset({"role", "apiKey"}),
+            frozenset(),
+        }
+
     def test_keys_can_be_ignored(self) -> None:
         data = {"password": "hunter2"}
         assert pii_anonymizer(check_keys=False).anonymize(data) == data

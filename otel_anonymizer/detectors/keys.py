@@ -46,6 +46,8 @@ _CACHE_LIMIT = 8192
 #: Longer keys are classified each time: real keys are short, and the cache must not
 #: hold thousands of long strings (JSON keys are read with text around them).
 _CACHED_KEY_LENGTH = 200
+#: The same for sets of keys, by their total length.
+_CACHED_GROUP_LENGTH = 400
 
 
 class KeyClassifier:
@@ -57,6 +59,7 @@ class KeyClassifier:
         self.safe_keys = frozenset(key.lower() for key in safe_keys)
         self.extra = tuple(tuple(_words(key)) for key in extra_sensitive if _words(key))
         self._cache: dict[str, bool] = {}
+        self._groups: dict[frozenset[str], bool] = {}
 
     def is_sensitive(self, key: str) -> bool:
         cached = self._cache.get(key)
@@ -70,9 +73,24 @@ class KeyClassifier:
         self._cache[key] = result
         return result
 
+    def any_sensitive(self, keys: Iterable[str]) -> bool:
+        """Whether one of `keys` is sensitive. Sets of keys are cached as well: the keys
+        of JSON text of one shape recur together in every message."""
+        group = frozenset(keys)
+        cached = self._groups.get(group)
+        if cached is not None:
+            return cached
+        result = any(map(self.is_sensitive, group))
+        if sum(map(len, group)) <= _CACHED_GROUP_LENGTH:
+            if len(self._groups) >= _CACHE_LIMIT:
+                self._groups.clear()
+            self._groups[group] = result
+        return result
+
     def clear_cache(self) -> None:
         """Forget the classified keys."""
         self._cache.clear()
+        self._groups.clear()
 
     def _classify(self, key: str) -> bool:
         if key.lower() in self.safe_keys:

@@ -250,8 +250,9 @@ def _attribute_entries(
     entries = []
     for attribute in attributes:
         any_value = attribute.value
-        if any_value.WhichOneof("value") == "string_value":  # most values: the short way
-            entries.append(Entry(attribute.key, any_value.string_value, kind, scope, default_field))
+        text = any_value.string_value  # "" when another kind of value is set
+        if text or any_value.WhichOneof("value") == "string_value":  # most: the short way
+            entries.append(Entry(attribute.key, text, kind, scope, default_field))
             continue
         value = from_any_value(any_value)
         entry_kind = kind
