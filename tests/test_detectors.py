@@ -676,9 +676,10 @@ class TestGate:
 # ------------------------------------------------------------------ flags (many texts)
 
 
-class TestFlags:
-    """`Scanner.flags` scans the texts of a whole span at once (joined by NULs for the
-    joinable detectors): it must say exactly what scanning each text alone says."""
+class TestScanMany:
+    """`Scanner.scan_many` scans the texts of a whole batch of spans at once (joined by
+    NULs for the joinable detectors): it must find exactly what scanning each text
+    alone finds."""
 
     PIECES = (
         "4111111111111111",
@@ -703,32 +704,42 @@ class TestFlags:
         "\x00",
     )
 
-    def test_flags_say_what_each_scan_says(self) -> None:
+    def test_it_finds_what_each_scan_finds(self) -> None:
         rng = random.Random(23)
+        mixed = Scanner([*select("default"), Detector("employee", r"^EMP-\d{4}$")])
+        found = 0
         for _ in range(2000):
             texts = [
-                "".join(rng.choices(self.PIECES, k=rng.randint(0, 4)))
+                "".join(rng.choices([*self.PIECES, "EMP-1234"], k=rng.randint(0, 4)))
                 for _ in range(rng.randint(0, 6))
             ]
-            assert DEFAULT.flags(texts) == [bool(DEFAULT.scan(text)) for text in texts], texts
+            for scanner in (DEFAULT, mixed):
+                alone = {index: scanner.scan(text) for index, text in enumerate(texts)}
+                expected = {index: findings for index, findings in alone.items() if findings}
+                assert scanner.scan_many(texts) == expected, texts
+                found += len(expected)
+        assert found > 2000
 
     def test_a_user_detector_with_anchors_is_scanned_text_by_text(self) -> None:
         # `^` matches only at the start of a joined text: such detectors are not joinable.
         employee = Detector("employee", r"^EMP-\d{4}$")
         scanner = Scanner([*select("email"), employee])
-        assert scanner.flags(["hello", "EMP-1234", "a@example.org", "x EMP-1234"]) == [
-            False,
-            True,
-            True,
-            False,
-        ]
+        found = scanner.scan_many(["hello", "EMP-1234", "a@example.org", "x EMP-1234"])
+        assert {index: [f.detector.name for f in fs] for index, fs in found.items()} == {
+            1: ["employee"],
+            2: ["email"],
+        }
 
-    def test_a_finding_across_texts_flags_each(self) -> None:
-        # The PEM pattern reads across a NUL (it has no validator): both texts are flagged,
-        # the second though it holds nothing alone (the walk then finds nothing there).
+    def test_a_finding_across_texts_has_them_scanned_again_alone(self) -> None:
+        # The PEM pattern reads across a NUL (it has no validator): joined, the two texts
+        # hold a block; alone, neither holds anything.
         texts = ["-----BEGIN PRIVATE KEY----- " + "x" * 20, "abc -----END PRIVATE KEY-----", "ok"]
-        assert [bool(DEFAULT.scan(text)) for text in texts] == [False, False, False]
-        assert DEFAULT.flags(texts) == [True, True, False]
+        assert DEFAULT.scan("\0".join(texts))
+        assert DEFAULT.scan_many(texts) == {}
+        # Joined, the block also hides an email of the second text (it starts earlier).
+        texts[1] = "mail jane@example.org " + texts[1]
+        [email] = DEFAULT.scan_many(texts)[1]
+        assert texts[1][email.start : email.end] == "jane@example.org"
 
 
 class TestANumberRightAfterAValue:

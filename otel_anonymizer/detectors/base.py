@@ -84,7 +84,7 @@ class Detector:
     compiled stdlib `re` pattern: cheaper to call on short numeric runs. `joinable` says
     that a NUL character reads to the pattern like the start or end of a text (no
     anchors, no lookaround that a NUL passes) and that no candidate it validates holds
-    one: then `Scanner.flags` may scan many texts joined by NULs as one. `reach`, when
+    one: then `Scanner.scan_many` may scan many texts joined by NULs as one. `reach`, when
     known, says how far from the start of a match the first needle or shape inside it
     may begin (0 for a prefix such as `AKIA`): the pattern is then tried only that far
     before each needle (up to 16), or searched from that far before the first one.
@@ -372,7 +372,7 @@ class Scanner:
             _native.numeric_runs if _native is not None else numeric_runs
         )
         self._gate = _gate(self.detectors)
-        # For `flags`: the joinable detectors and the others, each as a scanner.
+        # For `scan_many`: the joinable detectors and the others, each as a scanner.
         joinable = [detector for detector in self.detectors if detector.joinable]
         single = [detector for detector in self.detectors if not detector.joinable]
         self._joined = self if not single else Scanner(joinable, timeout) if joinable else None
@@ -410,39 +410,21 @@ class Scanner:
             return findings
         return self._resolve(findings)
 
-    def flags(self, texts: Sequence[str]) -> list[bool]:
-        """Whether each of `texts` may hold a finding: True wherever `self.scan(text)`
-        finds something, and also where a pattern without validator (a PEM block) reads
-        from one text into the next.
-
-        The `joinable` detectors scan all the texts at once, joined by NUL characters:
-        one call instead of one per text, for the many short values of a span. A finding
-        marks every text it overlaps. The other detectors scan the texts one by one.
-        """
-        flagged = [False] * len(texts)
-        if self._joined is not None and texts:
-            bounds = list(itertools.accumulate((len(text) + 1 for text in texts), initial=0))
-            for finding in self._joined.scan("\0".join(texts)):
-                first = bisect.bisect_right(bounds, finding.start) - 1
-                last = bisect.bisect_right(bounds, max(finding.start, finding.end - 1)) - 1
-                flagged[first : last + 1] = [True] * (last + 1 - first)
-        if self._single is not None:
-            for index, text in enumerate(texts):
-                flagged[index] = flagged[index] or bool(self._single.scan(text))
-        return flagged
-
     def scan_many(self, texts: Sequence[str]) -> dict[int, list[Finding]]:
         """The findings of `self.scan(text)` for each of `texts` that holds some, by
-        index, in fewer calls: when every detector is `joinable`, the texts are scanned
-        joined by NULs, as in `flags`, and a finding that reads from one text into the
-        next has those texts scanned again alone."""
-        if self._joined is not self or len(texts) < 2:
+        index, in fewer calls: the `joinable` detectors scan all the texts at once,
+        joined by NUL characters (one call instead of one per text, for the many short
+        values of a span); the others scan the texts one by one. A text that a finding
+        reads into from its neighbour (a PEM block has no validator), or where the
+        others find something, is scanned again alone, so that overlaps between
+        findings are settled as `scan` settles them."""
+        if self._joined is None or len(texts) < 2:
             scanned = {index: self.scan(text) for index, text in enumerate(texts)}
             return {index: findings for index, findings in scanned.items() if findings}
         found: dict[int, list[Finding]] = {}
         again: set[int] = set()
         bounds = list(itertools.accumulate((len(text) + 1 for text in texts), initial=0))
-        for start, end, detector in self.scan("\0".join(texts)):
+        for start, end, detector in self._joined.scan("\0".join(texts)):
             index = bisect.bisect_right(bounds, start) - 1
             offset = bounds[index]
             if end > offset + len(texts[index]):
@@ -450,6 +432,8 @@ class Scanner:
                 again.update(range(index, last + 1))
             else:
                 found.setdefault(index, []).append(Finding(start - offset, end - offset, detector))
+        if self._single is not None:
+            again.update(index for index, text in enumerate(texts) if self._single.scan(text))
         for index in again:
             found[index] = self.scan(texts[index])
         return {index: findings for index, findings in found.items() if findings}
