@@ -23,7 +23,7 @@ from typing import Any, Literal
 from otel_anonymizer.anonymizer.base import DROP, WALK, OnMaxDepth, RecursiveAnonymizer
 from otel_anonymizer.detectors import Detector, Finding, Scanner, select
 from otel_anonymizer.detectors.keys import DEFAULT_SAFE_KEYS, KeyClassifier
-from otel_anonymizer.jsontext import looks_like_json, object_keys, unescape
+from otel_anonymizer.jsontext import decode, encode, looks_like_json, object_keys, unescape
 from otel_anonymizer.operators import Operator, make_operator
 
 Action = Literal["scan", "keep", "drop", "redact"]
@@ -124,8 +124,9 @@ class PIIAnonymizer(RecursiveAnonymizer):
         self._policy_cache: dict[str | None, _Policy | None] = {}
         numeric = [detector for detector in detectors if detector.numeric]
         self._numbers = Scanner(numeric, timeout=timeout) if numeric else None
-        # JSON text is rewritten from one scan of it unless a detector that may read
-        # through a quote could match there: only where its needles occur, if it has any.
+        # JSON text is scanned as a whole only where no detector that reads quotes
+        # otherwise than the ends of the walk's strings could match: where none of
+        # their needles occurs, if they all have needles.
         unbounded = [detector for detector in detectors if not detector.quote_bounded]
         self._unbounded_needles: tuple[str, ...] | None = tuple(
             needle for detector in unbounded for needle in detector.needles
@@ -168,13 +169,15 @@ class PIIAnonymizer(RecursiveAnonymizer):
           what is found in them is replaced in place, so the text keeps its formatting.
           It takes the walk where something is found outside its strings (in an
           integer), where it holds JSON inside a string or nesting near `max_depth`, or
-          where a detector may have read across a quote (`Detector.quote_bounded`).
+          where a detector might read quotes otherwise than the ends of the walk's
+          strings (not `Detector.quote_bounded`) could match.
         - JSON text with escapes is scanned as it is and with its escapes decoded (what
           the walk would scan); the walk takes it where either form holds something.
           Nothing else may stand in for an escape: a space for `\\n` joins
           `4111111111111111\\n2` into no card.
-        - Under a sensitive key, text is replaced whole; JSON text with a sensitive key,
-          containers and numbers that hold something take the walk.
+        - Under a sensitive key, text (also JSON text of a string) is replaced whole;
+          JSON text with a sensitive key, containers and numbers that hold something
+          take the walk.
 
         Everything takes the walk under field policies.
         """
@@ -195,10 +198,11 @@ class PIIAnonymizer(RecursiveAnonymizer):
         sensitive = self.keys.is_sensitive if self.keys is not None else None
         for index, (value, name) in enumerate(items):
             if sensitive is not None and sensitive(name):
-                if isinstance(value, str) and not _parses(value):  # JSON: leaf by leaf
-                    results[index] = self.operator.apply(value, SECRET_LABEL)
+                decoded, shape = decode(value) if isinstance(value, str) else (None, None)
+                if isinstance(decoded, str):  # text, or JSON of a string: replaced whole
+                    results[index] = encode(self.operator.apply(decoded, SECRET_LABEL), shape)
                     found.append(f"key:{SECRET_LABEL.lower()}")
-                else:
+                else:  # JSON is replaced leaf by leaf, by the walk
                     results[index] = WALK
                 continue
             if isinstance(value, str):
@@ -252,6 +256,9 @@ class PIIAnonymizer(RecursiveAnonymizer):
                 return None
         if _COMMA_DIGIT.search(text) and not self._integers_clean(text):
             return None
+        needles = self._unbounded_needles
+        if needles is None or any(needle in text for needle in needles):
+            return None  # a detector may read quotes otherwise than the walk's strings
         return _LOOK if escaped else _JSON
 
     def _integers_clean(self, text: str) -> bool:
@@ -268,9 +275,6 @@ class PIIAnonymizer(RecursiveAnonymizer):
             return self._replace(text, findings)
         if _NESTED_JSON.search(text):
             return WALK  # a string that looks like JSON: the walk decodes it
-        needles = self._unbounded_needles
-        if needles is None or any(needle in text for needle in needles):
-            return WALK  # a detector may have read across a quote
         pieces = text.split('"')  # strings at odd indexes
         structure = "".join(pieces[::2])
         if self._too_deep(structure):

@@ -14,6 +14,7 @@ failure is counted and logged without the value. Nothing here imports OpenTeleme
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -219,8 +220,9 @@ class Sanitizer:
             self._slot(entry, field, name, fields) if walk else None
             for entry, (field, name), walk in zip(entries, places, walking, strict=True)
         ]
+        sizes = Counter(field for field, _ in places)
         results = {
-            field: self._run_chain(chain, data, field, obj.object_type)
+            field: self._run_chain(chain, data, field, obj.object_type, sizes[field] == 1)
             for field, data in fields.items()
             if data
         }
@@ -268,8 +270,11 @@ class Sanitizer:
         data: dict[str, Any],
         field: Field,
         object_type: ObjectType,
+        alone: bool,
     ) -> dict[str, Any]:
-        if field != "metadata" and len(data) == 1:
+        """The chain's results for one field of an object; `alone` says that the object
+        has no other entry in that field (whether or not those take the walk)."""
+        if field != "metadata" and alone:
             [(name, value)] = data.items()
             if isinstance(value, str) and "." not in name:
                 # A field that is one text (a tracked function's string result, a plain

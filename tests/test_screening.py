@@ -318,3 +318,36 @@ def test_text_that_only_looks_like_json_under_a_sensitive_key() -> None:
         [Entry("password", '{"a": "b"}', mapped=False, default_field="input")], "span"
     )
     assert json.loads(result) == {"a": "[SECRET]"}  # JSON is replaced leaf by leaf
+
+
+def test_user_detectors_that_read_quotes_see_what_the_walk_sees() -> None:
+    """Found by review (the screen had it too): a user pattern that tells a quote from
+    the end of a text (`(?<!\\S)`) finds nothing in the JSON text, and the value went out
+    as it was, while the walk, reading the string alone, finds it. JSON text where such
+    a detector could match now takes the walk."""
+    cases = [
+        (Detector("employee_id", r"(?<!\S)E\d{5}(?!\S)"), '{"user": "E12345"}'),
+        (Detector("word", r'(?<!")secret[a-z]*', needles=("secret",)), '["x\\n", "secretsauce-"]'),
+        (Detector("word", r'(?<!")secret[a-z]*', needles=("secret",)), '["secretsauce"]'),
+    ]
+    for detector, value in cases:
+        fast = pii_anonymizer("email", custom_detectors=[detector])
+        slow = slow_copy(fast)
+        entries = [Entry("input.value", value)]
+        expected = Sanitizer([slow]).sanitize(entries, "span")
+        assert expected != [value]
+        assert parsed(Sanitizer([fast]).sanitize(entries, "span")) == parsed(expected), value
+
+
+@pytest.mark.parametrize("chain", [1, 2])
+def test_a_json_string_under_a_sensitive_key_is_replaced(chain: int) -> None:
+    """Found by review: a JSON string (`"hunter2"`, quotes included) under `password`
+    took the walk without the other entries of its field, which alone in the field was
+    passed as bare text, its key unseen. The rewrite replaces it, and a field is passed
+    as text only when the object has nothing else in it."""
+    entries = [
+        Entry("password", '"hunter2"', default_field="input"),
+        Entry("note", "hello", default_field="input"),
+    ]
+    anonymizers = [pii_anonymizer() for _ in range(chain)]
+    assert Sanitizer(anonymizers).sanitize(entries, "span") == ['"[SECRET]"', "hello"]

@@ -367,7 +367,7 @@ class Scanner:
             if detector.shapes
         ]
         self._shape_patterns = {detector.name: patterns for detector, patterns in self._shapes}
-        self._run_cache: dict[tuple[int, str], tuple[tuple[int, int, Detector], ...]] = {}
+        self._run_cache: dict[tuple[int, int, str], tuple[tuple[int, int, Detector], ...]] = {}
         self._runs: Callable[[str, bool], Iterable[tuple[int, int]]] = (
             _native.numeric_runs if _native is not None else numeric_runs
         )
@@ -450,10 +450,16 @@ class Scanner:
         for start, end in self._runs(text, self._skip_inert):
             before = max(0, start - LOOKBEHIND_CONTEXT)
             if classes is None:
-                key = (start - before, text[before : end + LOOKAHEAD_CONTEXT])
+                key: tuple[int, int, str] = (
+                    0,
+                    start - before,
+                    text[before : end + LOOKAHEAD_CONTEXT],
+                )
             else:
+                # With the run's length: classes blur where a run would have ended.
                 context = text[end : end + LOOKAHEAD_CONTEXT].translate(classes)
                 key = (
+                    end - start,
                     start - before,
                     text[before:start].translate(classes) + text[start:end] + context,
                 )

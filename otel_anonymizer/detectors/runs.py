@@ -39,17 +39,17 @@ _DIGITS_AND_DASHES = re.compile(r"[\d-]+")
 
 
 def _context_class(char: str) -> str:
-    if char in "-.,+/:=<>!~\\nrt":  # what the built-in detectors' lookarounds name
+    if char in " -.,+/:=<>!~\\nrt":  # what the built-in detectors' patterns name
         return char
     if char.isalpha() or char == "_":
         return "a"
-    return "0" if char.isdigit() else " "
+    return "0" if char.isdigit() else '"'
 
 
 #: A `str.translate` table: the ASCII characters around a numeric run as the built-in
-#: numeric detectors' lookarounds tell them apart (`\w`, `\d`, the punctuation they
-#: name, and the `n`, `r`, `t` of JSON escapes), one character per class; the rest
-#: (whitespace, quotes, brackets, NUL) as a space. Other characters stay as they are.
+#: numeric detectors' patterns tell them apart (`\w`, `\d`, the space and punctuation
+#: they name, and the `n`, `r`, `t` of JSON escapes), one character per class; the rest
+#: (other whitespace, quotes, brackets, NUL) as `"`. Other characters stay as they are.
 CONTEXT_CLASSES = "".join(_context_class(chr(code)) for code in range(128))
 
 
