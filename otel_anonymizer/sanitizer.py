@@ -136,9 +136,8 @@ class Sanitizer:
         if not chain:
             return [[entry.value for entry in entries] for entries, _ in objects]
         prepared = [self._prepare(entries, object_type) for entries, object_type in objects]
-        rewritten = self._rewritten(
-            chain, [item for obj in prepared if obj is not None for item in obj.items]
-        )
+        items = [item for obj in prepared if obj is not None for item in obj.items]
+        rewritten = self._rewritten(chain[0], items) if len(chain) == 1 else []
         results = []
         end = 0
         for obj, (entries, object_type) in zip(prepared, objects, strict=True):
@@ -181,14 +180,12 @@ class Sanitizer:
         items = [(value, name) for value, (_, name) in zip(values, places, strict=True)]
         return _Object(entries, object_type, places, values, items)
 
-    def _rewritten(self, chain: Sequence[Anonymizer], items: list[tuple[Any, str]]) -> list[Any]:
-        """The chain's only anonymizer's `rewrite` of `items`, or `WALK` for each where
-        the chain is longer, or where it raises or answers for a different number of
-        items (the walk then fails closed on them if the anonymizer fails there too)."""
-        if len(chain) != 1:
-            return [WALK] * len(items)
+    def _rewritten(self, anonymizer: Anonymizer, items: list[tuple[Any, str]]) -> list[Any]:
+        """`anonymizer.rewrite(items)`, or `WALK` for each item where it raises or answers
+        for a different number of items (the walk then fails closed on them if the
+        anonymizer fails there too)."""
         try:
-            rewritten = chain[0].rewrite(items)
+            rewritten = anonymizer.rewrite(items)
             if len(rewritten) == len(items):
                 return rewritten
         except Exception:
