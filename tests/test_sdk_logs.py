@@ -20,6 +20,7 @@ from otel_anonymizer import (
     AnonymizingLogRecordProcessor,
     RecursiveAnonymizer,
     create_anonymizer,
+    pii_anonymizer,
 )
 
 CANARY = "jane.roe@example.org"
@@ -167,3 +168,21 @@ def test_a_failing_anonymizer_exports_placeholders() -> None:
     assert record.log_record.body == FAILURE_PLACEHOLDER
     assert dict(record.log_record.attributes) == {"who": FAILURE_PLACEHOLDER}
     assert CANARY not in record.to_json()
+
+
+def test_a_batch_is_sanitized_record_by_record_in_one_call() -> None:
+    """The exporter hands all records of an export to the Sanitizer at once; each
+    comes back with its own values, in order."""
+    plain = InMemoryLogRecordExporter()
+    emit_genai_events(logger_provider(SimpleLogRecordProcessor(plain)))
+    records = plain.get_finished_logs()
+    memory = InMemoryLogRecordExporter()
+    AnonymizingLogRecordExporter(memory, [pii_anonymizer()]).export(records)
+    sanitized = memory.get_finished_logs()
+    assert [r.log_record.event_name for r in sanitized] == [
+        r.log_record.event_name for r in records
+    ]
+    assert all(CANARY not in record.to_json() for record in sanitized)
+    assert sanitized[0].log_record.body == {"content": "I am [EMAIL]"}
+    assert sanitized[2].log_record.attributes is not None
+    assert sanitized[2].log_record.attributes["gen_ai.request.model"] == "gpt-4o"

@@ -36,26 +36,39 @@ def sanitize_log_record(
     record: ReadableLogRecord | ReadWriteLogRecord, sanitizer: Sanitizer
 ) -> tuple[Any, Resource | None]:
     """An anonymized copy of `record.log_record` and of the record's resource."""
+    [values] = sanitizer.sanitize_many([(_log_entries(record, sanitizer), "log")])
+    return _rebuild_log(record, values, sanitizer)
+
+
+def _log_entries(
+    record: ReadableLogRecord | ReadWriteLogRecord, sanitizer: Sanitizer
+) -> list[Entry]:
+    """The values of a log record, in the order `_rebuild_log` reads them back."""
     log_record = record.log_record
     attributes = log_record.attributes or {}
     event_name = getattr(log_record, "event_name", None) or attributes.get("event.name")
     field = sanitizer.mapping.event_field(event_name if isinstance(event_name, str) else None)
     field = field or "metadata"
-    resource = record.resource
-    entries = [
+    return [
         Entry("body", log_record.body, kind="any", default_field=field, mapped=False),
         *attribute_entries(attributes, kind="any", default_field=field),
     ]
-    values = iter(sanitizer.sanitize(entries, "log"))
+
+
+def _rebuild_log(
+    record: ReadableLogRecord | ReadWriteLogRecord, sanitized: list[Any], sanitizer: Sanitizer
+) -> tuple[Any, Resource | None]:
+    log_record = record.log_record
+    values = iter(sanitized)
     body = next(values)
     new_record = copy.copy(log_record)
     new_record.body = None if body is REMOVED else body
-    new_record.attributes = rebuild_attributes(attributes, values)
+    new_record.attributes = rebuild_attributes(log_record.attributes or {}, values)
     if hasattr(new_record, "exception"):
         new_record.exception = None  # already rendered into attributes at emit time
-    if resource is None:
+    if record.resource is None:
         return new_record, None
-    return new_record, sanitize_resource(resource, sanitizer, "log")
+    return new_record, sanitize_resource(record.resource, sanitizer, "log")
 
 
 class AnonymizingLogRecordExporter(LogRecordExporter):
@@ -76,10 +89,19 @@ class AnonymizingLogRecordExporter(LogRecordExporter):
         self.sanitizer = Sanitizer(anonymizers, mapping=mapping, placeholder=placeholder)
 
     def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
-        sanitized = []
+        # The records' values in one Sanitizer call; a record that cannot be read or
+        # rebuilt is dropped (fail closed), never exported raw.
+        read = []
         for record in batch:
             try:
-                log_record, resource = sanitize_log_record(record, self.sanitizer)
+                read.append((record, _log_entries(record, self.sanitizer)))
+            except Exception as error:
+                record_failure("log adapter", type(error).__name__, "log", "log")
+        results = self.sanitizer.sanitize_many([(entries, "log") for _, entries in read])
+        sanitized = []
+        for (record, _), values in zip(read, results, strict=True):
+            try:
+                log_record, resource = _rebuild_log(record, values, self.sanitizer)
                 sanitized.append(
                     ReadableLogRecord(
                         log_record=log_record,
