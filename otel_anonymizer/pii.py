@@ -270,7 +270,9 @@ class PIIAnonymizer(RecursiveAnonymizer):
     def _in_place(self, text: str, findings: list[Finding], found: list[str]) -> Any:
         """JSON text without escapes with what was found in its strings replaced (never
         in keys), text that does not parse with everything found replaced, or `WALK`."""
-        if not _parses(text):  # the walk scans it as text
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError):  # the walk scans it as text
             found += (finding.detector.name for finding in findings)
             return self._replace(text, findings)
         if _NESTED_JSON.search(text):
@@ -419,17 +421,6 @@ class PIIAnonymizer(RecursiveAnonymizer):
             self._policy_cache.clear()
         self._policy_cache[field_name] = found
         return found
-
-
-def _parses(text: str) -> bool:
-    """Whether the walk would see `text` parsed as JSON (rather than as text)."""
-    if not looks_like_json(text):
-        return False
-    try:
-        json.loads(text)
-    except (ValueError, RecursionError):
-        return False
-    return True
 
 
 def _json_string(text: str) -> str:
