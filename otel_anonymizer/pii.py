@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
+import functools
 import itertools
 import json
 import re
@@ -133,6 +134,29 @@ class PIIAnonymizer(RecursiveAnonymizer):
         )
         if any(not detector.needles or detector.shapes for detector in unbounded):
             self._unbounded_needles = None
+        self._text_screen: Any = None
+
+    def text_screen(self) -> Any:
+        """A `_native.TextScreen` whose `clean(text)` says, mostly in C, that `rewrite`
+        returns a text under a name that is not sensitive as it is; None without the
+        extension, or under field policies (everything takes the walk). Adapters that
+        read values out of serialized data use it to pass clean objects by (the
+        gateway's `otel_anonymizer.gateway.prescreen`)."""
+        if self._policies:
+            return None
+        if self._text_screen is None:
+            self._text_screen = self.scanner.text_screen(
+                sensitive=self.keys.is_sensitive if self.keys is not None else None,
+                needles=self._unbounded_needles,
+                unescape=unescape,
+                unescape_keeping_quotes=functools.partial(unescape, keep_quotes=True),
+                clean_scalar=self._clean_scalar,
+            )
+        return self._text_screen
+
+    def passes_name(self, name: str) -> bool:
+        """Whether a value's name is no reason to replace it (not a sensitive key)."""
+        return self.keys is None or not self.keys.is_sensitive(name)
 
     def clear_caches(self) -> None:
         """Forget what the bounded caches hold (detector results, key and field

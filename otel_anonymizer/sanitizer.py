@@ -173,7 +173,7 @@ class Sanitizer:
     def _prepare(self, entries: Sequence[Entry], object_type: ObjectType) -> _Object | None:
         """An object's entries looked up in the mapping; None if that fails (a bug)."""
         try:
-            places = [self._place(entry) for entry in entries]
+            places = [self.place(entry) for entry in entries]
             values = [entry.value for entry in entries]
         except Exception:
             return None
@@ -229,8 +229,9 @@ class Sanitizer:
                 values[index] = self._export_value(entry, slot, result, obj.object_type)
         return values
 
-    def _place(self, entry: Entry) -> tuple[Field, str]:
-        """The field of an entry and its name there (cached: the same keys recur)."""
+    def place(self, entry: Entry) -> tuple[Field, str]:
+        """The field of an entry and the name its value has there, which anonymizers
+        see (cached: the same keys recur)."""
         key = (entry.key, entry.scope, entry.default_field, entry.mapped)
         place = self._places.get(key)
         if place is None:

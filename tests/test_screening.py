@@ -351,3 +351,49 @@ def test_a_json_string_under_a_sensitive_key_is_replaced(chain: int) -> None:
     ]
     anonymizers = [pii_anonymizer() for _ in range(chain)]
     assert Sanitizer(anonymizers).sanitize(entries, "span") == ['"[SECRET]"', "hello"]
+
+
+@pytest.mark.skipif(pii_anonymizer().text_screen() is None, reason="the C extension is not built")
+def test_the_text_screen_passes_only_what_rewrite_leaves() -> None:
+    """`PIIAnonymizer.text_screen()` lets the gateway pass texts by in C: each text it
+    calls clean must be one `rewrite` returns as it is, before and after the caches
+    fill; and it must pass most clean texts."""
+    rng = random.Random(41)
+    pieces = [
+        "4111111111111111",
+        "4111 1111 1111 1111",
+        "123-45-6789",
+        "+1 415 555 2671",
+        "jane.roe@example.org",
+        "DE89370400440532013000",
+        "2024-03-14",
+        "2.4.1",
+        "sk-",
+        "k-means",
+        "https://x.org",
+        '{"a": ',
+        '{"password": ',
+        "[1,",
+        '"',
+        "}",
+        "\\n",
+        "\\u0040",
+        "\n",
+        "é",
+        "٣",
+        " ",
+        "word",
+    ]
+    anonymizer = pii_anonymizer()
+    screen = anonymizer.text_screen()
+    passed = 0
+    for _ in range(4000):
+        text = "".join(rng.choices(pieces, k=rng.randint(1, 8)))
+        for value in (text, json.dumps({"content": text}), json.dumps([text, 1])):
+            for _ in range(2):  # cold, then with the caches filled by rewrite
+                clean = screen.clean(value)
+                assert not clean or anonymizer.rewrite([(value, "input.value")])[0] is value, value
+                passed += clean
+    assert passed > 2000
+    for text in clean_texts(100):
+        assert screen.clean(text) or anonymizer.rewrite([(text, "input.value")])[0] is not text

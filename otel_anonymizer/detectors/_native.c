@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "_native_api.h"
+
 /* A set of characters: a bitmap of ASCII ones, every Unicode decimal digit when
  * `decimal` is set (the `\d` of Python's `re`), and one other character (`extra`, 0 when
  * unused) for a needle's non-ASCII character. */
@@ -214,13 +216,13 @@ error:
     return NULL;
 }
 
-/* Stores in `found` where each shape first occurs in `data`, plus one (0: nowhere);
- * returns how many shapes occur. */
+/* Stores in `found` where each shape first occurs in `data`, plus one (0: nowhere),
+ * until `remaining` shapes were found; returns how many shapes occur. */
 #define DEFINE_SEARCH(NAME, CHAR)                                                          \
     static Py_ssize_t NAME(const ShapesObject *self, const CHAR *data, Py_ssize_t n,      \
-                           Py_ssize_t *found)                                             \
+                           Py_ssize_t *found, Py_ssize_t remaining)                       \
     {                                                                                     \
-        Py_ssize_t remaining = self->count, hits = 0;                                     \
+        Py_ssize_t hits = 0;                                                              \
         for (Py_ssize_t i = 0; i < n && remaining > 0; i++) {                             \
             Py_UCS4 ch = data[i];                                                         \
             const Py_ssize_t *candidates;                                                 \
@@ -287,13 +289,13 @@ Shapes_search(ShapesObject *self, PyObject *text)
     Py_ssize_t hits;
     switch (PyUnicode_KIND(text)) {
     case PyUnicode_1BYTE_KIND:
-        hits = search_ucs1(self, data, n, found);
+        hits = search_ucs1(self, data, n, found, self->count);
         break;
     case PyUnicode_2BYTE_KIND:
-        hits = search_ucs2(self, data, n, found);
+        hits = search_ucs2(self, data, n, found, self->count);
         break;
     default:
-        hits = search_ucs4(self, data, n, found);
+        hits = search_ucs4(self, data, n, found, self->count);
         break;
     }
     PyObject *result = PyList_New(hits);
@@ -416,11 +418,16 @@ DEFINE_INERT(inert_ucs1, Py_UCS1)
 DEFINE_INERT(inert_ucs2, Py_UCS2)
 DEFINE_INERT(inert_ucs4, Py_UCS4)
 
-/* Appends to `result` the start and end of every run in `data`, as `_NUMERIC_RUN`
- * finds them (from a digit to a digit over digits and separators, at least 7
- * characters), extended over a `+` or `(` before it, unless `skip_inert` and inert. */
+/* What a pass over the runs does with each: 0 to go on, 1 to stop, -1 on an error. */
+typedef int (*RunVisitor)(void *context, Py_ssize_t start, Py_ssize_t end);
+
+/* Calls `visit` with the start and end of every run in `data`, as `_NUMERIC_RUN` finds
+ * them (from a digit to a digit over digits and separators, at least 7 characters),
+ * extended over a `+` or `(` before it, unless `skip_inert` and inert. Returns what the
+ * last call returned (0 if none). */
 #define DEFINE_RUNS(NAME, CHAR, INERT)                                                     \
-    static int NAME(const CHAR *data, Py_ssize_t n, int skip_inert, PyObject *result)     \
+    static int NAME(const CHAR *data, Py_ssize_t n, int skip_inert, RunVisitor visit,     \
+                    void *context)                                                        \
     {                                                                                     \
         Py_ssize_t i = 0;                                                                 \
         while (i < n) {                                                                   \
@@ -448,12 +455,10 @@ DEFINE_INERT(inert_ucs4, Py_UCS4)
             if (skip_inert && INERT(data, start, end)) {                                  \
                 continue;                                                                 \
             }                                                                             \
-            PyObject *pair = Py_BuildValue("(nn)", start, end);                           \
-            if (pair == NULL || PyList_Append(result, pair) < 0) {                        \
-                Py_XDECREF(pair);                                                         \
-                return -1;                                                                \
+            int status = visit(context, start, end);                                      \
+            if (status != 0) {                                                            \
+                return status;                                                            \
             }                                                                             \
-            Py_DECREF(pair);                                                              \
         }                                                                                 \
         return 0;                                                                         \
     }
@@ -461,6 +466,32 @@ DEFINE_INERT(inert_ucs4, Py_UCS4)
 DEFINE_RUNS(runs_ucs1, Py_UCS1, inert_ucs1)
 DEFINE_RUNS(runs_ucs2, Py_UCS2, inert_ucs2)
 DEFINE_RUNS(runs_ucs4, Py_UCS4, inert_ucs4)
+
+static int
+visit_runs(int kind, const void *data, Py_ssize_t n, int skip_inert, RunVisitor visit,
+           void *context)
+{
+    switch (kind) {
+    case PyUnicode_1BYTE_KIND:
+        return runs_ucs1(data, n, skip_inert, visit, context);
+    case PyUnicode_2BYTE_KIND:
+        return runs_ucs2(data, n, skip_inert, visit, context);
+    default:
+        return runs_ucs4(data, n, skip_inert, visit, context);
+    }
+}
+
+static int
+append_run(void *result, Py_ssize_t start, Py_ssize_t end)
+{
+    PyObject *pair = Py_BuildValue("(nn)", start, end);
+    if (pair == NULL || PyList_Append((PyObject *)result, pair) < 0) {
+        Py_XDECREF(pair);
+        return -1;
+    }
+    Py_DECREF(pair);
+    return 0;
+}
 
 PyDoc_STRVAR(numeric_runs_doc,
              "numeric_runs(text, skip_inert, /)\n--\n\n"
@@ -482,20 +513,8 @@ numeric_runs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (result == NULL) {
         return NULL;
     }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    const void *data = PyUnicode_DATA(text);
-    int status;
-    switch (PyUnicode_KIND(text)) {
-    case PyUnicode_1BYTE_KIND:
-        status = runs_ucs1(data, n, skip_inert, result);
-        break;
-    case PyUnicode_2BYTE_KIND:
-        status = runs_ucs2(data, n, skip_inert, result);
-        break;
-    default:
-        status = runs_ucs4(data, n, skip_inert, result);
-        break;
-    }
+    int status = visit_runs(PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text),
+                            skip_inert, append_run, result);
     if (status < 0) {
         Py_DECREF(result);
         return NULL;
@@ -587,6 +606,527 @@ json_keys(PyObject *module, PyObject *text)
     return keys;
 }
 
+/* ---- TextScreen: texts that an anonymizer certainly leaves as they are ----------- */
+
+/* The cached verdicts on JSON keys are dropped when there are more than this many. */
+#define KEY_CACHE_LIMIT 8192
+/* Longer keys are not cached (`KeyClassifier` does not cache them either). */
+#define CACHED_KEY_LENGTH 200
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *marks;      /* Shapes, or None */
+    PyObject *scan;       /* scan(text) -> findings */
+    int always;           /* some detector has no marks: every text is scanned */
+    int numeric;          /* there are numeric detectors: runs are looked up */
+    int skip_inert;
+    Py_ssize_t lookbehind, lookahead;
+    int has_classes;
+    Py_UCS4 classes[128];
+    PyObject *run_cache;  /* dict: a run's key -> the findings it holds */
+    PyObject *sensitive;  /* sensitive(key) -> bool, or None: keys are not checked */
+    PyObject *verdicts;   /* dict: JSON key -> whether it is sensitive (a cache) */
+    PyObject *needles;    /* tuple of str, or None: JSON text is never passed */
+    PyObject *unescape;
+    PyObject *unescape_keeping_quotes;
+    PyObject *clean_scalar; /* clean_scalar(int) -> bool */
+} TextScreenObject;
+
+
+static PyObject *
+text_object(Text *text)
+{
+    if (text->object == NULL) {
+        text->object = PyUnicode_FromKindAndData(text->kind, text->data, text->n);
+    }
+    return text->object;
+}
+
+static int
+TextScreen_traverse(TextScreenObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->marks);
+    Py_VISIT(self->scan);
+    Py_VISIT(self->run_cache);
+    Py_VISIT(self->sensitive);
+    Py_VISIT(self->verdicts);
+    Py_VISIT(self->needles);
+    Py_VISIT(self->unescape);
+    Py_VISIT(self->unescape_keeping_quotes);
+    Py_VISIT(self->clean_scalar);
+    return 0;
+}
+
+static int
+TextScreen_clear(TextScreenObject *self)
+{
+    Py_CLEAR(self->marks);
+    Py_CLEAR(self->scan);
+    Py_CLEAR(self->run_cache);
+    Py_CLEAR(self->sensitive);
+    Py_CLEAR(self->verdicts);
+    Py_CLEAR(self->needles);
+    Py_CLEAR(self->unescape);
+    Py_CLEAR(self->unescape_keeping_quotes);
+    Py_CLEAR(self->clean_scalar);
+    return 0;
+}
+
+static void
+TextScreen_dealloc(TextScreenObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    TextScreen_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject TextScreenType;
+
+static PyObject *
+TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"marks", "scan", "always", "numeric", "skip_inert", "lookbehind",
+                               "lookahead", "classes", "run_cache", "sensitive", "needles",
+                               "unescape", "unescape_keeping_quotes", "clean_scalar", NULL};
+    PyObject *marks, *scan, *classes, *run_cache, *sensitive, *needles, *unescape, *keeping,
+        *clean_scalar;
+    int always, numeric, skip_inert;
+    Py_ssize_t lookbehind, lookahead;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$OOpppnnOO!OOOOO:TextScreen", keywords,
+                                     &marks, &scan, &always, &numeric, &skip_inert, &lookbehind,
+                                     &lookahead, &classes, &PyDict_Type, &run_cache, &sensitive,
+                                     &needles, &unescape, &keeping, &clean_scalar)) {
+        return NULL;
+    }
+    if (marks != Py_None && !PyObject_TypeCheck(marks, &ShapesType)) {
+        PyErr_SetString(PyExc_TypeError, "marks must be a Shapes object or None");
+        return NULL;
+    }
+    if (classes != Py_None && (!PyUnicode_Check(classes) || PyUnicode_GET_LENGTH(classes) != 128)) {
+        PyErr_SetString(PyExc_TypeError, "classes must be a str of 128 characters or None");
+        return NULL;
+    }
+    if (needles != Py_None && !PyTuple_Check(needles)) {
+        PyErr_SetString(PyExc_TypeError, "needles must be a tuple of str or None");
+        return NULL;
+    }
+    if (lookbehind < 0 || lookahead < 0) {
+        PyErr_SetString(PyExc_ValueError, "lookbehind and lookahead must not be negative");
+        return NULL;
+    }
+    TextScreenObject *self = (TextScreenObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->verdicts = PyDict_New();
+    if (self->verdicts == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    self->always = always;
+    self->numeric = numeric;
+    self->skip_inert = skip_inert;
+    self->lookbehind = lookbehind;
+    self->lookahead = lookahead;
+    self->has_classes = classes != Py_None;
+    for (int c = 0; c < 128; c++) {
+        self->classes[c] = self->has_classes ? PyUnicode_READ_CHAR(classes, c) : (Py_UCS4)c;
+    }
+    self->marks = Py_NewRef(marks);
+    self->scan = Py_NewRef(scan);
+    self->run_cache = Py_NewRef(run_cache);
+    self->sensitive = Py_NewRef(sensitive);
+    self->needles = Py_NewRef(needles);
+    self->unescape = Py_NewRef(unescape);
+    self->unescape_keeping_quotes = Py_NewRef(keeping);
+    self->clean_scalar = Py_NewRef(clean_scalar);
+    return (PyObject *)self;
+}
+
+/* 1 if scanning the text finds nothing, 0 if it finds something, -1 on an error. */
+static int
+scan_finds_nothing(TextScreenObject *self, Text *text)
+{
+    PyObject *object = text_object(text);
+    if (object == NULL) {
+        return -1;
+    }
+    PyObject *findings = PyObject_CallOneArg(self->scan, object);
+    if (findings == NULL) {
+        return -1;
+    }
+    Py_ssize_t size = PyObject_Length(findings);
+    Py_DECREF(findings);
+    return size < 0 ? -1 : size == 0;
+}
+
+static int
+marks_any(ShapesObject *marks, const Text *text)
+{
+    Py_ssize_t *found = PyMem_Calloc(marks->count ? marks->count : 1, sizeof(Py_ssize_t));
+    if (found == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    Py_ssize_t hits;
+    switch (text->kind) {
+    case PyUnicode_1BYTE_KIND:
+        hits = search_ucs1(marks, text->data, text->n, found, 1);
+        break;
+    case PyUnicode_2BYTE_KIND:
+        hits = search_ucs2(marks, text->data, text->n, found, 1);
+        break;
+    default:
+        hits = search_ucs4(marks, text->data, text->n, found, 1);
+        break;
+    }
+    PyMem_Free(found);
+    return hits > 0;
+}
+
+typedef struct {
+    TextScreenObject *screen;
+    const Text *text;
+} RunCheck;
+
+/* A run visitor: 1 (stop) unless the scanner's cache says that the run holds nothing.
+ * The key is the one `Scanner._scan_numbers` caches the run under. */
+static int
+check_run(void *context, Py_ssize_t start, Py_ssize_t end)
+{
+    const RunCheck *check = context;
+    const TextScreenObject *self = check->screen;
+    const Text *text = check->text;
+    Py_ssize_t before = start > self->lookbehind ? start - self->lookbehind : 0;
+    Py_ssize_t stop = end + self->lookahead < text->n ? end + self->lookahead : text->n;
+    Py_ssize_t length = stop - before;
+    Py_UCS4 small[64];
+    Py_UCS4 *chars = length <= 64 ? small : PyMem_Malloc(length * sizeof(Py_UCS4));
+    if (chars == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = before; i < stop; i++) {
+        Py_UCS4 ch = PyUnicode_READ(text->kind, text->data, i);
+        if (self->has_classes && (i < start || i >= end) && ch < 128) {
+            ch = self->classes[ch];
+        }
+        chars[i - before] = ch;
+    }
+    PyObject *chunk = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, chars, length);
+    if (chars != small) {
+        PyMem_Free(chars);
+    }
+    if (chunk == NULL) {
+        return -1;
+    }
+    PyObject *key = Py_BuildValue("(nnN)", self->has_classes ? end - start : (Py_ssize_t)0,
+                                  start - before, chunk);
+    if (key == NULL) {
+        return -1;
+    }
+    PyObject *found = PyDict_GetItemWithError(self->run_cache, key);
+    Py_DECREF(key);
+    if (found == NULL) {
+        return PyErr_Occurred() ? -1 : 1;
+    }
+    return !(PyTuple_Check(found) && PyTuple_GET_SIZE(found) == 0);
+}
+
+/* Whether the scanner certainly finds nothing in a text: 1 yes, 0 no, -1 error. Only
+ * texts where a mark occurs, or a numeric run not known to hold nothing, are scanned. */
+static int
+finds_nothing(TextScreenObject *self, Text *text)
+{
+    if (self->always) {
+        return scan_finds_nothing(self, text);
+    }
+    int hit = 0;
+    if (self->marks != Py_None) {
+        hit = marks_any((ShapesObject *)self->marks, text);
+    }
+    if (hit == 0 && self->numeric) {
+        RunCheck check = {self, text};
+        hit = visit_runs(text->kind, text->data, text->n, self->skip_inert, check_run, &check);
+    }
+    if (hit < 0) {
+        return -1;
+    }
+    return hit ? scan_finds_nothing(self, text) : 1;
+}
+
+static int
+looks_like_json(const Text *text)
+{
+    Py_ssize_t i = 0;
+    while (i < text->n && Py_UNICODE_ISSPACE(PyUnicode_READ(text->kind, text->data, i))) {
+        i++;
+    }
+    if (i == text->n) {
+        return 0;
+    }
+    Py_UCS4 first = PyUnicode_READ(text->kind, text->data, i);
+    return first == '{' || first == '[' || first == '"';
+}
+
+/* 1 if a JSON key of `text` is sensitive, 0 if none is, -1 on an error. */
+static int
+any_key_sensitive(TextScreenObject *self, PyObject *text)
+{
+    PyObject *keys = PySet_New(NULL);
+    if (keys == NULL) {
+        return -1;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const void *data = PyUnicode_DATA(text);
+    int status;
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND:
+        status = keys_ucs1(text, data, n, keys);
+        break;
+    case PyUnicode_2BYTE_KIND:
+        status = keys_ucs2(text, data, n, keys);
+        break;
+    default:
+        status = keys_ucs4(text, data, n, keys);
+        break;
+    }
+    PyObject *iterator = status < 0 ? NULL : PyObject_GetIter(keys);
+    Py_DECREF(keys);
+    if (iterator == NULL) {
+        return -1;
+    }
+    PyObject *key;
+    int result = 0;
+    while (result == 0 && (key = PyIter_Next(iterator)) != NULL) {
+        PyObject *cached = PyDict_GetItemWithError(self->verdicts, key);
+        if (cached != NULL || PyErr_Occurred()) {
+            result = cached == NULL ? -1 : cached == Py_True;
+            Py_DECREF(key);
+            continue;
+        }
+        PyObject *verdict = PyObject_CallOneArg(self->sensitive, key);
+        result = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
+        Py_XDECREF(verdict);
+        if (result >= 0 && PyUnicode_GET_LENGTH(key) <= CACHED_KEY_LENGTH) {
+            if (PyDict_GET_SIZE(self->verdicts) >= KEY_CACHE_LIMIT) {
+                PyDict_Clear(self->verdicts);
+            }
+            if (PyDict_SetItem(self->verdicts, key, result ? Py_True : Py_False) < 0) {
+                result = -1;
+            }
+        }
+        Py_DECREF(key);
+    }
+    Py_DECREF(iterator);
+    return result < 0 || PyErr_Occurred() ? -1 : result;
+}
+
+#define IS_JSON_SPACE(ch) ((ch) == ' ' || (ch) == '\t' || (ch) == '\n' || (ch) == '\r')
+
+/* 1 if every integer that `PIIAnonymizer._integers_clean` reads in JSON text is clean:
+ * those of `_JSON_INTEGER`, asked where a comma touches a digit (`_COMMA_DIGIT`). */
+static int
+integers_clean(TextScreenObject *self, PyObject *text)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int comma_digit = 0;
+    for (Py_ssize_t i = 0; i + 1 < n && !comma_digit; i++) {
+        comma_digit = PyUnicode_READ(kind, data, i) == ',' &&
+                      IS_DIGIT(PyUnicode_READ(kind, data, i + 1));
+    }
+    if (!comma_digit) {
+        return 1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch != '[' && ch != ',' && ch != ':') {
+            continue;
+        }
+        Py_ssize_t j = i + 1;
+        while (j < n && IS_JSON_SPACE(PyUnicode_READ(kind, data, j))) {
+            j++;
+        }
+        Py_ssize_t first = j;
+        if (j < n && PyUnicode_READ(kind, data, j) == '-') {
+            j++;
+        }
+        Py_ssize_t digits = j;
+        while (j < n && IS_DIGIT(PyUnicode_READ(kind, data, j))) {
+            j++;
+        }
+        if (j - digits < 7) {
+            continue;
+        }
+        Py_ssize_t k = j;
+        while (k < n && IS_JSON_SPACE(PyUnicode_READ(kind, data, k))) {
+            k++;
+        }
+        Py_UCS4 next = k < n ? PyUnicode_READ(kind, data, k) : 0;
+        if (next != ',' && next != ']' && next != '}') {
+            continue;
+        }
+        PyObject *digits_text = PyUnicode_Substring(text, first, j);
+        PyObject *number = digits_text == NULL ? NULL : PyLong_FromUnicodeObject(digits_text, 10);
+        Py_XDECREF(digits_text);
+        PyObject *verdict = number == NULL ? NULL : PyObject_CallOneArg(self->clean_scalar, number);
+        Py_XDECREF(number);
+        int clean = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
+        Py_XDECREF(verdict);
+        if (clean <= 0) {
+            return clean;
+        }
+        i = j - 1; /* the next match starts after this one */
+    }
+    return 1;
+}
+
+/* `screen_text` for text that looks like JSON: `PIIAnonymizer._how` must not send it to
+ * the walk, and neither the text nor (with escapes) the text unescaped holds a finding. */
+static int
+json_finds_nothing(TextScreenObject *self, Text *text)
+{
+    PyObject *object = text_object(text);
+    if (object == NULL) {
+        return -1;
+    }
+    Py_ssize_t backslash = PyUnicode_FindChar(object, '\\', 0, text->n, 1);
+    if (backslash == -2) {
+        return -1;
+    }
+    int escaped = backslash >= 0;
+    if (escaped) {
+        for (Py_ssize_t i = backslash; i + 1 < text->n; i++) {
+            if (PyUnicode_READ(text->kind, text->data, i) == '\\' &&
+                PyUnicode_READ(text->kind, text->data, i + 1) == '\\') {
+                return 0; /* JSON nested more than twice: the walk decides */
+            }
+        }
+    }
+    if (self->sensitive != Py_None) {
+        PyObject *source = escaped ? PyObject_CallOneArg(self->unescape_keeping_quotes, object)
+                                   : Py_NewRef(object);
+        if (source == NULL) {
+            return -1;
+        }
+        int sensitive = PyUnicode_Check(source) ? any_key_sensitive(self, source) : 1;
+        Py_DECREF(source);
+        if (sensitive != 0) {
+            return sensitive < 0 ? -1 : 0;
+        }
+    }
+    int clean = integers_clean(self, object);
+    if (clean <= 0) {
+        return clean;
+    }
+    if (self->needles == Py_None) {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(self->needles); i++) {
+        int contains = PyUnicode_Contains(object, PyTuple_GET_ITEM(self->needles, i));
+        if (contains != 0) {
+            return contains < 0 ? -1 : 0;
+        }
+    }
+    clean = finds_nothing(self, text);
+    if (clean != 1 || !escaped) {
+        return clean;
+    }
+    PyObject *unescaped = PyObject_CallOneArg(self->unescape, object);
+    if (unescaped == NULL) {
+        return -1;
+    }
+    if (!PyUnicode_Check(unescaped)) {
+        Py_DECREF(unescaped);
+        return 0;
+    }
+    Text decoded = {PyUnicode_KIND(unescaped), PyUnicode_DATA(unescaped),
+                    PyUnicode_GET_LENGTH(unescaped), unescaped};
+    clean = finds_nothing(self, &decoded);
+    Py_DECREF(unescaped);
+    return clean;
+}
+
+/* Whether `PIIAnonymizer.rewrite` returns the text as it is under a name that is not
+ * sensitive: 1 yes, 0 it may not, -1 on an error. Takes over `text->object`. */
+static int
+screen_text(PyObject *screen, Text *text)
+{
+    TextScreenObject *self = (TextScreenObject *)screen;
+    int clean = looks_like_json(text) ? json_finds_nothing(self, text) : finds_nothing(self, text);
+    Py_CLEAR(text->object);
+    return clean;
+}
+
+/* Whether the anonymizer leaves an integer as it is: 1 yes, 0 no, -1 on an error. */
+static int
+screen_integer(PyObject *screen, long long value)
+{
+    TextScreenObject *self = (TextScreenObject *)screen;
+    if (value > -1000000 && value < 1000000) {
+        return 1; /* `_MIN_NUMBER`: too short for anything a numeric detector finds */
+    }
+    PyObject *number = PyLong_FromLongLong(value);
+    PyObject *verdict = number == NULL ? NULL : PyObject_CallOneArg(self->clean_scalar, number);
+    Py_XDECREF(number);
+    int clean = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
+    Py_XDECREF(verdict);
+    return clean;
+}
+
+PyDoc_STRVAR(TextScreen_clean_doc,
+             "clean(text, /)\n--\n\n"
+             "Whether the anonymizer's `rewrite` certainly returns `text` as it is (under a\n"
+             "name that is not sensitive).");
+
+static PyObject *
+TextScreen_clean(TextScreenObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "clean() takes a str, not %.100s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    Text screened = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text),
+                     Py_NewRef(text)};
+    int clean = screen_text((PyObject *)self, &screened);
+    return clean < 0 ? NULL : PyBool_FromLong(clean);
+}
+
+static PyMethodDef TextScreen_methods[] = {
+    {"clean", (PyCFunction)TextScreen_clean, METH_O, TextScreen_clean_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+PyDoc_STRVAR(TextScreen_doc,
+             "TextScreen(*, marks, scan, always, numeric, skip_inert, lookbehind, lookahead,\n"
+             "           classes, run_cache, sensitive, needles, unescape,\n"
+             "           unescape_keeping_quotes, clean_scalar)\n--\n\n"
+             "Says which texts `PIIAnonymizer.rewrite` leaves as they are, without Python\n"
+             "for most: see `PIIAnonymizer.text_screen`, which builds it.");
+
+static PyTypeObject TextScreenType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "otel_anonymizer.detectors._native.TextScreen",
+    .tp_basicsize = sizeof(TextScreenObject),
+    .tp_dealloc = (destructor)TextScreen_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = TextScreen_doc,
+    .tp_traverse = (traverseproc)TextScreen_traverse,
+    .tp_clear = (inquiry)TextScreen_clear,
+    .tp_methods = TextScreen_methods,
+    .tp_new = TextScreen_new,
+};
+
+/* What other extensions call (the gateway's wire walker, `_wire.c`), through a capsule
+ * `_C_API` holding this table; `_native_api.h` declares it. */
+static const NativeAPI native_api = {
+    .text_screen_type = &TextScreenType,
+    .screen_text = screen_text,
+    .screen_integer = screen_integer,
+};
+
 static PyMethodDef module_methods[] = {
     {"numeric_runs", (PyCFunction)(void (*)(void))numeric_runs, METH_FASTCALL, numeric_runs_doc},
     {"json_keys", (PyCFunction)json_keys, METH_O, json_keys_doc},
@@ -599,9 +1139,13 @@ module_exec(PyObject *module)
     if (PyType_Ready(&ShapesType) < 0) {
         return -1;
     }
-    Py_INCREF(&ShapesType);
-    if (PyModule_AddObject(module, "Shapes", (PyObject *)&ShapesType) < 0) {
-        Py_DECREF(&ShapesType);
+    if (PyModule_AddType(module, &ShapesType) < 0 || PyType_Ready(&TextScreenType) < 0 ||
+        PyModule_AddType(module, &TextScreenType) < 0) {
+        return -1;
+    }
+    PyObject *capsule = PyCapsule_New((void *)&native_api, NATIVE_API_NAME, NULL);
+    if (capsule == NULL || PyModule_AddObject(module, "_C_API", capsule) < 0) {
+        Py_XDECREF(capsule);
         return -1;
     }
     return 0;

@@ -1,7 +1,8 @@
 """Type stubs of the C extension (see _native.c); `base.py` and `runs.py` hold the Python
 reference."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 CharClass = tuple[int, int, bool, int]
 
@@ -18,3 +19,29 @@ def numeric_runs(text: str, skip_inert: bool, /) -> list[tuple[int, int]]:
 
 def json_keys(text: str, /) -> set[str]:
     """The keys that `jsontext.read_keys` reads in `text`."""
+
+class TextScreen:
+    """Says which texts an anonymizer's `rewrite` leaves as they are (see
+    `Scanner.text_screen`, `PIIAnonymizer.text_screen`)."""
+
+    def __init__(
+        self,
+        *,
+        marks: Shapes | None,
+        scan: Callable[[str], Sequence[Any]],
+        always: bool,
+        numeric: bool,
+        skip_inert: bool,
+        lookbehind: int,
+        lookahead: int,
+        classes: str | None,
+        run_cache: dict[Any, Any],
+        sensitive: Callable[[str], bool] | None,
+        needles: tuple[str, ...] | None,
+        unescape: Callable[[str], str],
+        unescape_keeping_quotes: Callable[[str], str],
+        clean_scalar: Callable[[int], bool],
+    ) -> None: ...
+    def clean(self, text: str, /) -> bool:
+        """Whether `rewrite` certainly returns `text` as it is (under a name that is
+        not sensitive)."""

@@ -387,6 +387,39 @@ class Scanner:
             if cache_clear is not None:
                 cache_clear()
 
+    def text_screen(
+        self,
+        *,
+        sensitive: Callable[[str], bool] | None,
+        needles: tuple[str, ...] | None,
+        unescape: Callable[[str], str],
+        unescape_keeping_quotes: Callable[[str], str],
+        clean_scalar: Callable[[int], bool],
+    ) -> Any:
+        """A `_native.TextScreen` that tells, in C, the texts in which `scan` finds
+        nothing: where no needle or shape occurs and every numeric run is one the cache
+        knows to hold nothing; it calls `scan` for the others. The keyword arguments
+        describe how an anonymizer treats JSON text (see `PIIAnonymizer.text_screen`).
+        None without the extension."""
+        if _native is None:
+            return None
+        return _native.TextScreen(
+            marks=self._marks,
+            scan=self.scan,
+            always=bool(self._always or self._filtered),
+            numeric=bool(self._numeric),
+            skip_inert=self._skip_inert,
+            lookbehind=LOOKBEHIND_CONTEXT,
+            lookahead=LOOKAHEAD_CONTEXT,
+            classes=self._context_classes,
+            run_cache=self._run_cache,
+            sensitive=sensitive,
+            needles=needles,
+            unescape=unescape,
+            unescape_keeping_quotes=unescape_keeping_quotes,
+            clean_scalar=clean_scalar,
+        )
+
     def scan(self, text: str) -> list[Finding]:
         """The findings in `text`, sorted by position, not overlapping."""
         if len(text) <= _GATED_LENGTH and self._gate is not None and not self._gate.search(text):

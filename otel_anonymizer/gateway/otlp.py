@@ -30,6 +30,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import Field
+from otel_anonymizer.gateway.prescreen import Prescreen
 from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitizer
 from otel_anonymizer.values import UnusableValue
 
@@ -43,6 +44,7 @@ class Stats:
     items: int = 0  # spans or log records
     redacted: int = 0  # values the anonymizers changed or removed
     failed: int = 0  # items (or resources) replaced by placeholders after an error
+    changed: bool = False  # whether the request differs from what came in
 
 
 class OtlpSanitizer:
@@ -56,11 +58,18 @@ class OtlpSanitizer:
 
     def __init__(self, sanitizer: Sanitizer) -> None:
         self.sanitizer = sanitizer
-        self._shared_cache: dict[tuple[str, bytes, str], tuple[bytes, int]] = {}
+        self._shared_cache: dict[tuple[str, bytes, str], tuple[bytes | None, int]] = {}
+        self._prescreen = Prescreen.of(sanitizer)
 
-    def sanitize_traces(self, request: ExportTraceServiceRequest) -> Stats:
-        """Anonymize every span (and its resource) of `request`; return the counts."""
+    def sanitize_traces(
+        self, request: ExportTraceServiceRequest, serialized: bytes | None = None
+    ) -> Stats:
+        """Anonymize every span (and its resource) of `request`; return the counts.
+        `serialized`, the request's protobuf bytes when at hand, lets the prescreen pass
+        clean spans by without reading them."""
         stats = Stats()
+        dirty = self._dirty(serialized, logs=False)
+        ordinal = 0
         for resource_spans in request.resource_spans:
             spans = [span for scope in resource_spans.scope_spans for span in scope.spans]
             stats.items += len(spans)
@@ -68,8 +77,22 @@ class OtlpSanitizer:
             self._shared(resource_spans.resource, "resource", object_type, stats)
             for scope_spans in resource_spans.scope_spans:
                 self._shared(scope_spans.scope, "scope", object_type, stats)
+            ordinal += len(spans)
+            if dirty is not None:
+                first = ordinal - len(spans)
+                spans = [span for index, span in enumerate(spans, first) if index in dirty]
             self._spans(spans, stats)
         return stats
+
+    def _dirty(self, serialized: bytes | None, logs: bool) -> set[int] | None:
+        """The ordinals of the items that may change (`Prescreen.dirty`); None for all."""
+        if serialized is None or self._prescreen is None:
+            return None
+        try:
+            return self._prescreen.dirty(serialized, logs)
+        except Exception as error:  # the full path handles every item, and fails closed
+            record_failure("prescreen", type(error).__name__, "*", "log" if logs else "span")
+            return None
 
     def _spans(self, spans: Sequence[Span], stats: Stats) -> None:
         """Anonymize `spans` in one batch (`Sanitizer.sanitize_many`); a span whose
@@ -86,7 +109,7 @@ class OtlpSanitizer:
         )
         for (span, entries, object_type), values in zip(batch, sanitized, strict=True):
             try:
-                stats.redacted += _write_span(span, entries, values)
+                stats.changed |= _write_span(span, entries, values, stats)
             except Exception as error:
                 self._failed_span(span, error, object_type, stats)
 
@@ -96,16 +119,26 @@ class OtlpSanitizer:
         record_failure("otlp adapter", type(error).__name__, "span", object_type)
         _placeholder_span(span, self.sanitizer.placeholder)
         stats.failed += 1
+        stats.changed = True
 
-    def sanitize_logs(self, request: ExportLogsServiceRequest) -> Stats:
-        """Anonymize every log record (and its resource) of `request`; return the counts."""
+    def sanitize_logs(
+        self, request: ExportLogsServiceRequest, serialized: bytes | None = None
+    ) -> Stats:
+        """Anonymize every log record (and its resource) of `request`; return the counts.
+        `serialized`: as for `sanitize_traces`."""
         stats = Stats()
+        dirty = self._dirty(serialized, logs=True)
+        ordinal = 0
         for resource_logs in request.resource_logs:
             self._shared(resource_logs.resource, "resource", "log", stats)
             for scope in resource_logs.scope_logs:
                 self._shared(scope.scope, "scope", "log", stats)
             records = [record for scope in resource_logs.scope_logs for record in scope.log_records]
             stats.items += len(records)
+            ordinal += len(records)
+            if dirty is not None:
+                first = ordinal - len(records)
+                records = [record for index, record in enumerate(records, first) if index in dirty]
             self._logs(records, stats)
         return stats
 
@@ -135,7 +168,7 @@ class OtlpSanitizer:
         sanitized = self.sanitizer.sanitize_many([(entries, "log") for _, entries in batch])
         for (record, entries), values in zip(batch, sanitized, strict=True):
             try:
-                stats.redacted += _write_log(record, entries, values)
+                stats.changed |= _write_log(record, entries, values, stats)
             except Exception as error:
                 self._failed_log(record, error, stats)
 
@@ -143,6 +176,7 @@ class OtlpSanitizer:
         record_failure("otlp adapter", type(error).__name__, "log", "log")
         _placeholder_log(record, self.sanitizer.placeholder)
         stats.failed += 1
+        stats.changed = True
 
     def _log_entries(self, record: LogRecord) -> list[Entry]:
         """The values of a log record, in the order `_write_log` writes them back."""
@@ -165,32 +199,45 @@ class OtlpSanitizer:
         repeat in every request: cached by their serialized bytes."""
         if not owner.attributes:
             return
-        key = (name, owner.SerializeToString(deterministic=True), object_type)
+        original = owner.SerializeToString(deterministic=True)
+        key = (name, original, object_type)
         cached = self._shared_cache.get(key)
         if cached is None:
             try:
                 entries = _attribute_entries(owner.attributes, scope=name)
-                values = iter(self.sanitizer.sanitize(entries, object_type))
-                changed = Changes(entries)
-                _rewrite_attributes(owner.attributes, values, changed)
-                cached = (owner.SerializeToString(), changed.count)
+                values = self.sanitizer.sanitize(entries, object_type)
+                if _unchanged(entries, values):
+                    cached = (None, 0)
+                else:
+                    changed = Changes(entries)
+                    _rewrite_attributes(owner.attributes, iter(values), changed)
+                    cached = (owner.SerializeToString(deterministic=True), changed.count)
             except Exception as error:
                 record_failure("otlp adapter", type(error).__name__, name, object_type)
                 _placeholder_attributes(owner.attributes, self.sanitizer.placeholder)
                 stats.failed += 1
+                stats.changed = True
                 return
             if len(self._shared_cache) >= _RESOURCE_CACHE_LIMIT:
                 self._shared_cache.clear()
             self._shared_cache[key] = cached
-        else:
+        elif cached[0] is not None:
             owner.ParseFromString(cached[0])
         stats.redacted += cached[1]
+        stats.changed |= cached[0] is not None and cached[0] != original
 
 
-def _write_span(span: Span, entries: Sequence[Entry], sanitized: Sequence[Any]) -> int:
-    """Write the sanitized values of `_span_entries` back; return how many changed."""
-    if all(map(operator.is_, sanitized, (entry.value for entry in entries))):
-        return 0  # nothing changed (most spans): nothing to write back
+def _unchanged(entries: Sequence[Entry], sanitized: Sequence[Any]) -> bool:
+    return all(map(operator.is_, sanitized, (entry.value for entry in entries)))
+
+
+def _write_span(
+    span: Span, entries: Sequence[Entry], sanitized: Sequence[Any], stats: Stats
+) -> bool:
+    """Write the sanitized values of `_span_entries` back, counting the changed ones;
+    return whether anything was written."""
+    if _unchanged(entries, sanitized):
+        return False  # most spans: nothing to write back
     values = iter(sanitized)
     changed = Changes(entries)
     span.name = _text(changed.next(values))
@@ -202,11 +249,16 @@ def _write_span(span: Span, entries: Sequence[Entry], sanitized: Sequence[Any]) 
         _rewrite_attributes(event.attributes, values, changed)
     for link in span.links:
         _rewrite_attributes(link.attributes, values, changed)
-    return changed.count
+    stats.redacted += changed.count
+    return True
 
 
-def _write_log(record: LogRecord, entries: Sequence[Entry], sanitized: Sequence[Any]) -> int:
-    """Write the sanitized values of `_log_entries` back; return how many changed."""
+def _write_log(
+    record: LogRecord, entries: Sequence[Entry], sanitized: Sequence[Any], stats: Stats
+) -> bool:
+    """`_write_span` for the values of `_log_entries`."""
+    if _unchanged(entries, sanitized):
+        return False
     values = iter(sanitized)
     changed = Changes(entries)
     new_body = changed.next(values)
@@ -215,7 +267,8 @@ def _write_log(record: LogRecord, entries: Sequence[Entry], sanitized: Sequence[
     elif changed.last:
         write_any_value(record.body, new_body)
     _rewrite_attributes(record.attributes, values, changed)
-    return changed.count
+    stats.redacted += changed.count
+    return True
 
 
 class Changes:

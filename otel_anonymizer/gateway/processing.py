@@ -79,13 +79,15 @@ class Worker:
             stats = Stats(items=count_items(request))
             payload = body if encoding == "proto" else request.SerializeToString()
             return Processed(payload, stats)
+        serialized = body if encoding == "proto" else request.SerializeToString()
         if isinstance(request, ExportTraceServiceRequest):
-            stats = adapter.sanitize_traces(request)
+            stats = adapter.sanitize_traces(request, serialized)
         else:
-            stats = adapter.sanitize_logs(request)
+            stats = adapter.sanitize_logs(request, serialized)
         failures, self._failures = _delta(self._failures, failure_counts())
         redactions, self._redactions = _delta(self._redactions, REDACTIONS.snapshot())
-        return Processed(request.SerializeToString(), stats, failures, redactions)
+        payload = request.SerializeToString() if stats.changed else serialized
+        return Processed(payload, stats, failures, redactions)
 
 
 def _delta(before: Counter[Any], now: Mapping[Any, int]) -> tuple[dict[Any, int], Counter[Any]]:

@@ -1,0 +1,553 @@
+/* Reads the values of an OTLP export request straight from its protobuf bytes, and says
+ * which spans or log records the anonymizer may change: the others are passed by
+ * without being read into Python (`otel_anonymizer.gateway.prescreen`).
+ *
+ * It reads exactly the values the protobuf adapter (`otlp.py`) hands to the Sanitizer:
+ * a span's name, status message, attributes, event names and attributes and link
+ * attributes; a log record's body and attributes. Each string goes to the anonymizer's
+ * `TextScreen` (`detectors/_native.c`), each attribute key to a Python callable
+ * (`passes`, its answers cached in a dict), each integer of six digits or more to the
+ * screen as well. Whatever it cannot vouch for (maps, nested arrays, JSON text in an
+ * array, anything that does not read as it expects) makes the item "dirty": the
+ * adapter then handles it in full, so a wrong guess here can only cost time.
+ *
+ * The request was parsed (and so validated) before; this walk still checks every
+ * length against the buffer, and gives up (returns None) on anything malformed.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+
+#include "../detectors/_native_api.h"
+
+/* The verdicts on names are dropped when there are more than this many. */
+#define NAME_CACHE_LIMIT 8192
+
+enum { DIRTY = 0, CLEAN = 1, FAILED = -1, MALFORMED = -2 };
+
+enum { VARINT = 0, FIXED64 = 1, LEN = 2, FIXED32 = 5 };
+
+static const NativeAPI *native;
+
+typedef struct {
+    const uint8_t *at, *end;
+} Reader;
+
+typedef struct {
+    PyObject *screen;  /* a `TextScreen` */
+    PyObject *passes;  /* passes(key, scope, mapped) -> bool */
+    PyObject *names;   /* dict: the cache of `passes` */
+} Walk;
+
+static int
+read_varint(Reader *reader, uint64_t *value)
+{
+    uint64_t result = 0;
+    for (int shift = 0; shift < 64 && reader->at < reader->end; shift += 7) {
+        uint8_t byte = *reader->at++;
+        result |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) {
+            *value = result;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The next field's number and wire type; 0 at the end, MALFORMED if it cannot be read. */
+static int
+next_field(Reader *reader, uint32_t *field, int *wire)
+{
+    if (reader->at >= reader->end) {
+        return 0;
+    }
+    uint64_t tag;
+    if (!read_varint(reader, &tag) || (tag >> 3) == 0 || (tag >> 3) > UINT32_MAX) {
+        return MALFORMED;
+    }
+    *field = (uint32_t)(tag >> 3);
+    *wire = (int)(tag & 7);
+    return 1;
+}
+
+/* Reads a field's value: the bytes of a LEN field into `inner`, a varint into `value`,
+ * or skips a fixed one. 1, or MALFORMED (groups, which OTLP does not use, included). */
+static int
+read_value(Reader *reader, int wire, Reader *inner, uint64_t *value)
+{
+    switch (wire) {
+    case VARINT:
+        return read_varint(reader, value) ? 1 : MALFORMED;
+    case FIXED64:
+    case FIXED32: {
+        Py_ssize_t size = wire == FIXED64 ? 8 : 4;
+        if (reader->end - reader->at < size) {
+            return MALFORMED;
+        }
+        reader->at += size;
+        return 1;
+    }
+    case LEN: {
+        uint64_t size;
+        if (!read_varint(reader, &size) || size > (uint64_t)(reader->end - reader->at)) {
+            return MALFORMED;
+        }
+        inner->at = reader->at;
+        inner->end = reader->at + size;
+        reader->at += size;
+        return 1;
+    }
+    default:
+        return MALFORMED;
+    }
+}
+
+/* Iterates the fields of a message: `field`, `wire`, the LEN bytes in `inner`. */
+#define FOR_EACH_FIELD(reader, field, wire, inner, number, status)                         \
+    for (;;)                                                                              \
+        if ((status = next_field(&(reader), &(field), &(wire))) <= 0 ||                   \
+            (status = read_value(&(reader), (wire), &(inner), &(number))) <= 0) {         \
+            break;                                                                        \
+        }                                                                                 \
+        else
+
+/* Whether `passes(key, scope, mapped)` says so, cached: CLEAN, DIRTY or FAILED. */
+static int
+name_passes(Walk *walk, PyObject *key, PyObject *scope, int mapped)
+{
+    PyObject *cache_key = scope == NULL && mapped
+                              ? Py_NewRef(key)
+                              : Py_BuildValue("(OOO)", key, scope ? scope : Py_None,
+                                              mapped ? Py_True : Py_False);
+    if (cache_key == NULL) {
+        return FAILED;
+    }
+    PyObject *cached = PyDict_GetItemWithError(walk->names, cache_key);
+    if (cached != NULL || PyErr_Occurred()) {
+        Py_DECREF(cache_key);
+        return cached == NULL ? FAILED : cached == Py_True ? CLEAN : DIRTY;
+    }
+    PyObject *empty = scope == NULL ? PyUnicode_FromStringAndSize("", 0) : Py_NewRef(scope);
+    PyObject *verdict = empty == NULL ? NULL
+                                      : PyObject_CallFunctionObjArgs(walk->passes, key, empty,
+                                                                     mapped ? Py_True : Py_False,
+                                                                     NULL);
+    Py_XDECREF(empty);
+    int passes = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
+    Py_XDECREF(verdict);
+    if (passes >= 0) {
+        if (PyDict_GET_SIZE(walk->names) >= NAME_CACHE_LIMIT) {
+            PyDict_Clear(walk->names);
+        }
+        if (PyDict_SetItem(walk->names, cache_key, passes ? Py_True : Py_False) < 0) {
+            passes = -1;
+        }
+    }
+    Py_DECREF(cache_key);
+    return passes < 0 ? FAILED : passes ? CLEAN : DIRTY;
+}
+
+/* A str from UTF-8 bytes; NULL without an error set if they are not UTF-8. */
+static PyObject *
+decode(const Reader *bytes)
+{
+    PyObject *text = PyUnicode_DecodeUTF8((const char *)bytes->at, bytes->end - bytes->at,
+                                          "strict");
+    if (text == NULL && PyErr_ExceptionMatches(PyExc_UnicodeDecodeError)) {
+        PyErr_Clear();
+    }
+    return text;
+}
+
+static int
+is_ascii(const Reader *bytes)
+{
+    for (const uint8_t *at = bytes->at; at < bytes->end; at++) {
+        if (*at & 0x80) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The screen's verdict on a string; `in_array`: text that looks like JSON is dirty
+ * there (the anonymizer leaves JSON in a list to the walk). */
+static int
+screen_string(Walk *walk, const Reader *bytes, int in_array)
+{
+    Text text;
+    if (is_ascii(bytes)) {
+        text = (Text){PyUnicode_1BYTE_KIND, bytes->at, bytes->end - bytes->at, NULL};
+    }
+    else {
+        PyObject *object = decode(bytes);
+        if (object == NULL) {
+            return PyErr_Occurred() ? FAILED : DIRTY;
+        }
+        text = (Text){PyUnicode_KIND(object), PyUnicode_DATA(object),
+                      PyUnicode_GET_LENGTH(object), object};
+    }
+    if (in_array) {
+        Py_ssize_t i = 0;
+        while (i < text.n && Py_UNICODE_ISSPACE(PyUnicode_READ(text.kind, text.data, i))) {
+            i++;
+        }
+        Py_UCS4 first = i < text.n ? PyUnicode_READ(text.kind, text.data, i) : 0;
+        if (first == '{' || first == '[' || first == '"') {
+            Py_CLEAR(text.object);
+            return DIRTY;
+        }
+    }
+    int clean = native->screen_text(walk->screen, &text);
+    return clean < 0 ? FAILED : clean ? CLEAN : DIRTY;
+}
+
+/* An AnyValue: strings screened, integers of six digits or more screened, booleans,
+ * doubles and bytes clean; maps dirty, arrays item by item (an array in one dirty). */
+static int
+screen_any_value(Walk *walk, Reader reader, int in_array)
+{
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    FOR_EACH_FIELD(reader, field, wire, inner, number, status)
+    {
+        int verdict = CLEAN;
+        if (field == 1 && wire == LEN) { /* string_value */
+            verdict = screen_string(walk, &inner, in_array);
+        }
+        else if (field == 3 && wire == VARINT) { /* int_value */
+            int clean = native->screen_integer(walk->screen, (long long)(int64_t)number);
+            verdict = clean < 0 ? FAILED : clean ? CLEAN : DIRTY;
+        }
+        else if (field == 5 && wire == LEN) { /* array_value */
+            if (in_array) {
+                return DIRTY;
+            }
+            uint32_t item_field;
+            int item_wire, item_status;
+            Reader item;
+            uint64_t item_number;
+            FOR_EACH_FIELD(inner, item_field, item_wire, item, item_number, item_status)
+            {
+                if (item_field == 1 && item_wire == LEN) {
+                    int clean = screen_any_value(walk, item, 1);
+                    if (clean != CLEAN) {
+                        return clean;
+                    }
+                }
+            }
+            verdict = item_status == 0 ? CLEAN : item_status;
+        }
+        else if (field == 6 && wire == LEN) { /* kvlist_value */
+            return DIRTY;
+        }
+        if (verdict != CLEAN) {
+            return verdict;
+        }
+    }
+    return status == 0 ? CLEAN : status;
+}
+
+/* A KeyValue: dirty unless `passes` accepts its key and its value is clean. */
+static int
+screen_attribute(Walk *walk, Reader reader, PyObject *scope)
+{
+    uint32_t field;
+    int wire, status;
+    Reader inner, key = {reader.at, reader.at};
+    uint64_t number;
+    Reader values = reader;
+    FOR_EACH_FIELD(reader, field, wire, inner, number, status)
+    {
+        if (field == 1 && wire == LEN) {
+            key = inner; /* the last one counts */
+        }
+    }
+    if (status != 0) {
+        return status;
+    }
+    PyObject *name = decode(&key);
+    if (name == NULL) {
+        return PyErr_Occurred() ? FAILED : DIRTY;
+    }
+    int verdict = name_passes(walk, name, scope, 1);
+    Py_DECREF(name);
+    if (verdict != CLEAN) {
+        return verdict;
+    }
+    FOR_EACH_FIELD(values, field, wire, inner, number, status)
+    {
+        if (field == 2 && wire == LEN) {
+            verdict = screen_any_value(walk, inner, 0);
+            if (verdict != CLEAN) {
+                return verdict;
+            }
+        }
+    }
+    return status == 0 ? CLEAN : status;
+}
+
+/* Whether a name the adapter gives a value of its own (`span.name`, `body`) passes:
+ * asked whether or not the value is there, as the adapter hands such values over even
+ * when empty. */
+static int
+own_name_passes(Walk *walk, const char *name)
+{
+    PyObject *key = PyUnicode_FromString(name);
+    if (key == NULL) {
+        return FAILED;
+    }
+    int verdict = name_passes(walk, key, NULL, 0);
+    Py_DECREF(key);
+    return verdict;
+}
+
+/* An event's name and attributes, or a link's attributes (`name_field` 0), under the
+ * scope `events.N` or `links.N`. */
+static int
+screen_part(Walk *walk, Reader reader, const char *kind, Py_ssize_t index,
+            uint32_t name_field, uint32_t attributes_field)
+{
+    int verdict = CLEAN;
+    if (name_field) {
+        char name[64];
+        PyOS_snprintf(name, sizeof(name), "%s.%zd.name", kind, index);
+        verdict = own_name_passes(walk, name);
+        if (verdict != CLEAN) {
+            return verdict;
+        }
+    }
+    PyObject *scope = PyUnicode_FromFormat("%s.%zd", kind, index);
+    if (scope == NULL) {
+        return FAILED;
+    }
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    FOR_EACH_FIELD(reader, field, wire, inner, number, status)
+    {
+        if (field == name_field && wire == LEN) {
+            verdict = screen_string(walk, &inner, 0);
+        }
+        else if (field == attributes_field && wire == LEN) {
+            verdict = screen_attribute(walk, inner, scope);
+        }
+        if (verdict != CLEAN) {
+            break;
+        }
+    }
+    Py_DECREF(scope);
+    return verdict != CLEAN ? verdict : status == 0 ? CLEAN : status;
+}
+
+static int
+screen_span(Walk *walk, Reader reader)
+{
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    Py_ssize_t events = 0, links = 0;
+    int verdict = own_name_passes(walk, "span.name");
+    if (verdict != CLEAN) {
+        return verdict;
+    }
+    FOR_EACH_FIELD(reader, field, wire, inner, number, status)
+    {
+        if (wire != LEN) {
+            continue;
+        }
+        switch (field) {
+        case 5: /* name */
+            verdict = screen_string(walk, &inner, 0);
+            break;
+        case 9: /* attributes */
+            verdict = screen_attribute(walk, inner, NULL);
+            break;
+        case 11: /* events: name 2, attributes 3 */
+            verdict = screen_part(walk, inner, "events", events++, 2, 3);
+            break;
+        case 13: /* links: attributes 4 */
+            verdict = screen_part(walk, inner, "links", links++, 0, 4);
+            break;
+        case 15: { /* status: message 2, handed over when not empty */
+            uint32_t status_field;
+            int status_wire, status_status;
+            Reader message;
+            uint64_t status_number;
+            FOR_EACH_FIELD(inner, status_field, status_wire, message, status_number, status_status)
+            {
+                if (status_field == 2 && status_wire == LEN && message.at < message.end) {
+                    verdict = own_name_passes(walk, "status.description");
+                    if (verdict == CLEAN) {
+                        verdict = screen_string(walk, &message, 0);
+                    }
+                    if (verdict != CLEAN) {
+                        break;
+                    }
+                }
+            }
+            if (verdict == CLEAN && status_status != 0) {
+                verdict = status_status;
+            }
+            break;
+        }
+        }
+        if (verdict != CLEAN) {
+            return verdict;
+        }
+    }
+    return status == 0 ? CLEAN : status;
+}
+
+static int
+screen_log_record(Walk *walk, Reader reader)
+{
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    int verdict = own_name_passes(walk, "body");
+    if (verdict != CLEAN) {
+        return verdict;
+    }
+    FOR_EACH_FIELD(reader, field, wire, inner, number, status)
+    {
+        if (field == 5 && wire == LEN) { /* body */
+            verdict = screen_any_value(walk, inner, 0);
+        }
+        else if (field == 6 && wire == LEN) { /* attributes */
+            verdict = screen_attribute(walk, inner, NULL);
+        }
+        if (verdict != CLEAN) {
+            return verdict;
+        }
+    }
+    return status == 0 ? CLEAN : status;
+}
+
+/* Appends to `dirty` the ordinal of every item of the request that may change; both
+ * export requests nest their items as field 2 of field 2 of field 1. */
+static int
+walk_request(Walk *walk, Reader reader, int logs, PyObject *dirty)
+{
+    Py_ssize_t ordinal = 0;
+    uint32_t field, scope_field, item_field;
+    int wire, status, scope_wire, scope_status, item_wire, item_status;
+    Reader resource, scope, item;
+    uint64_t number;
+    FOR_EACH_FIELD(reader, field, wire, resource, number, status)
+    {
+        if (field != 1 || wire != LEN) {
+            continue;
+        }
+        FOR_EACH_FIELD(resource, scope_field, scope_wire, scope, number, scope_status)
+        {
+            if (scope_field != 2 || scope_wire != LEN) {
+                continue;
+            }
+            FOR_EACH_FIELD(scope, item_field, item_wire, item, number, item_status)
+            {
+                if (item_field != 2 || item_wire != LEN) {
+                    continue;
+                }
+                int verdict = logs ? screen_log_record(walk, item) : screen_span(walk, item);
+                if (verdict < 0) {
+                    return verdict;
+                }
+                if (verdict == DIRTY) {
+                    PyObject *index = PyLong_FromSsize_t(ordinal);
+                    if (index == NULL || PyList_Append(dirty, index) < 0) {
+                        Py_XDECREF(index);
+                        return FAILED;
+                    }
+                    Py_DECREF(index);
+                }
+                ordinal++;
+            }
+            if (item_status != 0) {
+                return item_status;
+            }
+        }
+        if (scope_status != 0) {
+            return scope_status;
+        }
+    }
+    return status;
+}
+
+PyDoc_STRVAR(dirty_items_doc,
+             "dirty_items(body, logs, screen, passes, names, /)\n--\n\n"
+             "The ordinals (in the request, from 0) of the spans, or log records if `logs`,\n"
+             "of the serialized export request `body` that the anonymizer behind `screen`\n"
+             "(a `TextScreen`) may change; None if `body` does not read as one. `passes(key,\n"
+             "scope, mapped)` says whether a value's name is no reason to change it; its\n"
+             "answers are cached in the dict `names`.");
+
+static PyObject *
+dirty_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5 || !PyBytes_Check(args[0]) ||
+        !PyObject_TypeCheck(args[2], native->text_screen_type) || !PyDict_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "dirty_items(body: bytes, logs: bool, screen: TextScreen, passes, "
+                        "names: dict)");
+        return NULL;
+    }
+    int logs = PyObject_IsTrue(args[1]);
+    if (logs < 0) {
+        return NULL;
+    }
+    Walk walk = {args[2], args[3], args[4]};
+    const uint8_t *data = (const uint8_t *)PyBytes_AS_STRING(args[0]);
+    Reader reader = {data, data + PyBytes_GET_SIZE(args[0])};
+    PyObject *dirty = PyList_New(0);
+    if (dirty == NULL) {
+        return NULL;
+    }
+    int status = walk_request(&walk, reader, logs, dirty);
+    if (status == FAILED) {
+        Py_DECREF(dirty);
+        return NULL;
+    }
+    if (status == MALFORMED) {
+        Py_DECREF(dirty);
+        Py_RETURN_NONE;
+    }
+    return dirty;
+}
+
+static PyMethodDef module_methods[] = {
+    {"dirty_items", (PyCFunction)(void (*)(void))dirty_items, METH_FASTCALL, dirty_items_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static int
+module_exec(PyObject *module)
+{
+    native = PyCapsule_Import(NATIVE_API_NAME, 0);
+    return native == NULL ? -1 : 0;
+}
+
+static PyModuleDef_Slot module_slots[] = {
+    {Py_mod_exec, module_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "otel_anonymizer.gateway._wire",
+    .m_doc = "Which items of a serialized OTLP export request may change (see prescreen.py).",
+    .m_size = 0,
+    .m_methods = module_methods,
+    .m_slots = module_slots,
+};
+
+PyMODINIT_FUNC
+PyInit__wire(void)
+{
+    return PyModuleDef_Init(&module_def);
+}
