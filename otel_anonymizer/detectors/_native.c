@@ -216,57 +216,73 @@ error:
     return NULL;
 }
 
-/* Stores in `found` where each shape first occurs in `data`, plus one (0: nowhere),
- * until `remaining` shapes were found; returns how many shapes occur. */
-#define DEFINE_SEARCH(NAME, CHAR)                                                          \
+/* Which shape occurs at `data[i]`: the first of the candidates for that character that
+ * `found` does not mark yet (`found` may be NULL), or -1. */
+#define DEFINE_SHAPE_AT(NAME, CHAR)                                                        \
     static Py_ssize_t NAME(const ShapesObject *self, const CHAR *data, Py_ssize_t n,      \
-                           Py_ssize_t *found, Py_ssize_t remaining)                       \
+                           Py_ssize_t i, const Py_ssize_t *found)                         \
+    {                                                                                     \
+        Py_UCS4 ch = data[i];                                                             \
+        const Py_ssize_t *candidates;                                                     \
+        Py_ssize_t size;                                                                  \
+        if (ch < 128) {                                                                   \
+            /* One lookup passes most places: no shape starts with this pair (the         \
+             * second set is empty for a character that starts none). */                 \
+            Py_UCS4 next = i + 1 < n ? data[i + 1] : 0;                                   \
+            const CharClass *second = &self->second[ch];                                  \
+            if (next < 128 ? !((second->ascii[next >> 6] >> (next & 63)) & 1)             \
+                           : !class_has(second, next)) {                                  \
+                return -1;                                                                \
+            }                                                                             \
+            candidates = self->first + self->first_offsets[ch];                           \
+            size = self->first_offsets[ch + 1] - self->first_offsets[ch];                 \
+        }                                                                                 \
+        else {                                                                            \
+            candidates = self->wide;                                                      \
+            size = self->wide_count;                                                      \
+        }                                                                                 \
+        for (Py_ssize_t k = 0; k < size; k++) {                                           \
+            Py_ssize_t s = candidates[k];                                                 \
+            Py_ssize_t length = self->lengths[s];                                         \
+            if ((found != NULL && found[s]) || length > n - i) {                          \
+                continue;                                                                 \
+            }                                                                             \
+            const CharClass *classes = self->classes + self->starts[s];                   \
+            Py_ssize_t j = ch < 128 ? 1 : 0;                                              \
+            while (j < length && class_has(&classes[j], data[i + j])) {                   \
+                j++;                                                                      \
+            }                                                                             \
+            if (j == length) {                                                            \
+                return s;                                                                 \
+            }                                                                             \
+        }                                                                                 \
+        return -1;                                                                        \
+    }
+
+DEFINE_SHAPE_AT(shape_at_ucs1, Py_UCS1)
+DEFINE_SHAPE_AT(shape_at_ucs2, Py_UCS2)
+DEFINE_SHAPE_AT(shape_at_ucs4, Py_UCS4)
+
+/* Stores in `found` where each shape first occurs in `data`, plus one (0: nowhere);
+ * returns how many shapes occur. */
+#define DEFINE_SEARCH(NAME, CHAR, SHAPE_AT)                                                \
+    static Py_ssize_t NAME(const ShapesObject *self, const CHAR *data, Py_ssize_t n,      \
+                           Py_ssize_t *found)                                             \
     {                                                                                     \
         Py_ssize_t hits = 0;                                                              \
-        for (Py_ssize_t i = 0; i < n && remaining > 0; i++) {                             \
-            Py_UCS4 ch = data[i];                                                         \
-            const Py_ssize_t *candidates;                                                 \
-            Py_ssize_t size;                                                              \
-            if (ch < 128) {                                                               \
-                /* One lookup passes most places: no shape starts with this pair (the     \
-                 * second set is empty for a character that starts none). */             \
-                Py_UCS4 next = i + 1 < n ? data[i + 1] : 0;                               \
-                const CharClass *second = &self->second[ch];                              \
-                if (next < 128 ? !((second->ascii[next >> 6] >> (next & 63)) & 1)         \
-                               : !class_has(second, next)) {                              \
-                    continue;                                                             \
-                }                                                                         \
-                candidates = self->first + self->first_offsets[ch];                       \
-                size = self->first_offsets[ch + 1] - self->first_offsets[ch];             \
-            }                                                                             \
-            else {                                                                        \
-                candidates = self->wide;                                                  \
-                size = self->wide_count;                                                  \
-            }                                                                             \
-            for (Py_ssize_t k = 0; k < size; k++) {                                       \
-                Py_ssize_t s = candidates[k];                                             \
-                Py_ssize_t length = self->lengths[s];                                     \
-                if (found[s] || length > n - i) {                                         \
-                    continue;                                                             \
-                }                                                                         \
-                const CharClass *classes = self->classes + self->starts[s];               \
-                Py_ssize_t j = ch < 128 ? 1 : 0;                                          \
-                while (j < length && class_has(&classes[j], data[i + j])) {               \
-                    j++;                                                                  \
-                }                                                                         \
-                if (j == length) {                                                        \
-                    found[s] = i + 1;                                                     \
-                    remaining--;                                                          \
-                    hits++;                                                               \
-                }                                                                         \
+        for (Py_ssize_t i = 0; i < n && hits < self->count; i++) {                        \
+            Py_ssize_t s;                                                                 \
+            while ((s = SHAPE_AT(self, data, n, i, found)) >= 0) {                        \
+                found[s] = i + 1;                                                         \
+                hits++;                                                                   \
             }                                                                             \
         }                                                                                 \
         return hits;                                                                      \
     }
 
-DEFINE_SEARCH(search_ucs1, Py_UCS1)
-DEFINE_SEARCH(search_ucs2, Py_UCS2)
-DEFINE_SEARCH(search_ucs4, Py_UCS4)
+DEFINE_SEARCH(search_ucs1, Py_UCS1, shape_at_ucs1)
+DEFINE_SEARCH(search_ucs2, Py_UCS2, shape_at_ucs2)
+DEFINE_SEARCH(search_ucs4, Py_UCS4, shape_at_ucs4)
 
 PyDoc_STRVAR(Shapes_search_doc,
              "search(text, /)\n--\n\n"
@@ -289,13 +305,13 @@ Shapes_search(ShapesObject *self, PyObject *text)
     Py_ssize_t hits;
     switch (PyUnicode_KIND(text)) {
     case PyUnicode_1BYTE_KIND:
-        hits = search_ucs1(self, data, n, found, self->count);
+        hits = search_ucs1(self, data, n, found);
         break;
     case PyUnicode_2BYTE_KIND:
-        hits = search_ucs2(self, data, n, found, self->count);
+        hits = search_ucs2(self, data, n, found);
         break;
     default:
-        hits = search_ucs4(self, data, n, found, self->count);
+        hits = search_ucs4(self, data, n, found);
         break;
     }
     PyObject *result = PyList_New(hits);
@@ -421,51 +437,65 @@ DEFINE_INERT(inert_ucs4, Py_UCS4)
 /* What a pass over the runs does with each: 0 to go on, 1 to stop, -1 on an error. */
 typedef int (*RunVisitor)(void *context, Py_ssize_t start, Py_ssize_t end);
 
-/* Calls `visit` with the start and end of every run in `data`, as `_NUMERIC_RUN` finds
- * them (from a digit to a digit over digits and separators, at least 7 characters),
- * extended over a `+` or `(` before it, unless `skip_inert` and inert. Returns what the
- * last call returned (0 if none). */
-#define DEFINE_RUNS(NAME, CHAR, INERT)                                                     \
+/* For a digit at `data[i]` that no run before it holds: whether a run starts there
+ * (`_NUMERIC_RUN`: from a digit to a digit over digits and separators, at least 7
+ * characters), extended over a `+` or `(` before it, that is not skipped (inert, when
+ * `skip_inert`); its `start` and `end`; and in `resume`, where the next run may start. */
+#define DEFINE_RUN_AT(NAME, CHAR, INERT)                                                   \
+    static int NAME(const CHAR *data, Py_ssize_t n, Py_ssize_t i, int skip_inert,         \
+                    Py_ssize_t *start, Py_ssize_t *end, Py_ssize_t *resume)               \
+    {                                                                                     \
+        Py_ssize_t last = i;                                                              \
+        *start = i;                                                                       \
+        for (i++; i < n; i++) {                                                           \
+            Py_UCS4 ch = data[i];                                                         \
+            if (IS_DIGIT(ch)) {                                                           \
+                last = i;                                                                 \
+            }                                                                             \
+            else if (!IS_SEPARATOR(ch)) {                                                 \
+                break;                                                                    \
+            }                                                                             \
+        }                                                                                 \
+        *resume = i;                                                                      \
+        *end = last + 1;                                                                  \
+        if (*end - *start < 7) {                                                          \
+            return 0;                                                                     \
+        }                                                                                 \
+        if (*start > 0 && (data[*start - 1] == '+' || data[*start - 1] == '(')) {         \
+            (*start)--;                                                                   \
+        }                                                                                 \
+        return !(skip_inert && INERT(data, *start, *end));                                \
+    }
+
+DEFINE_RUN_AT(run_at_ucs1, Py_UCS1, inert_ucs1)
+DEFINE_RUN_AT(run_at_ucs2, Py_UCS2, inert_ucs2)
+DEFINE_RUN_AT(run_at_ucs4, Py_UCS4, inert_ucs4)
+
+/* Calls `visit` with the start and end of every run in `data` (see `run_at`); returns
+ * what the last call returned (0 if none). */
+#define DEFINE_RUNS(NAME, CHAR, RUN_AT)                                                    \
     static int NAME(const CHAR *data, Py_ssize_t n, int skip_inert, RunVisitor visit,     \
                     void *context)                                                        \
     {                                                                                     \
-        Py_ssize_t i = 0;                                                                 \
+        Py_ssize_t i = 0, start, end;                                                     \
         while (i < n) {                                                                   \
             if (!IS_DIGIT(data[i])) {                                                     \
                 i++;                                                                      \
                 continue;                                                                 \
             }                                                                             \
-            Py_ssize_t start = i, last = i;                                               \
-            for (i++; i < n; i++) {                                                       \
-                Py_UCS4 ch = data[i];                                                     \
-                if (IS_DIGIT(ch)) {                                                       \
-                    last = i;                                                             \
+            if (RUN_AT(data, n, i, skip_inert, &start, &end, &i)) {                       \
+                int status = visit(context, start, end);                                  \
+                if (status != 0) {                                                        \
+                    return status;                                                        \
                 }                                                                         \
-                else if (!IS_SEPARATOR(ch)) {                                             \
-                    break;                                                                \
-                }                                                                         \
-            }                                                                             \
-            Py_ssize_t end = last + 1;                                                    \
-            if (end - start < 7) {                                                        \
-                continue;                                                                 \
-            }                                                                             \
-            if (start > 0 && (data[start - 1] == '+' || data[start - 1] == '(')) {        \
-                start--;                                                                  \
-            }                                                                             \
-            if (skip_inert && INERT(data, start, end)) {                                  \
-                continue;                                                                 \
-            }                                                                             \
-            int status = visit(context, start, end);                                      \
-            if (status != 0) {                                                            \
-                return status;                                                            \
             }                                                                             \
         }                                                                                 \
         return 0;                                                                         \
     }
 
-DEFINE_RUNS(runs_ucs1, Py_UCS1, inert_ucs1)
-DEFINE_RUNS(runs_ucs2, Py_UCS2, inert_ucs2)
-DEFINE_RUNS(runs_ucs4, Py_UCS4, inert_ucs4)
+DEFINE_RUNS(runs_ucs1, Py_UCS1, run_at_ucs1)
+DEFINE_RUNS(runs_ucs2, Py_UCS2, run_at_ucs2)
+DEFINE_RUNS(runs_ucs4, Py_UCS4, run_at_ucs4)
 
 static int
 visit_runs(int kind, const void *data, Py_ssize_t n, int skip_inert, RunVisitor visit,
@@ -623,6 +653,9 @@ typedef struct {
     Py_ssize_t lookbehind, lookahead;
     int has_classes;
     Py_UCS4 classes[128];
+    /* Bit b of the 256 bits at pairs[4 * a] is set when a mark may start at a character
+     * `a` followed by `b` (both below 256), or `a` is a digit that may start a run. */
+    uint64_t pairs[256 * 4];
     PyObject *run_cache;  /* dict: a run's key -> the findings it holds */
     PyObject *sensitive;  /* sensitive(key) -> bool, or None: keys are not checked */
     PyObject *verdicts;   /* dict: JSON key -> whether it is sensitive (a cache) */
@@ -682,6 +715,24 @@ TextScreen_dealloc(TextScreenObject *self)
 
 static PyTypeObject TextScreenType;
 
+static void
+set_pairs(TextScreenObject *self, const ShapesObject *marks)
+{
+    for (Py_UCS4 a = 0; a < 256; a++) {
+        uint64_t *bits = &self->pairs[a * 4];
+        int every = self->numeric && a >= '0' && a <= '9';
+        for (Py_ssize_t k = 0; marks != NULL && a >= 128 && k < marks->wide_count; k++) {
+            Py_ssize_t s = marks->wide[k];
+            every |= class_has(&marks->classes[marks->starts[s]], a);
+        }
+        for (Py_UCS4 b = 0; b < 256; b++) {
+            if (every || (marks != NULL && a < 128 && class_has(&marks->second[a], b))) {
+                bits[b >> 6] |= (uint64_t)1 << (b & 63);
+            }
+        }
+    }
+}
+
 static PyObject *
 TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
@@ -732,6 +783,7 @@ TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     for (int c = 0; c < 128; c++) {
         self->classes[c] = self->has_classes ? PyUnicode_READ_CHAR(classes, c) : (Py_UCS4)c;
     }
+    set_pairs(self, marks == Py_None ? NULL : (const ShapesObject *)marks);
     self->marks = Py_NewRef(marks);
     self->scan = Py_NewRef(scan);
     self->run_cache = Py_NewRef(run_cache);
@@ -758,30 +810,6 @@ scan_finds_nothing(TextScreenObject *self, Text *text)
     Py_ssize_t size = PyObject_Length(findings);
     Py_DECREF(findings);
     return size < 0 ? -1 : size == 0;
-}
-
-static int
-marks_any(ShapesObject *marks, const Text *text)
-{
-    Py_ssize_t *found = PyMem_Calloc(marks->count ? marks->count : 1, sizeof(Py_ssize_t));
-    if (found == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    Py_ssize_t hits;
-    switch (text->kind) {
-    case PyUnicode_1BYTE_KIND:
-        hits = search_ucs1(marks, text->data, text->n, found, 1);
-        break;
-    case PyUnicode_2BYTE_KIND:
-        hits = search_ucs2(marks, text->data, text->n, found, 1);
-        break;
-    default:
-        hits = search_ucs4(marks, text->data, text->n, found, 1);
-        break;
-    }
-    PyMem_Free(found);
-    return hits > 0;
 }
 
 typedef struct {
@@ -833,6 +861,41 @@ check_run(void *context, Py_ssize_t start, Py_ssize_t end)
     return !(PyTuple_Check(found) && PyTuple_GET_SIZE(found) == 0);
 }
 
+/* 1 if a mark occurs in a text, or a numeric run that the scanner's cache does not
+ * know to hold nothing; 0 if neither; -1 on an error. The scanner's two passes in one:
+ * the bitmap of pairs passes most places after one lookup. */
+#define DEFINE_UNCERTAIN(NAME, CHAR, SHAPE_AT, RUN_AT)                                     \
+    static int NAME(TextScreenObject *self, const Text *text)                             \
+    {                                                                                     \
+        const CHAR *data = text->data;                                                    \
+        Py_ssize_t n = text->n, resume = 0, start, end;                                   \
+        const ShapesObject *marks =                                                       \
+            self->marks == Py_None ? NULL : (const ShapesObject *)self->marks;            \
+        const uint64_t *pairs = self->pairs;                                              \
+        RunCheck check = {self, text};                                                    \
+        for (Py_ssize_t i = 0; i < n; i++) {                                              \
+            Py_UCS4 ch = data[i], next = i + 1 < n ? data[i + 1] : 0;                     \
+            if (ch < 256 && next < 256 && !((pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1)) { \
+                continue;                                                                 \
+            }                                                                             \
+            if (marks != NULL && SHAPE_AT(marks, data, n, i, NULL) >= 0) {                \
+                return 1;                                                                 \
+            }                                                                             \
+            if (self->numeric && i >= resume && IS_DIGIT(ch) &&                           \
+                RUN_AT(data, n, i, self->skip_inert, &start, &end, &resume)) {            \
+                int status = check_run(&check, start, end);                               \
+                if (status != 0) {                                                        \
+                    return status;                                                        \
+                }                                                                         \
+            }                                                                             \
+        }                                                                                 \
+        return 0;                                                                         \
+    }
+
+DEFINE_UNCERTAIN(uncertain_ucs1, Py_UCS1, shape_at_ucs1, run_at_ucs1)
+DEFINE_UNCERTAIN(uncertain_ucs2, Py_UCS2, shape_at_ucs2, run_at_ucs2)
+DEFINE_UNCERTAIN(uncertain_ucs4, Py_UCS4, shape_at_ucs4, run_at_ucs4)
+
 /* Whether the scanner certainly finds nothing in a text: 1 yes, 0 no, -1 error. Only
  * texts where a mark occurs, or a numeric run not known to hold nothing, are scanned. */
 static int
@@ -841,18 +904,22 @@ finds_nothing(TextScreenObject *self, Text *text)
     if (self->always) {
         return scan_finds_nothing(self, text);
     }
-    int hit = 0;
-    if (self->marks != Py_None) {
-        hit = marks_any((ShapesObject *)self->marks, text);
+    int uncertain;
+    switch (text->kind) {
+    case PyUnicode_1BYTE_KIND:
+        uncertain = uncertain_ucs1(self, text);
+        break;
+    case PyUnicode_2BYTE_KIND:
+        uncertain = uncertain_ucs2(self, text);
+        break;
+    default:
+        uncertain = uncertain_ucs4(self, text);
+        break;
     }
-    if (hit == 0 && self->numeric) {
-        RunCheck check = {self, text};
-        hit = visit_runs(text->kind, text->data, text->n, self->skip_inert, check_run, &check);
-    }
-    if (hit < 0) {
+    if (uncertain < 0) {
         return -1;
     }
-    return hit ? scan_finds_nothing(self, text) : 1;
+    return uncertain ? scan_finds_nothing(self, text) : 1;
 }
 
 static int
