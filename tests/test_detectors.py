@@ -18,7 +18,7 @@ import time
 import pytest
 
 from otel_anonymizer import Detector, pii_anonymizer
-from otel_anonymizer.detectors import BUILTIN, SETS, Scanner, checks, select
+from otel_anonymizer.detectors import BUILTIN, SETS, Finding, Scanner, checks, select
 from tests.corpus import clean_texts, github_classic, iter_all, luhn_complete, make_jwt
 
 DEFAULT = Scanner(select("default"))
@@ -719,6 +719,26 @@ class TestScanMany:
                 assert scanner.scan_many(texts) == expected, texts
                 found += len(expected)
         assert found > 2000
+
+    def test_remembered_texts_are_not_scanned_again_and_give_the_same(self) -> None:
+        rng = random.Random(31)
+        scanner = Scanner(select("default"))
+        for _ in range(500):
+            texts = ["".join(rng.choices(self.PIECES, k=rng.randint(0, 4))) for _ in range(5)]
+            expected = scanner.scan_many(texts)
+            for text in rng.sample(texts, 2):
+                scanner.scan_remembered(text)
+            assert scanner.scan_many(texts) == expected, texts
+        remembered = "mail jane@example.org"
+        scanner.scan_remembered(remembered)
+
+        def scan(text: str) -> list[Finding]:
+            raise AssertionError("scanned again")
+
+        scanner.scan = scan  # type: ignore[method-assign]
+        assert scanner.scan_many([remembered, remembered])[1][0].detector.name == "email"
+        with pytest.raises(AssertionError):
+            scanner.scan_many([remembered, "another text"])
 
     def test_a_user_detector_with_anchors_is_scanned_text_by_text(self) -> None:
         # `^` matches only at the start of a joined text: such detectors are not joinable.

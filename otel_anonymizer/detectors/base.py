@@ -51,6 +51,9 @@ LOOKAHEAD_CONTEXT = 4
 #: How far before a match a numeric detector's lookbehinds may look (`(?<!\d[.,])`).
 LOOKBEHIND_CONTEXT = 2
 _RUN_CACHE_LIMIT = 8192
+#: How many texts `Scanner.scan_remembered` keeps the findings of (about what the
+#: prescreen scans in one request).
+_REMEMBERED_TEXTS = 64
 #: Detectors with at most this `reach` are tried with `match` where a match can start
 #: (around each needle), not searched: fewer steps unless needles are everywhere.
 _ANCHORED_REACH = 16
@@ -372,6 +375,8 @@ class Scanner:
             _native.numeric_runs if _native is not None else numeric_runs
         )
         self._gate = _gate(self.detectors)
+        self._remembered: dict[str, tuple[Finding, ...]] = {}
+        self._remembered_lengths: set[int] = set()
         # For `scan_many`: the joinable detectors and the others, each as a scanner.
         joinable = [detector for detector in self.detectors if detector.joinable]
         single = [detector for detector in self.detectors if not detector.joinable]
@@ -379,9 +384,12 @@ class Scanner:
         self._single = self if not joinable else Scanner(single, timeout) if single else None
 
     def clear_cache(self) -> None:
-        """Forget cached results (of numeric runs, and of validators that cache, such as
-        the phone detector's): for benchmarks that pass over the same texts again."""
+        """Forget cached results (of numeric runs, remembered texts, and of validators
+        that cache, such as the phone detector's): for benchmarks that pass over the
+        same texts again."""
         self._run_cache.clear()
+        self._remembered.clear()
+        self._remembered_lengths.clear()
         for detector in self.detectors:
             cache_clear = getattr(detector.validate, "cache_clear", None)
             if cache_clear is not None:
@@ -405,7 +413,7 @@ class Scanner:
             return None
         return _native.TextScreen(
             marks=self._marks,
-            scan=self.scan,
+            scan=self.scan_remembered,
             always=bool(self._always or self._filtered),
             numeric=bool(self._numeric),
             skip_inert=self._skip_inert,
@@ -443,9 +451,39 @@ class Scanner:
             return findings
         return self._resolve(findings)
 
+    def scan_remembered(self, text: str) -> list[Finding]:
+        """`scan`, and keep the findings for `scan_many`, which does not scan that text
+        again: for a screen that scans a text to tell whether it is clean, before the
+        anonymizer handles the values found unclean in full (the gateway's prescreen).
+        The findings of the last `_REMEMBERED_TEXTS` texts are kept."""
+        findings = self.scan(text)
+        if len(self._remembered) >= _REMEMBERED_TEXTS:
+            self._remembered.clear()
+            self._remembered_lengths.clear()
+        self._remembered[text] = tuple(findings)
+        self._remembered_lengths.add(len(text))
+        return findings
+
     def scan_many(self, texts: Sequence[str]) -> dict[int, list[Finding]]:
         """The findings of `self.scan(text)` for each of `texts` that holds some, by
-        index, in fewer calls: the `joinable` detectors scan all the texts at once,
+        index; those of texts that `scan_remembered` kept are not searched again."""
+        if not self._remembered:
+            return self._scan_many(texts)
+        found: dict[int, list[Finding]] = {}
+        rest: list[int] = []
+        for index, text in enumerate(texts):
+            kept = self._remembered.get(text) if len(text) in self._remembered_lengths else None
+            if kept is None:
+                rest.append(index)
+            elif kept:
+                found[index] = list(kept)
+        if rest:
+            scanned = self._scan_many([texts[index] for index in rest])
+            found.update((rest[index], findings) for index, findings in scanned.items())
+        return found
+
+    def _scan_many(self, texts: Sequence[str]) -> dict[int, list[Finding]]:
+        """`scan_many`, in fewer calls: the `joinable` detectors scan all the texts at once,
         joined by NUL characters (one call instead of one per text, for the many short
         values of a span); the others scan the texts one by one. A text that a finding
         reads into from its neighbour (a PEM block has no validator), or where the
