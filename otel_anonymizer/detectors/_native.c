@@ -552,18 +552,46 @@ numeric_runs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/* The last index before `end` where `ch` occurs in `data`, or -1 (memrchr, where the C
+ * library has it, for the common one-byte texts). */
+static inline Py_ssize_t
+rfind_ucs1(const Py_UCS1 *data, Py_ssize_t end, Py_UCS4 ch)
+{
+#ifdef __GLIBC__
+    const Py_UCS1 *found = memrchr(data, (int)ch, (size_t)end);
+    return found == NULL ? -1 : found - data;
+#else
+    while (end > 0 && data[end - 1] != ch) {
+        end--;
+    }
+    return end - 1;
+#endif
+}
+
+#define DEFINE_RFIND(NAME, CHAR)                                                           \
+    static inline Py_ssize_t NAME(const CHAR *data, Py_ssize_t end, Py_UCS4 ch)           \
+    {                                                                                     \
+        while (end > 0 && data[end - 1] != ch) {                                          \
+            end--;                                                                        \
+        }                                                                                 \
+        return end - 1;                                                                   \
+    }
+
+DEFINE_RFIND(rfind_ucs2, Py_UCS2)
+DEFINE_RFIND(rfind_ucs4, Py_UCS4)
+
 /* Adds to `keys` each key that `jsontext.read_keys` reads: for every `:` that JSON
  * whitespace and a quote precede, the text before that quote back to the nearest quote
  * no backslash precedes. Walks the text from its end, as the reference reads it
  * reversed, skipping what a key already covered. */
-#define DEFINE_KEYS(NAME, CHAR)                                                            \
+#define DEFINE_KEYS(NAME, CHAR, RFIND)                                                     \
     static int NAME(PyObject *text, const CHAR *data, Py_ssize_t n, PyObject *keys)       \
     {                                                                                     \
         Py_ssize_t i = n - 1;                                                             \
         while (i >= 0) {                                                                  \
-            if (data[i] != ':') {                                                         \
-                i--;                                                                      \
-                continue;                                                                 \
+            i = RFIND(data, i + 1, ':');                                                  \
+            if (i < 0) {                                                                  \
+                break;                                                                    \
             }                                                                             \
             Py_ssize_t close = i - 1;                                                     \
             while (close >= 0 && (data[close] == ' ' || data[close] == '\t' ||            \
@@ -596,9 +624,9 @@ numeric_runs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         return 0;                                                                         \
     }
 
-DEFINE_KEYS(keys_ucs1, Py_UCS1)
-DEFINE_KEYS(keys_ucs2, Py_UCS2)
-DEFINE_KEYS(keys_ucs4, Py_UCS4)
+DEFINE_KEYS(keys_ucs1, Py_UCS1, rfind_ucs1)
+DEFINE_KEYS(keys_ucs2, Py_UCS2, rfind_ucs2)
+DEFINE_KEYS(keys_ucs4, Py_UCS4, rfind_ucs4)
 
 PyDoc_STRVAR(json_keys_doc,
              "json_keys(text, /)\n--\n\n"
@@ -1000,9 +1028,8 @@ integers_clean(TextScreenObject *self, PyObject *text)
     const void *data = PyUnicode_DATA(text);
     Py_ssize_t n = PyUnicode_GET_LENGTH(text);
     int comma_digit = 0;
-    for (Py_ssize_t i = 0; i + 1 < n && !comma_digit; i++) {
-        comma_digit = PyUnicode_READ(kind, data, i) == ',' &&
-                      IS_DIGIT(PyUnicode_READ(kind, data, i + 1));
+    for (Py_ssize_t i = 0; !comma_digit && (i = PyUnicode_FindChar(text, ',', i, n, 1)) >= 0; i++) {
+        comma_digit = i + 1 < n && IS_DIGIT(PyUnicode_READ(kind, data, i + 1));
     }
     if (!comma_digit) {
         return 1;
