@@ -106,6 +106,34 @@ def test_the_scanner_finds_the_same_with_and_without_the_extension(
     assert findings > 100  # the comparison covered texts with findings
 
 
+@needs_native
+@pytest.mark.parametrize("classes", [True, False])
+def test_run_lookup_matches_the_python_reference(classes: bool) -> None:
+    """`RunLookup.unknown` passes over the runs cached as holding nothing in C; the
+    scanner's Python version must give the same runs, keys and cached findings, with the
+    cache empty, partly filled and full."""
+    scanner = Scanner(select("default"))
+    if not classes:  # as with a numeric user detector that reads the context as it is
+        scanner._context_classes = None
+        scanner._run_lookup = native.RunLookup(
+            skip_inert=scanner._skip_inert,
+            lookbehind=base.LOOKBEHIND_CONTEXT,
+            lookahead=base.LOOKAHEAD_CONTEXT,
+            classes=None,
+            cache=scanner._run_cache,
+        )
+    texts = random_texts(RUN_ALPHABET + '\t"', 6_000, seed=5, length=60) + corpus_texts()
+    unknown = 0
+    for index, text in enumerate(texts):
+        expected = list(Scanner._unknown_runs(scanner, text))
+        assert scanner._run_lookup.unknown(text) == expected, text
+        unknown += len(expected)
+        if index % 2:
+            for _start, _end, key, found in expected:
+                scanner._run_cache[key] = () if found is None else found
+    assert unknown > 1000
+
+
 #: Characters that move JSON keys: quotes, backslashes, colons, JSON whitespace, braces,
 #: word characters (ASCII and beyond the BMP).
 KEY_ALPHABET = '""\\\\::: \t\n\r{},ak_é😀'

@@ -552,6 +552,203 @@ numeric_runs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/* ---- RunLookup: numeric runs, looked up in the scanner's cache of what they hold ---- */
+
+typedef struct {
+    PyObject_HEAD
+    int skip_inert;
+    Py_ssize_t lookbehind, lookahead;
+    int has_classes;
+    Py_UCS4 classes[128];
+    PyObject *cache; /* dict: a run's key -> the findings it holds */
+} RunLookupObject;
+
+static int
+RunLookup_traverse(RunLookupObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->cache);
+    return 0;
+}
+
+static int
+RunLookup_clear(RunLookupObject *self)
+{
+    Py_CLEAR(self->cache);
+    return 0;
+}
+
+static void
+RunLookup_dealloc(RunLookupObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    RunLookup_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+RunLookup_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"skip_inert", "lookbehind", "lookahead", "classes", "cache", NULL};
+    PyObject *classes, *cache;
+    int skip_inert;
+    Py_ssize_t lookbehind, lookahead;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$pnnOO!:RunLookup", keywords, &skip_inert,
+                                     &lookbehind, &lookahead, &classes, &PyDict_Type, &cache)) {
+        return NULL;
+    }
+    if (classes != Py_None && (!PyUnicode_Check(classes) || PyUnicode_GET_LENGTH(classes) != 128)) {
+        PyErr_SetString(PyExc_TypeError, "classes must be a str of 128 characters or None");
+        return NULL;
+    }
+    if (lookbehind < 0 || lookahead < 0) {
+        PyErr_SetString(PyExc_ValueError, "lookbehind and lookahead must not be negative");
+        return NULL;
+    }
+    RunLookupObject *self = (RunLookupObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->skip_inert = skip_inert;
+    self->lookbehind = lookbehind;
+    self->lookahead = lookahead;
+    self->has_classes = classes != Py_None;
+    for (int c = 0; c < 128; c++) {
+        self->classes[c] = self->has_classes ? PyUnicode_READ_CHAR(classes, c) : (Py_UCS4)c;
+    }
+    self->cache = Py_NewRef(cache);
+    return (PyObject *)self;
+}
+
+/* The key `Scanner._scan_numbers` caches the run `text[start:end]` under: its context
+ * (as character classes, when given) with the run, and where the run starts in it. */
+static PyObject *
+run_key(const RunLookupObject *self, const Text *text, Py_ssize_t start, Py_ssize_t end)
+{
+    Py_ssize_t before = start > self->lookbehind ? start - self->lookbehind : 0;
+    Py_ssize_t stop = end + self->lookahead < text->n ? end + self->lookahead : text->n;
+    Py_ssize_t length = stop - before;
+    Py_UCS4 small[64];
+    Py_UCS4 *chars = length <= 64 ? small : PyMem_Malloc(length * sizeof(Py_UCS4));
+    if (chars == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = before; i < stop; i++) {
+        Py_UCS4 ch = PyUnicode_READ(text->kind, text->data, i);
+        if (self->has_classes && (i < start || i >= end) && ch < 128) {
+            ch = self->classes[ch];
+        }
+        chars[i - before] = ch;
+    }
+    PyObject *chunk = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, chars, length);
+    if (chars != small) {
+        PyMem_Free(chars);
+    }
+    if (chunk == NULL) {
+        return NULL;
+    }
+    return Py_BuildValue("(nnN)", self->has_classes ? end - start : (Py_ssize_t)0,
+                         start - before, chunk);
+}
+
+/* What the cache holds for a run: a borrowed reference, or NULL (an error set or not). */
+static PyObject *
+cached_run(const RunLookupObject *self, PyObject *key)
+{
+    return PyDict_GetItemWithError(self->cache, key);
+}
+
+static int
+holds_nothing(PyObject *found)
+{
+    return found != NULL && PyTuple_Check(found) && PyTuple_GET_SIZE(found) == 0;
+}
+
+typedef struct {
+    const RunLookupObject *lookup;
+    const Text *text;
+    PyObject *unknown; /* a list, or NULL to stop at the first run not known to be empty */
+} RunVisit;
+
+/* A run visitor: a run the cache does not know to hold nothing is added to `unknown`,
+ * as `(start, end, key, findings or None)`, or stops the pass (1). */
+static int
+look_up_run(void *context, Py_ssize_t start, Py_ssize_t end)
+{
+    const RunVisit *visit = context;
+    PyObject *key = run_key(visit->lookup, visit->text, start, end);
+    if (key == NULL) {
+        return -1;
+    }
+    PyObject *found = cached_run(visit->lookup, key);
+    if (found == NULL && PyErr_Occurred()) {
+        Py_DECREF(key);
+        return -1;
+    }
+    if (holds_nothing(found)) {
+        Py_DECREF(key);
+        return 0;
+    }
+    if (visit->unknown == NULL) {
+        Py_DECREF(key);
+        return 1;
+    }
+    PyObject *entry = Py_BuildValue("(nnNO)", start, end, key, found ? found : Py_None);
+    if (entry == NULL || PyList_Append(visit->unknown, entry) < 0) {
+        Py_XDECREF(entry);
+        return -1;
+    }
+    Py_DECREF(entry);
+    return 0;
+}
+
+PyDoc_STRVAR(RunLookup_unknown_doc,
+             "unknown(text, /)\n--\n\n"
+             "The numeric runs of `text` that the cache does not know to hold nothing, as\n"
+             "`(start, end, key, findings)`: the findings cached under `key`, or None where\n"
+             "the cache has none.");
+
+static PyObject *
+RunLookup_unknown(RunLookupObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "unknown() takes a str, not %.100s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    Text screened = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), NULL};
+    RunVisit visit = {self, &screened, PyList_New(0)};
+    if (visit.unknown == NULL) {
+        return NULL;
+    }
+    if (visit_runs(screened.kind, screened.data, screened.n, self->skip_inert, look_up_run,
+                   &visit) < 0) {
+        Py_CLEAR(visit.unknown);
+    }
+    return visit.unknown;
+}
+
+static PyMethodDef RunLookup_methods[] = {
+    {"unknown", (PyCFunction)RunLookup_unknown, METH_O, RunLookup_unknown_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+PyDoc_STRVAR(RunLookup_doc,
+             "RunLookup(*, skip_inert, lookbehind, lookahead, classes, cache)\n--\n\n"
+             "Finds the numeric runs of texts and looks them up in `cache` (a dict), under\n"
+             "the keys `Scanner._scan_numbers` stores them with.");
+
+static PyTypeObject RunLookupType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "otel_anonymizer.detectors._native.RunLookup",
+    .tp_basicsize = sizeof(RunLookupObject),
+    .tp_dealloc = (destructor)RunLookup_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = RunLookup_doc,
+    .tp_traverse = (traverseproc)RunLookup_traverse,
+    .tp_clear = (inquiry)RunLookup_clear,
+    .tp_methods = RunLookup_methods,
+    .tp_new = RunLookup_new,
+};
+
 /* The last index before `end` where `ch` occurs in `data`, or -1 (memrchr, where the C
  * library has it, for the common one-byte texts). */
 static inline Py_ssize_t
@@ -676,15 +873,10 @@ typedef struct {
     PyObject *marks;      /* Shapes, or None */
     PyObject *scan;       /* scan(text) -> findings */
     int always;           /* some detector has no marks: every text is scanned */
-    int numeric;          /* there are numeric detectors: runs are looked up */
-    int skip_inert;
-    Py_ssize_t lookbehind, lookahead;
-    int has_classes;
-    Py_UCS4 classes[128];
+    PyObject *runs;       /* a RunLookup, or None: there are no numeric detectors */
     /* Bit b of the 256 bits at pairs[4 * a] is set when a mark may start at a character
      * `a` followed by `b` (both below 256), or `a` is a digit that may start a run. */
     uint64_t pairs[256 * 4];
-    PyObject *run_cache;  /* dict: a run's key -> the findings it holds */
     PyObject *sensitive;  /* sensitive(key) -> bool, or None: keys are not checked */
     PyObject *verdicts;   /* dict: JSON key -> whether it is sensitive (a cache) */
     PyObject *needles;    /* tuple of str, or None: JSON text is never passed */
@@ -708,7 +900,7 @@ TextScreen_traverse(TextScreenObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->marks);
     Py_VISIT(self->scan);
-    Py_VISIT(self->run_cache);
+    Py_VISIT(self->runs);
     Py_VISIT(self->sensitive);
     Py_VISIT(self->verdicts);
     Py_VISIT(self->needles);
@@ -723,7 +915,7 @@ TextScreen_clear(TextScreenObject *self)
 {
     Py_CLEAR(self->marks);
     Py_CLEAR(self->scan);
-    Py_CLEAR(self->run_cache);
+    Py_CLEAR(self->runs);
     Py_CLEAR(self->sensitive);
     Py_CLEAR(self->verdicts);
     Py_CLEAR(self->needles);
@@ -748,7 +940,7 @@ set_pairs(TextScreenObject *self, const ShapesObject *marks)
 {
     for (Py_UCS4 a = 0; a < 256; a++) {
         uint64_t *bits = &self->pairs[a * 4];
-        int every = self->numeric && a >= '0' && a <= '9';
+        int every = self->runs != Py_None && a >= '0' && a <= '9';
         for (Py_ssize_t k = 0; marks != NULL && a >= 128 && k < marks->wide_count; k++) {
             Py_ssize_t s = marks->wide[k];
             every |= class_has(&marks->classes[marks->starts[s]], a);
@@ -764,33 +956,25 @@ set_pairs(TextScreenObject *self, const ShapesObject *marks)
 static PyObject *
 TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"marks", "scan", "always", "numeric", "skip_inert", "lookbehind",
-                               "lookahead", "classes", "run_cache", "sensitive", "needles",
+    static char *keywords[] = {"marks", "scan", "always", "runs", "sensitive", "needles",
                                "unescape", "unescape_keeping_quotes", "clean_scalar", NULL};
-    PyObject *marks, *scan, *classes, *run_cache, *sensitive, *needles, *unescape, *keeping,
-        *clean_scalar;
-    int always, numeric, skip_inert;
-    Py_ssize_t lookbehind, lookahead;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$OOpppnnOO!OOOOO:TextScreen", keywords,
-                                     &marks, &scan, &always, &numeric, &skip_inert, &lookbehind,
-                                     &lookahead, &classes, &PyDict_Type, &run_cache, &sensitive,
-                                     &needles, &unescape, &keeping, &clean_scalar)) {
+    PyObject *marks, *scan, *runs, *sensitive, *needles, *unescape, *keeping, *clean_scalar;
+    int always;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$OOpOOOOOO:TextScreen", keywords, &marks,
+                                     &scan, &always, &runs, &sensitive, &needles, &unescape,
+                                     &keeping, &clean_scalar)) {
+        return NULL;
+    }
+    if (runs != Py_None && !PyObject_TypeCheck(runs, &RunLookupType)) {
+        PyErr_SetString(PyExc_TypeError, "runs must be a RunLookup or None");
         return NULL;
     }
     if (marks != Py_None && !PyObject_TypeCheck(marks, &ShapesType)) {
         PyErr_SetString(PyExc_TypeError, "marks must be a Shapes object or None");
         return NULL;
     }
-    if (classes != Py_None && (!PyUnicode_Check(classes) || PyUnicode_GET_LENGTH(classes) != 128)) {
-        PyErr_SetString(PyExc_TypeError, "classes must be a str of 128 characters or None");
-        return NULL;
-    }
     if (needles != Py_None && !PyTuple_Check(needles)) {
         PyErr_SetString(PyExc_TypeError, "needles must be a tuple of str or None");
-        return NULL;
-    }
-    if (lookbehind < 0 || lookahead < 0) {
-        PyErr_SetString(PyExc_ValueError, "lookbehind and lookahead must not be negative");
         return NULL;
     }
     TextScreenObject *self = (TextScreenObject *)type->tp_alloc(type, 0);
@@ -803,18 +987,10 @@ TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     self->always = always;
-    self->numeric = numeric;
-    self->skip_inert = skip_inert;
-    self->lookbehind = lookbehind;
-    self->lookahead = lookahead;
-    self->has_classes = classes != Py_None;
-    for (int c = 0; c < 128; c++) {
-        self->classes[c] = self->has_classes ? PyUnicode_READ_CHAR(classes, c) : (Py_UCS4)c;
-    }
+    self->runs = Py_NewRef(runs);
     set_pairs(self, marks == Py_None ? NULL : (const ShapesObject *)marks);
     self->marks = Py_NewRef(marks);
     self->scan = Py_NewRef(scan);
-    self->run_cache = Py_NewRef(run_cache);
     self->sensitive = Py_NewRef(sensitive);
     self->needles = Py_NewRef(needles);
     self->unescape = Py_NewRef(unescape);
@@ -840,55 +1016,6 @@ scan_finds_nothing(TextScreenObject *self, Text *text)
     return size < 0 ? -1 : size == 0;
 }
 
-typedef struct {
-    TextScreenObject *screen;
-    const Text *text;
-} RunCheck;
-
-/* A run visitor: 1 (stop) unless the scanner's cache says that the run holds nothing.
- * The key is the one `Scanner._scan_numbers` caches the run under. */
-static int
-check_run(void *context, Py_ssize_t start, Py_ssize_t end)
-{
-    const RunCheck *check = context;
-    const TextScreenObject *self = check->screen;
-    const Text *text = check->text;
-    Py_ssize_t before = start > self->lookbehind ? start - self->lookbehind : 0;
-    Py_ssize_t stop = end + self->lookahead < text->n ? end + self->lookahead : text->n;
-    Py_ssize_t length = stop - before;
-    Py_UCS4 small[64];
-    Py_UCS4 *chars = length <= 64 ? small : PyMem_Malloc(length * sizeof(Py_UCS4));
-    if (chars == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    for (Py_ssize_t i = before; i < stop; i++) {
-        Py_UCS4 ch = PyUnicode_READ(text->kind, text->data, i);
-        if (self->has_classes && (i < start || i >= end) && ch < 128) {
-            ch = self->classes[ch];
-        }
-        chars[i - before] = ch;
-    }
-    PyObject *chunk = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, chars, length);
-    if (chars != small) {
-        PyMem_Free(chars);
-    }
-    if (chunk == NULL) {
-        return -1;
-    }
-    PyObject *key = Py_BuildValue("(nnN)", self->has_classes ? end - start : (Py_ssize_t)0,
-                                  start - before, chunk);
-    if (key == NULL) {
-        return -1;
-    }
-    PyObject *found = PyDict_GetItemWithError(self->run_cache, key);
-    Py_DECREF(key);
-    if (found == NULL) {
-        return PyErr_Occurred() ? -1 : 1;
-    }
-    return !(PyTuple_Check(found) && PyTuple_GET_SIZE(found) == 0);
-}
-
 /* 1 if a mark occurs in a text, or a numeric run that the scanner's cache does not
  * know to hold nothing; 0 if neither; -1 on an error. The scanner's two passes in one:
  * the bitmap of pairs passes most places after one lookup. */
@@ -900,7 +1027,9 @@ check_run(void *context, Py_ssize_t start, Py_ssize_t end)
         const ShapesObject *marks =                                                       \
             self->marks == Py_None ? NULL : (const ShapesObject *)self->marks;            \
         const uint64_t *pairs = self->pairs;                                              \
-        RunCheck check = {self, text};                                                    \
+        const RunLookupObject *runs =                                                     \
+            self->runs == Py_None ? NULL : (const RunLookupObject *)self->runs;           \
+        RunVisit visit = {runs, text, NULL};                                              \
         for (Py_ssize_t i = 0; i < n; i++) {                                              \
             Py_UCS4 ch = data[i], next = i + 1 < n ? data[i + 1] : 0;                     \
             if (ch < 256 && next < 256 && !((pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1)) { \
@@ -909,9 +1038,9 @@ check_run(void *context, Py_ssize_t start, Py_ssize_t end)
             if (marks != NULL && SHAPE_AT(marks, data, n, i, NULL) >= 0) {                \
                 return 1;                                                                 \
             }                                                                             \
-            if (self->numeric && i >= resume && IS_DIGIT(ch) &&                           \
-                RUN_AT(data, n, i, self->skip_inert, &start, &end, &resume)) {            \
-                int status = check_run(&check, start, end);                               \
+            if (runs != NULL && i >= resume && IS_DIGIT(ch) &&                            \
+                RUN_AT(data, n, i, runs->skip_inert, &start, &end, &resume)) {            \
+                int status = look_up_run(&visit, start, end);                             \
                 if (status != 0) {                                                        \
                     return status;                                                        \
                 }                                                                         \
@@ -1194,8 +1323,7 @@ static PyMethodDef TextScreen_methods[] = {
 };
 
 PyDoc_STRVAR(TextScreen_doc,
-             "TextScreen(*, marks, scan, always, numeric, skip_inert, lookbehind, lookahead,\n"
-             "           classes, run_cache, sensitive, needles, unescape,\n"
+             "TextScreen(*, marks, scan, always, runs, sensitive, needles, unescape,\n"
              "           unescape_keeping_quotes, clean_scalar)\n--\n\n"
              "Says which texts `PIIAnonymizer.rewrite` leaves as they are, without Python\n"
              "for most: see `PIIAnonymizer.text_screen`, which builds it.");
@@ -1234,7 +1362,8 @@ module_exec(PyObject *module)
         return -1;
     }
     if (PyModule_AddType(module, &ShapesType) < 0 || PyType_Ready(&TextScreenType) < 0 ||
-        PyModule_AddType(module, &TextScreenType) < 0) {
+        PyModule_AddType(module, &TextScreenType) < 0 || PyType_Ready(&RunLookupType) < 0 ||
+        PyModule_AddType(module, &RunLookupType) < 0) {
         return -1;
     }
     PyObject *capsule = PyCapsule_New((void *)&native_api, NATIVE_API_NAME, NULL);

@@ -20,6 +20,23 @@ def numeric_runs(text: str, skip_inert: bool, /) -> list[tuple[int, int]]:
 def json_keys(text: str, /) -> set[str]:
     """The keys that `jsontext.read_keys` reads in `text`."""
 
+class RunLookup:
+    """Finds the numeric runs of texts and looks them up in `cache`, under the keys
+    `Scanner._scan_numbers` stores them with."""
+
+    def __init__(
+        self,
+        *,
+        skip_inert: bool,
+        lookbehind: int,
+        lookahead: int,
+        classes: str | None,
+        cache: dict[Any, Any],
+    ) -> None: ...
+    def unknown(self, text: str, /) -> list[tuple[int, int, Any, Any]]:
+        """The runs of `text` that the cache does not know to hold nothing, as
+        `(start, end, key, findings)`: the cached findings, or None where there are none."""
+
 class TextScreen:
     """Says which texts an anonymizer's `rewrite` leaves as they are (see
     `Scanner.text_screen`, `PIIAnonymizer.text_screen`)."""
@@ -30,12 +47,7 @@ class TextScreen:
         marks: Shapes | None,
         scan: Callable[[str], Sequence[Any]],
         always: bool,
-        numeric: bool,
-        skip_inert: bool,
-        lookbehind: int,
-        lookahead: int,
-        classes: str | None,
-        run_cache: dict[Any, Any],
+        runs: RunLookup | None,
         sensitive: Callable[[str], bool] | None,
         needles: tuple[str, ...] | None,
         unescape: Callable[[str], str],

@@ -374,6 +374,19 @@ class Scanner:
         self._runs: Callable[[str, bool], Iterable[tuple[int, int]]] = (
             _native.numeric_runs if _native is not None else numeric_runs
         )
+        self._run_lookup = (
+            _native.RunLookup(
+                skip_inert=self._skip_inert,
+                lookbehind=LOOKBEHIND_CONTEXT,
+                lookahead=LOOKAHEAD_CONTEXT,
+                classes=self._context_classes,
+                cache=self._run_cache,
+            )
+            if _native is not None
+            else None
+        )
+        if self._run_lookup is not None:
+            self._unknown_runs = self._run_lookup.unknown  # type: ignore[method-assign]
         self._gate = _gate(self.detectors)
         self._remembered: dict[str, tuple[Finding, ...]] = {}
         self._remembered_lengths: set[int] = set()
@@ -415,12 +428,7 @@ class Scanner:
             marks=self._marks,
             scan=self.scan_remembered,
             always=bool(self._always or self._filtered),
-            numeric=bool(self._numeric),
-            skip_inert=self._skip_inert,
-            lookbehind=LOOKBEHIND_CONTEXT,
-            lookahead=LOOKAHEAD_CONTEXT,
-            classes=self._context_classes,
-            run_cache=self._run_cache,
+            runs=self._run_lookup if self._numeric else None,
             sensitive=sensitive,
             needles=needles,
             unescape=unescape,
@@ -514,9 +522,25 @@ class Scanner:
         the run and `LOOKBEHIND_CONTEXT` / `LOOKAHEAD_CONTEXT` characters around it, and
         the same runs recur endlessly in traces (dates, versions, prices, the numbers of
         a conversation sent again each turn): results are cached by that text (with the
-        context as classes of characters, when the detectors allow it)."""
+        context as classes of characters, when the detectors allow it). Runs cached as
+        holding nothing, most of them, are passed over in C (`_native.RunLookup`)."""
         findings: list[Finding] = []
         cache = self._run_cache
+        for start, end, key, found in self._unknown_runs(text):
+            if found is None:
+                found = tuple(
+                    (finding.start - start, finding.end - start, finding.detector)
+                    for finding in self._numbers_in(text, start, end, timeout)
+                )
+                if len(cache) >= _RUN_CACHE_LIMIT:
+                    cache.clear()
+                cache[key] = found
+            findings += (Finding(start + s, start + e, detector) for s, e, detector in found)
+        return findings
+
+    def _unknown_runs(self, text: str) -> Iterable[tuple[int, int, Any, Any]]:
+        """Without `_native`: `RunLookup.unknown`, the runs of `text` that the cache does
+        not know to hold nothing, as `(start, end, key, cached findings or None)`."""
         classes = self._context_classes
         for start, end in self._runs(text, self._skip_inert):
             before = max(0, start - LOOKBEHIND_CONTEXT)
@@ -534,18 +558,9 @@ class Scanner:
                     start - before,
                     text[before:start].translate(classes) + text[start:end] + context,
                 )
-            found = cache.get(key)
-            if found is None:
-                found = tuple(
-                    (finding.start - start, finding.end - start, finding.detector)
-                    for finding in self._numbers_in(text, start, end, timeout)
-                )
-                if len(cache) >= _RUN_CACHE_LIMIT:
-                    cache.clear()
-                cache[key] = found
-            if found:  # most runs hold nothing
-                findings += (Finding(start + s, start + e, detector) for s, e, detector in found)
-        return findings
+            found = self._run_cache.get(key)
+            if found != ():
+                yield start, end, key, found
 
     def _numbers_in(self, text: str, start: int, end: int, timeout: float | None) -> list[Finding]:
         """The numeric detectors' findings in the run `text[start:end]`."""
