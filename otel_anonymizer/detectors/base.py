@@ -385,8 +385,9 @@ class Scanner:
             if _native is not None
             else None
         )
-        if self._run_lookup is not None:
-            self._unknown_runs = self._run_lookup.unknown  # type: ignore[method-assign]
+        self._unknown_runs: Callable[[str], Iterable[tuple[int, int, Any, Any]]] = (
+            self._run_lookup.unknown if self._run_lookup is not None else self._python_unknown_runs
+        )
         self._gate = _gate(self.detectors)
         self._remembered: dict[str, tuple[Finding, ...]] = {}
         self._remembered_lengths: set[int] = set()
@@ -538,7 +539,7 @@ class Scanner:
             findings += (Finding(start + s, start + e, detector) for s, e, detector in found)
         return findings
 
-    def _unknown_runs(self, text: str) -> Iterable[tuple[int, int, Any, Any]]:
+    def _python_unknown_runs(self, text: str) -> Iterator[tuple[int, int, Any, Any]]:
         """Without `_native`: `RunLookup.unknown`, the runs of `text` that the cache does
         not know to hold nothing, as `(start, end, key, cached findings or None)`."""
         classes = self._context_classes
