@@ -293,30 +293,54 @@ class PIIAnonymizer(RecursiveAnonymizer):
 
     def _in_place(self, text: str, findings: list[Finding], found: list[str]) -> Any:
         """JSON text without escapes with what was found in its strings replaced (never
-        in keys), text that does not parse with everything found replaced, or `WALK`."""
-        try:
-            json.loads(text)
-        except (ValueError, RecursionError):  # the walk scans it as text
-            found += (finding.detector.name for finding in findings)
-            return self._replace(text, findings)
+        in keys), text that does not parse with everything found replaced, or `WALK`.
+
+        Whether the text parses is only asked where it changes the result: where a
+        finding is in a key, or a replacement must be escaped in a string. Elsewhere the
+        walk would treat text that does not parse as text and replace the same; and
+        what sends the text to the walk here (nested JSON, depth, integers) is decided
+        there the same way for text that does not parse."""
         if _NESTED_JSON.search(text):
             return WALK  # a string that looks like JSON: the walk decodes it
         pieces = text.split('"')  # strings at odd indexes
+        if len(pieces) % 2 == 0:  # an odd number of quotes: it does not parse
+            found += (finding.detector.name for finding in findings)
+            return self._replace(text, findings)
         structure = "".join(pieces[::2])
         if self._too_deep(structure):
             return WALK
         ends = list(itertools.accumulate(len(piece) + 1 for piece in pieces))
         by_piece: dict[int, list[Finding]] = {}
+        in_key = False
         for finding in findings:
             place = bisect.bisect_right(ends, finding.start)
             start = ends[place - 1] if place else 0
             if place % 2 == 0 or finding.end >= ends[place]:
                 return WALK  # in the structure (an integer), or across a quote
-            if not pieces[place + 1].lstrip().startswith(":"):  # a key is left alone
+            if pieces[place + 1].lstrip().startswith(":"):  # a key is left alone
+                in_key = True
+            else:
                 shifted = Finding(finding.start - start, finding.end - start, finding.detector)
                 by_piece.setdefault(place, []).append(shifted)
+        escaped: list[bool] = []
+
+        def escape(replacement: str) -> str:
+            written = _json_string(replacement)
+            escaped.append(written is not replacement)
+            return written
+
+        rewritten = {
+            place: self._replace(pieces[place], inside, escape=escape)
+            for place, inside in by_piece.items()
+        }
+        if in_key or any(escaped):
+            try:
+                json.loads(text)
+            except (ValueError, RecursionError):  # the walk scans it as text
+                found += (finding.detector.name for finding in findings)
+                return self._replace(text, findings)
         for place, inside in by_piece.items():
-            pieces[place] = self._replace(pieces[place], inside, escape=_json_string)
+            pieces[place] = rewritten[place]
             found += (finding.detector.name for finding in inside)
         return '"'.join(pieces) if by_piece else text
 
@@ -448,7 +472,8 @@ class PIIAnonymizer(RecursiveAnonymizer):
 
 
 def _json_string(text: str) -> str:
-    """`text` as it is written inside a JSON string."""
+    """`text` as it is written inside a JSON string (the same object when it needs no
+    escape)."""
     return json.dumps(text, ensure_ascii=False)[1:-1] if _JSON_UNSAFE.search(text) else text
 
 

@@ -397,3 +397,29 @@ def test_the_text_screen_passes_only_what_rewrite_leaves() -> None:
     assert passed > 2000
     for text in clean_texts(100):
         assert screen.clean(text) or anonymizer.rewrite([(text, "input.value")])[0] is not text
+
+
+def test_text_that_only_looks_like_json() -> None:
+    """JSON text without escapes that does not parse is rewritten in place without
+    asking `json.loads` where that cannot change the result: each of these must still
+    give what the walk gives (which scans them as text)."""
+    values = [
+        '{"a": "jane.roe@example.org"',
+        '["jane.roe@example.org", ',
+        '{"jane.roe@example.org": 1',
+        '{"jane.roe@example.org": "x", "b": "y"',
+        '{"k": "x"} then jane.roe@example.org',
+        '{"k": "jane.roe@example.org"} and "more"',
+        '[4111111111111111, "a"',
+        '{"a": "call +1 415 555 2671", "b": [1, 2}',
+        '"jane.roe@example.org',
+        '{"a": "x"}} jane.roe@example.org',
+    ]
+    for value in values:
+        for operator in ("replace", "hash"):
+            fast_one = pii_anonymizer(operator=operator, hash_key="k" * 32)
+            slow_one = slow_copy(fast_one)
+            entries = [Entry("input.value", value), Entry("note", "x")]
+            expected = Sanitizer([slow_one]).sanitize(entries, "span")
+            assert expected[0] != value, value
+            assert Sanitizer([fast_one]).sanitize(entries, "span") == expected, value
