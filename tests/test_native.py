@@ -134,6 +134,24 @@ def test_run_lookup_matches_the_python_reference(classes: bool) -> None:
     assert unknown > 1000
 
 
+@needs_native
+def test_passes_find_what_each_pass_finds() -> None:
+    """`Passes.run` reads a text once for the marks and the numeric runs; it must give
+    what `Shapes.search` and `RunLookup.unknown` give apart, on every kind of text."""
+    scanner = Scanner(select("default"))
+    passes, marks, lookup = scanner._passes, scanner._marks, scanner._run_lookup
+    alphabet = RUN_ALPHABET + "@sk-AIza:://DEbeBEARERgh_😀é"
+    texts = random_texts(alphabet, 6_000, seed=9, length=60) + corpus_texts()
+    for index, text in enumerate(texts):
+        unknown = lookup.unknown(text)
+        assert passes.run(text) == (marks.search(text), unknown), text
+        if index % 2:
+            for _start, _end, key, found in unknown:
+                scanner._run_cache[key] = () if found is None else found
+    numbers_only = native.Passes(None, lookup)
+    assert numbers_only.run("call 415-555-2671 @") == ([], lookup.unknown("call 415-555-2671 @"))
+
+
 #: Characters that move JSON keys: quotes, backslashes, colons, JSON whitespace, braces,
 #: word characters (ASCII and beyond the BMP).
 KEY_ALPHABET = '""\\\\::: \t\n\r{},ak_é😀'

@@ -861,6 +861,210 @@ json_keys(PyObject *module, PyObject *text)
     return keys;
 }
 
+/* ---- Passes: the scanner's passes over a text (marks, numeric runs) in one ---------- */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *marks; /* Shapes, or None */
+    PyObject *runs;  /* RunLookup, or None: no numeric detector */
+    /* Bit b of the 256 bits at pairs[4 * a] is set when a mark may start at a character
+     * `a` followed by `b` (both below 256), or `a` is a digit that may start a run. */
+    uint64_t pairs[256 * 4];
+} PassesObject;
+
+static int
+Passes_traverse(PassesObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->marks);
+    Py_VISIT(self->runs);
+    return 0;
+}
+
+static int
+Passes_clear(PassesObject *self)
+{
+    Py_CLEAR(self->marks);
+    Py_CLEAR(self->runs);
+    return 0;
+}
+
+static void
+Passes_dealloc(PassesObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    Passes_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static void
+set_pairs(PassesObject *self, const ShapesObject *marks)
+{
+    for (Py_UCS4 a = 0; a < 256; a++) {
+        uint64_t *bits = &self->pairs[a * 4];
+        int every = self->runs != Py_None && a >= '0' && a <= '9';
+        for (Py_ssize_t k = 0; marks != NULL && a >= 128 && k < marks->wide_count; k++) {
+            Py_ssize_t s = marks->wide[k];
+            every |= class_has(&marks->classes[marks->starts[s]], a);
+        }
+        for (Py_UCS4 b = 0; b < 256; b++) {
+            if (every || (marks != NULL && a < 128 && class_has(&marks->second[a], b))) {
+                bits[b >> 6] |= (uint64_t)1 << (b & 63);
+            }
+        }
+    }
+}
+
+static PyObject *
+Passes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *keywords[] = {"marks", "runs", NULL};
+    PyObject *marks, *runs;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OO:Passes", keywords, &marks, &runs)) {
+        return NULL;
+    }
+    if (marks != Py_None && !PyObject_TypeCheck(marks, &ShapesType)) {
+        PyErr_SetString(PyExc_TypeError, "marks must be a Shapes object or None");
+        return NULL;
+    }
+    if (runs != Py_None && !PyObject_TypeCheck(runs, &RunLookupType)) {
+        PyErr_SetString(PyExc_TypeError, "runs must be a RunLookup or None");
+        return NULL;
+    }
+    PassesObject *self = (PassesObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->marks = Py_NewRef(marks);
+    self->runs = Py_NewRef(runs);
+    set_pairs(self, marks == Py_None ? NULL : (const ShapesObject *)marks);
+    return (PyObject *)self;
+}
+
+/* Both passes over a text at once; the bitmap of pairs passes most places after one
+ * lookup. With `found` (a count of the shapes) and `unknown` (a list), it records where
+ * each shape first occurs (as `Shapes.search`) and the runs the cache does not know to
+ * hold nothing (as `RunLookup.unknown`), and returns 0; without them, it stops at the
+ * first mark or such run and returns 1 (0 if there is none). -1 on an error. */
+#define DEFINE_PASSES(NAME, CHAR, SHAPE_AT, RUN_AT)                                        \
+    static int NAME(const PassesObject *self, const Text *text, Py_ssize_t *found,        \
+                    PyObject *unknown)                                                    \
+    {                                                                                     \
+        const CHAR *data = text->data;                                                    \
+        Py_ssize_t n = text->n, resume = 0, start, end;                                   \
+        const ShapesObject *marks =                                                       \
+            self->marks == Py_None ? NULL : (const ShapesObject *)self->marks;            \
+        const RunLookupObject *runs =                                                     \
+            self->runs == Py_None ? NULL : (const RunLookupObject *)self->runs;           \
+        const uint64_t *pairs = self->pairs;                                              \
+        RunVisit visit = {runs, text, unknown};                                           \
+        for (Py_ssize_t i = 0; i < n; i++) {                                              \
+            Py_UCS4 ch = data[i], next = i + 1 < n ? data[i + 1] : 0;                     \
+            if (ch < 256 && next < 256 && !((pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1)) { \
+                continue;                                                                 \
+            }                                                                             \
+            if (marks != NULL) {                                                          \
+                Py_ssize_t shape;                                                         \
+                while ((shape = SHAPE_AT(marks, data, n, i, found)) >= 0) {               \
+                    if (found == NULL) {                                                  \
+                        return 1;                                                         \
+                    }                                                                     \
+                    found[shape] = i + 1;                                                 \
+                }                                                                         \
+            }                                                                             \
+            if (runs != NULL && i >= resume && IS_DIGIT(ch) &&                            \
+                RUN_AT(data, n, i, runs->skip_inert, &start, &end, &resume)) {            \
+                int status = look_up_run(&visit, start, end);                             \
+                if (status != 0) {                                                        \
+                    return status;                                                        \
+                }                                                                         \
+            }                                                                             \
+        }                                                                                 \
+        return 0;                                                                         \
+    }
+
+DEFINE_PASSES(passes_ucs1, Py_UCS1, shape_at_ucs1, run_at_ucs1)
+DEFINE_PASSES(passes_ucs2, Py_UCS2, shape_at_ucs2, run_at_ucs2)
+DEFINE_PASSES(passes_ucs4, Py_UCS4, shape_at_ucs4, run_at_ucs4)
+
+static int
+run_passes(const PassesObject *self, const Text *text, Py_ssize_t *found, PyObject *unknown)
+{
+    switch (text->kind) {
+    case PyUnicode_1BYTE_KIND:
+        return passes_ucs1(self, text, found, unknown);
+    case PyUnicode_2BYTE_KIND:
+        return passes_ucs2(self, text, found, unknown);
+    default:
+        return passes_ucs4(self, text, found, unknown);
+    }
+}
+
+PyDoc_STRVAR(Passes_run_doc,
+             "run(text, /)\n--\n\n"
+             "`(marks.search(text), runs.unknown(text))` in one pass over `text` (an empty\n"
+             "list for what is None).");
+
+static PyObject *
+Passes_run(PassesObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "run() takes a str, not %.100s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    Py_ssize_t count = self->marks == Py_None ? 0 : ((ShapesObject *)self->marks)->count;
+    Py_ssize_t *found = PyMem_Calloc(count ? count : 1, sizeof(Py_ssize_t));
+    PyObject *unknown = PyList_New(0);
+    PyObject *marked = NULL, *result = NULL;
+    if (found == NULL || unknown == NULL) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Text scanned = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), NULL};
+    if (run_passes(self, &scanned, found, unknown) < 0 || (marked = PyList_New(0)) == NULL) {
+        goto done;
+    }
+    for (Py_ssize_t s = 0; s < count; s++) {
+        if (found[s]) {
+            PyObject *hit = Py_BuildValue("(nn)", s, found[s] - 1);
+            if (hit == NULL || PyList_Append(marked, hit) < 0) {
+                Py_XDECREF(hit);
+                goto done;
+            }
+            Py_DECREF(hit);
+        }
+    }
+    result = PyTuple_Pack(2, marked, unknown);
+done:
+    PyMem_Free(found);
+    Py_XDECREF(marked);
+    Py_XDECREF(unknown);
+    return result;
+}
+
+static PyMethodDef Passes_methods[] = {
+    {"run", (PyCFunction)Passes_run, METH_O, Passes_run_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+PyDoc_STRVAR(Passes_doc,
+             "Passes(marks, runs, /)\n--\n\n"
+             "The scanner's passes over a text, in one: where the `marks` (a Shapes) first\n"
+             "occur, and the numeric runs that `runs` (a RunLookup) does not know to hold\n"
+             "nothing. Either may be None.");
+
+static PyTypeObject PassesType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "otel_anonymizer.detectors._native.Passes",
+    .tp_basicsize = sizeof(PassesObject),
+    .tp_dealloc = (destructor)Passes_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = Passes_doc,
+    .tp_traverse = (traverseproc)Passes_traverse,
+    .tp_clear = (inquiry)Passes_clear,
+    .tp_methods = Passes_methods,
+    .tp_new = Passes_new,
+};
+
 /* ---- TextScreen: texts that an anonymizer certainly leaves as they are ----------- */
 
 /* The cached verdicts on JSON keys are dropped when there are more than this many. */
@@ -870,13 +1074,9 @@ json_keys(PyObject *module, PyObject *text)
 
 typedef struct {
     PyObject_HEAD
-    PyObject *marks;      /* Shapes, or None */
+    PyObject *passes;     /* the scanner's Passes */
     PyObject *scan;       /* scan(text) -> findings */
     int always;           /* some detector has no marks: every text is scanned */
-    PyObject *runs;       /* a RunLookup, or None: there are no numeric detectors */
-    /* Bit b of the 256 bits at pairs[4 * a] is set when a mark may start at a character
-     * `a` followed by `b` (both below 256), or `a` is a digit that may start a run. */
-    uint64_t pairs[256 * 4];
     PyObject *sensitive;  /* sensitive(key) -> bool, or None: keys are not checked */
     PyObject *verdicts;   /* dict: JSON key -> whether it is sensitive (a cache) */
     PyObject *needles;    /* tuple of str, or None: JSON text is never passed */
@@ -898,9 +1098,8 @@ text_object(Text *text)
 static int
 TextScreen_traverse(TextScreenObject *self, visitproc visit, void *arg)
 {
-    Py_VISIT(self->marks);
+    Py_VISIT(self->passes);
     Py_VISIT(self->scan);
-    Py_VISIT(self->runs);
     Py_VISIT(self->sensitive);
     Py_VISIT(self->verdicts);
     Py_VISIT(self->needles);
@@ -913,9 +1112,8 @@ TextScreen_traverse(TextScreenObject *self, visitproc visit, void *arg)
 static int
 TextScreen_clear(TextScreenObject *self)
 {
-    Py_CLEAR(self->marks);
+    Py_CLEAR(self->passes);
     Py_CLEAR(self->scan);
-    Py_CLEAR(self->runs);
     Py_CLEAR(self->sensitive);
     Py_CLEAR(self->verdicts);
     Py_CLEAR(self->needles);
@@ -935,42 +1133,16 @@ TextScreen_dealloc(TextScreenObject *self)
 
 static PyTypeObject TextScreenType;
 
-static void
-set_pairs(TextScreenObject *self, const ShapesObject *marks)
-{
-    for (Py_UCS4 a = 0; a < 256; a++) {
-        uint64_t *bits = &self->pairs[a * 4];
-        int every = self->runs != Py_None && a >= '0' && a <= '9';
-        for (Py_ssize_t k = 0; marks != NULL && a >= 128 && k < marks->wide_count; k++) {
-            Py_ssize_t s = marks->wide[k];
-            every |= class_has(&marks->classes[marks->starts[s]], a);
-        }
-        for (Py_UCS4 b = 0; b < 256; b++) {
-            if (every || (marks != NULL && a < 128 && class_has(&marks->second[a], b))) {
-                bits[b >> 6] |= (uint64_t)1 << (b & 63);
-            }
-        }
-    }
-}
-
 static PyObject *
 TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"marks", "scan", "always", "runs", "sensitive", "needles",
-                               "unescape", "unescape_keeping_quotes", "clean_scalar", NULL};
-    PyObject *marks, *scan, *runs, *sensitive, *needles, *unescape, *keeping, *clean_scalar;
+    static char *keywords[] = {"passes", "scan", "always", "sensitive", "needles", "unescape",
+                               "unescape_keeping_quotes", "clean_scalar", NULL};
+    PyObject *passes, *scan, *sensitive, *needles, *unescape, *keeping, *clean_scalar;
     int always;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$OOpOOOOOO:TextScreen", keywords, &marks,
-                                     &scan, &always, &runs, &sensitive, &needles, &unescape,
-                                     &keeping, &clean_scalar)) {
-        return NULL;
-    }
-    if (runs != Py_None && !PyObject_TypeCheck(runs, &RunLookupType)) {
-        PyErr_SetString(PyExc_TypeError, "runs must be a RunLookup or None");
-        return NULL;
-    }
-    if (marks != Py_None && !PyObject_TypeCheck(marks, &ShapesType)) {
-        PyErr_SetString(PyExc_TypeError, "marks must be a Shapes object or None");
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$O!OpOOOOO:TextScreen", keywords,
+                                     &PassesType, &passes, &scan, &always, &sensitive, &needles,
+                                     &unescape, &keeping, &clean_scalar)) {
         return NULL;
     }
     if (needles != Py_None && !PyTuple_Check(needles)) {
@@ -987,9 +1159,7 @@ TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     self->always = always;
-    self->runs = Py_NewRef(runs);
-    set_pairs(self, marks == Py_None ? NULL : (const ShapesObject *)marks);
-    self->marks = Py_NewRef(marks);
+    self->passes = Py_NewRef(passes);
     self->scan = Py_NewRef(scan);
     self->sensitive = Py_NewRef(sensitive);
     self->needles = Py_NewRef(needles);
@@ -1016,43 +1186,6 @@ scan_finds_nothing(TextScreenObject *self, Text *text)
     return size < 0 ? -1 : size == 0;
 }
 
-/* 1 if a mark occurs in a text, or a numeric run that the scanner's cache does not
- * know to hold nothing; 0 if neither; -1 on an error. The scanner's two passes in one:
- * the bitmap of pairs passes most places after one lookup. */
-#define DEFINE_UNCERTAIN(NAME, CHAR, SHAPE_AT, RUN_AT)                                     \
-    static int NAME(TextScreenObject *self, const Text *text)                             \
-    {                                                                                     \
-        const CHAR *data = text->data;                                                    \
-        Py_ssize_t n = text->n, resume = 0, start, end;                                   \
-        const ShapesObject *marks =                                                       \
-            self->marks == Py_None ? NULL : (const ShapesObject *)self->marks;            \
-        const uint64_t *pairs = self->pairs;                                              \
-        const RunLookupObject *runs =                                                     \
-            self->runs == Py_None ? NULL : (const RunLookupObject *)self->runs;           \
-        RunVisit visit = {runs, text, NULL};                                              \
-        for (Py_ssize_t i = 0; i < n; i++) {                                              \
-            Py_UCS4 ch = data[i], next = i + 1 < n ? data[i + 1] : 0;                     \
-            if (ch < 256 && next < 256 && !((pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1)) { \
-                continue;                                                                 \
-            }                                                                             \
-            if (marks != NULL && SHAPE_AT(marks, data, n, i, NULL) >= 0) {                \
-                return 1;                                                                 \
-            }                                                                             \
-            if (runs != NULL && i >= resume && IS_DIGIT(ch) &&                            \
-                RUN_AT(data, n, i, runs->skip_inert, &start, &end, &resume)) {            \
-                int status = look_up_run(&visit, start, end);                             \
-                if (status != 0) {                                                        \
-                    return status;                                                        \
-                }                                                                         \
-            }                                                                             \
-        }                                                                                 \
-        return 0;                                                                         \
-    }
-
-DEFINE_UNCERTAIN(uncertain_ucs1, Py_UCS1, shape_at_ucs1, run_at_ucs1)
-DEFINE_UNCERTAIN(uncertain_ucs2, Py_UCS2, shape_at_ucs2, run_at_ucs2)
-DEFINE_UNCERTAIN(uncertain_ucs4, Py_UCS4, shape_at_ucs4, run_at_ucs4)
-
 /* Whether the scanner certainly finds nothing in a text: 1 yes, 0 no, -1 error. Only
  * texts where a mark occurs, or a numeric run not known to hold nothing, are scanned. */
 static int
@@ -1061,18 +1194,7 @@ finds_nothing(TextScreenObject *self, Text *text)
     if (self->always) {
         return scan_finds_nothing(self, text);
     }
-    int uncertain;
-    switch (text->kind) {
-    case PyUnicode_1BYTE_KIND:
-        uncertain = uncertain_ucs1(self, text);
-        break;
-    case PyUnicode_2BYTE_KIND:
-        uncertain = uncertain_ucs2(self, text);
-        break;
-    default:
-        uncertain = uncertain_ucs4(self, text);
-        break;
-    }
+    int uncertain = run_passes((const PassesObject *)self->passes, text, NULL, NULL);
     if (uncertain < 0) {
         return -1;
     }
@@ -1323,7 +1445,7 @@ static PyMethodDef TextScreen_methods[] = {
 };
 
 PyDoc_STRVAR(TextScreen_doc,
-             "TextScreen(*, marks, scan, always, runs, sensitive, needles, unescape,\n"
+             "TextScreen(*, passes, scan, always, sensitive, needles, unescape,\n"
              "           unescape_keeping_quotes, clean_scalar)\n--\n\n"
              "Says which texts `PIIAnonymizer.rewrite` leaves as they are, without Python\n"
              "for most: see `PIIAnonymizer.text_screen`, which builds it.");
@@ -1363,7 +1485,8 @@ module_exec(PyObject *module)
     }
     if (PyModule_AddType(module, &ShapesType) < 0 || PyType_Ready(&TextScreenType) < 0 ||
         PyModule_AddType(module, &TextScreenType) < 0 || PyType_Ready(&RunLookupType) < 0 ||
-        PyModule_AddType(module, &RunLookupType) < 0) {
+        PyModule_AddType(module, &RunLookupType) < 0 || PyType_Ready(&PassesType) < 0 ||
+        PyModule_AddType(module, &PassesType) < 0) {
         return -1;
     }
     PyObject *capsule = PyCapsule_New((void *)&native_api, NATIVE_API_NAME, NULL);

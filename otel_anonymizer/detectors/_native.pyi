@@ -37,6 +37,14 @@ class RunLookup:
         """The runs of `text` that the cache does not know to hold nothing, as
         `(start, end, key, findings)`: the cached findings, or None where there are none."""
 
+class Passes:
+    """The scanner's passes over a text, in one: where the `marks` first occur, and the
+    numeric runs that `runs` does not know to hold nothing."""
+
+    def __init__(self, marks: Shapes | None, runs: RunLookup | None, /) -> None: ...
+    def run(self, text: str, /) -> tuple[list[tuple[int, int]], list[tuple[int, int, Any, Any]]]:
+        """`(marks.search(text), runs.unknown(text))` in one pass (empty for a None)."""
+
 class TextScreen:
     """Says which texts an anonymizer's `rewrite` leaves as they are (see
     `Scanner.text_screen`, `PIIAnonymizer.text_screen`)."""
@@ -44,10 +52,9 @@ class TextScreen:
     def __init__(
         self,
         *,
-        marks: Shapes | None,
+        passes: Passes,
         scan: Callable[[str], Sequence[Any]],
         always: bool,
-        runs: RunLookup | None,
         sensitive: Callable[[str], bool] | None,
         needles: tuple[str, ...] | None,
         unescape: Callable[[str], str],

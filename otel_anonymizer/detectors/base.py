@@ -388,6 +388,11 @@ class Scanner:
         self._unknown_runs: Callable[[str], Iterable[tuple[int, int, Any, Any]]] = (
             self._run_lookup.unknown if self._run_lookup is not None else self._python_unknown_runs
         )
+        self._passes = (
+            _native.Passes(self._marks, self._run_lookup if self._numeric else None)
+            if _native is not None
+            else None
+        )
         self._gate = _gate(self.detectors)
         self._remembered: dict[str, tuple[Finding, ...]] = {}
         self._remembered_lengths: set[int] = set()
@@ -426,10 +431,9 @@ class Scanner:
         if _native is None:
             return None
         return _native.TextScreen(
-            marks=self._marks,
+            passes=self._passes,
             scan=self.scan_remembered,
             always=bool(self._always or self._filtered),
-            runs=self._run_lookup if self._numeric else None,
             sensitive=sensitive,
             needles=needles,
             unescape=unescape,
@@ -443,7 +447,14 @@ class Scanner:
             return []  # no detector's prefilter can match: most short values
         findings: list[Finding] = []
         timeout = self.timeout
-        for detector, first in self._candidates(text):
+        if self._passes is not None:  # both passes at once, in C
+            marked, unknown = self._passes.run(text)
+            marks: Iterable[tuple[Detector, int]] = (
+                (self._mark_owners[index], position) for index, position in marked
+            )
+        else:
+            marks, unknown = self._marked(text), None
+        for detector, first in self._candidates(text, marks):
             reach = detector.reach
             if reach is None:
                 spans = detector.find(text, timeout=timeout)
@@ -455,7 +466,7 @@ class Scanner:
                 spans = detector.find(text, max(0, first - reach), timeout=timeout)
             findings += (Finding(s, e, detector) for s, e in spans)
         if self._numeric:
-            findings += self._scan_numbers(text, timeout)
+            findings += self._scan_numbers(text, timeout, unknown)
         if len(findings) < 2:
             return findings
         return self._resolve(findings)
@@ -518,16 +529,19 @@ class Scanner:
             found[index] = self.scan(texts[index])
         return {index: findings for index, findings in found.items() if findings}
 
-    def _scan_numbers(self, text: str, timeout: float | None) -> list[Finding]:
+    def _scan_numbers(
+        self, text: str, timeout: float | None, unknown: Iterable[tuple[int, int, Any, Any]] | None
+    ) -> list[Finding]:
         """The numeric detectors' findings, run by run. What a run holds depends only on
         the run and `LOOKBEHIND_CONTEXT` / `LOOKAHEAD_CONTEXT` characters around it, and
         the same runs recur endlessly in traces (dates, versions, prices, the numbers of
         a conversation sent again each turn): results are cached by that text (with the
         context as classes of characters, when the detectors allow it). Runs cached as
-        holding nothing, most of them, are passed over in C (`_native.RunLookup`)."""
+        holding nothing, most of them, are passed over in C (`_native.RunLookup`); the
+        others are `unknown` when the caller has them (`_unknown_runs`)."""
         findings: list[Finding] = []
         cache = self._run_cache
-        for start, end, key, found in self._unknown_runs(text):
+        for start, end, key, found in self._unknown_runs(text) if unknown is None else unknown:
             if found is None:
                 found = tuple(
                     (finding.start - start, finding.end - start, finding.detector)
@@ -586,18 +600,16 @@ class Scanner:
                     findings.append(Finding(span_start, span_end, detector))
         return findings
 
-    def _candidates(self, text: str) -> list[tuple[Detector, int]]:
+    def _candidates(
+        self, text: str, marks: Iterable[tuple[Detector, int]]
+    ) -> list[tuple[Detector, int]]:
         """The detectors whose prefilters say `text` may hold a match, each with where
-        its first needle or shape is (0 for those without)."""
+        its first needle or shape is (0 for those without); `marks` are the detectors
+        whose needles or shapes occur, with where."""
         selected = [(detector, 0) for detector in self._always]
         # By name: the first needle or shape of each detector.
         firsts: dict[str, tuple[Detector, int]] = {}
-        marked = (
-            ((self._mark_owners[index], position) for index, position in self._marks.search(text))
-            if self._marks is not None
-            else self._marked(text)
-        )
-        for detector, position in marked:
+        for detector, position in marks:
             first = firsts.get(detector.name)
             if first is None or position < first[1]:
                 firsts[detector.name] = (detector, position)
