@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Literal, NamedTuple, TypeVar
 
 from otel_anonymizer import hooks
@@ -126,18 +126,24 @@ class Sanitizer:
         return self.sanitize_many([(entries, object_type)])[0]
 
     def sanitize_many(
-        self, objects: Sequence[tuple[Sequence[Entry], ObjectType]]
+        self,
+        objects: Sequence[tuple[Sequence[Entry], ObjectType]],
+        pending: Sequence[Collection[int] | None] | None = None,
     ) -> list[list[Any]]:
         """`sanitize` for each `(entries, object_type)` of a batch (the spans of an
         export request): with one anonymizer in the chain, it rewrites the values of
         all of them in one call (`Anonymizer.rewrite`), so that what that costs per
-        call (one scan of all their texts) is paid once per batch."""
+        call (one scan of all their texts) is paid once per batch.
+
+        `pending`, per object, the indices of the entries that may change (None: all):
+        for a caller that asked that one anonymizer beforehand which values it leaves
+        as they are (the gateway's prescreen asks `PIIAnonymizer.text_screen`). The
+        others are not handed to it again. With a longer chain it is ignored."""
         chain = self.chain()
         if not chain:
             return [[entry.value for entry in entries] for entries, _ in objects]
         prepared = [self._prepare(entries, object_type) for entries, object_type in objects]
-        items = [item for obj in prepared if obj is not None for item in obj.items]
-        rewritten = self._rewritten(chain[0], items) if len(chain) == 1 else []
+        rewritten = self._rewrite_pending(chain[0], prepared, pending) if len(chain) == 1 else []
         results = []
         end = 0
         for obj, (entries, object_type) in zip(prepared, objects, strict=True):
@@ -179,6 +185,33 @@ class Sanitizer:
             return None
         items = [(value, name) for value, (_, name) in zip(values, places, strict=True)]
         return _Object(entries, object_type, places, values, items)
+
+    def _rewrite_pending(
+        self,
+        anonymizer: Anonymizer,
+        prepared: Sequence[_Object | None],
+        pending: Sequence[Collection[int] | None] | None,
+    ) -> list[Any]:
+        """`_rewritten` for the items of all objects, asked of `anonymizer` for the
+        pending ones only (the others are given back as they are)."""
+        if pending is None:
+            return self._rewritten(anonymizer, [i for obj in prepared if obj for i in obj.items])
+        results: list[Any] = []
+        asked: list[tuple[Any, str]] = []
+        places: list[int] = []
+        for obj, indices in zip(prepared, pending, strict=True):
+            if obj is None:
+                continue
+            if indices is None:
+                indices = range(len(obj.items))
+            offset = len(results)
+            results += obj.values
+            for index in indices:
+                places.append(offset + index)
+                asked.append(obj.items[index])
+        for place, value in zip(places, self._rewritten(anonymizer, asked), strict=True):
+            results[place] = value
+        return results
 
     def _rewritten(self, anonymizer: Anonymizer, items: list[tuple[Any, str]]) -> list[Any]:
         """`anonymizer.rewrite(items)`, or `WALK` for each item where it raises or answers

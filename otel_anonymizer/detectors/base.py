@@ -53,7 +53,7 @@ LOOKBEHIND_CONTEXT = 2
 _RUN_CACHE_LIMIT = 8192
 #: How many texts `Scanner.scan_remembered` keeps the findings of (about what the
 #: prescreen scans in one request).
-_REMEMBERED_TEXTS = 64
+_REMEMBERED_TEXTS = 1024
 #: Detectors with at most this `reach` are tried with `match` where a match can start
 #: (around each needle), not searched: fewer steps unless needles are everywhere.
 _ANCHORED_REACH = 16

@@ -311,17 +311,43 @@ own_name_passes(Walk *walk, const char *name)
     return verdict;
 }
 
+/* The entries of an item that may change, by their index in the list the adapter
+ * makes of its values (`otlp._span_entries`, `otlp._log_entries`). */
+typedef struct {
+    PyObject *indices; /* a list of int */
+} Dirty;
+
+/* Takes a verdict on the entry at `index`: a dirty one is added to `dirty`. Returns
+ * CLEAN to go on, or an error (FAILED, MALFORMED). */
+static int
+note(Dirty *dirty, int verdict, Py_ssize_t index)
+{
+    if (verdict != DIRTY) {
+        return verdict;
+    }
+    PyObject *number = PyLong_FromSsize_t(index);
+    if (number == NULL || PyList_Append(dirty->indices, number) < 0) {
+        Py_XDECREF(number);
+        return FAILED;
+    }
+    Py_DECREF(number);
+    return CLEAN;
+}
+
 /* An event's name and attributes, or a link's attributes (`name_field` 0), under the
- * scope `events.N` or `links.N`. */
+ * scope `events.N` or `links.N`; their entries start at `base`. Stores in `entries`
+ * how many there are. */
 static int
 screen_part(Walk *walk, Reader reader, const char *kind, Py_ssize_t index,
-            uint32_t name_field, uint32_t attributes_field)
+            uint32_t name_field, uint32_t attributes_field, Dirty *dirty, Py_ssize_t base,
+            Py_ssize_t *entries)
 {
+    Py_ssize_t first_attribute = base + (name_field ? 1 : 0), attributes = 0;
     int verdict = CLEAN;
     if (name_field) {
         char name[64];
         PyOS_snprintf(name, sizeof(name), "%s.%zd.name", kind, index);
-        verdict = own_name_passes(walk, name);
+        verdict = note(dirty, own_name_passes(walk, name), base);
         if (verdict != CLEAN) {
             return verdict;
         }
@@ -337,31 +363,110 @@ screen_part(Walk *walk, Reader reader, const char *kind, Py_ssize_t index,
     FOR_EACH_FIELD(reader, field, wire, inner, number, status)
     {
         if (field == name_field && wire == LEN) {
-            verdict = screen_string(walk, &inner, 0);
+            verdict = note(dirty, screen_string(walk, &inner, 0), base);
         }
         else if (field == attributes_field && wire == LEN) {
-            verdict = screen_attribute(walk, inner, scope);
+            verdict = note(dirty, screen_attribute(walk, inner, scope),
+                           first_attribute + attributes++);
         }
         if (verdict != CLEAN) {
             break;
         }
     }
     Py_DECREF(scope);
+    *entries = first_attribute - base + attributes;
     return verdict != CLEAN ? verdict : status == 0 ? CLEAN : status;
 }
 
+/* How many fields `number` a message holds. */
 static int
-screen_span(Walk *walk, Reader reader)
+count_fields(Reader reader, uint32_t number, Py_ssize_t *count)
+{
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t value;
+    *count = 0;
+    FOR_EACH_FIELD(reader, field, wire, inner, value, status)
+    {
+        *count += field == number && wire == LEN;
+    }
+    return status;
+}
+
+/* What a span's entries are made of: whether its status message is handed over (not
+ * empty: the last one wins), how many attributes, and how many entries its events make
+ * (a name and the attributes of each). */
+typedef struct {
+    int message;
+    Py_ssize_t attributes, event_entries;
+} SpanLayout;
+
+static int
+span_layout(Reader reader, SpanLayout *layout)
 {
     uint32_t field;
     int wire, status;
     Reader inner;
     uint64_t number;
-    Py_ssize_t events = 0, links = 0;
-    int verdict = own_name_passes(walk, "span.name");
+    *layout = (SpanLayout){0, 0, 0};
+    FOR_EACH_FIELD(reader, field, wire, inner, number, status)
+    {
+        if (wire != LEN) {
+            continue;
+        }
+        if (field == 9) {
+            layout->attributes++;
+        }
+        else if (field == 11) {
+            Py_ssize_t attributes;
+            int counted = count_fields(inner, 3, &attributes);
+            if (counted != 0) {
+                return counted;
+            }
+            layout->event_entries += 1 + attributes;
+        }
+        else if (field == 15) {
+            uint32_t status_field;
+            int status_wire, status_status;
+            Reader message;
+            uint64_t status_number;
+            FOR_EACH_FIELD(inner, status_field, status_wire, message, status_number, status_status)
+            {
+                if (status_field == 2 && status_wire == LEN) {
+                    layout->message = message.at < message.end;
+                }
+            }
+            if (status_status != 0) {
+                return status_status;
+            }
+        }
+    }
+    return status;
+}
+
+/* A span's entries: its name (0), its status message (1, when handed over), its
+ * attributes, each event's name and attributes, each link's attributes. */
+static int
+screen_span(Walk *walk, Reader reader, Dirty *dirty)
+{
+    SpanLayout layout;
+    int status = span_layout(reader, &layout);
+    if (status != 0) {
+        return status;
+    }
+    Py_ssize_t attributes = 1 + layout.message, attribute = 0;
+    Py_ssize_t event_base = attributes + layout.attributes;
+    Py_ssize_t link_base = event_base + layout.event_entries;
+    Py_ssize_t events = 0, links = 0, entries;
+    int verdict = note(dirty, own_name_passes(walk, "span.name"), 0);
     if (verdict != CLEAN) {
         return verdict;
     }
+    uint32_t field;
+    int wire;
+    Reader inner;
+    uint64_t number;
     FOR_EACH_FIELD(reader, field, wire, inner, number, status)
     {
         if (wire != LEN) {
@@ -369,18 +474,25 @@ screen_span(Walk *walk, Reader reader)
         }
         switch (field) {
         case 5: /* name */
-            verdict = screen_string(walk, &inner, 0);
+            verdict = note(dirty, screen_string(walk, &inner, 0), 0);
             break;
         case 9: /* attributes */
-            verdict = screen_attribute(walk, inner, NULL);
+            verdict = note(dirty, screen_attribute(walk, inner, NULL), attributes + attribute++);
             break;
         case 11: /* events: name 2, attributes 3 */
-            verdict = screen_part(walk, inner, "events", events++, 2, 3);
+            verdict = screen_part(walk, inner, "events", events++, 2, 3, dirty, event_base,
+                                  &entries);
+            event_base += entries;
             break;
         case 13: /* links: attributes 4 */
-            verdict = screen_part(walk, inner, "links", links++, 0, 4);
+            verdict = screen_part(walk, inner, "links", links++, 0, 4, dirty, link_base,
+                                  &entries);
+            link_base += entries;
             break;
-        case 15: { /* status: message 2, handed over when not empty */
+        case 15: { /* status: its last message, when not empty */
+            if (!layout.message) {
+                break;
+            }
             uint32_t status_field;
             int status_wire, status_status;
             Reader message;
@@ -392,6 +504,7 @@ screen_span(Walk *walk, Reader reader)
                     if (verdict == CLEAN) {
                         verdict = screen_string(walk, &message, 0);
                     }
+                    verdict = note(dirty, verdict, 1);
                     if (verdict != CLEAN) {
                         break;
                     }
@@ -410,24 +523,26 @@ screen_span(Walk *walk, Reader reader)
     return status == 0 ? CLEAN : status;
 }
 
+/* A log record's entries: its body (0), then its attributes. */
 static int
-screen_log_record(Walk *walk, Reader reader)
+screen_log_record(Walk *walk, Reader reader, Dirty *dirty)
 {
     uint32_t field;
     int wire, status;
     Reader inner;
     uint64_t number;
-    int verdict = own_name_passes(walk, "body");
+    Py_ssize_t attribute = 0;
+    int verdict = note(dirty, own_name_passes(walk, "body"), 0);
     if (verdict != CLEAN) {
         return verdict;
     }
     FOR_EACH_FIELD(reader, field, wire, inner, number, status)
     {
         if (field == 5 && wire == LEN) { /* body */
-            verdict = screen_any_value(walk, inner, 0);
+            verdict = note(dirty, screen_any_value(walk, inner, 0), 0);
         }
         else if (field == 6 && wire == LEN) { /* attributes */
-            verdict = screen_attribute(walk, inner, NULL);
+            verdict = note(dirty, screen_attribute(walk, inner, NULL), 1 + attribute++);
         }
         if (verdict != CLEAN) {
             return verdict;
@@ -436,8 +551,8 @@ screen_log_record(Walk *walk, Reader reader)
     return status == 0 ? CLEAN : status;
 }
 
-/* Appends to `dirty` the ordinal of every item of the request that may change; both
- * export requests nest their items as field 2 of field 2 of field 1. */
+/* Adds to `dirty` `(ordinal, entries)` for every item of the request with entries that
+ * may change; both export requests nest their items as field 2 of field 2 of field 1. */
 static int
 walk_request(Walk *walk, Reader reader, int logs, PyObject *dirty)
 {
@@ -461,17 +576,22 @@ walk_request(Walk *walk, Reader reader, int logs, PyObject *dirty)
                 if (item_field != 2 || item_wire != LEN) {
                     continue;
                 }
-                int verdict = logs ? screen_log_record(walk, item) : screen_span(walk, item);
+                Dirty entries = {PyList_New(0)};
+                if (entries.indices == NULL) {
+                    return FAILED;
+                }
+                int verdict = logs ? screen_log_record(walk, item, &entries)
+                                   : screen_span(walk, item, &entries);
+                if (verdict == CLEAN && PyList_GET_SIZE(entries.indices) > 0) {
+                    PyObject *pair = Py_BuildValue("(nO)", ordinal, entries.indices);
+                    if (pair == NULL || PyList_Append(dirty, pair) < 0) {
+                        verdict = FAILED;
+                    }
+                    Py_XDECREF(pair);
+                }
+                Py_DECREF(entries.indices);
                 if (verdict < 0) {
                     return verdict;
-                }
-                if (verdict == DIRTY) {
-                    PyObject *index = PyLong_FromSsize_t(ordinal);
-                    if (index == NULL || PyList_Append(dirty, index) < 0) {
-                        Py_XDECREF(index);
-                        return FAILED;
-                    }
-                    Py_DECREF(index);
                 }
                 ordinal++;
             }
@@ -488,11 +608,12 @@ walk_request(Walk *walk, Reader reader, int logs, PyObject *dirty)
 
 PyDoc_STRVAR(dirty_items_doc,
              "dirty_items(body, logs, screen, passes, names, /)\n--\n\n"
-             "The ordinals (in the request, from 0) of the spans, or log records if `logs`,\n"
-             "of the serialized export request `body` that the anonymizer behind `screen`\n"
-             "(a `TextScreen`) may change; None if `body` does not read as one. `passes(key,\n"
-             "scope, mapped)` says whether a value's name is no reason to change it; its\n"
-             "answers are cached in the dict `names`.");
+             "The spans (log records if `logs`) of the serialized export request `body` that\n"
+             "the anonymizer behind `screen` (a `TextScreen`) may change, as `(ordinal,\n"
+             "entries)`: the item's place in the request (from 0), and the indices of its\n"
+             "entries that may change, in the adapter's order. None if `body` does not read\n"
+             "as a request. `passes(key, scope, mapped)` says whether a value's name is no\n"
+             "reason to change it; its answers are cached in the dict `names`.");
 
 static PyObject *
 dirty_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)

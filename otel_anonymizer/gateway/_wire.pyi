@@ -12,7 +12,7 @@ def dirty_items(
     passes: Callable[[str, str, bool], bool],
     names: dict[Any, bool],
     /,
-) -> list[int] | None:
-    """The ordinals of the spans (log records if `logs`) of the serialized export
-    request `body` that the anonymizer behind `screen` may change; None if `body` does
-    not read as one."""
+) -> list[tuple[int, list[int]]] | None:
+    """The spans (log records if `logs`) of the serialized export request `body` that
+    the anonymizer behind `screen` may change, as `(ordinal, indices of the entries that
+    may change)`; None if `body` does not read as a request."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -77,15 +77,13 @@ class OtlpSanitizer:
             self._shared(resource_spans.resource, "resource", object_type, stats)
             for scope_spans in resource_spans.scope_spans:
                 self._shared(scope_spans.scope, "scope", object_type, stats)
+            self._spans(*_pending(spans, dirty, ordinal), stats)
             ordinal += len(spans)
-            if dirty is not None:
-                first = ordinal - len(spans)
-                spans = [span for index, span in enumerate(spans, first) if index in dirty]
-            self._spans(spans, stats)
         return stats
 
-    def _dirty(self, serialized: bytes | None, logs: bool) -> set[int] | None:
-        """The ordinals of the items that may change (`Prescreen.dirty`); None for all."""
+    def _dirty(self, serialized: bytes | None, logs: bool) -> dict[int, list[int]] | None:
+        """The items that may change, with their entries that may (`Prescreen.dirty`);
+        None for all."""
         if serialized is None or self._prescreen is None:
             return None
         try:
@@ -94,20 +92,24 @@ class OtlpSanitizer:
             record_failure("prescreen", type(error).__name__, "*", "log" if logs else "span")
             return None
 
-    def _spans(self, spans: Sequence[Span], stats: Stats) -> None:
-        """Anonymize `spans` in one batch (`Sanitizer.sanitize_many`); a span whose
-        values cannot be read or written back becomes a placeholder span."""
-        batch: list[tuple[Span, list[Entry], ObjectType]] = []
-        for span in spans:
+    def _spans(
+        self, spans: Sequence[Span], pending: Sequence[Sequence[int] | None], stats: Stats
+    ) -> None:
+        """Anonymize `spans` in one batch (`Sanitizer.sanitize_many`, with the `pending`
+        entries of each); a span whose values cannot be read or written back becomes a
+        placeholder span."""
+        batch: list[tuple[Span, list[Entry], ObjectType, Sequence[int] | None]] = []
+        for span, entries_pending in zip(spans, pending, strict=True):
             object_type: ObjectType = "span" if span.parent_span_id else "trace"
             try:
-                batch.append((span, self._span_entries(span), object_type))
+                batch.append((span, self._span_entries(span), object_type, entries_pending))
             except Exception as error:
                 self._failed_span(span, error, object_type, stats)
         sanitized = self.sanitizer.sanitize_many(
-            [(entries, object_type) for _, entries, object_type in batch]
+            [(entries, object_type) for _, entries, object_type, _ in batch],
+            [entries_pending for *_, entries_pending in batch],
         )
-        for (span, entries, object_type), values in zip(batch, sanitized, strict=True):
+        for (span, entries, object_type, _), values in zip(batch, sanitized, strict=True):
             try:
                 stats.changed |= _write_span(span, entries, values, stats)
             except Exception as error:
@@ -135,11 +137,8 @@ class OtlpSanitizer:
                 self._shared(scope.scope, "scope", "log", stats)
             records = [record for scope in resource_logs.scope_logs for record in scope.log_records]
             stats.items += len(records)
+            self._logs(*_pending(records, dirty, ordinal), stats)
             ordinal += len(records)
-            if dirty is not None:
-                first = ordinal - len(records)
-                records = [record for index, record in enumerate(records, first) if index in dirty]
-            self._logs(records, stats)
         return stats
 
     def _span_entries(self, span: Span) -> list[Entry]:
@@ -157,16 +156,21 @@ class OtlpSanitizer:
             entries += _attribute_entries(link.attributes, scope=f"links.{index}")
         return entries
 
-    def _logs(self, records: Sequence[LogRecord], stats: Stats) -> None:
+    def _logs(
+        self, records: Sequence[LogRecord], pending: Sequence[Sequence[int] | None], stats: Stats
+    ) -> None:
         """Anonymize `records` in one batch, as `_spans` does spans."""
-        batch: list[tuple[LogRecord, list[Entry]]] = []
-        for record in records:
+        batch: list[tuple[LogRecord, list[Entry], Sequence[int] | None]] = []
+        for record, entries_pending in zip(records, pending, strict=True):
             try:
-                batch.append((record, self._log_entries(record)))
+                batch.append((record, self._log_entries(record), entries_pending))
             except Exception as error:
                 self._failed_log(record, error, stats)
-        sanitized = self.sanitizer.sanitize_many([(entries, "log") for _, entries in batch])
-        for (record, entries), values in zip(batch, sanitized, strict=True):
+        sanitized = self.sanitizer.sanitize_many(
+            [(entries, "log") for _, entries, _ in batch],
+            [entries_pending for *_, entries_pending in batch],
+        )
+        for (record, entries, _), values in zip(batch, sanitized, strict=True):
             try:
                 stats.changed |= _write_log(record, entries, values, stats)
             except Exception as error:
@@ -225,6 +229,21 @@ class OtlpSanitizer:
             owner.ParseFromString(cached[0])
         stats.redacted += cached[1]
         stats.changed |= cached[0] is not None and cached[0] != original
+
+
+T = TypeVar("T")
+
+
+def _pending(
+    items: list[T], dirty: dict[int, list[int]] | None, first: int
+) -> tuple[list[T], list[Sequence[int] | None]]:
+    """The items (numbered from `first` in the request) that the prescreen found may
+    change, each with its entries that may; all of them, with all entries, without a
+    prescreen."""
+    if dirty is None:
+        return items, [None] * len(items)
+    chosen = [(item, dirty[index]) for index, item in enumerate(items, first) if index in dirty]
+    return [item for item, _ in chosen], [entries for _, entries in chosen]
 
 
 def _unchanged(entries: Sequence[Entry], sanitized: Sequence[Any]) -> bool:

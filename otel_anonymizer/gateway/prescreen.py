@@ -4,7 +4,8 @@ Most spans of LLM traffic hold nothing to anonymize, yet reading one into Python
 protobuf values, then the Sanitizer's entries) costs more than scanning its text. When
 the chain is one `PIIAnonymizer`, `Prescreen.dirty` reads the serialized request in C
 (`_wire`, with the anonymizer's `TextScreen`) and returns the items the anonymizer may
-change; the adapter handles those in full and leaves the others as they are.
+change, and which of their values; the adapter hands those items to the Sanitizer,
+with those values pending, and leaves the rest as it is.
 
 That is exact, not a heuristic: an item is passed by only if every value it hands to the
 Sanitizer is one `PIIAnonymizer.rewrite` certainly returns as it is (a name that is not
@@ -45,15 +46,16 @@ class Prescreen:
         screen = chain[0].text_screen()
         return None if screen is None else cls(sanitizer, chain[0], screen)
 
-    def dirty(self, body: bytes, logs: bool) -> set[int] | None:
-        """The ordinals in `body` (a serialized `ExportTraceServiceRequest`, or
-        `ExportLogsServiceRequest` if `logs`) of the spans or log records that may
-        change; None if that cannot be told (then all may)."""
+    def dirty(self, body: bytes, logs: bool) -> dict[int, list[int]] | None:
+        """The spans or log records of `body` (a serialized `ExportTraceServiceRequest`,
+        or `ExportLogsServiceRequest` if `logs`) that may change, by their ordinal in the
+        request: the indices of their entries that may (in the order of the adapter's
+        `_span_entries` / `_log_entries`). None if that cannot be told (then all may)."""
         chain = self._sanitizer.chain()
         if len(chain) != 1 or chain[0] is not self._anonymizer:
             return None  # the registry's chain changed since
         dirty = _wire.dirty_items(body, logs, self._screen, self._passes, self._names)
-        return None if dirty is None else set(dirty)
+        return None if dirty is None else dict(dirty)
 
     def _passes(self, key: str, scope: str, mapped: bool) -> bool:
         """Whether the name of a value with this key is no reason to replace it."""

@@ -30,6 +30,7 @@ from otel_anonymizer.gateway.processing import Worker
 from otel_anonymizer.pii import PIIAnonymizer
 
 pytestmark = pytest.mark.skipif(prescreen._wire is None, reason="the C extensions are not built")
+CANARY = "jane.roe@example.org"
 
 KEYS = [
     "gen_ai.input.messages",
@@ -148,12 +149,16 @@ ANONYMIZERS: dict[str, Callable[[], PIIAnonymizer]] = {
 
 
 def run(
-    anonymizer: PIIAnonymizer, request: ExportTraceServiceRequest | ExportLogsServiceRequest
+    anonymizer: PIIAnonymizer,
+    request: ExportTraceServiceRequest | ExportLogsServiceRequest,
+    body: bytes | None = None,
 ) -> tuple[bytes, Stats, bool]:
-    """The adapter's output for a copy of `request`, with the prescreen, and without."""
+    """The adapter's output for a copy of `request` (parsed from `body` when given),
+    with the prescreen, and without."""
+    body = request.SerializeToString() if body is None else body
     results = []
-    for serialized in (request.SerializeToString(), None):
-        copy = type(request).FromString(request.SerializeToString())
+    for serialized in (body, None):
+        copy = type(request).FromString(body)
         adapter = OtlpSanitizer(Sanitizer([anonymizer]))
         if isinstance(copy, ExportTraceServiceRequest):
             stats = adapter.sanitize_traces(copy, serialized)
@@ -180,6 +185,52 @@ def test_the_prescreen_changes_nothing_in_traces(name: str) -> None:
     assert changed > 10  # the requests hold things to replace
 
 
+def length_delimited(number: int, payload: bytes) -> bytes:
+    """A protobuf field of wire type LEN (field numbers below 16)."""
+    size, length = len(payload), bytearray()
+    while size >= 0x80:
+        length.append(size & 0x7F | 0x80)
+        size >>= 7
+    length.append(size)
+    return bytes([number << 3 | 2]) + bytes(length) + payload
+
+
+def test_fields_out_of_order_and_repeated() -> None:
+    """Encoders may write a span's fields in any order, and a field twice (the last
+    name and status message win, messages merge): the prescreen must still name the
+    entries as the adapter orders them. Spans are written here as their fields one by
+    one, shuffled, some twice."""
+    anonymizer = pii_anonymizer()
+    values = Values(seed=77)
+    rng = values.rng
+    for _ in range(150):
+        request = traces(values, spans=3)
+        written = []
+        for span in request.resource_spans[0].scope_spans[0].spans:
+            parts = []
+            for descriptor, value in span.ListFields():
+                items = value if descriptor.is_repeated else [value]
+                for item in items:
+                    part = Span()
+                    if descriptor.is_repeated:
+                        getattr(part, descriptor.name).append(item)
+                    elif descriptor.message_type is not None:
+                        getattr(part, descriptor.name).CopyFrom(item)
+                    else:
+                        setattr(part, descriptor.name, item)
+                    parts.append(part.SerializeToString())
+            if rng.random() < 0.3:
+                parts.append(Span(name=values.text()).SerializeToString())
+            if rng.random() < 0.3:
+                extra = Span()
+                extra.status.message = rng.choice(["", values.text()])
+                parts.append(extra.SerializeToString())
+            rng.shuffle(parts)
+            written.append(length_delimited(2, b"".join(parts)))
+        body = length_delimited(1, length_delimited(2, b"".join(written)))
+        run(anonymizer, ExportTraceServiceRequest.FromString(body), body)
+
+
 @pytest.mark.parametrize("name", list(ANONYMIZERS))
 def test_the_prescreen_changes_nothing_in_logs(name: str) -> None:
     anonymizer = ANONYMIZERS[name]()
@@ -203,9 +254,35 @@ def test_clean_items_are_passed_by_and_dirty_ones_are_named() -> None:
         name="card", attributes=[KeyValue(key="n", value=AnyValue(int_value=4111111111111111))]
     )
     spans.add(name="map", attributes=[KeyValue(key="m", value=AnyValue(kvlist_value={}))])
-    screen = prescreen.Prescreen.of(Sanitizer([anonymizer]))
+    # Entries in the adapter's order: name, status message, attributes, each event's
+    # name and attributes, each link's attributes (the wire has them by field number).
+    span = spans.add(name="layout")
+    span.links.add().attributes.add(key="to", value=AnyValue(string_value=CANARY))
+    event = span.events.add(name="e")
+    event.attributes.add(key="ok", value=AnyValue(string_value="fine"))
+    event.attributes.add(key="mail", value=AnyValue(string_value=CANARY))
+    span.attributes.add(key="a", value=AnyValue(string_value="fine"))
+    span.attributes.add(key="b", value=AnyValue(string_value=CANARY))
+    span.status.message = f"failed for {CANARY}"
+    sanitizer = Sanitizer([anonymizer])
+    screen = prescreen.Prescreen.of(sanitizer)
     assert screen is not None
-    assert screen.dirty(request.SerializeToString(), logs=False) == {1, 2, 3, 4}
+    dirty = screen.dirty(request.SerializeToString(), logs=False)
+    assert dirty is not None
+    assert {ordinal: sorted(entries) for ordinal, entries in dirty.items()} == {
+        1: [0],
+        2: [1],
+        3: [1],
+        4: [1],
+        5: [1, 3, 6, 7],
+    }
+    entries = OtlpSanitizer(sanitizer)._span_entries(span)
+    assert sorted(index for index, entry in enumerate(entries) if CANARY in entry.value) == [
+        1,
+        3,
+        6,
+        7,
+    ]
 
 
 def test_a_clean_request_is_forwarded_as_it_came() -> None:
