@@ -187,3 +187,19 @@ def test_empty_requests_are_fine() -> None:
     adapter = OtlpSanitizer(Sanitizer(chain()))
     assert adapter.sanitize_traces(ExportTraceServiceRequest()).items == 0
     assert adapter.sanitize_logs(ExportLogsServiceRequest()).items == 0
+
+
+def test_without_the_c_extensions_every_span_is_handled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without `_wire` (no C compiler at install) there is no prescreen: the adapter
+    hands every span to the Sanitizer."""
+    from otel_anonymizer import pii_anonymizer
+    from otel_anonymizer.gateway import prescreen
+
+    monkeypatch.setattr(prescreen, "_wire", None)
+    adapter = OtlpSanitizer(Sanitizer([pii_anonymizer()]))
+    assert adapter._prescreen is None
+    request = encode_spans(sdk_spans())
+    body = request.SerializeToString()
+    stats = adapter.sanitize_traces(request, body)
+    assert stats.redacted > 0 and stats.changed
+    assert CANARY.encode() not in request.SerializeToString()
