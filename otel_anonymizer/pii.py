@@ -9,10 +9,8 @@ field name, to keep a value, drop it, replace it whole, or use another operator.
 
 from __future__ import annotations
 
-import bisect
 import fnmatch
 import functools
-import itertools
 import json
 import re
 import threading
@@ -40,6 +38,8 @@ _JSON_INTEGER = re.compile(r"[\[,:][ \t\n\r]*(-?\d{7,})(?=[ \t\n\r]*[,\]}])")
 _BRACKETS = re.compile(r"[\[\]{}]")
 #: In JSON text without escapes: a string that starts like JSON (`looks_like_json`).
 _NESTED_JSON = re.compile(r'"\s*[\[{]')
+#: After a string's closing quote: the string was a key.
+_KEY_END = re.compile(r"\s*:")
 #: How `PIIAnonymizer.rewrite` handles a text: rewrites it as text, rewrites it as JSON
 #: text without escapes, or looks at it (anything found sends it to the walk).
 _TEXT, _JSON, _LOOK = range(3)
@@ -205,16 +205,22 @@ class PIIAnonymizer(RecursiveAnonymizer):
 
         Everything takes the walk under field policies.
         """
-        if self._policies:
-            return [WALK] * len(items)
-        results, found = self._rewritten(items)
-        REDACTIONS.add(found)
+        results, found = self.rewrite_found(items)
+        REDACTIONS.add(name for names in found for name in names)
         return results
 
-    def _rewritten(self, items: Sequence[tuple[Any, str]]) -> tuple[list[Any], list[str]]:
-        """`rewrite` without counting: the results, and the names of what was found."""
+    def rewrite_found(self, items: Sequence[tuple[Any, str]]) -> tuple[list[Any], list[list[str]]]:
+        """`rewrite`, leaving the count of redactions to the caller: the results, and
+        for each item the names of what was replaced in it (detector names,
+        `key:secret`), to add to `REDACTIONS` for the results the caller keeps."""
+        if self._policies:
+            return [WALK] * len(items), [[] for _ in items]
+        return self._rewritten(items)
+
+    def _rewritten(self, items: Sequence[tuple[Any, str]]) -> tuple[list[Any], list[list[str]]]:
+        """`rewrite_found` without field policies."""
         results: list[Any] = [item[0] for item in items]
-        found: list[str] = []
+        found: list[list[str]] = [[] for _ in items]
         texts: list[str] = []
         # Per text scanned: its item, and how it is rewritten (`_TEXT`, `_JSON`) or
         # only looked at (`_LOOK`: anything found sends the item to the walk).
@@ -225,7 +231,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
                 decoded, shape = decode(value) if isinstance(value, str) else (None, None)
                 if isinstance(decoded, str):  # text, or JSON of a string: replaced whole
                     results[index] = encode(self.operator.apply(decoded, SECRET_LABEL), shape)
-                    found.append(f"key:{SECRET_LABEL.lower()}")
+                    found[index].append(f"key:{SECRET_LABEL.lower()}")
                 else:  # JSON is replaced leaf by leaf, by the walk
                     results[index] = WALK
                 continue
@@ -260,9 +266,9 @@ class PIIAnonymizer(RecursiveAnonymizer):
                 continue
             if how == _TEXT:
                 results[index] = self._replace(value, findings)
-                found += (finding.detector.name for finding in findings)
+                found[index] += (finding.detector.name for finding in findings)
             elif how == _JSON:
-                results[index] = self._in_place(value, findings, found)
+                results[index] = self._in_place(value, findings, found[index])
             else:
                 results[index] = WALK
         return results, found
@@ -302,26 +308,23 @@ class PIIAnonymizer(RecursiveAnonymizer):
         there the same way for text that does not parse."""
         if _NESTED_JSON.search(text):
             return WALK  # a string that looks like JSON: the walk decodes it
-        pieces = text.split('"')  # strings at odd indexes
-        if len(pieces) % 2 == 0:  # an odd number of quotes: it does not parse
+        if text.count('"') % 2:  # an odd number of quotes: it does not parse
             found += (finding.detector.name for finding in findings)
             return self._replace(text, findings)
-        structure = "".join(pieces[::2])
-        if self._too_deep(structure):
+        if self._too_deep(text):
             return WALK
-        ends = list(itertools.accumulate(len(piece) + 1 for piece in pieces))
-        by_piece: dict[int, list[Finding]] = {}
+        in_values: list[Finding] = []
         in_key = False
+        quotes = last = 0  # quotes before `last`: strings begin after odd ones
         for finding in findings:
-            place = bisect.bisect_right(ends, finding.start)
-            start = ends[place - 1] if place else 0
-            if place % 2 == 0 or finding.end >= ends[place]:
+            quotes += text.count('"', last, finding.start)
+            last = finding.start
+            if quotes % 2 == 0 or text.find('"', finding.start, finding.end) >= 0:
                 return WALK  # in the structure (an integer), or across a quote
-            if pieces[place + 1].lstrip().startswith(":"):  # a key is left alone
-                in_key = True
+            if _KEY_END.match(text, text.index('"', finding.end) + 1):
+                in_key = True  # a key is left alone
             else:
-                shifted = Finding(finding.start - start, finding.end - start, finding.detector)
-                by_piece.setdefault(place, []).append(shifted)
+                in_values.append(finding)
         escaped: list[bool] = []
 
         def escape(replacement: str) -> str:
@@ -329,27 +332,23 @@ class PIIAnonymizer(RecursiveAnonymizer):
             escaped.append(written is not replacement)
             return written
 
-        rewritten = {
-            place: self._replace(pieces[place], inside, escape=escape)
-            for place, inside in by_piece.items()
-        }
+        rewritten = self._replace(text, in_values, escape=escape) if in_values else text
         if in_key or any(escaped):
             try:
                 json.loads(text)
             except (ValueError, RecursionError):  # the walk scans it as text
                 found += (finding.detector.name for finding in findings)
                 return self._replace(text, findings)
-        for place, inside in by_piece.items():
-            pieces[place] = rewritten[place]
-            found += (finding.detector.name for finding in inside)
-        return '"'.join(pieces) if by_piece else text
+        found += (finding.detector.name for finding in in_values)
+        return rewritten
 
-    def _too_deep(self, structure: str) -> bool:
-        """Whether the walk reaches `max_depth` in JSON with this structure (its text
-        without its strings): the top container is walked at depth 1, a string inside
-        n containers at n + 1."""
-        if structure.count("[") + structure.count("{") + 1 < self.max_depth:
+    def _too_deep(self, text: str) -> bool:
+        """Whether the walk reaches `max_depth` in JSON text without escapes: the top
+        container is walked at depth 1, a string inside n containers at n + 1. Brackets
+        inside strings are only counted out when there are enough of them to matter."""
+        if text.count("[") + text.count("{") + 1 < self.max_depth:
             return False
+        structure = "".join(text.split('"')[::2])
         depth = deepest = 0
         for bracket in _BRACKETS.findall(structure):
             depth += 1 if bracket in "[{" else -1

@@ -648,8 +648,792 @@ dirty_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return dirty;
 }
 
+/* ---- Reading the pending values of dirty items ---------------------------------- */
+
+/* A field of a message that occurs exactly once: 1 with its bytes in `found`, 0 if it
+ * is absent or repeated (a repeated singular field merges: no single value to read). */
+static int
+single_field(Reader reader, uint32_t number, Reader *found)
+{
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t value;
+    int count = 0;
+    FOR_EACH_FIELD(reader, field, wire, inner, value, status)
+    {
+        if (field == number) {
+            count++;
+            *found = inner;
+            if (wire != LEN) {
+                return 0;
+            }
+        }
+    }
+    return status == 0 && count == 1;
+}
+
+/* The text of an AnyValue that holds a string and nothing else; NULL without an error
+ * set for any other value. */
+static PyObject *
+string_value(Reader any_value)
+{
+    uint32_t field;
+    int wire, status;
+    Reader inner, text = {NULL, NULL};
+    uint64_t number;
+    int fields = 0;
+    FOR_EACH_FIELD(any_value, field, wire, inner, number, status)
+    {
+        fields++;
+        if (field == 1 && wire == LEN) {
+            text = inner;
+        }
+    }
+    if (status != 0 || fields != 1 || text.at == NULL) {
+        return NULL;
+    }
+    return decode(&text);
+}
+
+/* `(index, text, key, scope, mapped)` for a wanted entry: its text, or None where it is
+ * not one plain string (the adapter's full path handles it); what the name is made of. */
+static int
+add_value(PyObject *values, PyObject *wanted, Py_ssize_t index, PyObject *text,
+          PyObject *key, const char *scope, int mapped)
+{
+    PyObject *number = PyLong_FromSsize_t(index);
+    if (number == NULL) {
+        return FAILED;
+    }
+    int contains = PySet_Contains(wanted, number);
+    int result = contains < 0 ? FAILED : CLEAN;
+    if (contains == 1) {
+        PyObject *entry = Py_BuildValue("(OOOsO)", number, text ? text : Py_None, key,
+                                        scope ? scope : "", mapped ? Py_True : Py_False);
+        if (entry == NULL || PyList_Append(values, entry) < 0) {
+            result = FAILED;
+        }
+        Py_XDECREF(entry);
+    }
+    Py_DECREF(number);
+    return result;
+}
+
+/* A text field read for an entry: the text of its only occurrence, "" when absent,
+ * None (a new reference to it) when repeated or not UTF-8. */
+static PyObject *
+text_field(Reader message, uint32_t number)
+{
+    Reader found;
+    if (single_field(message, number, &found)) {
+        PyObject *text = decode(&found);
+        return text != NULL || PyErr_Occurred() ? text : Py_NewRef(Py_None);
+    }
+    Py_ssize_t count;
+    if (count_fields(message, number, &count) != 0 || count > 0) {
+        return Py_NewRef(Py_None);
+    }
+    return PyUnicode_FromStringAndSize("", 0);
+}
+
+static int
+add_own_value(PyObject *values, PyObject *wanted, Py_ssize_t index, PyObject *text,
+              const char *name)
+{
+    PyObject *key = PyUnicode_FromString(name);
+    if (key == NULL || text == NULL) {
+        Py_XDECREF(key);
+        return FAILED;
+    }
+    int result = add_value(values, wanted, index, text == Py_None ? NULL : text, key, NULL, 0);
+    Py_DECREF(key);
+    return result;
+}
+
+/* An attribute's entry: the key and the plain string value of a KeyValue. */
+static int
+add_attribute(PyObject *values, PyObject *wanted, Py_ssize_t index, Reader key_value,
+              const char *scope)
+{
+    Reader key_bytes, any_value;
+    PyObject *key = single_field(key_value, 1, &key_bytes) ? decode(&key_bytes) : NULL;
+    if (key == NULL) {
+        if (PyErr_Occurred()) {
+            return FAILED;
+        }
+        key = PyUnicode_FromStringAndSize("", 0); /* the full path reads it */
+        if (key == NULL) {
+            return FAILED;
+        }
+        int result = add_value(values, wanted, index, NULL, key, scope, 1);
+        Py_DECREF(key);
+        return result;
+    }
+    PyObject *text = single_field(key_value, 2, &any_value) ? string_value(any_value) : NULL;
+    if (text == NULL && PyErr_Occurred()) {
+        Py_DECREF(key);
+        return FAILED;
+    }
+    int result = add_value(values, wanted, index, text, key, scope, 1);
+    Py_XDECREF(text);
+    Py_DECREF(key);
+    return result;
+}
+
+/* The wanted entries of an event (a name, attributes) or a link (attributes), from
+ * `base`; stores in `entries` how many it has. */
+static int
+read_part(PyObject *values, PyObject *wanted, Reader part, const char *kind, Py_ssize_t index,
+          uint32_t name_field, uint32_t attributes_field, Py_ssize_t base, Py_ssize_t *entries)
+{
+    char scope[48];
+    PyOS_snprintf(scope, sizeof(scope), "%s.%zd", kind, index);
+    Py_ssize_t attribute = base + (name_field ? 1 : 0);
+    if (name_field) {
+        char name[64];
+        PyOS_snprintf(name, sizeof(name), "%s.name", scope);
+        PyObject *text = text_field(part, name_field);
+        int result = add_own_value(values, wanted, base, text, name);
+        Py_XDECREF(text);
+        if (result != CLEAN) {
+            return result;
+        }
+    }
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    FOR_EACH_FIELD(part, field, wire, inner, number, status)
+    {
+        if (field == attributes_field && wire == LEN) {
+            int result = add_attribute(values, wanted, attribute++, inner, scope);
+            if (result != CLEAN) {
+                return result;
+            }
+        }
+    }
+    *entries = attribute - base;
+    return status == 0 ? CLEAN : status;
+}
+
+static int
+read_span(PyObject *values, PyObject *wanted, Reader span)
+{
+    SpanLayout layout;
+    int status = span_layout(span, &layout);
+    if (status != 0) {
+        return status;
+    }
+    PyObject *name = text_field(span, 5);
+    int result = add_own_value(values, wanted, 0, name, "span.name");
+    Py_XDECREF(name);
+    if (result != CLEAN) {
+        return result;
+    }
+    if (layout.message) {
+        Reader status_message;
+        PyObject *message = single_field(span, 15, &status_message) ? text_field(status_message, 2)
+                                                                     : Py_NewRef(Py_None);
+        result = add_own_value(values, wanted, 1, message, "status.description");
+        Py_XDECREF(message);
+        if (result != CLEAN) {
+            return result;
+        }
+    }
+    Py_ssize_t attribute = 1 + layout.message;
+    Py_ssize_t event_base = attribute + layout.attributes;
+    Py_ssize_t link_base = event_base + layout.event_entries;
+    Py_ssize_t events = 0, links = 0, entries;
+    uint32_t field;
+    int wire;
+    Reader inner;
+    uint64_t number;
+    FOR_EACH_FIELD(span, field, wire, inner, number, status)
+    {
+        if (wire != LEN) {
+            continue;
+        }
+        if (field == 9) {
+            result = add_attribute(values, wanted, attribute++, inner, NULL);
+        }
+        else if (field == 11) {
+            result = read_part(values, wanted, inner, "events", events++, 2, 3, event_base,
+                               &entries);
+            event_base += entries;
+        }
+        else if (field == 13) {
+            result = read_part(values, wanted, inner, "links", links++, 0, 4, link_base, &entries);
+            link_base += entries;
+        }
+        if (result != CLEAN) {
+            return result;
+        }
+    }
+    return status == 0 ? CLEAN : status;
+}
+
+static int
+read_log_record(PyObject *values, PyObject *wanted, Reader record)
+{
+    Reader body;
+    PyObject *text = single_field(record, 5, &body) ? string_value(body) : NULL;
+    if (text == NULL && PyErr_Occurred()) {
+        return FAILED;
+    }
+    PyObject *value = text != NULL ? text : Py_NewRef(Py_None);
+    int result = add_own_value(values, wanted, 0, value, "body");
+    Py_DECREF(value);
+    if (result != CLEAN) {
+        return result;
+    }
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    Py_ssize_t attribute = 1;
+    FOR_EACH_FIELD(record, field, wire, inner, number, status)
+    {
+        if (field == 6 && wire == LEN) {
+            result = add_attribute(values, wanted, attribute++, inner, NULL);
+            if (result != CLEAN) {
+                return result;
+            }
+        }
+    }
+    return status == 0 ? CLEAN : status;
+}
+
+/* Calls `visit` for each item of the request with its ordinal; stops at an error. */
+typedef int (*ItemVisitor)(void *context, Py_ssize_t ordinal, Reader item);
+
+static int
+visit_items(Reader reader, ItemVisitor visit, void *context)
+{
+    Py_ssize_t ordinal = 0;
+    uint32_t field, scope_field, item_field;
+    int wire, status, scope_wire, scope_status, item_wire, item_status;
+    Reader resource, scope, item;
+    uint64_t number;
+    FOR_EACH_FIELD(reader, field, wire, resource, number, status)
+    {
+        if (field != 1 || wire != LEN) {
+            continue;
+        }
+        FOR_EACH_FIELD(resource, scope_field, scope_wire, scope, number, scope_status)
+        {
+            if (scope_field != 2 || scope_wire != LEN) {
+                continue;
+            }
+            FOR_EACH_FIELD(scope, item_field, item_wire, item, number, item_status)
+            {
+                if (item_field != 2 || item_wire != LEN) {
+                    continue;
+                }
+                int result = visit(context, ordinal++, item);
+                if (result < 0) {
+                    return result;
+                }
+            }
+            if (item_status != 0) {
+                return item_status;
+            }
+        }
+        if (scope_status != 0) {
+            return scope_status;
+        }
+    }
+    return status;
+}
+
+typedef struct {
+    int logs;
+    PyObject *wanted; /* dict: ordinal -> set of entry indices */
+    PyObject *found;  /* dict: ordinal -> list of values */
+} ValueRead;
+
+static int
+read_item(void *context, Py_ssize_t ordinal, Reader item)
+{
+    ValueRead *read = context;
+    PyObject *key = PyLong_FromSsize_t(ordinal);
+    PyObject *wanted = key == NULL ? NULL : PyDict_GetItemWithError(read->wanted, key);
+    if (wanted == NULL) {
+        Py_XDECREF(key);
+        return PyErr_Occurred() ? FAILED : CLEAN;
+    }
+    PyObject *values = PyList_New(0);
+    int result = values == NULL || !PyAnySet_Check(wanted) ? FAILED
+                 : read->logs                             ? read_log_record(values, wanted, item)
+                                                          : read_span(values, wanted, item);
+    if (result == CLEAN && PyDict_SetItem(read->found, key, values) < 0) {
+        result = FAILED;
+    }
+    if (result == FAILED && !PyErr_Occurred()) {
+        PyErr_SetString(PyExc_TypeError, "wanted entries must be sets of int");
+    }
+    Py_XDECREF(values);
+    Py_DECREF(key);
+    return result;
+}
+
+PyDoc_STRVAR(entry_values_doc,
+             "entry_values(body, logs, wanted, /)\n--\n\n"
+             "For each item of the serialized export request `body` named in `wanted` (a\n"
+             "dict: ordinal -> set of entry indices, as `dirty_items` gives them), those\n"
+             "entries as `(index, text, key, scope, mapped)`: the text of a value that is\n"
+             "one plain string (None for any other), and what its name is made of. None if\n"
+             "`body` does not read as a request.");
+
+static PyObject *
+entry_values(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyBytes_Check(args[0]) || !PyDict_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "entry_values(body: bytes, logs: bool, wanted: dict)");
+        return NULL;
+    }
+    int logs = PyObject_IsTrue(args[1]);
+    if (logs < 0) {
+        return NULL;
+    }
+    ValueRead read = {logs, args[2], PyDict_New()};
+    if (read.found == NULL) {
+        return NULL;
+    }
+    const uint8_t *data = (const uint8_t *)PyBytes_AS_STRING(args[0]);
+    Reader reader = {data, data + PyBytes_GET_SIZE(args[0])};
+    int status = visit_items(reader, read_item, &read);
+    if (status == FAILED) {
+        Py_DECREF(read.found);
+        return NULL;
+    }
+    if (status == MALFORMED) {
+        Py_DECREF(read.found);
+        Py_RETURN_NONE;
+    }
+    return read.found;
+}
+
+/* ---- Writing rewritten texts back into the request's bytes ---------------------- */
+
+typedef struct {
+    uint8_t *data;
+    size_t size, capacity;
+} Buffer;
+
+static int
+put(Buffer *buffer, const void *bytes, size_t size)
+{
+    if (buffer->size + size > buffer->capacity) {
+        size_t capacity = buffer->capacity ? buffer->capacity : 256;
+        while (capacity < buffer->size + size) {
+            capacity *= 2;
+        }
+        uint8_t *data = PyMem_Realloc(buffer->data, capacity);
+        if (data == NULL) {
+            PyErr_NoMemory();
+            return FAILED;
+        }
+        buffer->data = data;
+        buffer->capacity = capacity;
+    }
+    if (size) {
+        memcpy(buffer->data + buffer->size, bytes, size);
+        buffer->size += size;
+    }
+    return CLEAN;
+}
+
+static int
+put_varint(Buffer *buffer, uint64_t value)
+{
+    uint8_t bytes[10];
+    size_t size = 0;
+    do {
+        bytes[size] = (uint8_t)(value & 0x7f);
+        value >>= 7;
+        bytes[size] |= value ? 0x80 : 0;
+        size++;
+    } while (value);
+    return put(buffer, bytes, size);
+}
+
+/* A LEN field: its tag, length and bytes. */
+static int
+put_field(Buffer *buffer, uint32_t field, const void *bytes, size_t size)
+{
+    if (put_varint(buffer, (uint64_t)field << 3 | LEN) != CLEAN ||
+        put_varint(buffer, size) != CLEAN) {
+        return FAILED;
+    }
+    return put(buffer, bytes, size);
+}
+
+/* An AnyValue holding `text` (UTF-8 bytes) as a LEN field `field`. */
+static int
+put_string_value(Buffer *buffer, uint32_t field, PyObject *text)
+{
+    Py_ssize_t size = PyBytes_GET_SIZE(text);
+    Buffer any_value = {NULL, 0, 0};
+    int result = put_field(&any_value, 1, PyBytes_AS_STRING(text), (size_t)size);
+    if (result == CLEAN) {
+        result = put_field(buffer, field, any_value.data, any_value.size);
+    }
+    PyMem_Free(any_value.data);
+    return result;
+}
+
+/* The replacement for entry `index` of an item: bytes (borrowed), or NULL. */
+static PyObject *
+replacement(PyObject *replacements, Py_ssize_t index, int *error)
+{
+    PyObject *key = PyLong_FromSsize_t(index);
+    PyObject *found = key == NULL ? NULL : PyDict_GetItemWithError(replacements, key);
+    Py_XDECREF(key);
+    *error = found == NULL && PyErr_Occurred();
+    if (found != NULL && !PyBytes_Check(found)) {
+        PyErr_SetString(PyExc_TypeError, "replacements must be bytes");
+        *error = 1;
+        return NULL;
+    }
+    return found;
+}
+
+/* Whether a KeyValue keeps its place when the adapter writes an item back: it drops
+ * attributes without a value (and so the splice gives up on items that hold one). */
+static int
+has_value(Reader key_value)
+{
+    Reader any_value;
+    if (!single_field(key_value, 2, &any_value)) {
+        return 0;
+    }
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    int set = 0;
+    FOR_EACH_FIELD(any_value, field, wire, inner, number, status)
+    {
+        set |= field >= 1 && field <= 7 &&
+               wire == (field == 2 || field == 3 ? VARINT : field == 4 ? FIXED64 : LEN);
+    }
+    return status == 0 && set;
+}
+
+/* An attribute (field `number`), its value replaced by `text` if given. DIRTY (give up)
+ * where its layout is not the plain one the replacement assumes. */
+static int
+write_attribute(Buffer *out, uint32_t number, Reader key_value, PyObject *text)
+{
+    Reader any_value;
+    if (!has_value(key_value)) {
+        return DIRTY;
+    }
+    if (text == NULL) {
+        return put_field(out, number, key_value.at, key_value.end - key_value.at);
+    }
+    Reader key;
+    PyObject *current = single_field(key_value, 1, &key) && single_field(key_value, 2, &any_value)
+                            ? string_value(any_value)
+                            : NULL;
+    if (current == NULL) {
+        return PyErr_Occurred() ? FAILED : DIRTY;
+    }
+    Py_DECREF(current);
+    Buffer rebuilt = {NULL, 0, 0};
+    int result = put_field(&rebuilt, 1, key.at, key.end - key.at);
+    if (result == CLEAN) {
+        result = put_string_value(&rebuilt, 2, text);
+    }
+    if (result == CLEAN) {
+        result = put_field(out, number, rebuilt.data, rebuilt.size);
+    }
+    PyMem_Free(rebuilt.data);
+    return result;
+}
+
+/* An event or a link rewritten: its name (entry `base`) and attributes. */
+typedef struct {
+    PyObject *replacements;
+    Py_ssize_t base;
+    uint32_t name_field, attributes_field;
+    Py_ssize_t entries;
+} PartWrite;
+
+static int
+write_part(PartWrite *part, Buffer *out, Reader reader)
+{
+    int error;
+    PyObject *name = part->name_field ? replacement(part->replacements, part->base, &error) : NULL;
+    if (part->name_field && error) {
+        return FAILED;
+    }
+    if (name != NULL) {
+        Reader found;
+        if (!single_field(reader, part->name_field, &found)) {
+            return DIRTY;
+        }
+    }
+    Py_ssize_t attribute = part->base + (part->name_field ? 1 : 0);
+    const uint8_t *start = reader.at;
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    FOR_EACH_FIELD(reader, field, wire, inner, number, status)
+    {
+        int result;
+        if (part->name_field && field == part->name_field && wire == LEN && name != NULL) {
+            result = put_field(out, field, PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name));
+        }
+        else if (field == part->attributes_field && wire == LEN) {
+            PyObject *text = replacement(part->replacements, attribute++, &error);
+            result = error ? FAILED : write_attribute(out, field, inner, text);
+        }
+        else {
+            result = put(out, start, reader.at - start);
+        }
+        if (result != CLEAN) {
+            return result;
+        }
+        start = reader.at;
+    }
+    part->entries = attribute - part->base;
+    return status == 0 ? CLEAN : status;
+}
+
+static int
+write_span(Buffer *out, Reader span, PyObject *replacements)
+{
+    SpanLayout layout;
+    int status = span_layout(span, &layout), error;
+    if (status != 0) {
+        return status;
+    }
+    PyObject *name = replacement(replacements, 0, &error);
+    PyObject *message = error ? NULL : replacement(replacements, 1, &error);
+    if (error) {
+        return FAILED;
+    }
+    Reader found;
+    if ((name != NULL && !single_field(span, 5, &found)) ||
+        (message != NULL && (!layout.message || !single_field(span, 15, &found) ||
+                             !single_field(found, 2, &found)))) {
+        return DIRTY;
+    }
+    Py_ssize_t attribute = 1 + layout.message;
+    PartWrite event = {replacements, attribute + layout.attributes, 2, 3, 0};
+    PartWrite link = {replacements, event.base + layout.event_entries, 0, 4, 0};
+    const uint8_t *start = span.at;
+    uint32_t field;
+    int wire;
+    Reader inner;
+    uint64_t number;
+    FOR_EACH_FIELD(span, field, wire, inner, number, status)
+    {
+        int result;
+        if (wire == LEN && field == 5 && name != NULL) {
+            result = put_field(out, 5, PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name));
+        }
+        else if (wire == LEN && field == 9) {
+            PyObject *text = replacement(replacements, attribute++, &error);
+            result = error ? FAILED : write_attribute(out, 9, inner, text);
+        }
+        else if (wire == LEN && (field == 11 || field == 13)) {
+            PartWrite *part = field == 11 ? &event : &link;
+            Buffer rebuilt = {NULL, 0, 0};
+            result = write_part(part, &rebuilt, inner);
+            if (result == CLEAN) {
+                result = put_field(out, field, rebuilt.data, rebuilt.size);
+            }
+            PyMem_Free(rebuilt.data);
+            part->base += part->entries;
+        }
+        else if (wire == LEN && field == 15 && message != NULL) {
+            Buffer rebuilt = {NULL, 0, 0};
+            const uint8_t *status_start = inner.at;
+            uint32_t status_field;
+            int status_wire, status_status;
+            Reader status_value;
+            uint64_t status_number;
+            result = CLEAN;
+            FOR_EACH_FIELD(inner, status_field, status_wire, status_value, status_number,
+                           status_status)
+            {
+                result = status_field == 2 && status_wire == LEN
+                             ? put_field(&rebuilt, 2, PyBytes_AS_STRING(message),
+                                         PyBytes_GET_SIZE(message))
+                             : put(&rebuilt, status_start, inner.at - status_start);
+                if (result != CLEAN) {
+                    break;
+                }
+                status_start = inner.at;
+            }
+            if (result == CLEAN && status_status != 0) {
+                result = status_status;
+            }
+            if (result == CLEAN) {
+                result = put_field(out, 15, rebuilt.data, rebuilt.size);
+            }
+            PyMem_Free(rebuilt.data);
+        }
+        else {
+            result = put(out, start, span.at - start);
+        }
+        if (result != CLEAN) {
+            return result;
+        }
+        start = span.at;
+    }
+    return status == 0 ? CLEAN : status;
+}
+
+static int
+write_log_record(Buffer *out, Reader record, PyObject *replacements)
+{
+    int error;
+    PyObject *body = replacement(replacements, 0, &error);
+    if (error) {
+        return FAILED;
+    }
+    Reader found;
+    if (body != NULL) {
+        PyObject *current = single_field(record, 5, &found) ? string_value(found) : NULL;
+        if (current == NULL) {
+            return PyErr_Occurred() ? FAILED : DIRTY;
+        }
+        Py_DECREF(current);
+    }
+    Py_ssize_t attribute = 1;
+    const uint8_t *start = record.at;
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    FOR_EACH_FIELD(record, field, wire, inner, number, status)
+    {
+        int result;
+        if (wire == LEN && field == 5 && body != NULL) {
+            result = put_string_value(out, 5, body);
+        }
+        else if (wire == LEN && field == 6) {
+            PyObject *text = replacement(replacements, attribute++, &error);
+            result = error ? FAILED : write_attribute(out, 6, inner, text);
+        }
+        else {
+            result = put(out, start, record.at - start);
+        }
+        if (result != CLEAN) {
+            return result;
+        }
+        start = record.at;
+    }
+    return status == 0 ? CLEAN : status;
+}
+
+typedef struct {
+    int logs;
+    PyObject *replacements; /* dict: ordinal -> dict: entry index -> bytes */
+    Py_ssize_t ordinal;
+} Splice;
+
+/* Copies a message at `depth` (0 the request, 1 a resource's, 2 a scope's), rebuilding
+ * the fields that hold items down to the items that replacements name; the rest keeps
+ * its bytes. */
+static int
+write_nested(Splice *splice, Buffer *out, Reader reader, int depth)
+{
+    const uint8_t *start = reader.at;
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    FOR_EACH_FIELD(reader, field, wire, inner, number, status)
+    {
+        uint32_t nested_field = depth == 0 ? 1 : 2;
+        int result;
+        if (field != nested_field || wire != LEN) {
+            result = put(out, start, reader.at - start);
+        }
+        else if (depth < 2) {
+            Buffer rebuilt = {NULL, 0, 0};
+            result = write_nested(splice, &rebuilt, inner, depth + 1);
+            if (result == CLEAN) {
+                result = put_field(out, field, rebuilt.data, rebuilt.size);
+            }
+            PyMem_Free(rebuilt.data);
+        }
+        else {
+            PyObject *key = PyLong_FromSsize_t(splice->ordinal++);
+            PyObject *item = key == NULL ? NULL
+                                         : PyDict_GetItemWithError(splice->replacements, key);
+            Py_XDECREF(key);
+            if (item == NULL) {
+                result = PyErr_Occurred() ? FAILED : put(out, start, reader.at - start);
+            }
+            else if (!PyDict_Check(item)) {
+                PyErr_SetString(PyExc_TypeError, "replacements must be dicts");
+                result = FAILED;
+            }
+            else {
+                Buffer rebuilt = {NULL, 0, 0};
+                result = splice->logs ? write_log_record(&rebuilt, inner, item)
+                                      : write_span(&rebuilt, inner, item);
+                if (result == CLEAN) {
+                    result = put_field(out, field, rebuilt.data, rebuilt.size);
+                }
+                PyMem_Free(rebuilt.data);
+            }
+        }
+        if (result != CLEAN) {
+            return result;
+        }
+        start = reader.at;
+    }
+    return status == 0 ? CLEAN : status;
+}
+
+PyDoc_STRVAR(splice_doc,
+             "splice(body, logs, replacements, /)\n--\n\n"
+             "`body` (a serialized export request) with the texts of some entries replaced:\n"
+             "`replacements` maps an item's ordinal to a dict from entry index (as\n"
+             "`dirty_items` gives them) to the new text, UTF-8 encoded. Everything else keeps\n"
+             "its bytes. None where an entry is not laid out as one plain string that can be\n"
+             "replaced alone (or an item holds an attribute without a value, which the\n"
+             "adapter would drop): the adapter's full path handles the request then.");
+
+static PyObject *
+splice(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyBytes_Check(args[0]) || !PyDict_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "splice(body: bytes, logs: bool, replacements: dict)");
+        return NULL;
+    }
+    int logs = PyObject_IsTrue(args[1]);
+    if (logs < 0) {
+        return NULL;
+    }
+    Splice state = {logs, args[2], 0};
+    const uint8_t *data = (const uint8_t *)PyBytes_AS_STRING(args[0]);
+    Reader reader = {data, data + PyBytes_GET_SIZE(args[0])};
+    Buffer out = {NULL, 0, 0};
+    int status = write_nested(&state, &out, reader, 0);
+    PyObject *result = NULL;
+    if (status == CLEAN) {
+        result = PyBytes_FromStringAndSize((const char *)out.data, (Py_ssize_t)out.size);
+    }
+    else if (status != FAILED) {
+        result = Py_NewRef(Py_None);
+    }
+    PyMem_Free(out.data);
+    return result;
+}
+
 static PyMethodDef module_methods[] = {
     {"dirty_items", (PyCFunction)(void (*)(void))dirty_items, METH_FASTCALL, dirty_items_doc},
+    {"entry_values", (PyCFunction)(void (*)(void))entry_values, METH_FASTCALL, entry_values_doc},
+    {"splice", (PyCFunction)(void (*)(void))splice, METH_FASTCALL, splice_doc},
     {NULL, NULL, 0, NULL},
 };
 

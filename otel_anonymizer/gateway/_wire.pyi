@@ -16,3 +16,16 @@ def dirty_items(
     """The spans (log records if `logs`) of the serialized export request `body` that
     the anonymizer behind `screen` may change, as `(ordinal, indices of the entries that
     may change)`; None if `body` does not read as a request."""
+
+def entry_values(
+    body: bytes, logs: bool, wanted: dict[int, set[int]], /
+) -> dict[int, list[tuple[int, str | None, str, str, bool]]] | None:
+    """For each item of `body` named in `wanted` (ordinal -> entry indices), those entries
+    as `(index, text, key, scope, mapped)`: the text of a value that is one plain string
+    (None for any other), and what its name is made of. None if `body` does not read as
+    a request."""
+
+def splice(body: bytes, logs: bool, replacements: dict[int, dict[int, bytes]], /) -> bytes | None:
+    """`body` with the texts of the entries in `replacements` (ordinal -> entry index ->
+    UTF-8 text) replaced, everything else keeping its bytes; None where an entry is not
+    laid out as one plain string that can be replaced alone."""

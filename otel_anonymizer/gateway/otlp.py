@@ -30,6 +30,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import Field
+from otel_anonymizer.gateway.codec import Request
 from otel_anonymizer.gateway.prescreen import Prescreen
 from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitizer
 from otel_anonymizer.values import UnusableValue
@@ -61,25 +62,85 @@ class OtlpSanitizer:
         self._shared_cache: dict[tuple[str, bytes, str], tuple[bytes | None, int]] = {}
         self._prescreen = Prescreen.of(sanitizer)
 
-    def sanitize_traces(
-        self, request: ExportTraceServiceRequest, serialized: bytes | None = None
-    ) -> Stats:
-        """Anonymize every span (and its resource) of `request`; return the counts.
-        `serialized`, the request's protobuf bytes when at hand, lets the prescreen pass
-        clean spans by without reading them."""
-        stats = Stats()
-        dirty = self._dirty(serialized, logs=False)
-        ordinal = 0
-        for resource_spans in request.resource_spans:
-            spans = [span for scope in resource_spans.scope_spans for span in scope.spans]
-            stats.items += len(spans)
-            object_type: ObjectType = "trace" if spans and not spans[0].parent_span_id else "span"
-            self._shared(resource_spans.resource, "resource", object_type, stats)
-            for scope_spans in resource_spans.scope_spans:
-                self._shared(scope_spans.scope, "scope", object_type, stats)
-            self._spans(*_pending(spans, dirty, ordinal), stats)
-            ordinal += len(spans)
+    def anonymize(self, request: Request, serialized: bytes) -> tuple[bytes, Stats]:
+        """Anonymize `request`, parsed from `serialized` (its protobuf bytes); return the
+        bytes to forward and the counts.
+
+        With the prescreen, clean items are passed by, and the values of the others are
+        rewritten in the bytes where they can be (`Prescreen.rewrite`); what is left goes
+        the full way through the request's objects, which are then serialized again.
+        Without it, everything goes that way."""
+        logs = isinstance(request, ExportLogsServiceRequest)
+        stats = Stats(items=count_items(request))
+        self._shared_parts(request, stats)
+        dirty = self._dirty(serialized, logs)
+        body = serialized
+        if dirty is not None and not stats.changed:  # resources as they came: rewrite bytes
+            body, dirty = self._rewrite(serialized, logs, dirty, stats)
+            if not dirty:
+                return body, stats
+            if body is not serialized:
+                request.ParseFromString(body)
+        self._items(request, dirty, stats)
+        return (request.SerializeToString() if stats.changed else body), stats
+
+    def sanitize_traces(self, request: ExportTraceServiceRequest) -> Stats:
+        """Anonymize every span (and its resource) of `request` in place; return the
+        counts (the full path, for requests at hand as objects)."""
+        return self._sanitize(request)
+
+    def sanitize_logs(self, request: ExportLogsServiceRequest) -> Stats:
+        """Anonymize every log record (and its resource) of `request` in place."""
+        return self._sanitize(request)
+
+    def _sanitize(self, request: Request) -> Stats:
+        stats = Stats(items=count_items(request))
+        self._shared_parts(request, stats)
+        self._items(request, None, stats)
         return stats
+
+    def _shared_parts(self, request: Request, stats: Stats) -> None:
+        """Anonymize the resources and instrumentation scopes of `request` (cached)."""
+        if isinstance(request, ExportTraceServiceRequest):
+            for resource_spans in request.resource_spans:
+                first = next((s for scope in resource_spans.scope_spans for s in scope.spans), None)
+                object_type: ObjectType = (
+                    "trace" if first is not None and not first.parent_span_id else "span"
+                )
+                self._shared(resource_spans.resource, "resource", object_type, stats)
+                for scope_spans in resource_spans.scope_spans:
+                    self._shared(scope_spans.scope, "scope", object_type, stats)
+        else:
+            for resource_logs in request.resource_logs:
+                self._shared(resource_logs.resource, "resource", "log", stats)
+                for scope_logs in resource_logs.scope_logs:
+                    self._shared(scope_logs.scope, "scope", "log", stats)
+
+    def _items(self, request: Request, dirty: dict[int, list[int]] | None, stats: Stats) -> None:
+        """Anonymize the spans or log records of `request` in batches per resource: the
+        `dirty` ones with their pending entries, or all of them."""
+        ordinal = 0
+        if isinstance(request, ExportTraceServiceRequest):
+            for resource_spans in request.resource_spans:
+                spans = [span for scope in resource_spans.scope_spans for span in scope.spans]
+                self._spans(*_pending(spans, dirty, ordinal), stats)
+                ordinal += len(spans)
+        else:
+            for resource_logs in request.resource_logs:
+                records = [r for scope in resource_logs.scope_logs for r in scope.log_records]
+                self._logs(*_pending(records, dirty, ordinal), stats)
+                ordinal += len(records)
+
+    def _rewrite(
+        self, serialized: bytes, logs: bool, dirty: dict[int, list[int]], stats: Stats
+    ) -> tuple[bytes, dict[int, list[int]]]:
+        """`Prescreen.rewrite`; on an error, every dirty item takes the full path."""
+        assert self._prescreen is not None
+        try:
+            return self._prescreen.rewrite(serialized, logs, dirty, stats)
+        except Exception as error:  # the full path handles them, and fails closed
+            record_failure("prescreen", type(error).__name__, "*", "log" if logs else "span")
+            return serialized, dirty
 
     def _dirty(self, serialized: bytes | None, logs: bool) -> dict[int, list[int]] | None:
         """The items that may change, with their entries that may (`Prescreen.dirty`);
@@ -122,24 +183,6 @@ class OtlpSanitizer:
         _placeholder_span(span, self.sanitizer.placeholder)
         stats.failed += 1
         stats.changed = True
-
-    def sanitize_logs(
-        self, request: ExportLogsServiceRequest, serialized: bytes | None = None
-    ) -> Stats:
-        """Anonymize every log record (and its resource) of `request`; return the counts.
-        `serialized`: as for `sanitize_traces`."""
-        stats = Stats()
-        dirty = self._dirty(serialized, logs=True)
-        ordinal = 0
-        for resource_logs in request.resource_logs:
-            self._shared(resource_logs.resource, "resource", "log", stats)
-            for scope in resource_logs.scope_logs:
-                self._shared(scope.scope, "scope", "log", stats)
-            records = [record for scope in resource_logs.scope_logs for record in scope.log_records]
-            stats.items += len(records)
-            self._logs(*_pending(records, dirty, ordinal), stats)
-            ordinal += len(records)
-        return stats
 
     def _span_entries(self, span: Span) -> list[Entry]:
         """The values of a span, in the order `_write_span` writes them back."""
@@ -244,6 +287,13 @@ def _pending(
         return items, [None] * len(items)
     chosen = [(item, dirty[index]) for index, item in enumerate(items, first) if index in dirty]
     return [item for item, _ in chosen], [entries for _, entries in chosen]
+
+
+def count_items(request: Request) -> int:
+    """Spans or log records in an export request."""
+    if isinstance(request, ExportTraceServiceRequest):
+        return sum(len(s.spans) for r in request.resource_spans for s in r.scope_spans)
+    return sum(len(s.log_records) for r in request.resource_logs for s in r.scope_logs)
 
 
 def _unchanged(entries: Sequence[Entry], sanitized: Sequence[Any]) -> bool:

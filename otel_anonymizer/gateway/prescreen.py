@@ -1,24 +1,31 @@
-"""Pass the clean spans and log records of a request by without reading them into Python.
+"""Anonymize OTLP requests in their bytes, reading into Python only what may change.
 
 Most spans of LLM traffic hold nothing to anonymize, yet reading one into Python (its
 protobuf values, then the Sanitizer's entries) costs more than scanning its text. When
-the chain is one `PIIAnonymizer`, `Prescreen.dirty` reads the serialized request in C
-(`_wire`, with the anonymizer's `TextScreen`) and returns the items the anonymizer may
-change, and which of their values; the adapter hands those items to the Sanitizer,
-with those values pending, and leaves the rest as it is.
+the chain is one `PIIAnonymizer`:
+
+- `Prescreen.dirty` reads the serialized request in C (`_wire`, with the anonymizer's
+  `TextScreen`) and returns the items the anonymizer may change, and which of their
+  values (the others are passed by as they are);
+- `Prescreen.rewrite` asks the anonymizer to `rewrite` those values, read straight
+  from the bytes, and writes the texts it returns back into the bytes; the items where
+  it answers otherwise (the walk, a value that is not one string) are left to the
+  adapter's full path through the request's objects, with those values pending.
 
 That is exact, not a heuristic: an item is passed by only if every value it hands to the
 Sanitizer is one `PIIAnonymizer.rewrite` certainly returns as it is (a name that is not
 sensitive, text in which the scanner finds nothing, JSON text that `rewrite` handles
-itself, integers the numeric detectors leave). The tests compare both paths on random
-requests. Without the C extensions, or with another chain, there is no prescreen.
+itself, integers the numeric detectors leave), and a text is written back only where the
+full path would write that same text. The tests compare the paths on random requests.
+Without the C extensions, or with another chain, there is no prescreen.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
-from otel_anonymizer.pii import PIIAnonymizer
+from otel_anonymizer.anonymizer.base import WALK
+from otel_anonymizer.pii import REDACTIONS, PIIAnonymizer
 from otel_anonymizer.sanitizer import Entry, Sanitizer
 
 try:
@@ -27,8 +34,16 @@ except ImportError:  # not built (no C compiler at install): every item is handl
     _wire = None  # type: ignore[assignment]
 
 
+class Counts(Protocol):
+    """What `Prescreen.rewrite` adds to (the adapter's `Stats`)."""
+
+    redacted: int
+    changed: bool
+
+
 class Prescreen:
-    """Says which items of serialized export requests the anonymizer may change."""
+    """Says which items of serialized export requests the anonymizer may change, and
+    rewrites what it can of them in the bytes."""
 
     def __init__(self, sanitizer: Sanitizer, anonymizer: PIIAnonymizer, screen: Any) -> None:
         self._sanitizer = sanitizer
@@ -61,3 +76,58 @@ class Prescreen:
         """Whether the name of a value with this key is no reason to replace it."""
         entry = Entry(key, None, scope=scope, mapped=mapped)
         return self._anonymizer.passes_name(self._sanitizer.place(entry)[1])
+
+    def rewrite(
+        self, body: bytes, logs: bool, dirty: dict[int, list[int]], counts: Counts
+    ) -> tuple[bytes, dict[int, list[int]]]:
+        """`body` with the pending values of the `dirty` items (`dirty`'s answer)
+        rewritten where `rewrite` turns every pending value of an item into a text, and
+        the items left for the full path, with their pending entries. Changed values
+        are added to `counts`, and what was replaced to `REDACTIONS`."""
+        wanted = {ordinal: set(entries) for ordinal, entries in dirty.items()}
+        values = _wire.entry_values(body, logs, wanted)
+        if values is None:
+            return body, dirty
+        full: dict[int, list[int]] = {}
+        items: list[tuple[str, str]] = []
+        owners: list[tuple[int, int]] = []
+        for ordinal, entries in values.items():
+            if any(text is None for _, text, *_ in entries):
+                full[ordinal] = dirty[ordinal]  # a value that is not one plain string
+                continue
+            for index, text, key, scope, mapped in entries:
+                name = self._sanitizer.place(Entry(key, None, scope=scope, mapped=mapped))[1]
+                items.append((text or "", name))
+                owners.append((ordinal, index))
+        results, found = self._anonymizer.rewrite_found(items)
+        rewritten: dict[int, list[tuple[int, str, Any, list[str]]]] = {}
+        for (ordinal, index), (text, _), result, names in zip(
+            owners, items, results, found, strict=True
+        ):
+            rewritten.setdefault(ordinal, []).append((index, text, result, names))
+        replacements: dict[int, dict[int, bytes]] = {}
+        replaced: list[str] = []
+        for ordinal, answers in rewritten.items():
+            try:
+                changes = {
+                    index: result.encode()
+                    for index, text, result, _ in answers
+                    if result is not text and result != text
+                }
+            except (AttributeError, UnicodeEncodeError):  # WALK, or not a text
+                changes = None
+            if changes is None or any(result is WALK for _, _, result, _ in answers):
+                full[ordinal] = dirty[ordinal]
+                continue
+            if changes:
+                replacements[ordinal] = changes
+            replaced += (name for *_, names in answers for name in names)
+        if replacements:
+            spliced = _wire.splice(body, logs, replacements)
+            if spliced is None:  # laid out otherwise than one string per value
+                return body, dirty
+            body = spliced
+            counts.redacted += sum(map(len, replacements.values()))
+            counts.changed = True
+        REDACTIONS.add(replaced)
+        return body, full

@@ -29,13 +29,11 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-
 from otel_anonymizer.config import anonymizers_from_options
 from otel_anonymizer.failures import failure_counts
-from otel_anonymizer.gateway.codec import Encoding, Request, parse_request
+from otel_anonymizer.gateway.codec import Encoding, parse_request
 from otel_anonymizer.gateway.errors import Unavailable
-from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats
+from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats, count_items
 from otel_anonymizer.gateway.settings import Signal
 from otel_anonymizer.pii import REDACTIONS
 from otel_anonymizer.sanitizer import Sanitizer
@@ -80,13 +78,9 @@ class Worker:
             payload = body if encoding == "proto" else request.SerializeToString()
             return Processed(payload, stats)
         serialized = body if encoding == "proto" else request.SerializeToString()
-        if isinstance(request, ExportTraceServiceRequest):
-            stats = adapter.sanitize_traces(request, serialized)
-        else:
-            stats = adapter.sanitize_logs(request, serialized)
+        payload, stats = adapter.anonymize(request, serialized)
         failures, self._failures = _delta(self._failures, failure_counts())
         redactions, self._redactions = _delta(self._redactions, REDACTIONS.snapshot())
-        payload = request.SerializeToString() if stats.changed else serialized
         return Processed(payload, stats, failures, redactions)
 
 
@@ -94,13 +88,6 @@ def _delta(before: Counter[Any], now: Mapping[Any, int]) -> tuple[dict[Any, int]
     """What a process-wide counter gained since `before`, and its new value."""
     current = Counter(now)
     return dict(current - before), current
-
-
-def count_items(request: Request) -> int:
-    """Spans or log records in an export request."""
-    if isinstance(request, ExportTraceServiceRequest):
-        return sum(len(s.spans) for r in request.resource_spans for s in r.scope_spans)
-    return sum(len(s.log_records) for r in request.resource_logs for s in r.scope_logs)
 
 
 _worker: Worker | None = None

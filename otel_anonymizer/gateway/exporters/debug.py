@@ -14,7 +14,7 @@ from typing import TextIO
 
 from otel_anonymizer.gateway.codec import parse_request, to_json
 from otel_anonymizer.gateway.exporters.base import Exporter, ExportResult
-from otel_anonymizer.gateway.processing import count_items
+from otel_anonymizer.gateway.otlp import count_items
 from otel_anonymizer.gateway.settings import ExporterConfig, Signal
 
 
