@@ -1044,6 +1044,24 @@ put(Buffer *buffer, const void *bytes, size_t size)
     return CLEAN;
 }
 
+/* Room for `size` bytes more, so that copying a message's bytes does not grow the
+ * buffer step by step. */
+static int
+reserve(Buffer *buffer, size_t size)
+{
+    if (buffer->size + size <= buffer->capacity) {
+        return CLEAN;
+    }
+    uint8_t *data = PyMem_Realloc(buffer->data, buffer->size + size);
+    if (data == NULL) {
+        PyErr_NoMemory();
+        return FAILED;
+    }
+    buffer->data = data;
+    buffer->capacity = buffer->size + size;
+    return CLEAN;
+}
+
 static int
 put_varint(Buffer *buffer, uint64_t value)
 {
@@ -1338,6 +1356,50 @@ typedef struct {
     Py_ssize_t ordinal;
 } Splice;
 
+/* How many items a resource's (`depth` 1) or a scope's (2) message holds. */
+static int
+items_in(Reader reader, int depth, Py_ssize_t *count)
+{
+    if (depth == 2) {
+        return count_fields(reader, 2, count);
+    }
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    *count = 0;
+    FOR_EACH_FIELD(reader, field, wire, inner, number, status)
+    {
+        Py_ssize_t items;
+        if (field == 2 && wire == LEN) {
+            int counted = count_fields(inner, 2, &items);
+            if (counted != 0) {
+                return counted;
+            }
+            *count += items;
+        }
+    }
+    return status;
+}
+
+/* Whether a replacement names an item with an ordinal in [first, first + count). */
+static int
+replaces_any(PyObject *replacements, Py_ssize_t first, Py_ssize_t count)
+{
+    Py_ssize_t position = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(replacements, &position, &key, &value)) {
+        Py_ssize_t ordinal = PyLong_AsSsize_t(key);
+        if (ordinal == -1 && PyErr_Occurred()) {
+            return FAILED;
+        }
+        if (ordinal >= first && ordinal < first + count) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Copies a message at `depth` (0 the request, 1 a resource's, 2 a scope's), rebuilding
  * the fields that hold items down to the items that replacements name; the rest keeps
  * its bytes. */
@@ -1357,12 +1419,28 @@ write_nested(Splice *splice, Buffer *out, Reader reader, int depth)
             result = put(out, start, reader.at - start);
         }
         else if (depth < 2) {
-            Buffer rebuilt = {NULL, 0, 0};
-            result = write_nested(splice, &rebuilt, inner, depth + 1);
-            if (result == CLEAN) {
-                result = put_field(out, field, rebuilt.data, rebuilt.size);
+            Py_ssize_t items;
+            result = items_in(inner, depth + 1, &items);
+            int replaced = result == 0 ? replaces_any(splice->replacements, splice->ordinal, items)
+                                       : result;
+            if (replaced == 0) { /* nothing to replace in there: its bytes as they are */
+                splice->ordinal += items;
+                result = put(out, start, reader.at - start);
             }
-            PyMem_Free(rebuilt.data);
+            else if (replaced < 0) {
+                result = replaced;
+            }
+            else {
+                Buffer rebuilt = {NULL, 0, 0};
+                result = reserve(&rebuilt, (size_t)(inner.end - inner.at) + 1024);
+                if (result == CLEAN) {
+                    result = write_nested(splice, &rebuilt, inner, depth + 1);
+                }
+                if (result == CLEAN) {
+                    result = put_field(out, field, rebuilt.data, rebuilt.size);
+                }
+                PyMem_Free(rebuilt.data);
+            }
         }
         else {
             PyObject *key = PyLong_FromSsize_t(splice->ordinal++);
@@ -1418,7 +1496,10 @@ splice(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     const uint8_t *data = (const uint8_t *)PyBytes_AS_STRING(args[0]);
     Reader reader = {data, data + PyBytes_GET_SIZE(args[0])};
     Buffer out = {NULL, 0, 0};
-    int status = write_nested(&state, &out, reader, 0);
+    int status = reserve(&out, (size_t)PyBytes_GET_SIZE(args[0]) + 1024);
+    if (status == CLEAN) {
+        status = write_nested(&state, &out, reader, 0);
+    }
     PyObject *result = NULL;
     if (status == CLEAN) {
         result = PyBytes_FromStringAndSize((const char *)out.data, (Py_ssize_t)out.size);
