@@ -870,6 +870,8 @@ typedef struct {
     /* Bit b of the 256 bits at pairs[4 * a] is set when a mark may start at a character
      * `a` followed by `b` (both below 256), or `a` is a digit that may start a run. */
     uint64_t pairs[256 * 4];
+    /* Whether a mark may start at each character below 256 (digits mostly cannot). */
+    uint8_t starts_mark[256];
 } PassesObject;
 
 static int
@@ -906,11 +908,19 @@ set_pairs(PassesObject *self, const ShapesObject *marks)
             Py_ssize_t s = marks->wide[k];
             every |= class_has(&marks->classes[marks->starts[s]], a);
         }
+        int marked = 0;
+        for (Py_ssize_t k = 0; marks != NULL && a >= 128 && k < marks->wide_count; k++) {
+            Py_ssize_t s = marks->wide[k];
+            marked |= class_has(&marks->classes[marks->starts[s]], a);
+        }
         for (Py_UCS4 b = 0; b < 256; b++) {
-            if (every || (marks != NULL && a < 128 && class_has(&marks->second[a], b))) {
+            int starts = marks != NULL && a < 128 && class_has(&marks->second[a], b);
+            marked |= starts;
+            if (every || starts) {
                 bits[b >> 6] |= (uint64_t)1 << (b & 63);
             }
         }
+        self->starts_mark[a] = (uint8_t)marked;
     }
 }
 
@@ -962,7 +972,7 @@ Passes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
             if (ch < 256 && next < 256 && !((pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1)) { \
                 continue;                                                                 \
             }                                                                             \
-            if (marks != NULL) {                                                          \
+            if (marks != NULL && (ch >= 256 || self->starts_mark[ch])) {                  \
                 Py_ssize_t shape;                                                         \
                 while ((shape = SHAPE_AT(marks, data, n, i, found)) >= 0) {               \
                     if (found == NULL) {                                                  \
