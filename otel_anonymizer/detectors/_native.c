@@ -666,11 +666,11 @@ holds_nothing(PyObject *found)
 typedef struct {
     const RunLookupObject *lookup;
     const Text *text;
-    PyObject *unknown; /* a list, or NULL to stop at the first run not known to be empty */
+    PyObject **unknown; /* the list of the runs not known to be empty, made at the first */
 } RunVisit;
 
 /* A run visitor: a run the cache does not know to hold nothing is added to `unknown`,
- * as `(start, end, key, findings or None)`, or stops the pass (1). */
+ * as `(start, end, key, findings or None)`. */
 static int
 look_up_run(void *context, Py_ssize_t start, Py_ssize_t end)
 {
@@ -688,12 +688,12 @@ look_up_run(void *context, Py_ssize_t start, Py_ssize_t end)
         Py_DECREF(key);
         return 0;
     }
-    if (visit->unknown == NULL) {
+    if (*visit->unknown == NULL && (*visit->unknown = PyList_New(0)) == NULL) {
         Py_DECREF(key);
-        return 1;
+        return -1;
     }
     PyObject *entry = Py_BuildValue("(nnNO)", start, end, key, found ? found : Py_None);
-    if (entry == NULL || PyList_Append(visit->unknown, entry) < 0) {
+    if (entry == NULL || PyList_Append(*visit->unknown, entry) < 0) {
         Py_XDECREF(entry);
         return -1;
     }
@@ -715,15 +715,13 @@ RunLookup_unknown(RunLookupObject *self, PyObject *text)
         return NULL;
     }
     Text screened = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), NULL};
-    RunVisit visit = {self, &screened, PyList_New(0)};
-    if (visit.unknown == NULL) {
-        return NULL;
+    PyObject *unknown = PyList_New(0);
+    RunVisit visit = {self, &screened, &unknown};
+    if (unknown != NULL && visit_runs(screened.kind, screened.data, screened.n, self->skip_inert,
+                                      look_up_run, &visit) < 0) {
+        Py_CLEAR(unknown);
     }
-    if (visit_runs(screened.kind, screened.data, screened.n, self->skip_inert, look_up_run,
-                   &visit) < 0) {
-        Py_CLEAR(visit.unknown);
-    }
-    return visit.unknown;
+    return unknown;
 }
 
 static PyMethodDef RunLookup_methods[] = {
@@ -951,13 +949,13 @@ Passes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 }
 
 /* Both passes over a text at once; the bitmap of pairs passes most places after one
- * lookup. With `found` (a count of the shapes) and `unknown` (a list), it records where
- * each shape first occurs (as `Shapes.search`) and the runs the cache does not know to
- * hold nothing (as `RunLookup.unknown`), and returns 0; without them, it stops at the
- * first mark or such run and returns 1 (0 if there is none). -1 on an error. */
+ * lookup. Records in `found` (one per shape, zeroed) where each shape first occurs,
+ * plus one (as `Shapes.search`), and in `unknown` (a list, made at the first) the runs
+ * the cache does not know to hold nothing (as `RunLookup.unknown`). 0, or -1 on an
+ * error. */
 #define DEFINE_PASSES(NAME, CHAR, SHAPE_AT, RUN_AT)                                        \
     static int NAME(const PassesObject *self, const Text *text, Py_ssize_t *found,        \
-                    PyObject *unknown)                                                    \
+                    PyObject **unknown)                                                   \
     {                                                                                     \
         const CHAR *data = text->data;                                                    \
         Py_ssize_t n = text->n, resume = 0, start, end;                                   \
@@ -975,9 +973,6 @@ Passes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
             if (marks != NULL && (ch >= 256 || self->starts_mark[ch])) {                  \
                 Py_ssize_t shape;                                                         \
                 while ((shape = SHAPE_AT(marks, data, n, i, found)) >= 0) {               \
-                    if (found == NULL) {                                                  \
-                        return 1;                                                         \
-                    }                                                                     \
                     found[shape] = i + 1;                                                 \
                 }                                                                         \
             }                                                                             \
@@ -997,7 +992,7 @@ DEFINE_PASSES(passes_ucs2, Py_UCS2, shape_at_ucs2, run_at_ucs2)
 DEFINE_PASSES(passes_ucs4, Py_UCS4, shape_at_ucs4, run_at_ucs4)
 
 static int
-run_passes(const PassesObject *self, const Text *text, Py_ssize_t *found, PyObject *unknown)
+run_passes(const PassesObject *self, const Text *text, Py_ssize_t *found, PyObject **unknown)
 {
     switch (text->kind) {
     case PyUnicode_1BYTE_KIND:
@@ -1014,23 +1009,16 @@ PyDoc_STRVAR(Passes_run_doc,
              "`(marks.search(text), runs.unknown(text))` in one pass over `text` (an empty\n"
              "list for what is None).");
 
+/* `(marks found, unknown runs)` as `Passes.run` gives them, from `found` (see
+ * `run_passes`) and `unknown` (a list, or NULL for none). */
 static PyObject *
-Passes_run(PassesObject *self, PyObject *text)
+passes_result(const PassesObject *self, const Py_ssize_t *found, PyObject *unknown)
 {
-    if (!PyUnicode_Check(text)) {
-        PyErr_Format(PyExc_TypeError, "run() takes a str, not %.100s", Py_TYPE(text)->tp_name);
-        return NULL;
-    }
     Py_ssize_t count = self->marks == Py_None ? 0 : ((ShapesObject *)self->marks)->count;
-    Py_ssize_t *found = PyMem_Calloc(count ? count : 1, sizeof(Py_ssize_t));
-    PyObject *unknown = PyList_New(0);
-    PyObject *marked = NULL, *result = NULL;
-    if (found == NULL || unknown == NULL) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    Text scanned = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), NULL};
-    if (run_passes(self, &scanned, found, unknown) < 0 || (marked = PyList_New(0)) == NULL) {
+    PyObject *marked = PyList_New(0);
+    PyObject *runs = unknown != NULL ? Py_NewRef(unknown) : PyList_New(0);
+    PyObject *result = NULL;
+    if (marked == NULL || runs == NULL) {
         goto done;
     }
     for (Py_ssize_t s = 0; s < count; s++) {
@@ -1043,11 +1031,37 @@ Passes_run(PassesObject *self, PyObject *text)
             Py_DECREF(hit);
         }
     }
-    result = PyTuple_Pack(2, marked, unknown);
+    result = PyTuple_Pack(2, marked, runs);
 done:
-    PyMem_Free(found);
     Py_XDECREF(marked);
+    Py_XDECREF(runs);
+    return result;
+}
+
+static Py_ssize_t
+shape_count(const PassesObject *self)
+{
+    return self->marks == Py_None ? 0 : ((ShapesObject *)self->marks)->count;
+}
+
+static PyObject *
+Passes_run(PassesObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "run() takes a str, not %.100s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    Py_ssize_t *found = PyMem_Calloc(shape_count(self) ? shape_count(self) : 1, sizeof(Py_ssize_t));
+    if (found == NULL) {
+        return PyErr_NoMemory();
+    }
+    PyObject *unknown = NULL, *result = NULL;
+    Text scanned = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), NULL};
+    if (run_passes(self, &scanned, found, &unknown) >= 0) {
+        result = passes_result(self, found, unknown);
+    }
     Py_XDECREF(unknown);
+    PyMem_Free(found);
     return result;
 }
 
@@ -1179,15 +1193,18 @@ TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     return (PyObject *)self;
 }
 
-/* 1 if scanning the text finds nothing, 0 if it finds something, -1 on an error. */
+/* 1 if scanning the text finds nothing, 0 if it finds something, -1 on an error;
+ * `passes` (or NULL) is what the scanner's passes found in it, for `scan` to use. */
 static int
-scan_finds_nothing(TextScreenObject *self, Text *text)
+scan_finds_nothing(TextScreenObject *self, Text *text, PyObject *passes)
 {
     PyObject *object = text_object(text);
     if (object == NULL) {
         return -1;
     }
-    PyObject *findings = PyObject_CallOneArg(self->scan, object);
+    PyObject *findings = passes == NULL ? PyObject_CallOneArg(self->scan, object)
+                                        : PyObject_CallFunctionObjArgs(self->scan, object,
+                                                                       passes, NULL);
     if (findings == NULL) {
         return -1;
     }
@@ -1197,18 +1214,40 @@ scan_finds_nothing(TextScreenObject *self, Text *text)
 }
 
 /* Whether the scanner certainly finds nothing in a text: 1 yes, 0 no, -1 error. Only
- * texts where a mark occurs, or a numeric run not known to hold nothing, are scanned. */
+ * texts where a mark occurs, or a numeric run not known to hold nothing, are scanned,
+ * and the scanner is handed what the passes found (it does not read the text again). */
 static int
 finds_nothing(TextScreenObject *self, Text *text)
 {
     if (self->always) {
-        return scan_finds_nothing(self, text);
+        return scan_finds_nothing(self, text, NULL);
     }
-    int uncertain = run_passes((const PassesObject *)self->passes, text, NULL, NULL);
-    if (uncertain < 0) {
+    const PassesObject *passes = (const PassesObject *)self->passes;
+    Py_ssize_t count = shape_count(passes), small[64] = {0};
+    Py_ssize_t *found = count <= 64 ? small : PyMem_Calloc(count, sizeof(Py_ssize_t));
+    if (found == NULL) {
+        PyErr_NoMemory();
         return -1;
     }
-    return uncertain ? scan_finds_nothing(self, text) : 1;
+    PyObject *unknown = NULL;
+    int result = run_passes(passes, text, found, &unknown);
+    if (result >= 0) {
+        int hit = unknown != NULL;
+        for (Py_ssize_t s = 0; s < count && !hit; s++) {
+            hit = found[s] != 0;
+        }
+        result = 1;
+        if (hit) {
+            PyObject *passed = passes_result(passes, found, unknown);
+            result = passed == NULL ? -1 : scan_finds_nothing(self, text, passed);
+            Py_XDECREF(passed);
+        }
+    }
+    Py_XDECREF(unknown);
+    if (found != small) {
+        PyMem_Free(found);
+    }
+    return result;
 }
 
 static int

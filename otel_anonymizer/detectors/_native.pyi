@@ -53,7 +53,7 @@ class TextScreen:
         self,
         *,
         passes: Passes,
-        scan: Callable[[str], Sequence[Any]],
+        scan: Callable[..., Sequence[Any]],
         always: bool,
         sensitive: Callable[[str], bool] | None,
         needles: tuple[str, ...] | None,

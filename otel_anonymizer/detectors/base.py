@@ -286,6 +286,11 @@ class Detector:
         return None
 
 
+#: What `_native.Passes.run` finds in a text: the marks (index, first position) and the
+#: numeric runs the cache does not know to hold nothing (start, end, key, findings).
+Passed = tuple[list[tuple[int, int]], list[tuple[int, int, Any, Any]]]
+
+
 class Finding(NamedTuple):
     """One detection: `text[start:end]` is a `detector.name`."""
 
@@ -445,10 +450,15 @@ class Scanner:
         """The findings in `text`, sorted by position, not overlapping."""
         if len(text) <= _GATED_LENGTH and self._gate is not None and not self._gate.search(text):
             return []  # no detector's prefilter can match: most short values
+        return self._scan(text, self._passes.run(text) if self._passes is not None else None)
+
+    def _scan(self, text: str, passed: Passed | None) -> list[Finding]:
+        """`scan`, from what the passes over `text` found (`_native.Passes.run`), or
+        without them (they then run in Python)."""
         findings: list[Finding] = []
         timeout = self.timeout
-        if self._passes is not None:  # both passes at once, in C
-            marked, unknown = self._passes.run(text)
+        if passed is not None:
+            marked, unknown = passed
             marks: Iterable[tuple[Detector, int]] = (
                 (self._mark_owners[index], position) for index, position in marked
             )
@@ -471,12 +481,13 @@ class Scanner:
             return findings
         return self._resolve(findings)
 
-    def scan_remembered(self, text: str) -> list[Finding]:
+    def scan_remembered(self, text: str, passed: Passed | None = None) -> list[Finding]:
         """`scan`, and keep the findings for `scan_many`, which does not scan that text
         again: for a screen that scans a text to tell whether it is clean, before the
         anonymizer handles the values found unclean in full (the gateway's prescreen).
-        The findings of the last `_REMEMBERED_TEXTS` texts are kept."""
-        findings = self.scan(text)
+        `passed`: what the passes over `text` found, when the caller ran them (the
+        text screen does). The findings of the last `_REMEMBERED_TEXTS` texts are kept."""
+        findings = self.scan(text) if passed is None else self._scan(text, passed)
         if len(self._remembered) >= _REMEMBERED_TEXTS:
             self._remembered.clear()
             self._remembered_lengths.clear()
