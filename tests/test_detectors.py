@@ -740,6 +740,19 @@ class TestScanMany:
         with pytest.raises(AssertionError):
             scanner.scan_many([remembered, "another text"])
 
+    def test_a_new_run_that_recurs_in_a_text_is_validated_once(self) -> None:
+        # Found slow once: the runs of a text (a whole batch, joined) are collected in C
+        # before any is validated, so each occurrence of a new run was validated anew.
+        calls: list[str] = []
+
+        def validate(text: str) -> bool:
+            calls.append(text)
+            return False
+
+        detector = Detector("code", r"\d{7}", validate=validate, numeric=True, trusted=True)
+        Scanner([detector]).scan("W 1234567 " * 20 + "W")
+        assert 1 <= len(calls) <= 2, calls
+
     def test_a_user_detector_with_anchors_is_scanned_text_by_text(self) -> None:
         # `^` matches only at the start of a joined text: such detectors are not joinable.
         employee = Detector("employee", r"^EMP-\d{4}$")

@@ -552,7 +552,9 @@ class Scanner:
         others are `unknown` when the caller has them (`_unknown_runs`)."""
         findings: list[Finding] = []
         cache = self._run_cache
-        for start, end, key, found in self._unknown_runs(text) if unknown is None else unknown:
+        for start, end, key, known in self._unknown_runs(text) if unknown is None else unknown:
+            # The same new run may occur twice in one text: the first fills the cache.
+            found = cache.get(key) if known is None else known
             if found is None:
                 found = tuple(
                     (finding.start - start, finding.end - start, finding.detector)
