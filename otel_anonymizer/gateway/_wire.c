@@ -1176,7 +1176,8 @@ typedef struct {
     PyObject *replacements;
     Py_ssize_t base;
     uint32_t name_field, attributes_field;
-    Py_ssize_t entries;
+    Py_ssize_t entries; /* of the part last written */
+    Py_ssize_t written; /* replacements written, over all parts */
 } PartWrite;
 
 static int
@@ -1204,10 +1205,12 @@ write_part(PartWrite *part, Buffer *out, Reader reader)
         int result;
         if (part->name_field && field == part->name_field && wire == LEN && name != NULL) {
             result = put_field(out, field, PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name));
+            part->written++;
         }
         else if (field == part->attributes_field && wire == LEN) {
             PyObject *text = replacement(part->replacements, attribute++, &error);
             result = error ? FAILED : write_attribute(out, field, inner, text);
+            part->written += text != NULL;
         }
         else {
             result = put(out, start, reader.at - start);
@@ -1230,19 +1233,19 @@ write_span(Buffer *out, Reader span, PyObject *replacements)
         return status;
     }
     PyObject *name = replacement(replacements, 0, &error);
-    PyObject *message = error ? NULL : replacement(replacements, 1, &error);
+    /* Entry 1 is the status message when it is handed over, else the first attribute. */
+    PyObject *message = error || !layout.message ? NULL : replacement(replacements, 1, &error);
     if (error) {
         return FAILED;
     }
     Reader found;
     if ((name != NULL && !single_field(span, 5, &found)) ||
-        (message != NULL && (!layout.message || !single_field(span, 15, &found) ||
-                             !single_field(found, 2, &found)))) {
+        (message != NULL && (!single_field(span, 15, &found) || !single_field(found, 2, &found)))) {
         return DIRTY;
     }
-    Py_ssize_t attribute = 1 + layout.message;
-    PartWrite event = {replacements, attribute + layout.attributes, 2, 3, 0};
-    PartWrite link = {replacements, event.base + layout.event_entries, 0, 4, 0};
+    Py_ssize_t attribute = 1 + layout.message, written = 0;
+    PartWrite event = {replacements, attribute + layout.attributes, 2, 3, 0, 0};
+    PartWrite link = {replacements, event.base + layout.event_entries, 0, 4, 0, 0};
     const uint8_t *start = span.at;
     uint32_t field;
     int wire;
@@ -1253,10 +1256,12 @@ write_span(Buffer *out, Reader span, PyObject *replacements)
         int result;
         if (wire == LEN && field == 5 && name != NULL) {
             result = put_field(out, 5, PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name));
+            written++;
         }
         else if (wire == LEN && field == 9) {
             PyObject *text = replacement(replacements, attribute++, &error);
             result = error ? FAILED : write_attribute(out, 9, inner, text);
+            written += text != NULL;
         }
         else if (wire == LEN && (field == 11 || field == 13)) {
             PartWrite *part = field == 11 ? &event : &link;
@@ -1293,6 +1298,7 @@ write_span(Buffer *out, Reader span, PyObject *replacements)
             }
             if (result == CLEAN) {
                 result = put_field(out, 15, rebuilt.data, rebuilt.size);
+                written++;
             }
             PyMem_Free(rebuilt.data);
         }
@@ -1304,7 +1310,12 @@ write_span(Buffer *out, Reader span, PyObject *replacements)
         }
         start = span.at;
     }
-    return status == 0 ? CLEAN : status;
+    if (status != 0) {
+        return status;
+    }
+    /* Every replacement written once, or none of them: never a value left as it was. */
+    written += event.written + link.written;
+    return written == PyDict_GET_SIZE(replacements) ? CLEAN : DIRTY;
 }
 
 static int
@@ -1323,7 +1334,7 @@ write_log_record(Buffer *out, Reader record, PyObject *replacements)
         }
         Py_DECREF(current);
     }
-    Py_ssize_t attribute = 1;
+    Py_ssize_t attribute = 1, written = 0;
     const uint8_t *start = record.at;
     uint32_t field;
     int wire, status;
@@ -1334,10 +1345,12 @@ write_log_record(Buffer *out, Reader record, PyObject *replacements)
         int result;
         if (wire == LEN && field == 5 && body != NULL) {
             result = put_string_value(out, 5, body);
+            written++;
         }
         else if (wire == LEN && field == 6) {
             PyObject *text = replacement(replacements, attribute++, &error);
             result = error ? FAILED : write_attribute(out, 6, inner, text);
+            written += text != NULL;
         }
         else {
             result = put(out, start, record.at - start);
@@ -1347,7 +1360,10 @@ write_log_record(Buffer *out, Reader record, PyObject *replacements)
         }
         start = record.at;
     }
-    return status == 0 ? CLEAN : status;
+    if (status != 0) {
+        return status;
+    }
+    return written == PyDict_GET_SIZE(replacements) ? CLEAN : DIRTY;
 }
 
 typedef struct {

@@ -86,14 +86,16 @@ class Prescreen:
         are added to `counts`, and what was replaced to `REDACTIONS`."""
         wanted = {ordinal: set(entries) for ordinal, entries in dirty.items()}
         values = _wire.entry_values(body, logs, wanted)
-        if values is None:
+        if values is None or values.keys() != wanted.keys():
             return body, dirty
         full: dict[int, list[int]] = {}
         items: list[tuple[str, str]] = []
         owners: list[tuple[int, int]] = []
         for ordinal, entries in values.items():
-            if any(text is None for _, text, *_ in entries):
-                full[ordinal] = dirty[ordinal]  # a value that is not one plain string
+            if {entry[0] for entry in entries} != wanted[ordinal] or any(
+                text is None for _, text, *_ in entries
+            ):  # a value that is not one plain string (or not found where expected)
+                full[ordinal] = dirty[ordinal]
                 continue
             for index, text, key, scope, mapped in entries:
                 name = self._sanitizer.place(Entry(key, None, scope=scope, mapped=mapped))[1]

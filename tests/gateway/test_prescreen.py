@@ -319,3 +319,22 @@ def test_there_is_no_prescreen_for_other_chains() -> None:
 
     policies = pii_anonymizer(fields=[FieldPolicy("input.*", "keep")])
     assert prescreen.Prescreen.of(Sanitizer([policies])) is None
+
+
+def test_a_value_not_found_where_expected_is_never_left_as_it_was() -> None:
+    """Fail-closed guards: an entry the prescreen names but cannot find in the bytes
+    goes the full way, and a splice that cannot write every replacement gives up."""
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name="chat")
+    span.attributes.add(key="input.value", value=AnyValue(string_value=f"mail {CANARY}"))
+    body = request.SerializeToString()
+    screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
+    assert screen is not None
+    assert screen.dirty(body, logs=False) == {0: [1]}
+    stats = Stats()
+    assert screen.rewrite(body, False, {0: [1, 7]}, stats) == (body, {0: [1, 7]})
+    assert (stats.redacted, stats.changed) == (0, False)
+    rewritten, full = screen.rewrite(body, False, {0: [1]}, stats)
+    assert full == {} and CANARY.encode() not in rewritten and stats.redacted == 1
+    assert prescreen._wire.splice(body, False, {0: {1: b"x", 7: b"y"}}) is None
+    assert prescreen._wire.splice(body, False, {0: {1: b"x"}}) is not None
