@@ -679,20 +679,23 @@ look_up_run(void *context, Py_ssize_t start, Py_ssize_t end)
     if (key == NULL) {
         return -1;
     }
-    PyObject *found = cached_run(visit->lookup, key);
+    /* A strong reference: the allocations below may run code that clears the cache. */
+    PyObject *found = Py_XNewRef(cached_run(visit->lookup, key));
     if (found == NULL && PyErr_Occurred()) {
         Py_DECREF(key);
         return -1;
     }
     if (holds_nothing(found)) {
+        Py_DECREF(found);
         Py_DECREF(key);
         return 0;
     }
     if (*visit->unknown == NULL && (*visit->unknown = PyList_New(0)) == NULL) {
+        Py_XDECREF(found);
         Py_DECREF(key);
         return -1;
     }
-    PyObject *entry = Py_BuildValue("(nnNO)", start, end, key, found ? found : Py_None);
+    PyObject *entry = Py_BuildValue("(nnNN)", start, end, key, found ? found : Py_NewRef(Py_None));
     if (entry == NULL || PyList_Append(*visit->unknown, entry) < 0) {
         Py_XDECREF(entry);
         return -1;

@@ -458,7 +458,7 @@ screen_span(Walk *walk, Reader reader, Dirty *dirty)
     Py_ssize_t attributes = 1 + layout.message, attribute = 0;
     Py_ssize_t event_base = attributes + layout.attributes;
     Py_ssize_t link_base = event_base + layout.event_entries;
-    Py_ssize_t events = 0, links = 0, entries;
+    Py_ssize_t events = 0, links = 0, entries = 0;
     int verdict = note(dirty, own_name_passes(walk, "span.name"), 0);
     if (verdict != CLEAN) {
         return verdict;
@@ -844,7 +844,7 @@ read_span(PyObject *values, PyObject *wanted, Reader span)
     Py_ssize_t attribute = 1 + layout.message;
     Py_ssize_t event_base = attribute + layout.attributes;
     Py_ssize_t link_base = event_base + layout.event_entries;
-    Py_ssize_t events = 0, links = 0, entries;
+    Py_ssize_t events = 0, links = 0, entries = 0;
     uint32_t field;
     int wire;
     Reader inner;
@@ -1159,10 +1159,24 @@ write_attribute(Buffer *out, uint32_t number, Reader key_value, PyObject *text)
         return PyErr_Occurred() ? FAILED : DIRTY;
     }
     Py_DECREF(current);
+    /* Its fields as they are (the key, unknown ones), the value replaced. */
     Buffer rebuilt = {NULL, 0, 0};
-    int result = put_field(&rebuilt, 1, key.at, key.end - key.at);
-    if (result == CLEAN) {
-        result = put_string_value(&rebuilt, 2, text);
+    const uint8_t *start = key_value.at;
+    uint32_t field;
+    int wire, status, result = CLEAN;
+    Reader inner;
+    uint64_t value;
+    FOR_EACH_FIELD(key_value, field, wire, inner, value, status)
+    {
+        result = field == 2 ? put_string_value(&rebuilt, 2, text)
+                            : put(&rebuilt, start, key_value.at - start);
+        if (result != CLEAN) {
+            break;
+        }
+        start = key_value.at;
+    }
+    if (result == CLEAN && status != 0) {
+        result = status;
     }
     if (result == CLEAN) {
         result = put_field(out, number, rebuilt.data, rebuilt.size);
@@ -1370,7 +1384,39 @@ typedef struct {
     int logs;
     PyObject *replacements; /* dict: ordinal -> dict: entry index -> bytes */
     Py_ssize_t ordinal;
+    Py_ssize_t *ordinals; /* the replaced items' ordinals, sorted */
+    Py_ssize_t count;
 } Splice;
+
+static int
+compare_ordinals(const void *a, const void *b)
+{
+    Py_ssize_t left = *(const Py_ssize_t *)a, right = *(const Py_ssize_t *)b;
+    return (left > right) - (left < right);
+}
+
+/* Fills `ordinals` with the keys of `replacements`, sorted. */
+static int
+sort_ordinals(Splice *splice)
+{
+    splice->count = PyDict_GET_SIZE(splice->replacements);
+    splice->ordinals = PyMem_Calloc(splice->count ? splice->count : 1, sizeof(Py_ssize_t));
+    if (splice->ordinals == NULL) {
+        PyErr_NoMemory();
+        return FAILED;
+    }
+    Py_ssize_t position = 0, next = 0;
+    PyObject *key, *value;
+    while (PyDict_Next(splice->replacements, &position, &key, &value)) {
+        Py_ssize_t ordinal = PyLong_AsSsize_t(key);
+        if (ordinal == -1 && PyErr_Occurred()) {
+            return FAILED;
+        }
+        splice->ordinals[next++] = ordinal;
+    }
+    qsort(splice->ordinals, (size_t)splice->count, sizeof(Py_ssize_t), compare_ordinals);
+    return CLEAN;
+}
 
 /* How many items a resource's (`depth` 1) or a scope's (2) message holds. */
 static int
@@ -1398,22 +1444,22 @@ items_in(Reader reader, int depth, Py_ssize_t *count)
     return status;
 }
 
-/* Whether a replacement names an item with an ordinal in [first, first + count). */
+/* Whether a replacement names an item with an ordinal in [first, first + count): a
+ * binary search, as a request may hold very many resources. */
 static int
-replaces_any(PyObject *replacements, Py_ssize_t first, Py_ssize_t count)
+replaces_any(const Splice *splice, Py_ssize_t first, Py_ssize_t count)
 {
-    Py_ssize_t position = 0;
-    PyObject *key, *value;
-    while (PyDict_Next(replacements, &position, &key, &value)) {
-        Py_ssize_t ordinal = PyLong_AsSsize_t(key);
-        if (ordinal == -1 && PyErr_Occurred()) {
-            return FAILED;
+    Py_ssize_t low = 0, high = splice->count;
+    while (low < high) {
+        Py_ssize_t middle = low + (high - low) / 2;
+        if (splice->ordinals[middle] < first) {
+            low = middle + 1;
         }
-        if (ordinal >= first && ordinal < first + count) {
-            return 1;
+        else {
+            high = middle;
         }
     }
-    return 0;
+    return low < splice->count && splice->ordinals[low] < first + count;
 }
 
 /* Copies a message at `depth` (0 the request, 1 a resource's, 2 a scope's), rebuilding
@@ -1437,8 +1483,7 @@ write_nested(Splice *splice, Buffer *out, Reader reader, int depth)
         else if (depth < 2) {
             Py_ssize_t items;
             result = items_in(inner, depth + 1, &items);
-            int replaced = result == 0 ? replaces_any(splice->replacements, splice->ordinal, items)
-                                       : result;
+            int replaced = result == 0 ? replaces_any(splice, splice->ordinal, items) : result;
             if (replaced == 0) { /* nothing to replace in there: its bytes as they are */
                 splice->ordinal += items;
                 result = put(out, start, reader.at - start);
@@ -1508,14 +1553,18 @@ splice(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     if (logs < 0) {
         return NULL;
     }
-    Splice state = {logs, args[2], 0};
+    Splice state = {logs, args[2], 0, NULL, 0};
     const uint8_t *data = (const uint8_t *)PyBytes_AS_STRING(args[0]);
     Reader reader = {data, data + PyBytes_GET_SIZE(args[0])};
     Buffer out = {NULL, 0, 0};
-    int status = reserve(&out, (size_t)PyBytes_GET_SIZE(args[0]) + 1024);
+    int status = sort_ordinals(&state);
+    if (status == CLEAN) {
+        status = reserve(&out, (size_t)PyBytes_GET_SIZE(args[0]) + 1024);
+    }
     if (status == CLEAN) {
         status = write_nested(&state, &out, reader, 0);
     }
+    PyMem_Free(state.ordinals);
     PyObject *result = NULL;
     if (status == CLEAN) {
         result = PyBytes_FromStringAndSize((const char *)out.data, (Py_ssize_t)out.size);
