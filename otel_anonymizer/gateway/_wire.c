@@ -1576,6 +1576,194 @@ splice(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     return result;
 }
 
+/* ---- Fields this version of OTLP does not know ------------------------------------ */
+
+/* How deep messages may nest before the check gives up (and says "unknown"). */
+#define MAX_NESTING 64
+
+/* One field of a message type: its wire type, and the type of the message it holds
+ * (-1 for none); `known` is 0 for numbers the type does not have. */
+typedef struct {
+    uint8_t known, wire, packable;
+    Py_ssize_t child;
+} FieldInfo;
+
+typedef struct {
+    Py_ssize_t size; /* field numbers 0 .. size - 1 */
+    FieldInfo *fields;
+} MessageInfo;
+
+typedef struct {
+    PyObject_HEAD
+    Py_ssize_t count;
+    MessageInfo *messages; /* message 0: the request */
+} SchemaObject;
+
+static void
+Schema_dealloc(SchemaObject *self)
+{
+    for (Py_ssize_t m = 0; m < self->count && self->messages != NULL; m++) {
+        PyMem_Free(self->messages[m].fields);
+    }
+    PyMem_Free(self->messages);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* Schema(messages): for each message type, a sequence of (number, wire type, child
+ * index or -1, packable) of its fields. */
+static PyObject *
+Schema_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *messages;
+    static char *keywords[] = {"messages", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:Schema", keywords, &messages)) {
+        return NULL;
+    }
+    PyObject *types = PySequence_Fast(messages, "messages must be a sequence");
+    if (types == NULL) {
+        return NULL;
+    }
+    SchemaObject *self = (SchemaObject *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        Py_DECREF(types);
+        return NULL;
+    }
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(types);
+    self->messages = PyMem_Calloc(count ? count : 1, sizeof(MessageInfo));
+    if (self->messages == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    self->count = count;
+    for (Py_ssize_t m = 0; m < count; m++) {
+        PyObject *fields = PySequence_Fast(PySequence_Fast_GET_ITEM(types, m),
+                                           "a message type is a sequence of fields");
+        if (fields == NULL) {
+            goto error;
+        }
+        Py_ssize_t size = 1;
+        for (Py_ssize_t f = 0; f < PySequence_Fast_GET_SIZE(fields); f++) {
+            Py_ssize_t number, wire, child;
+            int packable;
+            if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fields, f), "nnnp", &number, &wire,
+                                  &child, &packable)) {
+                Py_DECREF(fields);
+                goto error;
+            }
+            if (number < 1 || number > 1024 || child < -1 || child >= count) {
+                PyErr_SetString(PyExc_ValueError, "a field's number or child is out of range");
+                Py_DECREF(fields);
+                goto error;
+            }
+            size = number + 1 > size ? number + 1 : size;
+        }
+        MessageInfo *info = &self->messages[m];
+        info->fields = PyMem_Calloc(size, sizeof(FieldInfo));
+        if (info->fields == NULL) {
+            Py_DECREF(fields);
+            PyErr_NoMemory();
+            goto error;
+        }
+        info->size = size;
+        for (Py_ssize_t f = 0; f < PySequence_Fast_GET_SIZE(fields); f++) {
+            Py_ssize_t number, wire, child;
+            int packable;
+            PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fields, f), "nnnp", &number, &wire, &child,
+                             &packable);
+            info->fields[number] = (FieldInfo){1, (uint8_t)wire, (uint8_t)packable, child};
+        }
+        Py_DECREF(fields);
+    }
+    Py_DECREF(types);
+    return (PyObject *)self;
+
+error:
+    Py_DECREF(types);
+    Py_DECREF(self);
+    return NULL;
+}
+
+/* 1 if a message of type `type` (or one inside it) holds a field the schema does not
+ * know, or one with another wire type than it says (both kept by the protobuf
+ * runtime as unknown fields); 0 if not; MALFORMED. */
+static int
+has_unknown(const SchemaObject *schema, Py_ssize_t type, Reader reader, int depth)
+{
+    if (depth > MAX_NESTING) {
+        return 1;
+    }
+    const MessageInfo *info = &schema->messages[type];
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    FOR_EACH_FIELD(reader, field, wire, inner, number, status)
+    {
+        if (field >= info->size || !info->fields[field].known) {
+            return 1;
+        }
+        const FieldInfo *known = &info->fields[field];
+        if (wire != known->wire && !(known->packable && wire == LEN)) {
+            return 1;
+        }
+        if (known->child >= 0) {
+            int found = has_unknown(schema, known->child, inner, depth + 1);
+            if (found != 0) {
+                return found;
+            }
+        }
+    }
+    return status;
+}
+
+PyDoc_STRVAR(Schema_has_unknown_doc,
+             "has_unknown(body, /)\n--\n\n"
+             "Whether the serialized message `body` (of the schema's first type) holds, at\n"
+             "any depth, a field the schema does not know or with another wire type; None\n"
+             "if `body` does not read as a message.");
+
+static PyObject *
+Schema_has_unknown(SchemaObject *self, PyObject *body)
+{
+    if (!PyBytes_Check(body)) {
+        PyErr_SetString(PyExc_TypeError, "has_unknown() takes bytes");
+        return NULL;
+    }
+    if (self->count == 0) {
+        PyErr_SetString(PyExc_ValueError, "the schema has no message type");
+        return NULL;
+    }
+    const uint8_t *data = (const uint8_t *)PyBytes_AS_STRING(body);
+    Reader reader = {data, data + PyBytes_GET_SIZE(body)};
+    int found = has_unknown(self, 0, reader, 0);
+    if (found == MALFORMED) {
+        Py_RETURN_NONE;
+    }
+    return PyBool_FromLong(found);
+}
+
+static PyMethodDef Schema_methods[] = {
+    {"has_unknown", (PyCFunction)Schema_has_unknown, METH_O, Schema_has_unknown_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+PyDoc_STRVAR(Schema_doc,
+             "Schema(messages, /)\n--\n\n"
+             "The fields of the message types of an OTLP request, to tell fields this\n"
+             "version does not know: for each type (the request first), a sequence of\n"
+             "(number, wire type, index of the type it holds or -1, packable).");
+
+static PyTypeObject SchemaType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "otel_anonymizer.gateway._wire.Schema",
+    .tp_basicsize = sizeof(SchemaObject),
+    .tp_dealloc = (destructor)Schema_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = Schema_doc,
+    .tp_methods = Schema_methods,
+    .tp_new = Schema_new,
+};
+
 static PyMethodDef module_methods[] = {
     {"dirty_items", (PyCFunction)(void (*)(void))dirty_items, METH_FASTCALL, dirty_items_doc},
     {"entry_values", (PyCFunction)(void (*)(void))entry_values, METH_FASTCALL, entry_values_doc},
@@ -1587,7 +1775,11 @@ static int
 module_exec(PyObject *module)
 {
     native = PyCapsule_Import(NATIVE_API_NAME, 0);
-    return native == NULL ? -1 : 0;
+    if (native == NULL || PyType_Ready(&SchemaType) < 0 ||
+        PyModule_AddType(module, &SchemaType) < 0) {
+        return -1;
+    }
+    return 0;
 }
 
 static PyModuleDef_Slot module_slots[] = {

@@ -1,6 +1,6 @@
 """Type stubs of the C extension (see _wire.c and prescreen.py)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from otel_anonymizer.detectors._native import TextScreen
@@ -29,3 +29,12 @@ def splice(body: bytes, logs: bool, replacements: dict[int, dict[int, bytes]], /
     """`body` with the texts of the entries in `replacements` (ordinal -> entry index ->
     UTF-8 text) replaced, everything else keeping its bytes; None where an entry is not
     laid out as one plain string that can be replaced alone."""
+
+class Schema:
+    """The fields of the message types of an OTLP request (the request first): for each
+    type, (number, wire type, index of the type it holds or -1, packable)."""
+
+    def __init__(self, messages: Sequence[Sequence[tuple[int, int, int, bool]]], /) -> None: ...
+    def has_unknown(self, body: bytes, /) -> bool | None:
+        """Whether `body` holds, at any depth, a field the schema does not know or with
+        another wire type; None if it does not read as a message."""

@@ -69,13 +69,18 @@ class OtlpSanitizer:
         With the prescreen, clean items are passed by, and the values of the others are
         rewritten in the bytes where they can be (`Prescreen.rewrite`); what is left goes
         the full way through the request's objects, which are then serialized again.
-        Without it, everything goes that way."""
+        Without it, or where the bytes hold fields this version of OTLP does not know,
+        everything goes that way (and those fields are dropped)."""
         logs = isinstance(request, ExportLogsServiceRequest)
+        dirty = self._dirty(serialized, logs)
+        if dirty is None:  # no prescreen, or bytes it cannot vouch for: all the full way
+            stats = self._sanitize(request)
+            stats.changed = True  # fields this version of OTLP does not know were dropped
+            return request.SerializeToString(), stats
         stats = Stats(items=count_items(request))
         self._shared_parts(request, stats)
-        dirty = self._dirty(serialized, logs)
         body = serialized
-        if dirty is not None and not stats.changed:  # resources as they came: rewrite bytes
+        if not stats.changed:  # resources as they came: rewrite in the bytes
             body, dirty = self._rewrite(serialized, logs, dirty, stats)
             if not dirty:
                 return body, stats
@@ -94,6 +99,9 @@ class OtlpSanitizer:
         return self._sanitize(request)
 
     def _sanitize(self, request: Request) -> Stats:
+        """The full path. Fields this version of OTLP does not know are dropped first:
+        the anonymizer cannot read them, so they must not be forwarded."""
+        request.DiscardUnknownFields()
         stats = Stats(items=count_items(request))
         self._shared_parts(request, stats)
         self._items(request, None, stats)

@@ -24,6 +24,10 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from google.protobuf.descriptor import Descriptor
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
 from otel_anonymizer.anonymizer.base import WALK
 from otel_anonymizer.pii import REDACTIONS, PIIAnonymizer
 from otel_anonymizer.sanitizer import Entry, Sanitizer
@@ -32,6 +36,47 @@ try:
     from otel_anonymizer.gateway import _wire
 except ImportError:  # not built (no C compiler at install): every item is handled in full
     _wire = None  # type: ignore[assignment]
+
+#: The wire type of each protobuf field type (`FieldDescriptor.TYPE_*`; groups are none).
+_WIRE_TYPES = {1: 1, 2: 5, 3: 0, 4: 0, 5: 0, 6: 1, 7: 5, 8: 0, 9: 2, 11: 2, 12: 2, 13: 0}
+_WIRE_TYPES.update({14: 0, 15: 5, 16: 1, 17: 0, 18: 0})
+_LENGTH_DELIMITED = 2
+
+
+def _schema(root: Descriptor) -> list[list[tuple[int, int, int, bool]]]:
+    """The message types reachable from `root` (first), as `_wire.Schema` takes them:
+    each field's number, wire type, the index of the type it holds (or -1), and whether
+    it may come packed."""
+    types: list[Descriptor] = [root]
+    index = {root.full_name: 0}
+    tables: list[list[tuple[int, int, int, bool]]] = []
+    for message in types:  # grows as nested types are found
+        table = []
+        for field in message.fields:
+            child = -1
+            if field.message_type is not None:
+                name = field.message_type.full_name
+                if name not in index:
+                    index[name] = len(types)
+                    types.append(field.message_type)
+                child = index[name]
+            wire = _WIRE_TYPES[field.type]
+            packable = field.is_repeated and wire != _LENGTH_DELIMITED
+            table.append((field.number, wire, child, packable))
+        tables.append(table)
+    return tables
+
+
+#: Per signal (`logs`), the fields of its requests, to tell the fields this version of
+#: OTLP does not know: the anonymizer cannot read them, so they are dropped.
+_SCHEMAS: dict[bool, Any] = (
+    {
+        False: _wire.Schema(_schema(ExportTraceServiceRequest.DESCRIPTOR)),
+        True: _wire.Schema(_schema(ExportLogsServiceRequest.DESCRIPTOR)),
+    }
+    if _wire is not None
+    else {}
+)
 
 
 class Counts(Protocol):
@@ -65,10 +110,14 @@ class Prescreen:
         """The spans or log records of `body` (a serialized `ExportTraceServiceRequest`,
         or `ExportLogsServiceRequest` if `logs`) that may change, by their ordinal in the
         request: the indices of their entries that may (in the order of the adapter's
-        `_span_entries` / `_log_entries`). None if that cannot be told (then all may)."""
+        `_span_entries` / `_log_entries`). None if that cannot be told (then all may):
+        also where `body` holds fields this version of OTLP does not know, which only
+        the full path drops."""
         chain = self._sanitizer.chain()
         if len(chain) != 1 or chain[0] is not self._anonymizer:
             return None  # the registry's chain changed since
+        if _SCHEMAS[logs].has_unknown(body) is not False:
+            return None
         dirty = _wire.dirty_items(body, logs, self._screen, self._passes, self._names)
         return None if dirty is None else dict(dirty)
 
