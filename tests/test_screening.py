@@ -397,6 +397,11 @@ def test_the_text_screen_passes_only_what_rewrite_leaves() -> None:
     assert passed > 2000
     for text in clean_texts(100):
         assert screen.clean(text) or anonymizer.rewrite([(text, "input.value")])[0] is not text
+    # A needle of a detector that reads quotes (the private key's) sends JSON to the walk,
+    # also where that detector then finds nothing.
+    pem = json.dumps({"note": "-----BEGIN nothing here"})
+    assert anonymizer.rewrite([(pem, "input.value")])[0] is WALK
+    assert not screen.clean(pem)
 
 
 def test_text_that_only_looks_like_json() -> None:

@@ -1107,6 +1107,7 @@ typedef struct {
     PyObject *sensitive;  /* sensitive(key) -> bool, or None: keys are not checked */
     PyObject *verdicts;   /* dict: JSON key -> whether it is sensitive (a cache) */
     PyObject *needles;    /* tuple of str, or None: JSON text is never passed */
+    int needles_marked;   /* each needle is also a mark of the passes */
     PyObject *unescape;
     PyObject *unescape_keeping_quotes;
     PyObject *clean_scalar; /* clean_scalar(int) -> bool */
@@ -1163,13 +1164,14 @@ static PyTypeObject TextScreenType;
 static PyObject *
 TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"passes", "scan", "always", "sensitive", "needles", "unescape",
-                               "unescape_keeping_quotes", "clean_scalar", NULL};
+    static char *keywords[] = {"passes", "scan", "always", "sensitive", "needles",
+                               "needles_marked", "unescape", "unescape_keeping_quotes",
+                               "clean_scalar", NULL};
     PyObject *passes, *scan, *sensitive, *needles, *unescape, *keeping, *clean_scalar;
-    int always;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$O!OpOOOOO:TextScreen", keywords,
+    int always, needles_marked;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$O!OpOOpOOO:TextScreen", keywords,
                                      &PassesType, &passes, &scan, &always, &sensitive, &needles,
-                                     &unescape, &keeping, &clean_scalar)) {
+                                     &needles_marked, &unescape, &keeping, &clean_scalar)) {
         return NULL;
     }
     if (needles != Py_None && !PyTuple_Check(needles)) {
@@ -1186,6 +1188,7 @@ TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     self->always = always;
+    self->needles_marked = needles_marked;
     self->passes = Py_NewRef(passes);
     self->scan = Py_NewRef(scan);
     self->sensitive = Py_NewRef(sensitive);
@@ -1218,10 +1221,12 @@ scan_finds_nothing(TextScreenObject *self, Text *text, PyObject *passes)
 
 /* Whether the scanner certainly finds nothing in a text: 1 yes, 0 no, -1 error. Only
  * texts where a mark occurs, or a numeric run not known to hold nothing, are scanned,
- * and the scanner is handed what the passes found (it does not read the text again). */
+ * and the scanner is handed what the passes found (it does not read the text again);
+ * `hit` says whether there was any (or the text was scanned anyway). */
 static int
-finds_nothing(TextScreenObject *self, Text *text)
+finds_nothing(TextScreenObject *self, Text *text, int *hit)
 {
+    *hit = 1;
     if (self->always) {
         return scan_finds_nothing(self, text, NULL);
     }
@@ -1235,12 +1240,12 @@ finds_nothing(TextScreenObject *self, Text *text)
     PyObject *unknown = NULL;
     int result = run_passes(passes, text, found, &unknown);
     if (result >= 0) {
-        int hit = unknown != NULL;
-        for (Py_ssize_t s = 0; s < count && !hit; s++) {
-            hit = found[s] != 0;
+        *hit = unknown != NULL;
+        for (Py_ssize_t s = 0; s < count && !*hit; s++) {
+            *hit = found[s] != 0;
         }
         result = 1;
-        if (hit) {
+        if (*hit) {
             PyObject *passed = passes_result(passes, found, unknown);
             result = passed == NULL ? -1 : scan_finds_nothing(self, text, passed);
             Py_XDECREF(passed);
@@ -1380,6 +1385,19 @@ integers_clean(TextScreenObject *self, PyObject *text)
     return 1;
 }
 
+/* 1 if one of the needles of the detectors that may read quotes occurs in `text`. */
+static int
+contains_needle(TextScreenObject *self, PyObject *text)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(self->needles); i++) {
+        int contains = PyUnicode_Contains(text, PyTuple_GET_ITEM(self->needles, i));
+        if (contains != 0) {
+            return contains;
+        }
+    }
+    return 0;
+}
+
 /* `screen_text` for text that looks like JSON: `PIIAnonymizer._how` must not send it to
  * the walk, and neither the text nor (with escapes) the text unescaped holds a finding. */
 static int
@@ -1421,13 +1439,18 @@ json_finds_nothing(TextScreenObject *self, Text *text)
     if (self->needles == Py_None) {
         return 0;
     }
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(self->needles); i++) {
-        int contains = PyUnicode_Contains(object, PyTuple_GET_ITEM(self->needles, i));
+    /* Needles that are marks too occur only where the passes find something. */
+    if (!self->needles_marked && (clean = contains_needle(self, object)) != 0) {
+        return clean < 0 ? -1 : 0;
+    }
+    int hit;
+    clean = finds_nothing(self, text, &hit);
+    if (clean >= 0 && hit && self->needles_marked) {
+        int contains = contains_needle(self, object);
         if (contains != 0) {
             return contains < 0 ? -1 : 0;
         }
     }
-    clean = finds_nothing(self, text);
     if (clean != 1 || !escaped) {
         return clean;
     }
@@ -1441,7 +1464,7 @@ json_finds_nothing(TextScreenObject *self, Text *text)
     }
     Text decoded = {PyUnicode_KIND(unescaped), PyUnicode_DATA(unescaped),
                     PyUnicode_GET_LENGTH(unescaped), unescaped};
-    clean = finds_nothing(self, &decoded);
+    clean = finds_nothing(self, &decoded, &hit);
     Py_DECREF(unescaped);
     return clean;
 }
@@ -1452,7 +1475,9 @@ static int
 screen_text(PyObject *screen, Text *text)
 {
     TextScreenObject *self = (TextScreenObject *)screen;
-    int clean = looks_like_json(text) ? json_finds_nothing(self, text) : finds_nothing(self, text);
+    int hit;
+    int clean = looks_like_json(text) ? json_finds_nothing(self, text)
+                                      : finds_nothing(self, text, &hit);
     Py_CLEAR(text->object);
     return clean;
 }
@@ -1497,8 +1522,8 @@ static PyMethodDef TextScreen_methods[] = {
 };
 
 PyDoc_STRVAR(TextScreen_doc,
-             "TextScreen(*, passes, scan, always, sensitive, needles, unescape,\n"
-             "           unescape_keeping_quotes, clean_scalar)\n--\n\n"
+             "TextScreen(*, passes, scan, always, sensitive, needles, needles_marked,\n"
+             "           unescape, unescape_keeping_quotes, clean_scalar)\n--\n\n"
              "Says which texts `PIIAnonymizer.rewrite` leaves as they are, without Python\n"
              "for most: see `PIIAnonymizer.text_screen`, which builds it.");
 

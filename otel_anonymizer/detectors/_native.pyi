@@ -57,6 +57,7 @@ class TextScreen:
         always: bool,
         sensitive: Callable[[str], bool] | None,
         needles: tuple[str, ...] | None,
+        needles_marked: bool,
         unescape: Callable[[str], str],
         unescape_keeping_quotes: Callable[[str], str],
         clean_scalar: Callable[[int], bool],

@@ -441,6 +441,11 @@ class Scanner:
             always=bool(self._always or self._filtered),
             sensitive=sensitive,
             needles=needles,
+            # Needles that are also marks occur only where the passes find something.
+            needles_marked=needles is not None
+            and all(
+                any(needle in owner.needles for owner in self._mark_owners) for needle in needles
+            ),
             unescape=unescape,
             unescape_keeping_quotes=unescape_keeping_quotes,
             clean_scalar=clean_scalar,
