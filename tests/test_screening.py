@@ -61,6 +61,18 @@ def shapes(text: str) -> list[tuple[str, Any]]:
     ]
 
 
+#: Personal data of every built-in kind, to glue to other pieces in random texts.
+VALUES = [
+    "4111111111111111",
+    "4111 1111 1111 1111",
+    "123-45-6789",
+    "+1 415 555 2671",
+    "jane.roe@example.org",
+    "192.168.1.20",
+    "DE89370400440532013000",
+]
+
+
 def parsed(values: list[Any]) -> list[Any]:
     """The values with JSON text parsed (and JSON inside it): what a backend reads."""
     return [decode(value)[0] for value in values]
@@ -144,13 +156,7 @@ def test_random_escapes_around_values(anonymizers: tuple[PIIAnonymizer, AlwaysWa
     fast, slow = anonymizers
     rng = random.Random(17)
     pieces = [
-        "4111111111111111",
-        "4111 1111 1111 1111",
-        "123-45-6789",
-        "+1 415 555 2671",
-        "jane.roe@example.org",
-        "192.168.1.20",
-        "DE89370400440532013000",
+        *VALUES,
         "2",
         "12",
         "\n",
@@ -360,12 +366,7 @@ def test_the_text_screen_passes_only_what_rewrite_leaves() -> None:
     fill; and it must pass most clean texts."""
     rng = random.Random(41)
     pieces = [
-        "4111111111111111",
-        "4111 1111 1111 1111",
-        "123-45-6789",
-        "+1 415 555 2671",
-        "jane.roe@example.org",
-        "DE89370400440532013000",
+        *VALUES,
         "2024-03-14",
         "2.4.1",
         "sk-",

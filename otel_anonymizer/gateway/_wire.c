@@ -551,10 +551,31 @@ screen_log_record(Walk *walk, Reader reader, Dirty *dirty)
     return status == 0 ? CLEAN : status;
 }
 
-/* Adds to `dirty` `(ordinal, entries)` for every item of the request with entries that
- * may change; both export requests nest their items as field 2 of field 2 of field 1. */
+/* What every function here starts with: `nargs` arguments, the first a serialized
+ * request (read by `reader`), the second whether it holds logs, the one at `dict_at` a
+ * dict. 0, or -1 with a TypeError that shows `usage`. */
 static int
-walk_request(Walk *walk, Reader reader, int logs, PyObject *dirty)
+request_arguments(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t expected,
+                  Py_ssize_t dict_at, const char *usage, int *logs, Reader *reader)
+{
+    if (nargs != expected || !PyBytes_Check(args[0]) || !PyDict_Check(args[dict_at])) {
+        PyErr_SetString(PyExc_TypeError, usage);
+        return -1;
+    }
+    *logs = PyObject_IsTrue(args[1]);
+    if (*logs < 0) {
+        return -1;
+    }
+    const uint8_t *data = (const uint8_t *)PyBytes_AS_STRING(args[0]);
+    *reader = (Reader){data, data + PyBytes_GET_SIZE(args[0])};
+    return 0;
+}
+
+/* Calls `visit` for each item of the request with its ordinal; stops at an error. */
+typedef int (*ItemVisitor)(void *context, Py_ssize_t ordinal, Reader item);
+
+static int
+visit_items(Reader reader, ItemVisitor visit, void *context)
 {
     Py_ssize_t ordinal = 0;
     uint32_t field, scope_field, item_field;
@@ -576,24 +597,10 @@ walk_request(Walk *walk, Reader reader, int logs, PyObject *dirty)
                 if (item_field != 2 || item_wire != LEN) {
                     continue;
                 }
-                Dirty entries = {PyList_New(0)};
-                if (entries.indices == NULL) {
-                    return FAILED;
+                int result = visit(context, ordinal++, item);
+                if (result < 0) {
+                    return result;
                 }
-                int verdict = logs ? screen_log_record(walk, item, &entries)
-                                   : screen_span(walk, item, &entries);
-                if (verdict == CLEAN && PyList_GET_SIZE(entries.indices) > 0) {
-                    PyObject *pair = Py_BuildValue("(nO)", ordinal, entries.indices);
-                    if (pair == NULL || PyList_Append(dirty, pair) < 0) {
-                        verdict = FAILED;
-                    }
-                    Py_XDECREF(pair);
-                }
-                Py_DECREF(entries.indices);
-                if (verdict < 0) {
-                    return verdict;
-                }
-                ordinal++;
             }
             if (item_status != 0) {
                 return item_status;
@@ -604,6 +611,35 @@ walk_request(Walk *walk, Reader reader, int logs, PyObject *dirty)
         }
     }
     return status;
+}
+
+typedef struct {
+    Walk *walk;
+    int logs;
+    PyObject *dirty; /* a list of (ordinal, entries) */
+} Screening;
+
+/* An item visitor: adds `(ordinal, entries)` to `dirty` for an item with entries that
+ * may change. */
+static int
+screen_item(void *context, Py_ssize_t ordinal, Reader item)
+{
+    Screening *screening = context;
+    Dirty entries = {PyList_New(0)};
+    if (entries.indices == NULL) {
+        return FAILED;
+    }
+    int verdict = screening->logs ? screen_log_record(screening->walk, item, &entries)
+                                  : screen_span(screening->walk, item, &entries);
+    if (verdict == CLEAN && PyList_GET_SIZE(entries.indices) > 0) {
+        PyObject *pair = Py_BuildValue("(nO)", ordinal, entries.indices);
+        if (pair == NULL || PyList_Append(screening->dirty, pair) < 0) {
+            verdict = FAILED;
+        }
+        Py_XDECREF(pair);
+    }
+    Py_DECREF(entries.indices);
+    return verdict;
 }
 
 PyDoc_STRVAR(dirty_items_doc,
@@ -618,25 +654,24 @@ PyDoc_STRVAR(dirty_items_doc,
 static PyObject *
 dirty_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 5 || !PyBytes_Check(args[0]) ||
-        !PyObject_TypeCheck(args[2], native->text_screen_type) || !PyDict_Check(args[4])) {
-        PyErr_SetString(PyExc_TypeError,
-                        "dirty_items(body: bytes, logs: bool, screen: TextScreen, passes, "
-                        "names: dict)");
+    static const char usage[] =
+        "dirty_items(body: bytes, logs: bool, screen: TextScreen, passes, names: dict)";
+    int logs;
+    Reader reader;
+    if (request_arguments(args, nargs, 5, 4, usage, &logs, &reader) < 0) {
         return NULL;
     }
-    int logs = PyObject_IsTrue(args[1]);
-    if (logs < 0) {
+    if (!PyObject_TypeCheck(args[2], native->text_screen_type)) {
+        PyErr_SetString(PyExc_TypeError, usage);
         return NULL;
     }
     Walk walk = {args[2], args[3], args[4]};
-    const uint8_t *data = (const uint8_t *)PyBytes_AS_STRING(args[0]);
-    Reader reader = {data, data + PyBytes_GET_SIZE(args[0])};
     PyObject *dirty = PyList_New(0);
     if (dirty == NULL) {
         return NULL;
     }
-    int status = walk_request(&walk, reader, logs, dirty);
+    Screening screening = {&walk, logs, dirty};
+    int status = visit_items(reader, screen_item, &screening);
     if (status == FAILED) {
         Py_DECREF(dirty);
         return NULL;
@@ -904,48 +939,6 @@ read_log_record(PyObject *values, PyObject *wanted, Reader record)
     return status == 0 ? CLEAN : status;
 }
 
-/* Calls `visit` for each item of the request with its ordinal; stops at an error. */
-typedef int (*ItemVisitor)(void *context, Py_ssize_t ordinal, Reader item);
-
-static int
-visit_items(Reader reader, ItemVisitor visit, void *context)
-{
-    Py_ssize_t ordinal = 0;
-    uint32_t field, scope_field, item_field;
-    int wire, status, scope_wire, scope_status, item_wire, item_status;
-    Reader resource, scope, item;
-    uint64_t number;
-    FOR_EACH_FIELD(reader, field, wire, resource, number, status)
-    {
-        if (field != 1 || wire != LEN) {
-            continue;
-        }
-        FOR_EACH_FIELD(resource, scope_field, scope_wire, scope, number, scope_status)
-        {
-            if (scope_field != 2 || scope_wire != LEN) {
-                continue;
-            }
-            FOR_EACH_FIELD(scope, item_field, item_wire, item, number, item_status)
-            {
-                if (item_field != 2 || item_wire != LEN) {
-                    continue;
-                }
-                int result = visit(context, ordinal++, item);
-                if (result < 0) {
-                    return result;
-                }
-            }
-            if (item_status != 0) {
-                return item_status;
-            }
-        }
-        if (scope_status != 0) {
-            return scope_status;
-        }
-    }
-    return status;
-}
-
 typedef struct {
     int logs;
     PyObject *wanted; /* dict: ordinal -> set of entry indices */
@@ -988,20 +981,16 @@ PyDoc_STRVAR(entry_values_doc,
 static PyObject *
 entry_values(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyBytes_Check(args[0]) || !PyDict_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "entry_values(body: bytes, logs: bool, wanted: dict)");
-        return NULL;
-    }
-    int logs = PyObject_IsTrue(args[1]);
-    if (logs < 0) {
+    int logs;
+    Reader reader;
+    if (request_arguments(args, nargs, 3, 2, "entry_values(body: bytes, logs: bool, wanted: dict)",
+                          &logs, &reader) < 0) {
         return NULL;
     }
     ValueRead read = {logs, args[2], PyDict_New()};
     if (read.found == NULL) {
         return NULL;
     }
-    const uint8_t *data = (const uint8_t *)PyBytes_AS_STRING(args[0]);
-    Reader reader = {data, data + PyBytes_GET_SIZE(args[0])};
     int status = visit_items(reader, read_item, &read);
     if (status == FAILED) {
         Py_DECREF(read.found);
@@ -1545,17 +1534,13 @@ PyDoc_STRVAR(splice_doc,
 static PyObject *
 splice(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    if (nargs != 3 || !PyBytes_Check(args[0]) || !PyDict_Check(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "splice(body: bytes, logs: bool, replacements: dict)");
-        return NULL;
-    }
-    int logs = PyObject_IsTrue(args[1]);
-    if (logs < 0) {
+    int logs;
+    Reader reader;
+    if (request_arguments(args, nargs, 3, 2, "splice(body: bytes, logs: bool, replacements: dict)",
+                          &logs, &reader) < 0) {
         return NULL;
     }
     Splice state = {logs, args[2], 0, NULL, 0};
-    const uint8_t *data = (const uint8_t *)PyBytes_AS_STRING(args[0]);
-    Reader reader = {data, data + PyBytes_GET_SIZE(args[0])};
     Buffer out = {NULL, 0, 0};
     int status = sort_ordinals(&state);
     if (status == CLEAN) {
