@@ -49,6 +49,9 @@ typedef struct {
      * first[...] of c holds (any character for a shape of length 1), so that most
      * places are passed over after one lookup. */
     CharClass second[128];
+    /* The same for the third character (any character for a shape of length 2 or
+     * less): most places the second lets through are passed over here. */
+    CharClass third[128];
     /* The shapes whose first class may hold a non-ASCII character. */
     Py_ssize_t *wide;
     Py_ssize_t wide_count;
@@ -182,22 +185,24 @@ Shapes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     self->first_offsets[128] = next;
     for (Py_UCS4 c = 0; c < 128; c++) {
-        CharClass *second = &self->second[c];
-        for (Py_ssize_t k = self->first_offsets[c]; k < self->first_offsets[c + 1]; k++) {
-            Py_ssize_t s = self->first[k];
-            if (self->lengths[s] == 1) {
-                second->ascii[0] = second->ascii[1] = UINT64_MAX;
-                second->decimal = 1;
-                second->extra = 0;
-                second->any = 1;
-                break;
+        for (int place = 1; place <= 2; place++) {
+            CharClass *union_ = place == 1 ? &self->second[c] : &self->third[c];
+            for (Py_ssize_t k = self->first_offsets[c]; k < self->first_offsets[c + 1]; k++) {
+                Py_ssize_t s = self->first[k];
+                if (self->lengths[s] <= place) {
+                    union_->ascii[0] = union_->ascii[1] = UINT64_MAX;
+                    union_->decimal = 1;
+                    union_->extra = 0;
+                    union_->any = 1;
+                    break;
+                }
+                const CharClass *cls = &self->classes[self->starts[s] + place];
+                union_->ascii[0] |= cls->ascii[0];
+                union_->ascii[1] |= cls->ascii[1];
+                union_->decimal |= cls->decimal;
+                /* Non-ASCII characters there: let class_has pass them all. */
+                union_->any |= cls->extra != 0;
             }
-            const CharClass *cls = &self->classes[self->starts[s] + 1];
-            second->ascii[0] |= cls->ascii[0];
-            second->ascii[1] |= cls->ascii[1];
-            second->decimal |= cls->decimal;
-            /* Non-ASCII second characters: let class_has pass them all. */
-            second->any |= cls->extra != 0;
         }
     }
     Py_ssize_t wide = 0;
@@ -232,6 +237,9 @@ error:
             const CharClass *second = &self->second[ch];                                  \
             if (next < 128 ? !((second->ascii[next >> 6] >> (next & 63)) & 1)             \
                            : !class_has(second, next)) {                                  \
+                return -1;                                                                \
+            }                                                                             \
+            if (i + 2 < n && !class_has(&self->third[ch], data[i + 2])) {                 \
                 return -1;                                                                \
             }                                                                             \
             candidates = self->first + self->first_offsets[ch];                           \
