@@ -18,7 +18,7 @@ import time
 import pytest
 
 from otel_anonymizer import Detector, pii_anonymizer
-from otel_anonymizer.detectors import BUILTIN, SETS, Finding, Scanner, checks, select
+from otel_anonymizer.detectors import BUILTIN, SETS, Finding, Scanner, base, checks, select
 from tests.corpus import clean_texts, github_classic, iter_all, luhn_complete, make_jwt
 
 DEFAULT = Scanner(select("default"))
@@ -739,6 +739,17 @@ class TestScanMany:
         assert scanner.scan_many([remembered, remembered])[1][0].detector.name == "email"
         with pytest.raises(AssertionError):
             scanner.scan_many([remembered, "another text"])
+
+    def test_remembered_texts_are_bounded_by_their_size(self) -> None:
+        scanner = Scanner(select("email"))
+        huge = "mail jane@example.org " + "x" * base._REMEMBERED_CHARACTERS
+        scanner.scan_remembered(huge)  # too big to keep
+        assert scanner._remembered_characters == 0
+        text = "mail jane@example.org " + "y" * (base._REMEMBERED_CHARACTERS // 2)
+        for index in range(3):  # two do not fit together: each starts afresh
+            scanner.scan_remembered(text + str(index))
+            assert list(scanner._remembered) == [text + str(index)]
+        assert scanner._remembered_characters <= base._REMEMBERED_CHARACTERS
 
     def test_a_new_run_that_recurs_in_a_text_is_validated_once(self) -> None:
         # Found slow once: the runs of a text (a whole batch, joined) are collected in C

@@ -52,8 +52,10 @@ LOOKAHEAD_CONTEXT = 4
 LOOKBEHIND_CONTEXT = 2
 _RUN_CACHE_LIMIT = 8192
 #: How many texts `Scanner.scan_remembered` keeps the findings of (about what the
-#: prescreen scans in one request).
+#: prescreen scans in one request), and how many characters they may hold together
+#: (the texts are kept alive with their findings).
 _REMEMBERED_TEXTS = 1024
+_REMEMBERED_CHARACTERS = 1 << 22
 #: Detectors with at most this `reach` are tried with `match` where a match can start
 #: (around each needle), not searched: fewer steps unless needles are everywhere.
 _ANCHORED_REACH = 16
@@ -401,6 +403,7 @@ class Scanner:
         self._gate = _gate(self.detectors)
         self._remembered: dict[str, tuple[Finding, ...]] = {}
         self._remembered_lengths: set[int] = set()
+        self._remembered_characters = 0
         # For `scan_many`: the joinable detectors and the others, each as a scanner.
         joinable = [detector for detector in self.detectors if detector.joinable]
         single = [detector for detector in self.detectors if not detector.joinable]
@@ -412,8 +415,7 @@ class Scanner:
         that cache, such as the phone detector's): for benchmarks that pass over the
         same texts again."""
         self._run_cache.clear()
-        self._remembered.clear()
-        self._remembered_lengths.clear()
+        self._forget_remembered()
         for detector in self.detectors:
             cache_clear = getattr(detector.validate, "cache_clear", None)
             if cache_clear is not None:
@@ -491,14 +493,25 @@ class Scanner:
         again: for a screen that scans a text to tell whether it is clean, before the
         anonymizer handles the values found unclean in full (the gateway's prescreen).
         `passed`: what the passes over `text` found, when the caller ran them (the
-        text screen does). The findings of the last `_REMEMBERED_TEXTS` texts are kept."""
+        text screen does). The findings of the last `_REMEMBERED_TEXTS` texts are kept,
+        up to `_REMEMBERED_CHARACTERS` characters."""
         findings = self.scan(text) if passed is None else self._scan(text, passed)
-        if len(self._remembered) >= _REMEMBERED_TEXTS:
-            self._remembered.clear()
-            self._remembered_lengths.clear()
-        self._remembered[text] = tuple(findings)
-        self._remembered_lengths.add(len(text))
+        size = len(text)
+        if (
+            len(self._remembered) >= _REMEMBERED_TEXTS
+            or self._remembered_characters + size > _REMEMBERED_CHARACTERS
+        ):
+            self._forget_remembered()
+        if size <= _REMEMBERED_CHARACTERS:
+            self._remembered[text] = tuple(findings)
+            self._remembered_lengths.add(size)
+            self._remembered_characters += size
         return findings
+
+    def _forget_remembered(self) -> None:
+        self._remembered.clear()
+        self._remembered_lengths.clear()
+        self._remembered_characters = 0
 
     def scan_many(self, texts: Sequence[str]) -> dict[int, list[Finding]]:
         """The findings of `self.scan(text)` for each of `texts` that holds some, by
