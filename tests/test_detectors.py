@@ -865,7 +865,9 @@ class TestReach:
     def test_reach_finds_what_a_search_from_the_start_finds(self) -> None:
         detectors = select("default")
         assert any(detector.reach is not None for detector in detectors)
-        unbounded = Scanner([dataclasses.replace(d, reach=None, extent=None) for d in detectors])
+        unbounded = Scanner(
+            [dataclasses.replace(d, reach=None, extent=None, lead=None) for d in detectors]
+        )
         scanner = Scanner(detectors)
         rng = random.Random(41)
         values = [
@@ -878,6 +880,7 @@ class TestReach:
             "a@b.co@c.org", "x@" + "ab." * 100 + "com", "icon@2x.png", "j@x.io.", "@.-",
         ]  # fmt: skip
         fillers = ["", " ", "x", "@", "k-", "://", "AB12", "\n", "é", "-", "_", ".", "a" * 70]
+        fillers += ["\\n", "%", "+", "a" * 63, "'"]
         for _ in range(3000):
             parts = rng.choices(values + fillers * 3, k=rng.randint(1, 6))
             text = "".join(parts)
@@ -915,6 +918,12 @@ class TestReach:
     def test_reach_needs_needles_or_shapes_only(self, options: dict[str, object]) -> None:
         with pytest.raises(ValueError, match="detector 'd': reach needs needles or shapes"):
             Detector("d", "x", **options)  # type: ignore[arg-type]
+
+    def test_lead_needs_extent_and_a_valid_pattern(self) -> None:
+        with pytest.raises(ValueError, match="detector 'd': lead needs extent"):
+            Detector("d", "x@y", needles=("@",), reach=1, lead="[a-z]")
+        with pytest.raises(ValueError, match="detector 'd': invalid lead"):
+            Detector("d", "x@y", needles=("@",), reach=1, extent="@[a-z]*", lead="[a-z")
 
 
 def test_bearer_tokens_are_found_in_any_case() -> None:

@@ -99,7 +99,10 @@ class Detector:
     `extent`, with `reach`, is a regex that, matched where a needle or shape occurs,
     ends where any match around it ends at the latest (`@[A-Za-z0-9.-]*`: an email ends
     within the domain characters after its `@`): the pattern is then searched only in
-    those windows, not through the rest of the text.
+    those windows, not through the rest of the text. `lead`, with `extent`, is a regex
+    of one character that every character of a match before its needle matches
+    (`[A-Za-z0-9._%+-]`, an email's local part): a window then starts where the run of
+    them before the needle starts, not `reach` before it.
     """
 
     name: str
@@ -122,9 +125,11 @@ class Detector:
     joinable: bool = False
     reach: int | None = None
     extent: str | None = None
+    lead: str | None = None
     compiled: Any = field(init=False, repr=False, compare=False)
     compiled_prefilter: Any = field(init=False, repr=False, compare=False)
     compiled_extent: Any = field(init=False, repr=False, compare=False)
+    compiled_lead: Any = field(init=False, repr=False, compare=False)
     shape_classes: tuple[Shape, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -165,10 +170,17 @@ class Detector:
             )
         if self.extent is not None and self.reach is None:
             raise ValueError(f"detector {self.name!r}: extent needs reach")
+        if self.lead is not None and self.extent is None:
+            raise ValueError(f"detector {self.name!r}: lead needs extent")
         try:
             extent = None if self.extent is None else regex.compile(self.extent)
         except regex.error as error:
             raise ValueError(f"detector {self.name!r}: invalid extent: {error.msg}") from None
+        try:
+            # Matched backwards from the needle: the run of such characters before it.
+            lead = None if self.lead is None else regex.compile(f"(?r)(?:{self.lead})*")
+        except regex.error as error:
+            raise ValueError(f"detector {self.name!r}: invalid lead: {error.msg}") from None
         if self.numeric and self.shapes:
             raise ValueError(f"detector {self.name!r}: a numeric detector takes no shapes")
         shapes: list[Shape] = []
@@ -181,6 +193,7 @@ class Detector:
         object.__setattr__(self, "compiled", compiled)
         object.__setattr__(self, "compiled_prefilter", prefilter)
         object.__setattr__(self, "compiled_extent", extent)
+        object.__setattr__(self, "compiled_lead", lead)
         object.__setattr__(self, "label", self.label or self.name.upper())
 
     def find(
@@ -664,14 +677,17 @@ class Scanner:
         self, detector: Detector, text: str, first: int, timeout: float | None
     ) -> list[tuple[int, int]]:
         """`find` for a detector with an `extent`: in windows from `reach` before each
-        place one of its needles or shapes occurs to where `extent` ends there (windows
-        that overlap are searched as one)."""
+        place one of its needles or shapes occurs (or from where its `lead` run starts)
+        to where `extent` ends there (windows that overlap are searched as one)."""
         reach = detector.reach or 0
         extent = detector.compiled_extent.match
+        lead = detector.compiled_lead
         spans: list[tuple[int, int]] = []
         start = end = -1
         for place in sorted(self._places(detector, text, first)):
             low = max(0, place - reach)
+            if lead is not None:  # where the run of characters a match may hold starts
+                low = lead.match(text, low, place).start()
             match = extent(text, place)
             high = place if match is None else match.end()
             if low <= end:

@@ -32,6 +32,7 @@ EMAIL = Detector(
     needles=("@",),
     reach=64,  # the longest local part
     extent="@[A-Za-z0-9.-]*",  # the domain
+    lead="[A-Za-z0-9._%+-]",  # the local part
     trusted=True,
     joinable=True,
     quote_bounded=True,
