@@ -123,8 +123,7 @@ class Prescreen:
 
     def _passes(self, key: str, scope: str, mapped: bool) -> bool:
         """Whether the name of a value with this key is no reason to replace it."""
-        entry = Entry(key, None, scope=scope, mapped=mapped)
-        return self._anonymizer.passes_name(self._sanitizer.place(entry)[1])
+        return self._anonymizer.passes_name(self._name(key, scope, mapped))
 
     def rewrite(
         self, body: bytes, logs: bool, dirty: dict[int, list[int]], counts: Counts
@@ -133,46 +132,27 @@ class Prescreen:
         rewritten where `rewrite` turns every pending value of an item into a text, and
         the items left for the full path, with their pending entries. Changed values
         are added to `counts`, and what was replaced to `REDACTIONS`."""
-        wanted = {ordinal: set(entries) for ordinal, entries in dirty.items()}
-        values = _wire.entry_values(body, logs, wanted)
-        if values is None or values.keys() != wanted.keys():
+        texts, full = self._texts(body, logs, dirty)
+        if texts is None:
             return body, dirty
-        full: dict[int, list[int]] = {}
-        items: list[tuple[str, str]] = []
-        owners: list[tuple[int, int]] = []
-        for ordinal, entries in values.items():
-            if {entry[0] for entry in entries} != wanted[ordinal] or any(
-                text is None for _, text, *_ in entries
-            ):  # a value that is not one plain string (or not found where expected)
-                full[ordinal] = dirty[ordinal]
-                continue
-            for index, text, key, scope, mapped in entries:
-                name = self._sanitizer.place(Entry(key, None, scope=scope, mapped=mapped))[1]
-                items.append((text or "", name))
-                owners.append((ordinal, index))
-        results, found = self._anonymizer.rewrite_found(items)
-        rewritten: dict[int, list[tuple[int, str, Any, list[str]]]] = {}
-        for (ordinal, index), (text, _), result, names in zip(
-            owners, items, results, found, strict=True
-        ):
-            rewritten.setdefault(ordinal, []).append((index, text, result, names))
+        answers = self._answers(texts)
         replacements: dict[int, dict[int, bytes]] = {}
         replaced: list[str] = []
-        for ordinal, answers in rewritten.items():
+        for ordinal, rewritten in answers.items():
             try:
                 changes = {
                     index: result.encode()
-                    for index, text, result, _ in answers
+                    for index, text, result, _ in rewritten
                     if result is not text and result != text
                 }
             except (AttributeError, UnicodeEncodeError):  # WALK, or not a text
                 changes = None
-            if changes is None or any(result is WALK for _, _, result, _ in answers):
+            if changes is None or any(result is WALK for _, _, result, _ in rewritten):
                 full[ordinal] = dirty[ordinal]
                 continue
             if changes:
                 replacements[ordinal] = changes
-            replaced += (name for *_, names in answers for name in names)
+            replaced += (name for *_, names in rewritten for name in names)
         if replacements:
             spliced = _wire.splice(body, logs, replacements)
             if spliced is None:  # laid out otherwise than one string per value
@@ -182,3 +162,47 @@ class Prescreen:
             counts.changed = True
         REDACTIONS.add(replaced)
         return body, full
+
+    def _texts(
+        self, body: bytes, logs: bool, dirty: dict[int, list[int]]
+    ) -> tuple[dict[int, list[tuple[int, str, str]]] | None, dict[int, list[int]]]:
+        """The pending values of the dirty items, read from the bytes, as `(entry index,
+        text, name)` per item; and the items left for the full path: those with a value
+        that is not one plain string (or not found where expected). None for the first
+        when the bytes cannot be read."""
+        wanted = {ordinal: set(entries) for ordinal, entries in dirty.items()}
+        values = _wire.entry_values(body, logs, wanted)
+        if values is None or values.keys() != wanted.keys():
+            return None, dirty
+        texts: dict[int, list[tuple[int, str, str]]] = {}
+        full: dict[int, list[int]] = {}
+        for ordinal, entries in values.items():
+            if {entry[0] for entry in entries} != wanted[ordinal] or any(
+                text is None for _, text, *_ in entries
+            ):
+                full[ordinal] = dirty[ordinal]
+                continue
+            texts[ordinal] = [
+                (index, text or "", self._name(key, scope, mapped))
+                for index, text, key, scope, mapped in entries
+            ]
+        return texts, full
+
+    def _answers(
+        self, texts: dict[int, list[tuple[int, str, str]]]
+    ) -> dict[int, list[tuple[int, str, Any, list[str]]]]:
+        """`rewrite_found` of all the texts in one call, back per item: `(entry index,
+        text, result, names of what was replaced)`."""
+        owners = [(ordinal, index) for ordinal, items in texts.items() for index, _, _ in items]
+        items = [(text, name) for values in texts.values() for _, text, name in values]
+        results, found = self._anonymizer.rewrite_found(items)
+        answers: dict[int, list[tuple[int, str, Any, list[str]]]] = {}
+        for (ordinal, index), (text, _), result, names in zip(
+            owners, items, results, found, strict=True
+        ):
+            answers.setdefault(ordinal, []).append((index, text, result, names))
+        return answers
+
+    def _name(self, key: str, scope: str, mapped: bool) -> str:
+        """The name a value with this key has in its field (what anonymizers see)."""
+        return self._sanitizer.place(Entry(key, None, scope=scope, mapped=mapped))[1]
