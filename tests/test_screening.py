@@ -429,3 +429,22 @@ def test_text_that_only_looks_like_json() -> None:
             expected = Sanitizer([slow_one]).sanitize(entries, "span")
             assert expected[0] != value, value
             assert Sanitizer([fast_one]).sanitize(entries, "span") == expected, value
+
+
+@pytest.mark.skipif(pii_anonymizer().text_screen() is None, reason="the C extension is not built")
+def test_the_text_screen_reads_every_key_whatever_it_cached() -> None:
+    """The text screen caches its verdicts on short keys by their characters, in a
+    small table whose slots are overwritten: a sensitive key must be told apart from
+    the many safe keys before and after it, in any order, short and long, and beyond
+    ASCII."""
+    screen = pii_anonymizer().text_screen()
+    rng = random.Random(5)
+    sensitive = ["password", "api_key", "apiKey", "x-api-key", "token", "secret_" + "x" * 60]
+    for index in range(3000):
+        keys = [f"key{rng.randrange(400)}", f"ké{rng.randrange(50)}", "role", "content"]
+        secret = rng.random() < 0.3
+        if secret:
+            keys.append(rng.choice(sensitive))
+        rng.shuffle(keys)
+        text = json.dumps(dict.fromkeys(keys, "fine"))
+        assert screen.clean(text) is not secret, (index, text)

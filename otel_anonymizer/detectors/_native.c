@@ -790,8 +790,12 @@ DEFINE_RFIND(rfind_ucs4, Py_UCS4)
  * whitespace and a quote precede, the text before that quote back to the nearest quote
  * no backslash precedes. Walks the text from its end, as the reference reads it
  * reversed, skipping what a key already covered. */
+/* What a pass over the keys does with each, `data[start:end]`: 0 to go on, 1 to stop,
+ * -1 on an error. */
+typedef int (*KeyVisitor)(void *context, Py_ssize_t start, Py_ssize_t end);
+
 #define DEFINE_KEYS(NAME, CHAR, RFIND)                                                     \
-    static int NAME(PyObject *text, const CHAR *data, Py_ssize_t n, PyObject *keys)       \
+    static int NAME(const CHAR *data, Py_ssize_t n, KeyVisitor visit, void *context)      \
     {                                                                                     \
         Py_ssize_t i = n - 1;                                                             \
         while (i >= 0) {                                                                  \
@@ -819,12 +823,10 @@ DEFINE_RFIND(rfind_ucs4, Py_UCS4)
                 }                                                                         \
                 break;                                                                    \
             }                                                                             \
-            PyObject *key = PyUnicode_Substring(text, open + 1, close);                   \
-            if (key == NULL || PySet_Add(keys, key) < 0) {                                \
-                Py_XDECREF(key);                                                          \
-                return -1;                                                                \
+            int status = visit(context, open + 1, close);                                 \
+            if (status != 0) {                                                            \
+                return status;                                                            \
             }                                                                             \
-            Py_DECREF(key);                                                               \
             i = open;                                                                     \
         }                                                                                 \
         return 0;                                                                         \
@@ -833,6 +835,35 @@ DEFINE_RFIND(rfind_ucs4, Py_UCS4)
 DEFINE_KEYS(keys_ucs1, Py_UCS1, rfind_ucs1)
 DEFINE_KEYS(keys_ucs2, Py_UCS2, rfind_ucs2)
 DEFINE_KEYS(keys_ucs4, Py_UCS4, rfind_ucs4)
+
+/* Calls `visit` with each key that `jsontext.read_keys` reads in the text. */
+static int
+visit_keys(int kind, const void *data, Py_ssize_t n, KeyVisitor visit, void *context)
+{
+    switch (kind) {
+    case PyUnicode_1BYTE_KIND:
+        return keys_ucs1(data, n, visit, context);
+    case PyUnicode_2BYTE_KIND:
+        return keys_ucs2(data, n, visit, context);
+    default:
+        return keys_ucs4(data, n, visit, context);
+    }
+}
+
+typedef struct {
+    PyObject *text;
+    PyObject *keys;
+} KeySet;
+
+static int
+add_key(void *context, Py_ssize_t start, Py_ssize_t end)
+{
+    KeySet *set = context;
+    PyObject *key = PyUnicode_Substring(set->text, start, end);
+    int status = key == NULL ? -1 : PySet_Add(set->keys, key);
+    Py_XDECREF(key);
+    return status < 0 ? -1 : 0;
+}
 
 PyDoc_STRVAR(json_keys_doc,
              "json_keys(text, /)\n--\n\n"
@@ -849,20 +880,9 @@ json_keys(PyObject *module, PyObject *text)
     if (keys == NULL) {
         return NULL;
     }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    const void *data = PyUnicode_DATA(text);
-    int status;
-    switch (PyUnicode_KIND(text)) {
-    case PyUnicode_1BYTE_KIND:
-        status = keys_ucs1(text, data, n, keys);
-        break;
-    case PyUnicode_2BYTE_KIND:
-        status = keys_ucs2(text, data, n, keys);
-        break;
-    default:
-        status = keys_ucs4(text, data, n, keys);
-        break;
-    }
+    KeySet set = {text, keys};
+    int status = visit_keys(PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text),
+                            add_key, &set);
     if (status < 0) {
         Py_DECREF(keys);
         return NULL;
@@ -1107,6 +1127,19 @@ static PyTypeObject PassesType = {
 /* Longer keys are not cached (`KeyClassifier` does not cache them either). */
 #define CACHED_KEY_LENGTH 200
 
+/* A direct-mapped cache of the verdicts on short keys of one-byte texts, by their
+ * characters: the keys of JSON messages recur (`role`, `content`), and reading them this
+ * way makes no str per key. */
+#define KEY_SLOTS 128
+#define SLOT_KEY_LENGTH 48
+
+typedef struct {
+    uint64_t hash;
+    uint8_t length; /* 0: empty */
+    uint8_t sensitive;
+    Py_UCS1 characters[SLOT_KEY_LENGTH];
+} KeySlot;
+
 typedef struct {
     PyObject_HEAD
     PyObject *passes;     /* the scanner's Passes */
@@ -1114,6 +1147,7 @@ typedef struct {
     int always;           /* some detector has no marks: every text is scanned */
     PyObject *sensitive;  /* sensitive(key) -> bool, or None: keys are not checked */
     PyObject *verdicts;   /* dict: JSON key -> whether it is sensitive (a cache) */
+    KeySlot key_slots[KEY_SLOTS]; /* the same for short one-byte keys, by their bytes */
     PyObject *needles;    /* tuple of str, or None: JSON text is never passed */
     int needles_marked;   /* each needle is also a mark of the passes */
     PyObject *unescape;
@@ -1280,57 +1314,94 @@ looks_like_json(const Text *text)
     return first == '{' || first == '[' || first == '"';
 }
 
+/* Whether the key `key` is sensitive (cached in `verdicts`): 1, 0, or -1 on an error. */
+static int
+verdict_of(TextScreenObject *self, PyObject *key)
+{
+    PyObject *cached = PyDict_GetItemWithError(self->verdicts, key);
+    if (cached != NULL || PyErr_Occurred()) {
+        return cached == NULL ? -1 : cached == Py_True;
+    }
+    PyObject *verdict = PyObject_CallOneArg(self->sensitive, key);
+    int sensitive = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
+    Py_XDECREF(verdict);
+    if (sensitive >= 0 && PyUnicode_GET_LENGTH(key) <= CACHED_KEY_LENGTH) {
+        if (PyDict_GET_SIZE(self->verdicts) >= KEY_CACHE_LIMIT) {
+            PyDict_Clear(self->verdicts);
+        }
+        if (PyDict_SetItem(self->verdicts, key, sensitive ? Py_True : Py_False) < 0) {
+            return -1;
+        }
+    }
+    return sensitive;
+}
+
+typedef struct {
+    TextScreenObject *screen;
+    const Text *text;
+} KeyCheck;
+
+/* A key visitor: 1 (stop) for a sensitive key. */
+static int
+check_key(void *context, Py_ssize_t start, Py_ssize_t end)
+{
+    const KeyCheck *check = context;
+    TextScreenObject *self = check->screen;
+    const Text *text = check->text;
+    Py_ssize_t length = end - start;
+    KeySlot *slot = NULL;
+    uint64_t hash = 1469598103934665603ULL; /* FNV-1a */
+    if (text->kind == PyUnicode_1BYTE_KIND && length > 0 && length <= SLOT_KEY_LENGTH) {
+        const Py_UCS1 *characters = (const Py_UCS1 *)text->data + start;
+        for (Py_ssize_t i = 0; i < length; i++) {
+            hash = (hash ^ characters[i]) * 1099511628211ULL;
+        }
+        slot = &self->key_slots[hash % KEY_SLOTS];
+        if (slot->length == length && slot->hash == hash &&
+            memcmp(slot->characters, characters, (size_t)length) == 0) {
+            return slot->sensitive;
+        }
+    }
+    PyObject *key = PyUnicode_FromKindAndData(
+        text->kind, (const char *)text->data + start * text->kind, length);
+    if (key == NULL) {
+        return -1;
+    }
+    int sensitive = verdict_of(self, key);
+    Py_DECREF(key);
+    if (sensitive >= 0 && slot != NULL) {
+        slot->hash = hash;
+        slot->length = (uint8_t)length;
+        slot->sensitive = (uint8_t)sensitive;
+        memcpy(slot->characters, (const Py_UCS1 *)text->data + start, (size_t)length);
+    }
+    return sensitive;
+}
+
 /* 1 if a JSON key of `text` is sensitive, 0 if none is, -1 on an error. */
 static int
-any_key_sensitive(TextScreenObject *self, PyObject *text)
+any_key_sensitive(TextScreenObject *self, const Text *text)
 {
-    PyObject *keys = PySet_New(NULL);
-    if (keys == NULL) {
-        return -1;
+    KeyCheck check = {self, text};
+    return visit_keys(text->kind, text->data, text->n, check_key, &check);
+}
+
+/* Where `ch` first occurs in the text, or -1 (memchr for one-byte texts). */
+static Py_ssize_t
+find_in(const Text *text, Py_UCS4 ch, Py_ssize_t from)
+{
+    if (text->kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *data = text->data;
+        const Py_UCS1 *found = from < text->n ? memchr(data + from, (int)ch, text->n - from)
+                                              : NULL;
+        return found == NULL ? -1 : found - data;
     }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    const void *data = PyUnicode_DATA(text);
-    int status;
-    switch (PyUnicode_KIND(text)) {
-    case PyUnicode_1BYTE_KIND:
-        status = keys_ucs1(text, data, n, keys);
-        break;
-    case PyUnicode_2BYTE_KIND:
-        status = keys_ucs2(text, data, n, keys);
-        break;
-    default:
-        status = keys_ucs4(text, data, n, keys);
-        break;
-    }
-    PyObject *iterator = status < 0 ? NULL : PyObject_GetIter(keys);
-    Py_DECREF(keys);
-    if (iterator == NULL) {
-        return -1;
-    }
-    PyObject *key;
-    int result = 0;
-    while (result == 0 && (key = PyIter_Next(iterator)) != NULL) {
-        PyObject *cached = PyDict_GetItemWithError(self->verdicts, key);
-        if (cached != NULL || PyErr_Occurred()) {
-            result = cached == NULL ? -1 : cached == Py_True;
-            Py_DECREF(key);
-            continue;
+    for (Py_ssize_t i = from; i < text->n; i++) {
+        if (PyUnicode_READ(text->kind, text->data, i) == ch) {
+            return i;
         }
-        PyObject *verdict = PyObject_CallOneArg(self->sensitive, key);
-        result = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
-        Py_XDECREF(verdict);
-        if (result >= 0 && PyUnicode_GET_LENGTH(key) <= CACHED_KEY_LENGTH) {
-            if (PyDict_GET_SIZE(self->verdicts) >= KEY_CACHE_LIMIT) {
-                PyDict_Clear(self->verdicts);
-            }
-            if (PyDict_SetItem(self->verdicts, key, result ? Py_True : Py_False) < 0) {
-                result = -1;
-            }
-        }
-        Py_DECREF(key);
     }
-    Py_DECREF(iterator);
-    return result < 0 || PyErr_Occurred() ? -1 : result;
+    return -1;
 }
 
 #define IS_JSON_SPACE(ch) ((ch) == ' ' || (ch) == '\t' || (ch) == '\n' || (ch) == '\r')
@@ -1338,13 +1409,13 @@ any_key_sensitive(TextScreenObject *self, PyObject *text)
 /* 1 if every integer that `PIIAnonymizer._integers_clean` reads in JSON text is clean:
  * those of `_JSON_INTEGER`, asked where a comma touches a digit (`_COMMA_DIGIT`). */
 static int
-integers_clean(TextScreenObject *self, PyObject *text)
+integers_clean(TextScreenObject *self, const Text *text)
 {
-    int kind = PyUnicode_KIND(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    int kind = text->kind;
+    const void *data = text->data;
+    Py_ssize_t n = text->n;
     int comma_digit = 0;
-    for (Py_ssize_t i = 0; !comma_digit && (i = PyUnicode_FindChar(text, ',', i, n, 1)) >= 0; i++) {
+    for (Py_ssize_t i = 0; !comma_digit && (i = find_in(text, ',', i)) >= 0; i++) {
         comma_digit = i + 1 < n && IS_DIGIT(PyUnicode_READ(kind, data, i + 1));
     }
     if (!comma_digit) {
@@ -1378,7 +1449,8 @@ integers_clean(TextScreenObject *self, PyObject *text)
         if (next != ',' && next != ']' && next != '}') {
             continue;
         }
-        PyObject *digits_text = PyUnicode_Substring(text, first, j);
+        PyObject *digits_text =
+            PyUnicode_FromKindAndData(kind, (const char *)data + first * kind, j - first);
         PyObject *number = digits_text == NULL ? NULL : PyLong_FromUnicodeObject(digits_text, 10);
         Py_XDECREF(digits_text);
         PyObject *verdict = number == NULL ? NULL : PyObject_CallOneArg(self->clean_scalar, number);
@@ -1395,10 +1467,14 @@ integers_clean(TextScreenObject *self, PyObject *text)
 
 /* 1 if one of the needles of the detectors that may read quotes occurs in `text`. */
 static int
-contains_needle(TextScreenObject *self, PyObject *text)
+contains_needle(TextScreenObject *self, Text *text)
 {
+    PyObject *object = text_object(text);
+    if (object == NULL) {
+        return -1;
+    }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(self->needles); i++) {
-        int contains = PyUnicode_Contains(text, PyTuple_GET_ITEM(self->needles, i));
+        int contains = PyUnicode_Contains(object, PyTuple_GET_ITEM(self->needles, i));
         if (contains != 0) {
             return contains;
         }
@@ -1411,14 +1487,7 @@ contains_needle(TextScreenObject *self, PyObject *text)
 static int
 json_finds_nothing(TextScreenObject *self, Text *text)
 {
-    PyObject *object = text_object(text);
-    if (object == NULL) {
-        return -1;
-    }
-    Py_ssize_t backslash = PyUnicode_FindChar(object, '\\', 0, text->n, 1);
-    if (backslash == -2) {
-        return -1;
-    }
+    Py_ssize_t backslash = find_in(text, '\\', 0);
     int escaped = backslash >= 0;
     if (escaped) {
         for (Py_ssize_t i = backslash; i + 1 < text->n; i++) {
@@ -1428,19 +1497,33 @@ json_finds_nothing(TextScreenObject *self, Text *text)
             }
         }
     }
+    PyObject *object = escaped ? text_object(text) : NULL;
+    if (escaped && object == NULL) {
+        return -1;
+    }
     if (self->sensitive != Py_None) {
-        PyObject *source = escaped ? PyObject_CallOneArg(self->unescape_keeping_quotes, object)
-                                   : Py_NewRef(object);
-        if (source == NULL) {
-            return -1;
+        int sensitive;
+        if (escaped) {
+            PyObject *source = PyObject_CallOneArg(self->unescape_keeping_quotes, object);
+            if (source == NULL) {
+                return -1;
+            }
+            sensitive = 1; /* not a str: the walk decides */
+            if (PyUnicode_Check(source)) {
+                Text keys = {PyUnicode_KIND(source), PyUnicode_DATA(source),
+                             PyUnicode_GET_LENGTH(source), NULL};
+                sensitive = any_key_sensitive(self, &keys);
+            }
+            Py_DECREF(source);
         }
-        int sensitive = PyUnicode_Check(source) ? any_key_sensitive(self, source) : 1;
-        Py_DECREF(source);
+        else {
+            sensitive = any_key_sensitive(self, text);
+        }
         if (sensitive != 0) {
             return sensitive < 0 ? -1 : 0;
         }
     }
-    int clean = integers_clean(self, object);
+    int clean = integers_clean(self, text);
     if (clean <= 0) {
         return clean;
     }
@@ -1448,13 +1531,13 @@ json_finds_nothing(TextScreenObject *self, Text *text)
         return 0;
     }
     /* Needles that are marks too occur only where the passes find something. */
-    if (!self->needles_marked && (clean = contains_needle(self, object)) != 0) {
+    if (!self->needles_marked && (clean = contains_needle(self, text)) != 0) {
         return clean < 0 ? -1 : 0;
     }
     int hit;
     clean = finds_nothing(self, text, &hit);
     if (clean >= 0 && hit && self->needles_marked) {
-        int contains = contains_needle(self, object);
+        int contains = contains_needle(self, text);
         if (contains != 0) {
             return contains < 0 ? -1 : 0;
         }
