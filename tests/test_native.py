@@ -15,6 +15,7 @@ import random
 import re
 import shutil
 import sysconfig
+from typing import Any
 
 import pytest
 from corpus import clean_texts, iter_all
@@ -49,12 +50,28 @@ def test_the_extension_is_built_where_a_compiler_is() -> None:
     assert native is not None, "a C compiler is available but _native was not built"
 
 
+def runs_only(skip_inert: bool, classes: str | None = None) -> tuple[Any, dict[Any, Any]]:
+    """`Passes` for the numeric runs alone, with an empty cache of its own (so that it
+    gives every run), and that cache."""
+    cache: dict[Any, Any] = {}
+    lookup = native.RunLookup(
+        skip_inert=skip_inert,
+        lookbehind=base.LOOKBEHIND_CONTEXT,
+        lookahead=base.LOOKAHEAD_CONTEXT,
+        classes=classes,
+        cache=cache,
+    )
+    return native.Passes(None, lookup), cache
+
+
 @needs_native
 @pytest.mark.parametrize("skip_inert", [False, True])
 def test_numeric_runs_match_the_python_reference(skip_inert: bool) -> None:
+    passes, _ = runs_only(skip_inert)
     texts = random_texts(RUN_ALPHABET, 30_000, seed=7) + corpus_texts()
     for text in texts:
-        assert native.numeric_runs(text, skip_inert) == list(numeric_runs(text, skip_inert)), text
+        found = [(start, end) for start, end, _, _ in passes.run(text)[1]]
+        assert found == list(numeric_runs(text, skip_inert)), text
 
 
 @needs_native
@@ -67,12 +84,12 @@ def test_shapes_match_their_regexes() -> None:
         r"a\.b",
     ]
     expanded = [(shape, sequence) for shape in shapes for sequence in shape_classes(shape)]
-    marks = native.Shapes([sequence for _, sequence in expanded])
+    marks = native.Passes(native.Shapes([sequence for _, sequence in expanded]), None)
     alphabet = "0123456789٣" + "ABCDEFZaf" + ":-._ " + "skxéb@"
     for text in random_texts(alphabet, 20_000, seed=11, length=24) + corpus_texts():
         # Where each shape first occurs: the first of its expansions, as its regex says.
         found: dict[str, int] = {}
-        for index, position in marks.search(text):
+        for index, position in marks.run(text)[0]:
             shape = expanded[index][0]
             found[shape] = min(position, found.get(shape, position))
         expected = {}
@@ -108,48 +125,43 @@ def test_the_scanner_finds_the_same_with_and_without_the_extension(
 
 @needs_native
 @pytest.mark.parametrize("classes", [True, False])
-def test_run_lookup_matches_the_python_reference(classes: bool) -> None:
-    """`RunLookup.unknown` passes over the runs cached as holding nothing in C; the
-    scanner's Python version must give the same runs, keys and cached findings, with the
-    cache empty, partly filled and full."""
+def test_runs_the_cache_does_not_know_match_the_python_reference(classes: bool) -> None:
+    """`Passes` passes over the runs cached as holding nothing in C; the scanner's
+    Python version must give the same runs, keys and cached findings, with the cache
+    empty, partly filled and full."""
     scanner = Scanner(select("default"))
     if not classes:  # as with a numeric user detector that reads the context as it is
         scanner._context_classes = None
-        scanner._run_lookup = native.RunLookup(
-            skip_inert=scanner._skip_inert,
-            lookbehind=base.LOOKBEHIND_CONTEXT,
-            lookahead=base.LOOKAHEAD_CONTEXT,
-            classes=None,
-            cache=scanner._run_cache,
-        )
+    passes, cache = runs_only(scanner._skip_inert, scanner._context_classes)
+    scanner._run_cache = cache
     texts = random_texts(RUN_ALPHABET + '\t"', 6_000, seed=5, length=60) + corpus_texts()
     unknown = 0
     for index, text in enumerate(texts):
         expected = list(scanner._python_unknown_runs(text))
-        assert scanner._run_lookup.unknown(text) == expected, text
+        assert passes.run(text)[1] == expected, text
         unknown += len(expected)
         if index % 2:
             for _start, _end, key, found in expected:
-                scanner._run_cache[key] = () if found is None else found
+                cache[key] = () if found is None else found
     assert unknown > 1000
 
 
 @needs_native
-def test_passes_find_what_each_pass_finds() -> None:
-    """`Passes.run` reads a text once for the marks and the numeric runs; it must give
-    what `Shapes.search` and `RunLookup.unknown` give apart, on every kind of text."""
+def test_one_pass_finds_what_each_pass_finds_alone() -> None:
+    """The scanner's `Passes` reads a text once for the marks and the numeric runs; it
+    must give what each gives alone, on every kind of text."""
     scanner = Scanner(select("default"))
-    passes, marks, lookup = scanner._passes, scanner._marks, scanner._run_lookup
+    both = scanner._passes
+    marks = native.Passes(scanner._marks, None)
+    runs = native.Passes(None, scanner._run_lookup)
     alphabet = RUN_ALPHABET + "@sk-AIza:://DEbeBEARERgh_😀é"
     texts = random_texts(alphabet, 6_000, seed=9, length=60) + corpus_texts()
     for index, text in enumerate(texts):
-        unknown = lookup.unknown(text)
-        assert passes.run(text) == (marks.search(text), unknown), text
+        unknown = runs.run(text)[1]
+        assert both.run(text) == (marks.run(text)[0], unknown), text
         if index % 2:
             for _start, _end, key, found in unknown:
                 scanner._run_cache[key] = () if found is None else found
-    numbers_only = native.Passes(None, lookup)
-    assert numbers_only.run("call 415-555-2671 @") == ([], lookup.unknown("call 415-555-2671 @"))
 
 
 #: Characters that move JSON keys: quotes, backslashes, colons, JSON whitespace, braces,
@@ -248,9 +260,9 @@ class TestShapesInput:
         with pytest.raises(ValueError, match="must not be ASCII"):
             native.Shapes([[(0, 0, False, ord("a"))]])
         with pytest.raises(TypeError):
-            native.Shapes([[(0, 0, False, 0)]]).search(b"bytes")  # type: ignore[arg-type]
+            native.Passes(native.Shapes([[(0, 0, False, 0)]]), None).run(b"x")  # type: ignore[arg-type]
         with pytest.raises(TypeError):
-            native.numeric_runs(b"123-456-7890", True)  # type: ignore[arg-type]
+            native.Passes("not shapes", None)  # type: ignore[arg-type]
 
     def test_a_shape_longer_than_it_says_is_refused(self) -> None:
         # Its length is read first, its items later: trusting the first answer would
@@ -264,8 +276,8 @@ class TestShapesInput:
             native.Shapes([shape])
 
     def test_empty_inputs(self) -> None:
-        assert native.Shapes([]).search("anything") == []
-        assert native.numeric_runs("", True) == []
+        assert native.Passes(native.Shapes([]), None).run("anything") == ([], [])
+        assert runs_only(True)[0].run("") == ([], [])
         assert native.json_keys("") == set()
         assert native.json_keys('":') == {""}
 

@@ -1,5 +1,6 @@
-/* The passes over every text in C: which shapes occur in a text, where its numeric
- * runs are (the scanner's two passes), and which keys JSON text holds (the screen's).
+/* The passes over every text in C: which shapes occur in a text and where its numeric
+ * runs are, in one pass (`Passes`, with the run cache's `RunLookup`), which keys JSON
+ * text holds, and the `TextScreen` built on them.
  * `otel_anonymizer.detectors.base` (shapes), `.runs` and `otel_anonymizer.jsontext`
  * (keys) hold the reference versions in Python (used when this module is not built),
  * and the tests check that both agree.
@@ -271,80 +272,6 @@ DEFINE_SHAPE_AT(shape_at_ucs1, Py_UCS1)
 DEFINE_SHAPE_AT(shape_at_ucs2, Py_UCS2)
 DEFINE_SHAPE_AT(shape_at_ucs4, Py_UCS4)
 
-/* Stores in `found` where each shape first occurs in `data`, plus one (0: nowhere);
- * returns how many shapes occur. */
-#define DEFINE_SEARCH(NAME, CHAR, SHAPE_AT)                                                \
-    static Py_ssize_t NAME(const ShapesObject *self, const CHAR *data, Py_ssize_t n,      \
-                           Py_ssize_t *found)                                             \
-    {                                                                                     \
-        Py_ssize_t hits = 0;                                                              \
-        for (Py_ssize_t i = 0; i < n && hits < self->count; i++) {                        \
-            Py_ssize_t s;                                                                 \
-            while ((s = SHAPE_AT(self, data, n, i, found)) >= 0) {                        \
-                found[s] = i + 1;                                                         \
-                hits++;                                                                   \
-            }                                                                             \
-        }                                                                                 \
-        return hits;                                                                      \
-    }
-
-DEFINE_SEARCH(search_ucs1, Py_UCS1, shape_at_ucs1)
-DEFINE_SEARCH(search_ucs2, Py_UCS2, shape_at_ucs2)
-DEFINE_SEARCH(search_ucs4, Py_UCS4, shape_at_ucs4)
-
-PyDoc_STRVAR(Shapes_search_doc,
-             "search(text, /)\n--\n\n"
-             "`(index, position)` of each shape that occurs in `text`, by index: where it\n"
-             "first occurs.");
-
-static PyObject *
-Shapes_search(ShapesObject *self, PyObject *text)
-{
-    if (!PyUnicode_Check(text)) {
-        PyErr_Format(PyExc_TypeError, "search() takes a str, not %.100s", Py_TYPE(text)->tp_name);
-        return NULL;
-    }
-    Py_ssize_t *found = PyMem_Calloc(self->count ? self->count : 1, sizeof(Py_ssize_t));
-    if (found == NULL) {
-        return PyErr_NoMemory();
-    }
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    const void *data = PyUnicode_DATA(text);
-    Py_ssize_t hits;
-    switch (PyUnicode_KIND(text)) {
-    case PyUnicode_1BYTE_KIND:
-        hits = search_ucs1(self, data, n, found);
-        break;
-    case PyUnicode_2BYTE_KIND:
-        hits = search_ucs2(self, data, n, found);
-        break;
-    default:
-        hits = search_ucs4(self, data, n, found);
-        break;
-    }
-    PyObject *result = PyList_New(hits);
-    if (result != NULL) {
-        Py_ssize_t next = 0;
-        for (Py_ssize_t s = 0; s < self->count && next < hits; s++) {
-            if (found[s]) {
-                PyObject *hit = Py_BuildValue("(nn)", s, found[s] - 1);
-                if (hit == NULL) {
-                    Py_CLEAR(result);
-                    break;
-                }
-                PyList_SET_ITEM(result, next++, hit);
-            }
-        }
-    }
-    PyMem_Free(found);
-    return result;
-}
-
-static PyMethodDef Shapes_methods[] = {
-    {"search", (PyCFunction)Shapes_search, METH_O, Shapes_search_doc},
-    {NULL, NULL, 0, NULL},
-};
-
 PyDoc_STRVAR(Shapes_doc,
              "Shapes(shapes, /)\n--\n\n"
              "Fixed-length sequences of character classes, searched for together.\n\n"
@@ -359,7 +286,6 @@ static PyTypeObject ShapesType = {
     .tp_dealloc = (destructor)Shapes_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = Shapes_doc,
-    .tp_methods = Shapes_methods,
     .tp_new = Shapes_new,
 };
 
@@ -442,9 +368,6 @@ DEFINE_INERT(inert_ucs1, Py_UCS1)
 DEFINE_INERT(inert_ucs2, Py_UCS2)
 DEFINE_INERT(inert_ucs4, Py_UCS4)
 
-/* What a pass over the runs does with each: 0 to go on, 1 to stop, -1 on an error. */
-typedef int (*RunVisitor)(void *context, Py_ssize_t start, Py_ssize_t end);
-
 /* For a digit at `data[i]` that no run before it holds: whether a run starts there
  * (`_NUMERIC_RUN`: from a digit to a digit over digits and separators, at least 7
  * characters), extended over a `+` or `(` before it, that is not skipped (inert, when
@@ -478,87 +401,6 @@ typedef int (*RunVisitor)(void *context, Py_ssize_t start, Py_ssize_t end);
 DEFINE_RUN_AT(run_at_ucs1, Py_UCS1, inert_ucs1)
 DEFINE_RUN_AT(run_at_ucs2, Py_UCS2, inert_ucs2)
 DEFINE_RUN_AT(run_at_ucs4, Py_UCS4, inert_ucs4)
-
-/* Calls `visit` with the start and end of every run in `data` (see `run_at`); returns
- * what the last call returned (0 if none). */
-#define DEFINE_RUNS(NAME, CHAR, RUN_AT)                                                    \
-    static int NAME(const CHAR *data, Py_ssize_t n, int skip_inert, RunVisitor visit,     \
-                    void *context)                                                        \
-    {                                                                                     \
-        Py_ssize_t i = 0, start, end;                                                     \
-        while (i < n) {                                                                   \
-            if (!IS_DIGIT(data[i])) {                                                     \
-                i++;                                                                      \
-                continue;                                                                 \
-            }                                                                             \
-            if (RUN_AT(data, n, i, skip_inert, &start, &end, &i)) {                       \
-                int status = visit(context, start, end);                                  \
-                if (status != 0) {                                                        \
-                    return status;                                                        \
-                }                                                                         \
-            }                                                                             \
-        }                                                                                 \
-        return 0;                                                                         \
-    }
-
-DEFINE_RUNS(runs_ucs1, Py_UCS1, run_at_ucs1)
-DEFINE_RUNS(runs_ucs2, Py_UCS2, run_at_ucs2)
-DEFINE_RUNS(runs_ucs4, Py_UCS4, run_at_ucs4)
-
-static int
-visit_runs(int kind, const void *data, Py_ssize_t n, int skip_inert, RunVisitor visit,
-           void *context)
-{
-    switch (kind) {
-    case PyUnicode_1BYTE_KIND:
-        return runs_ucs1(data, n, skip_inert, visit, context);
-    case PyUnicode_2BYTE_KIND:
-        return runs_ucs2(data, n, skip_inert, visit, context);
-    default:
-        return runs_ucs4(data, n, skip_inert, visit, context);
-    }
-}
-
-static int
-append_run(void *result, Py_ssize_t start, Py_ssize_t end)
-{
-    PyObject *pair = Py_BuildValue("(nn)", start, end);
-    if (pair == NULL || PyList_Append((PyObject *)result, pair) < 0) {
-        Py_XDECREF(pair);
-        return -1;
-    }
-    Py_DECREF(pair);
-    return 0;
-}
-
-PyDoc_STRVAR(numeric_runs_doc,
-             "numeric_runs(text, skip_inert, /)\n--\n\n"
-             "The (start, end) of each numeric run of `text`, as runs.numeric_runs.");
-
-static PyObject *
-numeric_runs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
-{
-    if (nargs != 2 || !PyUnicode_Check(args[0])) {
-        PyErr_SetString(PyExc_TypeError, "numeric_runs(text: str, skip_inert: bool)");
-        return NULL;
-    }
-    int skip_inert = PyObject_IsTrue(args[1]);
-    if (skip_inert < 0) {
-        return NULL;
-    }
-    PyObject *text = args[0];
-    PyObject *result = PyList_New(0);
-    if (result == NULL) {
-        return NULL;
-    }
-    int status = visit_runs(PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text),
-                            skip_inert, append_run, result);
-    if (status < 0) {
-        Py_DECREF(result);
-        return NULL;
-    }
-    return result;
-}
 
 /* ---- RunLookup: numeric runs, looked up in the scanner's cache of what they hold ---- */
 
@@ -712,38 +554,10 @@ look_up_run(void *context, Py_ssize_t start, Py_ssize_t end)
     return 0;
 }
 
-PyDoc_STRVAR(RunLookup_unknown_doc,
-             "unknown(text, /)\n--\n\n"
-             "The numeric runs of `text` that the cache does not know to hold nothing, as\n"
-             "`(start, end, key, findings)`: the findings cached under `key`, or None where\n"
-             "the cache has none.");
-
-static PyObject *
-RunLookup_unknown(RunLookupObject *self, PyObject *text)
-{
-    if (!PyUnicode_Check(text)) {
-        PyErr_Format(PyExc_TypeError, "unknown() takes a str, not %.100s", Py_TYPE(text)->tp_name);
-        return NULL;
-    }
-    Text screened = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), NULL};
-    PyObject *unknown = PyList_New(0);
-    RunVisit visit = {self, &screened, &unknown};
-    if (unknown != NULL && visit_runs(screened.kind, screened.data, screened.n, self->skip_inert,
-                                      look_up_run, &visit) < 0) {
-        Py_CLEAR(unknown);
-    }
-    return unknown;
-}
-
-static PyMethodDef RunLookup_methods[] = {
-    {"unknown", (PyCFunction)RunLookup_unknown, METH_O, RunLookup_unknown_doc},
-    {NULL, NULL, 0, NULL},
-};
-
 PyDoc_STRVAR(RunLookup_doc,
              "RunLookup(*, skip_inert, lookbehind, lookahead, classes, cache)\n--\n\n"
-             "Finds the numeric runs of texts and looks them up in `cache` (a dict), under\n"
-             "the keys `Scanner._scan_numbers` stores them with.");
+             "Looks the numeric runs `Passes` finds up in `cache` (a dict), under the keys\n"
+             "`Scanner._scan_numbers` stores them with.");
 
 static PyTypeObject RunLookupType = {
     PyVarObject_HEAD_INIT(NULL, 0)
@@ -754,7 +568,6 @@ static PyTypeObject RunLookupType = {
     .tp_doc = RunLookup_doc,
     .tp_traverse = (traverseproc)RunLookup_traverse,
     .tp_clear = (inquiry)RunLookup_clear,
-    .tp_methods = RunLookup_methods,
     .tp_new = RunLookup_new,
 };
 
@@ -1037,8 +850,10 @@ run_passes(const PassesObject *self, const Text *text, Py_ssize_t *found, PyObje
 
 PyDoc_STRVAR(Passes_run_doc,
              "run(text, /)\n--\n\n"
-             "`(marks.search(text), runs.unknown(text))` in one pass over `text` (an empty\n"
-             "list for what is None).");
+             "`(marks, runs)` of `text`, in one pass: `(index, position)` where each mark\n"
+             "first occurs, by index; `(start, end, key, findings)` for each numeric run the\n"
+             "cache does not know to hold nothing (its cached findings, or None). A list is\n"
+             "empty where its side is None.");
 
 /* `(marks found, unknown runs)` as `Passes.run` gives them, from `found` (see
  * `run_passes`) and `unknown` (a list, or NULL for none). */
@@ -1640,7 +1455,6 @@ static const NativeAPI native_api = {
 };
 
 static PyMethodDef module_methods[] = {
-    {"numeric_runs", (PyCFunction)(void (*)(void))numeric_runs, METH_FASTCALL, numeric_runs_doc},
     {"json_keys", (PyCFunction)json_keys, METH_O, json_keys_doc},
     {NULL, NULL, 0, NULL},
 };

@@ -7,21 +7,15 @@ from typing import Any
 CharClass = tuple[int, int, bool, int]
 
 class Shapes:
-    """Fixed-length sequences of character classes, searched for together."""
+    """Fixed-length sequences of character classes, looked for together (`Passes`)."""
 
     def __init__(self, shapes: Sequence[Sequence[CharClass]], /) -> None: ...
-    def search(self, text: str, /) -> list[tuple[int, int]]:
-        """`(index, position)` of each shape that occurs in `text`, by index: where it
-        first occurs."""
-
-def numeric_runs(text: str, skip_inert: bool, /) -> list[tuple[int, int]]:
-    """The `(start, end)` of each numeric run of `text`, as `runs.numeric_runs`."""
 
 def json_keys(text: str, /) -> set[str]:
     """The keys that `jsontext.read_keys` reads in `text`."""
 
 class RunLookup:
-    """Finds the numeric runs of texts and looks them up in `cache`, under the keys
+    """Looks the numeric runs `Passes` finds up in `cache`, under the keys
     `Scanner._scan_numbers` stores them with."""
 
     def __init__(
@@ -33,9 +27,6 @@ class RunLookup:
         classes: str | None,
         cache: dict[Any, Any],
     ) -> None: ...
-    def unknown(self, text: str, /) -> list[tuple[int, int, Any, Any]]:
-        """The runs of `text` that the cache does not know to hold nothing, as
-        `(start, end, key, findings)`: the cached findings, or None where there are none."""
 
 class Passes:
     """The scanner's passes over a text, in one: where the `marks` first occur, and the
@@ -43,7 +34,10 @@ class Passes:
 
     def __init__(self, marks: Shapes | None, runs: RunLookup | None, /) -> None: ...
     def run(self, text: str, /) -> tuple[list[tuple[int, int]], list[tuple[int, int, Any, Any]]]:
-        """`(marks.search(text), runs.unknown(text))` in one pass (empty for a None)."""
+        """`(marks, runs)` of `text`, in one pass: `(index, position)` where each mark
+        first occurs, by index; `(start, end, key, findings)` for each numeric run the
+        cache does not know to hold nothing (its cached findings, or None). A list is
+        empty where its side is None."""
 
 class TextScreen:
     """Says which texts an anonymizer's `rewrite` leaves as they are (see

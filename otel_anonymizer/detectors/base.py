@@ -391,9 +391,6 @@ class Scanner:
         ]
         self._shape_patterns = {detector.name: patterns for detector, patterns in self._shapes}
         self._run_cache: dict[tuple[int, int, str], tuple[tuple[int, int, Detector], ...]] = {}
-        self._runs: Callable[[str, bool], Iterable[tuple[int, int]]] = (
-            _native.numeric_runs if _native is not None else numeric_runs
-        )
         self._run_lookup = (
             _native.RunLookup(
                 skip_inert=self._skip_inert,
@@ -404,9 +401,6 @@ class Scanner:
             )
             if _native is not None
             else None
-        )
-        self._unknown_runs: Callable[[str], Iterable[tuple[int, int, Any, Any]]] = (
-            self._run_lookup.unknown if self._run_lookup is not None else self._python_unknown_runs
         )
         self._passes = (
             _native.Passes(self._marks, self._run_lookup if self._numeric else None)
@@ -579,11 +573,12 @@ class Scanner:
         the same runs recur endlessly in traces (dates, versions, prices, the numbers of
         a conversation sent again each turn): results are cached by that text (with the
         context as classes of characters, when the detectors allow it). Runs cached as
-        holding nothing, most of them, are passed over in C (`_native.RunLookup`); the
-        others are `unknown` when the caller has them (`_unknown_runs`)."""
+        holding nothing, most of them, are passed over in C (`_native.Passes`), which
+        gives the others as `unknown`; without it, they are found here."""
         findings: list[Finding] = []
         cache = self._run_cache
-        for start, end, key, known in self._unknown_runs(text) if unknown is None else unknown:
+        runs = self._python_unknown_runs(text) if unknown is None else unknown
+        for start, end, key, known in runs:
             # The same new run may occur twice in one text: the first fills the cache.
             found = cache.get(key) if known is None else known
             if found is None:
@@ -598,10 +593,11 @@ class Scanner:
         return findings
 
     def _python_unknown_runs(self, text: str) -> Iterator[tuple[int, int, Any, Any]]:
-        """Without `_native`: `RunLookup.unknown`, the runs of `text` that the cache does
-        not know to hold nothing, as `(start, end, key, cached findings or None)`."""
+        """Without `_native` (and the reference for `Passes.run`): the runs of `text`
+        that the cache does not know to hold nothing, as `(start, end, key, cached
+        findings or None)`."""
         classes = self._context_classes
-        for start, end in self._runs(text, self._skip_inert):
+        for start, end in numeric_runs(text, self._skip_inert):
             before = max(0, start - LOOKBEHIND_CONTEXT)
             if classes is None:
                 key: tuple[int, int, str] = (

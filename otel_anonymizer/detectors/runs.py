@@ -2,7 +2,7 @@
 
 Numbers (phones, cards, SSNs, IPv4 addresses) are searched only inside runs of digits
 and the separators people write in numbers, found once per text. `numeric_runs` is the
-Python reference of `_native.numeric_runs`, which returns the same in C.
+Python reference of the runs `_native.Passes` finds in C.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ CONTEXT_CLASSES = "".join(_context_class(chr(code)) for code in range(128))
 def numeric_runs(text: str, skip_inert: bool) -> Iterator[tuple[int, int]]:
     """The `(start, end)` of each numeric run in `text`: `_RUN`, extended over a `+` or
     `(` right before it; without the inert ones (`_INERT_RUN`, `_glued`) if `skip_inert`.
-    The reference for `_native.numeric_runs`, which returns the same."""
+    The reference for the runs `_native.Passes` finds."""
     runs = (
         _SKELETON_RUN.finditer(text.encode("ascii").translate(_SKELETON))
         if text.isascii()
