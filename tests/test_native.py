@@ -50,9 +50,9 @@ def test_the_extension_is_built_where_a_compiler_is() -> None:
     assert native is not None, "a C compiler is available but _native was not built"
 
 
-def runs_only(skip_inert: bool, classes: str | None = None) -> tuple[Any, dict[Any, Any]]:
-    """`Passes` for the numeric runs alone, with an empty cache of its own (so that it
-    gives every run), and that cache."""
+def run_lookup(skip_inert: bool, classes: str | None = None) -> tuple[Any, dict[Any, Any]]:
+    """A `RunLookup` with an empty cache of its own (so that the passes give every run),
+    and that cache."""
     cache: dict[Any, Any] = {}
     lookup = native.RunLookup(
         skip_inert=skip_inert,
@@ -61,6 +61,12 @@ def runs_only(skip_inert: bool, classes: str | None = None) -> tuple[Any, dict[A
         classes=classes,
         cache=cache,
     )
+    return lookup, cache
+
+
+def runs_only(skip_inert: bool, classes: str | None = None) -> tuple[Any, dict[Any, Any]]:
+    """`Passes` for the numeric runs alone (see `run_lookup`), and its cache."""
+    lookup, cache = run_lookup(skip_inert, classes)
     return native.Passes(None, lookup), cache
 
 
@@ -98,6 +104,61 @@ def test_shapes_match_their_regexes() -> None:
             if match is not None:
                 expected[shape] = match.start()
         assert found == expected, text
+
+
+#: Characters for random shapes and the texts they are looked for in: letters of both
+#: cases, digits (which also start numeric runs), separators, a Latin-1 letter (texts
+#: stay one byte per character).
+SHAPE_ALPHABET = "abcxyzABCXYZ0123456789" + "-_.:@ /" + "é"
+#: Texts of one, two and four bytes per character.
+TEXT_ALPHABETS = [SHAPE_ALPHABET, SHAPE_ALPHABET + "ĀΩ", SHAPE_ALPHABET + "😀"]
+
+
+def random_shape(rng: random.Random) -> str:
+    """A random shape of one to four characters or classes (`[...]`, `\\d`)."""
+    atoms = []
+    for _ in range(rng.randint(1, 4)):
+        kind = rng.random()
+        if kind < 0.1:
+            atoms.append(r"\d")
+        elif kind < 0.5:
+            chars = rng.sample(SHAPE_ALPHABET, rng.randint(2, 6))
+            atoms.append("[" + "".join(re.escape(char) for char in chars) + "]")
+        else:
+            atoms.append(re.escape(rng.choice(SHAPE_ALPHABET)))
+    return "".join(atoms)
+
+
+@needs_native
+def test_passes_find_every_shape_and_run_whatever_the_shapes() -> None:
+    """On one-byte texts, the passes look 16 characters at a time through a filter made
+    from the shapes (at most 8 groups of characters, merged from one per first
+    character: the more shapes, the more it lets through). Whatever the shapes, it must
+    pass over no place where a shape or a numeric run starts: here with up to 40 random
+    shapes at a time, on texts of up to 5 blocks in every width of characters."""
+    rng = random.Random(13)
+    for _ in range(60):
+        shapes = [random_shape(rng) for _ in range(rng.randint(1, 40))]
+        expanded = [(shape, sequence) for shape in shapes for sequence in shape_classes(shape)]
+        marks = native.Shapes([sequence for _, sequence in expanded])
+        both = native.Passes(marks, run_lookup(skip_inert=False)[0])
+        alone = native.Passes(marks, None)
+        for _ in range(150):
+            alphabet = rng.choices(TEXT_ALPHABETS, weights=[8, 1, 1])[0]
+            text = "".join(rng.choices(alphabet, k=rng.randint(0, 90)))
+            found: dict[str, int] = {}
+            for index, position in alone.run(text)[0]:
+                shape = expanded[index][0]
+                found[shape] = min(position, found.get(shape, position))
+            expected = {}
+            for shape in shapes:
+                match = re.search(shape, text)
+                if match is not None:
+                    expected[shape] = match.start()
+            assert found == expected, (shapes, text)
+            marked, runs = both.run(text)
+            assert marked == alone.run(text)[0], (shapes, text)
+            assert [(start, end) for start, end, _, _ in runs] == list(numeric_runs(text, False))
 
 
 def python_scanner(monkeypatch: pytest.MonkeyPatch, detectors: list[Detector]) -> Scanner:

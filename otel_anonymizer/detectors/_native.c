@@ -15,6 +15,16 @@
 
 #include "_native_api.h"
 
+/* The passes look at one-byte texts 16 characters at a time where the CPU can (SSSE3,
+ * checked when the module loads); elsewhere one by one, with the same results. */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define PAIR_FILTER_SSSE3 1
+#include <immintrin.h>
+static int have_ssse3 = 0;
+#else
+#define PAIR_FILTER_SSSE3 0
+#endif
+
 /* A set of characters: a bitmap of ASCII ones, every Unicode decimal digit when
  * `decimal` is set (the `\d` of Python's `re`), and one other character (`extra`, 0 when
  * unused) for a needle's non-ASCII character. */
@@ -714,6 +724,10 @@ typedef struct {
     uint64_t pairs[256 * 4];
     /* Whether a mark may start at each character below 256 (digits mostly cannot). */
     uint8_t starts_mark[256];
+    /* The pairs as up to 8 groups, for 16 places at a time (`set_pair_filter`): lookups
+     * by the low and the high half of the first character, then of the second, each
+     * giving a bit per group. */
+    uint8_t pair_filter[4][16];
 } PassesObject;
 
 static int
@@ -766,6 +780,162 @@ set_pairs(PassesObject *self, const ShapesObject *marks)
     }
 }
 
+/* A set of characters below 256 as the halves it allows: bit l of `low` for a low half
+ * (four bits) l, bit h of `high` for a high half h. It holds every character made of
+ * an allowed low half and an allowed high half, so it may hold more than was put in. */
+typedef struct {
+    uint16_t low, high;
+} Halves;
+
+/* The smallest `Halves` holding the characters of a 256-bit bitmap. */
+static Halves
+halves_of(const uint64_t *bits)
+{
+    Halves halves = {0, 0};
+    for (int c = 0; c < 256; c++) {
+        if ((bits[c >> 6] >> (c & 63)) & 1) {
+            halves.low |= (uint16_t)(1u << (c & 15));
+            halves.high |= (uint16_t)(1u << (c >> 4));
+        }
+    }
+    return halves;
+}
+
+/* How often each character occurs in the texts of traces, roughly: the weights of the
+ * characters with a given high half and a low half in a given set of 8, by that set
+ * (`weights[high][0][set of low halves 0-7]`, `[1]` for 8-15). Filled at import. */
+static int32_t weights[16][2][256];
+
+static void
+set_weights(void)
+{
+    memset(weights, 0, sizeof weights);
+    for (int c = 0; c < 256; c++) {
+        int lower = (c >= 'a' && c <= 'z') || c == ' ';
+        int32_t weight = lower ? 30 : c > ' ' && c < 127 ? 5 : 1;
+        int high = c >> 4, low = c & 15;
+        for (int set = 0; set < 256; set++) {
+            weights[high][low >> 3][set] += (set >> (low & 7)) & 1 ? weight : 0;
+        }
+    }
+}
+
+/* How often the characters of `halves` occur, roughly. */
+static int64_t
+halves_weight(Halves halves)
+{
+    int64_t weight = 0;
+    for (int high = 0; high < 16; high++) {
+        if ((halves.high >> high) & 1) {
+            weight += weights[high][0][halves.low & 0xff] + weights[high][1][halves.low >> 8];
+        }
+    }
+    return weight;
+}
+
+/* Places the pair filter lets through: a character of `first` followed by one of
+ * `second`; `cost`, how often that happens in text, roughly. */
+typedef struct {
+    Halves first, second;
+    int64_t cost;
+} PairGroup;
+
+static PairGroup
+pair_group(Halves first, Halves second)
+{
+    PairGroup group = {first, second, halves_weight(first) * halves_weight(second)};
+    return group;
+}
+
+static PairGroup
+merged_group(const PairGroup *a, const PairGroup *b)
+{
+    Halves first = {a->first.low | b->first.low, a->first.high | b->first.high};
+    Halves second = {a->second.low | b->second.low, a->second.high | b->second.high};
+    return pair_group(first, second);
+}
+
+/* What merging groups `a` and `b` adds to the places let through. */
+static int64_t
+merge_cost(const PairGroup *a, const PairGroup *b)
+{
+    return merged_group(a, b).cost - a->cost - b->cost;
+}
+
+#define PAIR_GROUPS 8
+
+/* The pair filter: every pair the bitmap of pairs lets through, covered by at most 8
+ * groups, each a set of first characters and a set of second characters, both as
+ * `Halves`, so that two table lookups per character tell a place's groups (SSSE3's
+ * byte shuffle). The groups start as one per first character and are merged, the
+ * cheapest merge first, until 8 are left. The filter lets through more pairs than the
+ * bitmap, never fewer; the bitmap then decides each place it lets through. 0, or -1
+ * on an error. */
+static int
+set_pair_filter(PassesObject *self)
+{
+    PairGroup groups[256];
+    int count = 0;
+    for (int a = 0; a < 256; a++) {
+        const uint64_t *bits = &self->pairs[a * 4];
+        if ((bits[0] | bits[1] | bits[2] | bits[3]) != 0) {
+            Halves first = {(uint16_t)(1u << (a & 15)), (uint16_t)(1u << (a >> 4))};
+            groups[count++] = pair_group(first, halves_of(bits));
+        }
+    }
+    int left = count;
+    uint8_t merged[256] = {0};
+    int64_t *costs = NULL; /* costs[a * count + b], a < b: `merge_cost` of a and b */
+    if (count > PAIR_GROUPS) {
+        costs = PyMem_Malloc(sizeof(int64_t) * (size_t)count * (size_t)count);
+        if (costs == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (int a = 0; a < count; a++) {
+            for (int b = a + 1; b < count; b++) {
+                costs[a * count + b] = merge_cost(&groups[a], &groups[b]);
+            }
+        }
+    }
+    for (; left > PAIR_GROUPS; left--) {
+        int best_a = -1, best_b = -1;
+        for (int a = 0; a < count; a++) {
+            for (int b = a + 1; b < count && !merged[a]; b++) {
+                if (!merged[b] &&
+                    (best_a < 0 || costs[a * count + b] < costs[best_a * count + best_b])) {
+                    best_a = a;
+                    best_b = b;
+                }
+            }
+        }
+        groups[best_a] = merged_group(&groups[best_a], &groups[best_b]);
+        merged[best_b] = 1;
+        for (int c = 0; c < count; c++) {
+            if (c != best_a && !merged[c]) {
+                int low = c < best_a ? c : best_a, high = c < best_a ? best_a : c;
+                costs[low * count + high] = merge_cost(&groups[low], &groups[high]);
+            }
+        }
+    }
+    PyMem_Free(costs);
+    memset(self->pair_filter, 0, sizeof self->pair_filter);
+    uint8_t bit = 1;
+    for (int g = 0; g < count; g++) {
+        if (merged[g]) {
+            continue;
+        }
+        for (int half = 0; half < 16; half++) {
+            self->pair_filter[0][half] |= (groups[g].first.low >> half) & 1 ? bit : 0;
+            self->pair_filter[1][half] |= (groups[g].first.high >> half) & 1 ? bit : 0;
+            self->pair_filter[2][half] |= (groups[g].second.low >> half) & 1 ? bit : 0;
+            self->pair_filter[3][half] |= (groups[g].second.high >> half) & 1 ? bit : 0;
+        }
+        bit = (uint8_t)(bit << 1);
+    }
+    return 0;
+}
+
 static PyObject *
 Passes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
@@ -789,62 +959,127 @@ Passes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     self->marks = Py_NewRef(marks);
     self->runs = Py_NewRef(runs);
     set_pairs(self, marks == Py_None ? NULL : (const ShapesObject *)marks);
+    if (set_pair_filter(self) < 0) {
+        Py_DECREF(self);
+        return NULL;
+    }
     return (PyObject *)self;
 }
 
-/* Both passes over a text at once; the bitmap of pairs passes most places after one
- * lookup. Records in `found` (one per shape, zeroed) where each shape first occurs,
- * plus one (as `Shapes.search`), and in `unknown` (a list, made at the first) the runs
- * the cache does not know to hold nothing (as `RunLookup.unknown`). 0, or -1 on an
- * error. */
-#define DEFINE_PASSES(NAME, CHAR, SHAPE_AT, RUN_AT)                                        \
-    static int NAME(const PassesObject *self, const Text *text, Py_ssize_t *found,        \
-                    PyObject **unknown)                                                   \
+/* One place of both passes: a mark found at `data[i]` is recorded in `found`, a numeric
+ * run starting there that the cache does not know in `visit` (see `run_passes`). 0, or
+ * -1 on an error. Most places are passed over after one lookup in the bitmap of pairs. */
+#define DEFINE_PASS_AT(NAME, CHAR, SHAPE_AT, RUN_AT)                                       \
+    static inline int NAME(const PassesObject *self, const CHAR *data, Py_ssize_t n,      \
+                           Py_ssize_t i, Py_ssize_t *found, Py_ssize_t *resume,           \
+                           RunVisit *visit)                                               \
+    {                                                                                     \
+        Py_UCS4 ch = data[i], next = i + 1 < n ? data[i + 1] : 0;                         \
+        Py_ssize_t start, end;                                                            \
+        if (ch < 256 && next < 256 &&                                                     \
+            !((self->pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1)) {                  \
+            return 0;                                                                     \
+        }                                                                                 \
+        if (self->marks != Py_None && (ch >= 256 || self->starts_mark[ch])) {             \
+            const ShapesObject *marks = (const ShapesObject *)self->marks;                \
+            Py_ssize_t shape;                                                             \
+            while ((shape = SHAPE_AT(marks, data, n, i, found)) >= 0) {                   \
+                found[shape] = i + 1;                                                     \
+            }                                                                             \
+        }                                                                                 \
+        if (visit->lookup != NULL && i >= *resume && IS_DIGIT(ch) &&                      \
+            RUN_AT(data, n, i, visit->lookup->skip_inert, &start, &end, resume)) {        \
+            return look_up_run(visit, start, end);                                        \
+        }                                                                                 \
+        return 0;                                                                         \
+    }
+
+DEFINE_PASS_AT(pass_at_ucs1, Py_UCS1, shape_at_ucs1, run_at_ucs1)
+DEFINE_PASS_AT(pass_at_ucs2, Py_UCS2, shape_at_ucs2, run_at_ucs2)
+DEFINE_PASS_AT(pass_at_ucs4, Py_UCS4, shape_at_ucs4, run_at_ucs4)
+
+/* Both passes over a text at once, place by place. Records in `found` (one per shape,
+ * zeroed) where each shape first occurs, plus one, and in `unknown` (a list, made at the
+ * first) the runs the cache does not know to hold nothing. 0, or -1 on an error. */
+#define DEFINE_PASSES(NAME, CHAR, PASS_AT)                                                 \
+    static int NAME(const PassesObject *self, const Text *text, Py_ssize_t from,          \
+                    Py_ssize_t *found, PyObject **unknown, Py_ssize_t *resume)            \
     {                                                                                     \
         const CHAR *data = text->data;                                                    \
-        Py_ssize_t n = text->n, resume = 0, start, end;                                   \
-        const ShapesObject *marks =                                                       \
-            self->marks == Py_None ? NULL : (const ShapesObject *)self->marks;            \
-        const RunLookupObject *runs =                                                     \
-            self->runs == Py_None ? NULL : (const RunLookupObject *)self->runs;           \
-        const uint64_t *pairs = self->pairs;                                              \
-        RunVisit visit = {runs, text, unknown};                                           \
-        for (Py_ssize_t i = 0; i < n; i++) {                                              \
-            Py_UCS4 ch = data[i], next = i + 1 < n ? data[i + 1] : 0;                     \
-            if (ch < 256 && next < 256 && !((pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1)) { \
-                continue;                                                                 \
-            }                                                                             \
-            if (marks != NULL && (ch >= 256 || self->starts_mark[ch])) {                  \
-                Py_ssize_t shape;                                                         \
-                while ((shape = SHAPE_AT(marks, data, n, i, found)) >= 0) {               \
-                    found[shape] = i + 1;                                                 \
-                }                                                                         \
-            }                                                                             \
-            if (runs != NULL && i >= resume && IS_DIGIT(ch) &&                            \
-                RUN_AT(data, n, i, runs->skip_inert, &start, &end, &resume)) {            \
-                int status = look_up_run(&visit, start, end);                             \
-                if (status != 0) {                                                        \
-                    return status;                                                        \
-                }                                                                         \
+        RunVisit visit = {(const RunLookupObject *)(self->runs == Py_None ? NULL          \
+                                                                            : self->runs), \
+                          text, unknown};                                                 \
+        for (Py_ssize_t i = from; i < text->n; i++) {                                     \
+            if (PASS_AT(self, data, text->n, i, found, resume, &visit) < 0) {             \
+                return -1;                                                                \
             }                                                                             \
         }                                                                                 \
         return 0;                                                                         \
     }
 
-DEFINE_PASSES(passes_ucs1, Py_UCS1, shape_at_ucs1, run_at_ucs1)
-DEFINE_PASSES(passes_ucs2, Py_UCS2, shape_at_ucs2, run_at_ucs2)
-DEFINE_PASSES(passes_ucs4, Py_UCS4, shape_at_ucs4, run_at_ucs4)
+DEFINE_PASSES(passes_ucs1, Py_UCS1, pass_at_ucs1)
+DEFINE_PASSES(passes_ucs2, Py_UCS2, pass_at_ucs2)
+DEFINE_PASSES(passes_ucs4, Py_UCS4, pass_at_ucs4)
+
+#if PAIR_FILTER_SSSE3
+/* The passes over a one-byte text, 16 places at a time: the pair filter (see
+ * `set_pair_filter`) tells in a few instructions the places where the bitmap of pairs
+ * may let something through, and only those are looked at one by one. */
+__attribute__((target("ssse3"))) static int
+passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
+                  PyObject **unknown)
+{
+    const Py_UCS1 *data = text->data;
+    Py_ssize_t n = text->n, resume = 0, i = 0;
+    RunVisit visit = {(const RunLookupObject *)(self->runs == Py_None ? NULL : self->runs),
+                      text, unknown};
+    const __m128i low = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
+    const __m128i first_low = _mm_loadu_si128((const __m128i *)self->pair_filter[0]);
+    const __m128i first_high = _mm_loadu_si128((const __m128i *)self->pair_filter[1]);
+    const __m128i second_low = _mm_loadu_si128((const __m128i *)self->pair_filter[2]);
+    const __m128i second_high = _mm_loadu_si128((const __m128i *)self->pair_filter[3]);
+    /* Each block also reads the character after it: the last block here ends before the
+     * text's last character, and the places left are looked at one by one. */
+    for (; i + 17 <= n; i += 16) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(data + i));
+        __m128i b = _mm_loadu_si128((const __m128i *)(data + i + 1));
+        __m128i firsts = _mm_and_si128(
+            _mm_shuffle_epi8(first_low, _mm_and_si128(a, low)),
+            _mm_shuffle_epi8(first_high, _mm_and_si128(_mm_srli_epi16(a, 4), low)));
+        __m128i seconds = _mm_and_si128(
+            _mm_shuffle_epi8(second_low, _mm_and_si128(b, low)),
+            _mm_shuffle_epi8(second_high, _mm_and_si128(_mm_srli_epi16(b, 4), low)));
+        unsigned mask = ~(unsigned)_mm_movemask_epi8(
+                            _mm_cmpeq_epi8(_mm_and_si128(firsts, seconds), zero)) &
+                        0xffffu;
+        while (mask != 0) {
+            Py_ssize_t place = i + __builtin_ctz(mask);
+            mask &= mask - 1;
+            if (pass_at_ucs1(self, data, n, place, found, &resume, &visit) < 0) {
+                return -1;
+            }
+        }
+    }
+    return passes_ucs1(self, text, i, found, unknown, &resume);
+}
+#endif
 
 static int
 run_passes(const PassesObject *self, const Text *text, Py_ssize_t *found, PyObject **unknown)
 {
+    Py_ssize_t resume = 0;
     switch (text->kind) {
     case PyUnicode_1BYTE_KIND:
-        return passes_ucs1(self, text, found, unknown);
+#if PAIR_FILTER_SSSE3
+        if (have_ssse3) {
+            return passes_ucs1_ssse3(self, text, found, unknown);
+        }
+#endif
+        return passes_ucs1(self, text, 0, found, unknown, &resume);
     case PyUnicode_2BYTE_KIND:
-        return passes_ucs2(self, text, found, unknown);
+        return passes_ucs2(self, text, 0, found, unknown, &resume);
     default:
-        return passes_ucs4(self, text, found, unknown);
+        return passes_ucs4(self, text, 0, found, unknown, &resume);
     }
 }
 
@@ -1462,6 +1697,11 @@ static PyMethodDef module_methods[] = {
 static int
 module_exec(PyObject *module)
 {
+    set_weights();
+#if PAIR_FILTER_SSSE3
+    __builtin_cpu_init();
+    have_ssse3 = __builtin_cpu_supports("ssse3");
+#endif
     if (PyType_Ready(&ShapesType) < 0) {
         return -1;
     }
