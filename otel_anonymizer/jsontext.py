@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 try:
@@ -35,6 +35,14 @@ _SIMPLE_ESCAPES = (
     ("\\r", "\r"),
     ("\\t", "\t"),
 )
+#: In JSON text without escapes: a string that starts like JSON (`looks_like_json`).
+_NESTED_JSON = re.compile(r'"\s*[\[{]')
+_BRACKETS = re.compile(r"[\[\]{}]")
+#: After a string's closing quote: the string was a key.
+_KEY_END = re.compile(r"\s*:")
+#: Where `read_layout` finds a span: outside strings or across a quote, in a string
+#: value, in a key.
+OUTSIDE, IN_VALUE, IN_KEY = range(3)
 #: `\uXXXX`, or a surrogate pair of them (one character beyond the BMP).
 _UNICODE_ESCAPE = re.compile(
     r"\\u(?:([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|([0-9a-fA-F]{4}))"
@@ -184,3 +192,36 @@ def read_keys(text: str) -> set[str]:
 
 #: `read_keys`, in C when the extension is built.
 object_keys: Callable[[str], set[str]] = _native.json_keys if _native is not None else read_keys
+
+
+def read_layout(text: str, spans: Sequence[tuple[int, int, Any]]) -> tuple[bool, bool, int, bytes]:
+    """How the walk would read JSON text without escapes, and where `spans` of it stand,
+    for anonymizing it in place: whether a string in it starts like JSON (a quote, then
+    whitespace and a bracket), whether its quotes are odd in number (then it does not
+    parse), how deep brackets outside strings nest, and for each span (ascending
+    `(start, end, ...)` tuples) whether it is `OUTSIDE` strings or across a quote,
+    `IN_VALUE` or `IN_KEY` (its string's closing quote is followed by a colon). The C
+    extension reads the text once."""
+    nested = _NESTED_JSON.search(text) is not None
+    parts = text.split('"')
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall("".join(parts[::2])):  # outside strings
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    places = bytearray()
+    quotes = last = 0
+    for start, end, *_ in spans:
+        quotes += text.count('"', last, start)
+        last = start
+        closing = text.find('"', end)
+        if quotes % 2 == 0 or text.find('"', start, end) >= 0 or closing < 0:
+            places.append(OUTSIDE)
+        else:
+            places.append(IN_KEY if _KEY_END.match(text, closing + 1) else IN_VALUE)
+    return nested, len(parts) % 2 == 0, deepest, bytes(places)
+
+
+#: `read_layout`, in C when the extension is built.
+json_layout: Callable[[str, Sequence[tuple[int, int, Any]]], tuple[bool, bool, int, bytes]] = (
+    _native.json_layout if _native is not None else read_layout
+)

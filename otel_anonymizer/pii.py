@@ -22,7 +22,17 @@ from typing import Any, Literal
 from otel_anonymizer.anonymizer.base import DROP, WALK, OnMaxDepth, RecursiveAnonymizer
 from otel_anonymizer.detectors import Detector, Finding, Scanner, select
 from otel_anonymizer.detectors.keys import DEFAULT_SAFE_KEYS, KeyClassifier
-from otel_anonymizer.jsontext import decode, encode, looks_like_json, object_keys, unescape
+from otel_anonymizer.jsontext import (
+    IN_KEY,
+    IN_VALUE,
+    OUTSIDE,
+    decode,
+    encode,
+    json_layout,
+    looks_like_json,
+    object_keys,
+    unescape,
+)
 from otel_anonymizer.operators import Operator, make_operator
 
 Action = Literal["scan", "keep", "drop", "redact"]
@@ -35,11 +45,6 @@ _MIN_NUMBER = 10**6  # integers below this hold nothing a numeric detector finds
 _COMMA_DIGIT = re.compile(r",\d")
 #: An integer of JSON text where one can stand (also in a list of numbers in a string).
 _JSON_INTEGER = re.compile(r"[\[,:][ \t\n\r]*(-?\d{7,})(?=[ \t\n\r]*[,\]}])")
-_BRACKETS = re.compile(r"[\[\]{}]")
-#: In JSON text without escapes: a string that starts like JSON (`looks_like_json`).
-_NESTED_JSON = re.compile(r'"\s*[\[{]')
-#: After a string's closing quote: the string was a key.
-_KEY_END = re.compile(r"\s*:")
 #: How `PIIAnonymizer.rewrite` handles a text: rewrites it as text, rewrites it as JSON
 #: text without escapes, or looks at it (anything found sends it to the walk).
 _TEXT, _JSON, _LOOK = range(3)
@@ -306,25 +311,20 @@ class PIIAnonymizer(RecursiveAnonymizer):
         walk would treat text that does not parse as text and replace the same; and
         what sends the text to the walk here (nested JSON, depth, integers) is decided
         there the same way for text that does not parse."""
-        if _NESTED_JSON.search(text):
+        nested, odd, deepest, places = json_layout(text, findings)
+        if nested:
             return WALK  # a string that looks like JSON: the walk decodes it
-        if text.count('"') % 2:  # an odd number of quotes: it does not parse
+        if odd:  # an odd number of quotes: it does not parse
             found += (finding.detector.name for finding in findings)
             return self._replace(text, findings)
-        if self._too_deep(text):
-            return WALK
-        in_values: list[Finding] = []
-        in_key = False
-        quotes = last = 0  # quotes before `last`: strings begin after odd ones
-        for finding in findings:
-            quotes += text.count('"', last, finding.start)
-            last = finding.start
-            if quotes % 2 == 0 or text.find('"', finding.start, finding.end) >= 0:
-                return WALK  # in the structure (an integer), or across a quote
-            if _KEY_END.match(text, text.index('"', finding.end) + 1):
-                in_key = True  # a key is left alone
-            else:
-                in_values.append(finding)
+        # The walk reaches `max_depth`: the top container is walked at depth 1, a string
+        # inside n containers at n + 1.
+        if deepest + 1 >= self.max_depth or OUTSIDE in places:
+            return WALK  # or something was found in the structure (an integer)
+        in_values = [
+            finding for finding, place in zip(findings, places, strict=True) if place == IN_VALUE
+        ]
+        in_key = IN_KEY in places  # a key is left alone
         escaped: list[bool] = []
 
         def escape(replacement: str) -> str:
@@ -341,19 +341,6 @@ class PIIAnonymizer(RecursiveAnonymizer):
                 return self._replace(text, findings)
         found += (finding.detector.name for finding in in_values)
         return rewritten
-
-    def _too_deep(self, text: str) -> bool:
-        """Whether the walk reaches `max_depth` in JSON text without escapes: the top
-        container is walked at depth 1, a string inside n containers at n + 1. Brackets
-        inside strings are only counted out when there are enough of them to matter."""
-        if text.count("[") + text.count("{") + 1 < self.max_depth:
-            return False
-        structure = "".join(text.split('"')[::2])
-        depth = deepest = 0
-        for bracket in _BRACKETS.findall(structure):
-            depth += 1 if bracket in "[{" else -1
-            deepest = max(deepest, depth)
-        return deepest + 1 >= self.max_depth
 
     def _replace(
         self,

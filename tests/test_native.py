@@ -23,7 +23,7 @@ from corpus import clean_texts, iter_all
 from otel_anonymizer.detectors import BUILTIN, Detector, Scanner, base, select
 from otel_anonymizer.detectors.runs import numeric_runs
 from otel_anonymizer.detectors.shapes import shape_classes
-from otel_anonymizer.jsontext import read_keys
+from otel_anonymizer.jsontext import read_keys, read_layout
 
 native = base._native
 needs_native = pytest.mark.skipif(native is None, reason="the C extension is not built")
@@ -238,6 +238,27 @@ def test_json_keys_match_the_python_reference() -> None:
         assert native.json_keys(text) == read_keys(text), text
 
 
+#: Characters that move the layout of JSON text: quotes, brackets, colons, whitespace
+#: of JSON and of Unicode (which `\\s` also matches), word characters of every width.
+LAYOUT_ALPHABET = '"""[]{}:, \t\n\u00a0\u2003\x1cak1é😀'
+
+
+def random_spans(rng: random.Random, size: int) -> list[tuple[int, int, None]]:
+    """Ascending, non-overlapping spans of a text of `size` characters, as findings."""
+    cuts = sorted(rng.choices(range(size + 1), k=2 * rng.randint(0, 3)))
+    return [(cuts[index], cuts[index + 1], None) for index in range(0, len(cuts), 2)]
+
+
+@needs_native
+def test_json_layout_matches_the_python_reference() -> None:
+    rng = random.Random(17)
+    texts = random_texts(LAYOUT_ALPHABET, 20_000, seed=13, length=50) + corpus_texts()
+    texts += [json.dumps({"a": [text], text: {"b": text}}) for text in texts[:2000]]
+    for text in texts:
+        spans = random_spans(rng, len(text))
+        assert native.json_layout(text, spans) == read_layout(text, spans), (text, spans)
+
+
 def test_inert_runs_hold_nothing_the_detectors_find() -> None:
     """Skipping inert runs (`_INERT_RUN`, `_glued`) never loses a finding of the
     built-in numeric detectors: scanning every run finds exactly the same."""
@@ -345,3 +366,17 @@ class TestShapesInput:
     def test_json_keys_wants_text(self) -> None:
         with pytest.raises(TypeError):
             native.json_keys(b'{"a": 1}')  # type: ignore[arg-type]
+
+    @pytest.mark.parametrize(
+        "spans",
+        [[(3, 2, None)], [(0, 9, None)], [(2, 3, None), (1, 4, None)], [(0,)], ["ab"], [[0, 1]]],
+    )
+    def test_json_layout_names_a_bad_span(self, spans: list[Any]) -> None:
+        with pytest.raises(ValueError, match=r"spans\[\d\] is not a \(start, end\)"):
+            native.json_layout('{"a": 1}', spans)
+
+    def test_json_layout_wants_text_and_spans(self) -> None:
+        with pytest.raises(TypeError):
+            native.json_layout(b"{}", [])  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            native.json_layout("{}", None)  # type: ignore[arg-type]

@@ -713,6 +713,145 @@ json_keys(PyObject *module, PyObject *text)
     return keys;
 }
 
+/* ---- JSON text: how deep it nests, where findings stand ------------------------- */
+
+/* Where `ch` first occurs in the text, or -1 (memchr for one-byte texts). */
+static Py_ssize_t
+find_in(const Text *text, Py_UCS4 ch, Py_ssize_t from)
+{
+    if (text->kind == PyUnicode_1BYTE_KIND) {
+        const Py_UCS1 *data = text->data;
+        const Py_UCS1 *found = from < text->n ? memchr(data + from, (int)ch, text->n - from)
+                                              : NULL;
+        return found == NULL ? -1 : found - data;
+    }
+    for (Py_ssize_t i = from; i < text->n; i++) {
+        if (PyUnicode_READ(text->kind, text->data, i) == ch) {
+            return i;
+        }
+    }
+    return -1;
+}
+
+/* The character at `i` of a `Text`. */
+#define TEXT_AT(text, i) PyUnicode_READ((text)->kind, (text)->data, (i))
+
+/* The first pass of `json_layout`: whether a quote is followed by (whitespace and) a
+ * bracket, whether the quotes are odd in number, and how deep brackets outside strings
+ * nest. Inside a string, only a quote matters (the text has no escapes). */
+static void
+json_shape(const Text *text, int *nested, int *odd, Py_ssize_t *deepest)
+{
+    int in_string = 0;
+    Py_ssize_t depth = 0, n = text->n;
+    *nested = 0;
+    *deepest = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (in_string && (i = find_in(text, '"', i)) < 0) {
+            break;
+        }
+        Py_UCS4 ch = TEXT_AT(text, i);
+        if (ch == '"') {
+            in_string = !in_string;
+            Py_ssize_t j = i + 1;
+            while (j < n && Py_UNICODE_ISSPACE(TEXT_AT(text, j))) {
+                j++;
+            }
+            *nested |= j < n && (TEXT_AT(text, j) == '[' || TEXT_AT(text, j) == '{');
+        }
+        else if (ch == '[' || ch == '{') {
+            depth++;
+            *deepest = depth > *deepest ? depth : *deepest;
+        }
+        else if (ch == ']' || ch == '}') {
+            depth--;
+        }
+    }
+    *odd = in_string;
+}
+
+/* The quotes in the text from `from` to `to`. */
+static Py_ssize_t
+count_quotes(const Text *text, Py_ssize_t from, Py_ssize_t to)
+{
+    Py_ssize_t quotes = 0;
+    Py_ssize_t i = find_in(text, '"', from);
+    while (i >= 0 && i < to) {
+        quotes++;
+        i = find_in(text, '"', i + 1);
+    }
+    return quotes;
+}
+
+/* Where the text from `start` to `end` stands, given whether a string is open at
+ * `start`: 0 outside strings or across a quote, 1 in a string value, 2 in a key (its
+ * closing quote is followed by whitespace and a colon). */
+static char
+json_place(const Text *text, Py_ssize_t start, Py_ssize_t end, int in_string)
+{
+    Py_ssize_t closing = in_string ? find_in(text, '"', start) : -1;
+    if (closing < end) {
+        return 0; /* outside, across a quote, or in a string that does not end */
+    }
+    Py_ssize_t i = closing + 1;
+    while (i < text->n && Py_UNICODE_ISSPACE(TEXT_AT(text, i))) {
+        i++;
+    }
+    return i < text->n && TEXT_AT(text, i) == ':' ? 2 : 1;
+}
+
+PyDoc_STRVAR(json_layout_doc,
+             "json_layout(text, spans, /)\n--\n\n"
+             "`jsontext.read_layout`: `(nested, odd, deepest, places)` of JSON text without\n"
+             "escapes and of `spans` in it (ascending `(start, end, ...)` sequences).");
+
+static PyObject *
+json_layout(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "json_layout(text: str, spans)");
+        return NULL;
+    }
+    Text text = {PyUnicode_KIND(args[0]), PyUnicode_DATA(args[0]), PyUnicode_GET_LENGTH(args[0]),
+                 NULL};
+    PyObject *spans = PySequence_Fast(args[1], "json_layout: spans must be a sequence");
+    if (spans == NULL) {
+        return NULL;
+    }
+    Py_ssize_t count = PySequence_Fast_GET_SIZE(spans);
+    PyObject *places = PyBytes_FromStringAndSize(NULL, count);
+    if (places == NULL) {
+        Py_DECREF(spans);
+        return NULL;
+    }
+    int nested, odd;
+    Py_ssize_t deepest, last = 0, quotes = 0;
+    json_shape(&text, &nested, &odd, &deepest);
+    for (Py_ssize_t k = 0; k < count; k++) {
+        PyObject *span = PySequence_Fast_GET_ITEM(spans, k);
+        Py_ssize_t start = -1, end = -1;
+        if (PyTuple_Check(span) && PyTuple_GET_SIZE(span) >= 2) {
+            start = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 0));
+            end = PyLong_AsSsize_t(PyTuple_GET_ITEM(span, 1));
+        }
+        if (PyErr_Occurred() || start < last || end < start || end > text.n) {
+            PyErr_Clear();
+            PyErr_Format(PyExc_ValueError,
+                         "json_layout: spans[%zd] is not a (start, end) within the text, "
+                         "after the one before", k);
+            Py_DECREF(places);
+            Py_DECREF(spans);
+            return NULL;
+        }
+        quotes += count_quotes(&text, last, start);
+        PyBytes_AS_STRING(places)[k] = json_place(&text, start, end, quotes % 2);
+        last = start;
+    }
+    Py_DECREF(spans);
+    return Py_BuildValue("(OOnN)", nested ? Py_True : Py_False, odd ? Py_True : Py_False,
+                         deepest, places);
+}
+
 /* ---- Passes: the scanner's passes over a text (marks, numeric runs) in one ---------- */
 
 typedef struct {
@@ -1436,24 +1575,6 @@ any_key_sensitive(TextScreenObject *self, const Text *text)
     return visit_keys(text->kind, text->data, text->n, check_key, &check);
 }
 
-/* Where `ch` first occurs in the text, or -1 (memchr for one-byte texts). */
-static Py_ssize_t
-find_in(const Text *text, Py_UCS4 ch, Py_ssize_t from)
-{
-    if (text->kind == PyUnicode_1BYTE_KIND) {
-        const Py_UCS1 *data = text->data;
-        const Py_UCS1 *found = from < text->n ? memchr(data + from, (int)ch, text->n - from)
-                                              : NULL;
-        return found == NULL ? -1 : found - data;
-    }
-    for (Py_ssize_t i = from; i < text->n; i++) {
-        if (PyUnicode_READ(text->kind, text->data, i) == ch) {
-            return i;
-        }
-    }
-    return -1;
-}
-
 #define IS_JSON_SPACE(ch) ((ch) == ' ' || (ch) == '\t' || (ch) == '\n' || (ch) == '\r')
 
 /* 1 if every integer that `PIIAnonymizer._integers_clean` reads in JSON text is clean:
@@ -1691,6 +1812,7 @@ static const NativeAPI native_api = {
 
 static PyMethodDef module_methods[] = {
     {"json_keys", (PyCFunction)json_keys, METH_O, json_keys_doc},
+    {"json_layout", (PyCFunction)(void (*)(void))json_layout, METH_FASTCALL, json_layout_doc},
     {NULL, NULL, 0, NULL},
 };
 

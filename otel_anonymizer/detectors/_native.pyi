@@ -14,6 +14,12 @@ class Shapes:
 def json_keys(text: str, /) -> set[str]:
     """The keys that `jsontext.read_keys` reads in `text`."""
 
+def json_layout(
+    text: str, spans: Sequence[tuple[int, int, Any]], /
+) -> tuple[bool, bool, int, bytes]:
+    """`jsontext.read_layout`, reading the text once; raises `ValueError` for spans that
+    are not ascending `(start, end, ...)` tuples within the text."""
+
 class RunLookup:
     """Looks the numeric runs `Passes` finds up in `cache`, under the keys
     `Scanner._scan_numbers` stores them with."""
