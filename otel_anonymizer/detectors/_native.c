@@ -1162,26 +1162,55 @@ DEFINE_PASSES(passes_ucs4, Py_UCS4, pass_at_ucs4)
 
 #if PAIR_FILTER_SSSE3
 /* The passes over a one-byte text, 16 places at a time: the pair filter (see
- * `set_pair_filter`) tells in a few instructions the places where the bitmap of pairs
- * may let something through, and only those are looked at one by one. */
+ * `set_pair_filter`) tells in a few instructions the places where a mark may start,
+ * and a comparison the digits; only those places are looked at one by one. A run
+ * can only start at a digit that does not follow one (the run of the digit before
+ * holds it), and a mark only where the filter lets a place through. */
 __attribute__((target("ssse3"))) static int
 passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
                   PyObject **unknown)
 {
     const Py_UCS1 *data = text->data;
-    Py_ssize_t n = text->n, resume = 0, i = 0;
+    Py_ssize_t n = text->n, resume = 0, i = 0, start, end;
     RunVisit visit = {(const RunLookupObject *)(self->runs == Py_None ? NULL : self->runs),
                       text, unknown};
+    const ShapesObject *marks = self->marks == Py_None ? NULL : (const ShapesObject *)self->marks;
     const __m128i low = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
+    const __m128i zero_char = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
     const __m128i first_low = _mm_loadu_si128((const __m128i *)self->pair_filter[0]);
     const __m128i first_high = _mm_loadu_si128((const __m128i *)self->pair_filter[1]);
     const __m128i second_low = _mm_loadu_si128((const __m128i *)self->pair_filter[2]);
     const __m128i second_high = _mm_loadu_si128((const __m128i *)self->pair_filter[3]);
+    /* Digits are looked at as marks only if a mark may start with one. */
+    unsigned digits_marked = 0;
+    for (int digit = '0'; digit <= '9'; digit++) {
+        digits_marked |= self->starts_mark[digit];
+    }
+    unsigned digit_before = 0; /* whether the character before the block is a digit */
     /* Each block also reads the character after it: the last block here ends before the
      * text's last character, and the places left are looked at one by one. */
     for (; i + 17 <= n; i += 16) {
         __m128i a = _mm_loadu_si128((const __m128i *)(data + i));
         __m128i b = _mm_loadu_si128((const __m128i *)(data + i + 1));
+        __m128i offsets = _mm_sub_epi8(a, zero_char);
+        unsigned digits = (unsigned)_mm_movemask_epi8(
+            _mm_cmpeq_epi8(_mm_min_epu8(offsets, nine), offsets));
+        if (visit.lookup != NULL) {
+            unsigned starts = digits & ~(digits << 1 | digit_before) & 0xffffu;
+            while (starts != 0) {
+                Py_ssize_t place = i + __builtin_ctz(starts);
+                starts &= starts - 1;
+                if (place >= resume &&
+                    run_at_ucs1(data, n, place, visit.lookup->skip_inert, &start, &end, &resume) &&
+                    look_up_run(&visit, start, end) < 0) {
+                    return -1;
+                }
+            }
+        }
+        digit_before = digits >> 15;
+        if (marks == NULL) {
+            continue;
+        }
         __m128i firsts = _mm_and_si128(
             _mm_shuffle_epi8(first_low, _mm_and_si128(a, low)),
             _mm_shuffle_epi8(first_high, _mm_and_si128(_mm_srli_epi16(a, 4), low)));
@@ -1190,12 +1219,15 @@ passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
             _mm_shuffle_epi8(second_high, _mm_and_si128(_mm_srli_epi16(b, 4), low)));
         unsigned mask = ~(unsigned)_mm_movemask_epi8(
                             _mm_cmpeq_epi8(_mm_and_si128(firsts, seconds), zero)) &
-                        0xffffu;
+                        (digits_marked ? 0xffffu : ~digits & 0xffffu);
         while (mask != 0) {
-            Py_ssize_t place = i + __builtin_ctz(mask);
+            Py_ssize_t place = i + __builtin_ctz(mask), shape;
             mask &= mask - 1;
-            if (pass_at_ucs1(self, data, n, place, found, &resume, &visit) < 0) {
-                return -1;
+            Py_UCS1 ch = data[place], next = data[place + 1];
+            if (self->starts_mark[ch] && (self->pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1) {
+                while ((shape = shape_at_ucs1(marks, data, n, place, found)) >= 0) {
+                    found[shape] = place + 1;
+                }
             }
         }
     }
