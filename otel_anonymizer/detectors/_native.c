@@ -1224,10 +1224,17 @@ passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
             Py_ssize_t place = i + __builtin_ctz(mask), shape;
             mask &= mask - 1;
             Py_UCS1 ch = data[place], next = data[place + 1];
-            if (self->starts_mark[ch] && (self->pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1) {
-                while ((shape = shape_at_ucs1(marks, data, n, place, found)) >= 0) {
-                    found[shape] = place + 1;
-                }
+            if (!self->starts_mark[ch] ||
+                !((self->pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1)) {
+                continue;
+            }
+            /* The third character, as `shape_at` checks it first (at most places, the
+             * last check), without a call. */
+            if (ch < 128 && place + 2 < n && !class_has(&marks->third[ch], data[place + 2])) {
+                continue;
+            }
+            while ((shape = shape_at_ucs1(marks, data, n, place, found)) >= 0) {
+                found[shape] = place + 1;
             }
         }
     }
