@@ -208,6 +208,30 @@ def test_runs_the_cache_does_not_know_match_the_python_reference(classes: bool) 
 
 
 @needs_native
+@pytest.mark.parametrize(
+    ("text", "remembered"),
+    [("call 415 555 2671 now", True), ("call € 415 555 2671 now", False)],
+)
+def test_runs_known_to_hold_nothing_are_remembered_until_cleared(
+    text: str, remembered: bool
+) -> None:
+    """`RunLookup` remembers in C the runs its cache said hold nothing, by their keys'
+    characters (what a run holds depends only on its key), also after the cache forgets
+    them, until `clear`. Keys with characters above 255 are only looked up."""
+    lookup, cache = run_lookup(skip_inert=False)
+    passes = native.Passes(None, lookup)
+    runs = passes.run(text)[1]
+    number = (text.index("415"), text.index("2671") + 4)
+    assert [(start, end, found) for start, end, _, found in runs] == [(*number, None)]
+    cache[runs[0][2]] = ()
+    assert passes.run(text)[1] == []
+    cache.clear()
+    assert (passes.run(text)[1] == []) is remembered
+    lookup.clear()
+    assert passes.run(text)[1] == runs
+
+
+@needs_native
 def test_one_pass_finds_what_each_pass_finds_alone() -> None:
     """The scanner's `Passes` reads a text once for the marks and the numeric runs; it
     must give what each gives alone, on every kind of text."""

@@ -414,6 +414,17 @@ DEFINE_RUN_AT(run_at_ucs4, Py_UCS4, inert_ucs4)
 
 /* ---- RunLookup: numeric runs, looked up in the scanner's cache of what they hold ---- */
 
+/* A run the cache says holds nothing, by the characters of its key (see `run_key`),
+ * all below 256: `length` of them, the run at `offset`, `run` long (0 without classes). */
+#define EMPTY_RUN_SLOTS 256
+#define EMPTY_RUN_CHARACTERS 56
+
+typedef struct {
+    uint64_t hash; /* 0: an unused slot */
+    uint8_t length, offset, run;
+    Py_UCS1 characters[EMPTY_RUN_CHARACTERS];
+} EmptyRun;
+
 typedef struct {
     PyObject_HEAD
     int skip_inert;
@@ -421,6 +432,11 @@ typedef struct {
     int has_classes;
     Py_UCS4 classes[128];
     PyObject *cache; /* dict: a run's key -> the findings it holds */
+    /* The runs the cache said hold nothing, by their keys' characters: most runs recur
+     * (dates, versions, prices), and these are passed over without building their keys.
+     * What a run holds depends only on its key, so a verdict here stays true when the
+     * cache forgets it (`clear` forgets these too, for benchmarks). */
+    EmptyRun empty_runs[EMPTY_RUN_SLOTS];
 } RunLookupObject;
 
 static int
@@ -479,19 +495,22 @@ RunLookup_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     return (PyObject *)self;
 }
 
-/* The key `Scanner._scan_numbers` caches the run `text[start:end]` under: its context
- * (as character classes, when given) with the run, and where the run starts in it. */
-static PyObject *
-run_key(const RunLookupObject *self, const Text *text, Py_ssize_t start, Py_ssize_t end)
+/* Where the key of the run `text[start:end]` starts and ends in the text: the run and
+ * its context (`lookbehind` and `lookahead` characters around it). */
+static void
+run_context(const RunLookupObject *self, const Text *text, Py_ssize_t start, Py_ssize_t end,
+            Py_ssize_t *before, Py_ssize_t *stop)
 {
-    Py_ssize_t before = start > self->lookbehind ? start - self->lookbehind : 0;
-    Py_ssize_t stop = end + self->lookahead < text->n ? end + self->lookahead : text->n;
-    Py_ssize_t length = stop - before;
-    Py_UCS4 small[64];
-    Py_UCS4 *chars = length <= 64 ? small : PyMem_Malloc(length * sizeof(Py_UCS4));
-    if (chars == NULL) {
-        return PyErr_NoMemory();
-    }
+    *before = start > self->lookbehind ? start - self->lookbehind : 0;
+    *stop = end + self->lookahead < text->n ? end + self->lookahead : text->n;
+}
+
+/* The characters of a run's key into `chars`: its context as character classes (when
+ * given) around the run. */
+static void
+run_characters(const RunLookupObject *self, const Text *text, Py_ssize_t start, Py_ssize_t end,
+               Py_ssize_t before, Py_ssize_t stop, Py_UCS4 *chars)
+{
     for (Py_ssize_t i = before; i < stop; i++) {
         Py_UCS4 ch = PyUnicode_READ(text->kind, text->data, i);
         if (self->has_classes && (i < start || i >= end) && ch < 128) {
@@ -499,15 +518,54 @@ run_key(const RunLookupObject *self, const Text *text, Py_ssize_t start, Py_ssiz
         }
         chars[i - before] = ch;
     }
+}
+
+/* The key `Scanner._scan_numbers` caches a run under: `(run length or 0, where the run
+ * starts in its context, the context's characters)`. */
+static PyObject *
+run_key(const RunLookupObject *self, Py_ssize_t start, Py_ssize_t end, Py_ssize_t before,
+        const Py_UCS4 *chars, Py_ssize_t length)
+{
     PyObject *chunk = PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, chars, length);
-    if (chars != small) {
-        PyMem_Free(chars);
-    }
     if (chunk == NULL) {
         return NULL;
     }
     return Py_BuildValue("(nnN)", self->has_classes ? end - start : (Py_ssize_t)0,
                          start - before, chunk);
+}
+
+/* The slot for a run's key in `empty_runs`, and the key as a slot holds it in `probe`;
+ * NULL where the key does not fit one (long, or with characters above 255). */
+static EmptyRun *
+empty_run_slot(RunLookupObject *self, Py_ssize_t start, Py_ssize_t end, Py_ssize_t before,
+               const Py_UCS4 *chars, Py_ssize_t length, EmptyRun *probe)
+{
+    if (length > EMPTY_RUN_CHARACTERS || start - before > 255 || end - start > 255) {
+        return NULL;
+    }
+    probe->length = (uint8_t)length;
+    probe->offset = (uint8_t)(start - before);
+    probe->run = (uint8_t)(self->has_classes ? end - start : 0);
+    uint64_t hash = UINT64_C(14695981039346656037); /* FNV-1a */
+    hash = (hash ^ probe->offset) * UINT64_C(1099511628211);
+    hash = (hash ^ probe->run) * UINT64_C(1099511628211);
+    for (Py_ssize_t i = 0; i < length; i++) {
+        if (chars[i] > 255) {
+            return NULL;
+        }
+        probe->characters[i] = (Py_UCS1)chars[i];
+        hash = (hash ^ chars[i]) * UINT64_C(1099511628211);
+    }
+    probe->hash = hash | 1; /* never 0, the mark of an unused slot */
+    return &self->empty_runs[hash % EMPTY_RUN_SLOTS];
+}
+
+static int
+same_empty_run(const EmptyRun *slot, const EmptyRun *probe)
+{
+    return slot->hash == probe->hash && slot->length == probe->length &&
+           slot->offset == probe->offset && slot->run == probe->run &&
+           memcmp(slot->characters, probe->characters, probe->length) == 0;
 }
 
 /* What the cache holds for a run: a borrowed reference, or NULL (an error set or not). */
@@ -524,7 +582,7 @@ holds_nothing(PyObject *found)
 }
 
 typedef struct {
-    const RunLookupObject *lookup;
+    RunLookupObject *lookup;
     const Text *text;
     PyObject **unknown; /* the list of the runs not known to be empty, made at the first */
 } RunVisit;
@@ -535,17 +593,39 @@ static int
 look_up_run(void *context, Py_ssize_t start, Py_ssize_t end)
 {
     const RunVisit *visit = context;
-    PyObject *key = run_key(visit->lookup, visit->text, start, end);
+    RunLookupObject *lookup = visit->lookup;
+    Py_ssize_t before, stop;
+    run_context(lookup, visit->text, start, end, &before, &stop);
+    Py_ssize_t length = stop - before;
+    Py_UCS4 small[64];
+    Py_UCS4 *chars = length <= 64 ? small : PyMem_Malloc(length * sizeof(Py_UCS4));
+    if (chars == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    run_characters(lookup, visit->text, start, end, before, stop, chars);
+    EmptyRun probe;
+    EmptyRun *slot = empty_run_slot(lookup, start, end, before, chars, length, &probe);
+    if (slot != NULL && same_empty_run(slot, &probe)) {
+        return 0; /* `chars` is `small`: the key fits a slot */
+    }
+    PyObject *key = run_key(lookup, start, end, before, chars, length);
+    if (chars != small) {
+        PyMem_Free(chars);
+    }
     if (key == NULL) {
         return -1;
     }
     /* A strong reference: the allocations below may run code that clears the cache. */
-    PyObject *found = Py_XNewRef(cached_run(visit->lookup, key));
+    PyObject *found = Py_XNewRef(cached_run(lookup, key));
     if (found == NULL && PyErr_Occurred()) {
         Py_DECREF(key);
         return -1;
     }
     if (holds_nothing(found)) {
+        if (slot != NULL) {
+            *slot = probe;
+        }
         Py_DECREF(found);
         Py_DECREF(key);
         return 0;
@@ -564,6 +644,22 @@ look_up_run(void *context, Py_ssize_t start, Py_ssize_t end)
     return 0;
 }
 
+PyDoc_STRVAR(RunLookup_clear_doc,
+             "clear(/)\n--\n\n"
+             "Forget the runs known to hold nothing, as the cache (a dict) forgets its own.");
+
+static PyObject *
+RunLookup_clear_empty_runs(RunLookupObject *self, PyObject *unused)
+{
+    memset(self->empty_runs, 0, sizeof self->empty_runs);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef RunLookup_methods[] = {
+    {"clear", (PyCFunction)RunLookup_clear_empty_runs, METH_NOARGS, RunLookup_clear_doc},
+    {NULL, NULL, 0, NULL},
+};
+
 PyDoc_STRVAR(RunLookup_doc,
              "RunLookup(*, skip_inert, lookbehind, lookahead, classes, cache)\n--\n\n"
              "Looks the numeric runs `Passes` finds up in `cache` (a dict), under the keys\n"
@@ -578,6 +674,7 @@ static PyTypeObject RunLookupType = {
     .tp_doc = RunLookup_doc,
     .tp_traverse = (traverseproc)RunLookup_traverse,
     .tp_clear = (inquiry)RunLookup_clear,
+    .tp_methods = RunLookup_methods,
     .tp_new = RunLookup_new,
 };
 
@@ -1145,8 +1242,7 @@ DEFINE_PASS_AT(pass_at_ucs4, Py_UCS4, shape_at_ucs4, run_at_ucs4)
                     Py_ssize_t *found, PyObject **unknown, Py_ssize_t *resume)            \
     {                                                                                     \
         const CHAR *data = text->data;                                                    \
-        RunVisit visit = {(const RunLookupObject *)(self->runs == Py_None ? NULL          \
-                                                                            : self->runs), \
+        RunVisit visit = {(RunLookupObject *)(self->runs == Py_None ? NULL : self->runs),  \
                           text, unknown};                                                 \
         for (Py_ssize_t i = from; i < text->n; i++) {                                     \
             if (PASS_AT(self, data, text->n, i, found, resume, &visit) < 0) {             \
@@ -1172,8 +1268,8 @@ passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
 {
     const Py_UCS1 *data = text->data;
     Py_ssize_t n = text->n, resume = 0, i = 0, start, end;
-    RunVisit visit = {(const RunLookupObject *)(self->runs == Py_None ? NULL : self->runs),
-                      text, unknown};
+    RunVisit visit = {(RunLookupObject *)(self->runs == Py_None ? NULL : self->runs), text,
+                      unknown};
     const ShapesObject *marks = self->marks == Py_None ? NULL : (const ShapesObject *)self->marks;
     const __m128i low = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
     const __m128i zero_char = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);

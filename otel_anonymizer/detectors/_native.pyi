@@ -33,6 +33,8 @@ class RunLookup:
         classes: str | None,
         cache: dict[Any, Any],
     ) -> None: ...
+    def clear(self) -> None:
+        """Forget the runs known to hold nothing, as the cache forgets its own."""
 
 class Passes:
     """The scanner's passes over a text, in one: where the `marks` first occur, and the

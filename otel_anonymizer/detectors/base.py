@@ -422,6 +422,8 @@ class Scanner:
         that cache, such as the phone detector's): for benchmarks that pass over the
         same texts again."""
         self._run_cache.clear()
+        if self._run_lookup is not None:
+            self._run_lookup.clear()
         self._forget_remembered()
         for detector in self.detectors:
             cache_clear = getattr(detector.validate, "cache_clear", None)
