@@ -279,7 +279,13 @@ class PIIAnonymizer(RecursiveAnonymizer):
         return results, found
 
     def _how(self, text: str) -> int | None:
-        """How `rewrite` handles a text: `_TEXT`, `_JSON`, `_LOOK`, or None for the walk."""
+        """How `rewrite` handles a text: `_TEXT`, `_JSON`, `_LOOK`, or None for the walk;
+        told in C by the text screen (`TextScreen.how`) when the extension is built."""
+        screen = self.text_screen()
+        return self._python_how(text) if screen is None else screen.how(text)
+
+    def _python_how(self, text: str) -> int | None:
+        """`_how` in Python: the reference, and the version without the extension."""
         if not looks_like_json(text):
             return _TEXT
         escaped = "\\" in text

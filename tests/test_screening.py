@@ -448,3 +448,42 @@ def test_the_text_screen_reads_every_key_whatever_it_cached() -> None:
         rng.shuffle(keys)
         text = json.dumps(dict.fromkeys(keys, "fine"))
         assert screen.clean(text) is not secret, (index, text)
+
+
+@pytest.mark.skipif(pii_anonymizer().text_screen() is None, reason="the C extension is not built")
+@pytest.mark.parametrize(
+    "anonymizer",
+    [
+        pii_anonymizer(),
+        pii_anonymizer(check_keys=False),
+        # A user detector that reads quotes and has no needle: JSON text takes the walk.
+        pii_anonymizer("email", custom_detectors=[Detector("eid", r"(?<!\S)E\d{5}(?!\S)")]),
+        # One that has a needle: only JSON text holding it does.
+        pii_anonymizer(
+            "email", custom_detectors=[Detector("w", r'(?<!")secret', needles=("secret",))]
+        ),
+    ],
+)
+def test_the_text_screen_tells_how_rewrite_handles_a_text(anonymizer: PIIAnonymizer) -> None:
+    """`TextScreen.how` decides in C what `PIIAnonymizer._how` decides in Python: text,
+    JSON text without escapes, JSON text with escapes, or the walk (nested escapes,
+    sensitive keys, integers a numeric detector finds, needles of detectors that read
+    quotes). Both must agree on every text."""
+    rng = random.Random(23)
+    pieces = [
+        '{"a": ', '{"password": ', '{"api\\"key": ', "[", "]", "{", "}", '"', ",", ":",
+        " ", "\t", "\n", "\\", "\\\\", '\\"', "\\u0022", "1", ",4111111111111111",
+        ",12", ",1234567", "-----BEGIN", "secret", "word", "é", "😀",
+    ]  # fmt: skip
+    screen = anonymizer.text_screen()
+    hows: Counter[int | None] = Counter()
+    for _ in range(6000):
+        text = "".join(rng.choices(pieces, k=rng.randint(0, 10)))
+        for value in (text, json.dumps({"content": text}), json.dumps([text, 1])):
+            how = screen.how(value)
+            assert how == anonymizer._python_how(value), value
+            hows[how] += 1
+    # Every answer was given (JSON text always takes the walk with a needle-less
+    # detector that reads quotes).
+    everything = {None, 0} if anonymizer._unbounded_needles is None else {None, 0, 1, 2}
+    assert set(hows) == everything, hows

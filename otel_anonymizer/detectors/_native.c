@@ -1788,10 +1788,14 @@ contains_needle(TextScreenObject *self, Text *text)
     return 0;
 }
 
-/* `screen_text` for text that looks like JSON: `PIIAnonymizer._how` must not send it to
- * the walk, and neither the text nor (with escapes) the text unescaped holds a finding. */
+/* How `PIIAnonymizer.rewrite` handles a text (`PIIAnonymizer._how`, whose `_TEXT`,
+ * `_JSON` and `_LOOK` these are); the walk takes it for `HOW_WALK`. */
+enum { HOW_ERROR = -2, HOW_WALK = -1, HOW_TEXT = 0, HOW_JSON = 1, HOW_LOOK = 2 };
+
+/* `PIIAnonymizer._how` for text that looks like JSON; its needles are looked for only
+ * if `check_needles`. */
 static int
-json_finds_nothing(TextScreenObject *self, Text *text)
+json_how(TextScreenObject *self, Text *text, int check_needles)
 {
     Py_ssize_t backslash = find_in(text, '\\', 0);
     int escaped = backslash >= 0;
@@ -1799,20 +1803,18 @@ json_finds_nothing(TextScreenObject *self, Text *text)
         for (Py_ssize_t i = backslash; i + 1 < text->n; i++) {
             if (PyUnicode_READ(text->kind, text->data, i) == '\\' &&
                 PyUnicode_READ(text->kind, text->data, i + 1) == '\\') {
-                return 0; /* JSON nested more than twice: the walk decides */
+                return HOW_WALK; /* JSON nested more than twice: the walk decides */
             }
         }
-    }
-    PyObject *object = escaped ? text_object(text) : NULL;
-    if (escaped && object == NULL) {
-        return -1;
     }
     if (self->sensitive != Py_None) {
         int sensitive;
         if (escaped) {
-            PyObject *source = PyObject_CallOneArg(self->unescape_keeping_quotes, object);
+            PyObject *object = text_object(text);
+            PyObject *source =
+                object == NULL ? NULL : PyObject_CallOneArg(self->unescape_keeping_quotes, object);
             if (source == NULL) {
-                return -1;
+                return HOW_ERROR;
             }
             sensitive = 1; /* not a str: the walk decides */
             if (PyUnicode_Check(source)) {
@@ -1826,32 +1828,44 @@ json_finds_nothing(TextScreenObject *self, Text *text)
             sensitive = any_key_sensitive(self, text);
         }
         if (sensitive != 0) {
-            return sensitive < 0 ? -1 : 0;
+            return sensitive < 0 ? HOW_ERROR : HOW_WALK;
         }
     }
     int clean = integers_clean(self, text);
     if (clean <= 0) {
-        return clean;
+        return clean < 0 ? HOW_ERROR : HOW_WALK;
     }
     if (self->needles == Py_None) {
-        return 0;
+        return HOW_WALK;
     }
+    if (check_needles && (clean = contains_needle(self, text)) != 0) {
+        return clean < 0 ? HOW_ERROR : HOW_WALK;
+    }
+    return escaped ? HOW_LOOK : HOW_JSON;
+}
+
+/* `screen_text` for text that looks like JSON: `PIIAnonymizer._how` must not send it to
+ * the walk, and neither the text nor (with escapes) the text unescaped holds a finding. */
+static int
+json_finds_nothing(TextScreenObject *self, Text *text)
+{
     /* Needles that are marks too occur only where the passes find something. */
-    if (!self->needles_marked && (clean = contains_needle(self, text)) != 0) {
-        return clean < 0 ? -1 : 0;
+    int how = json_how(self, text, !self->needles_marked);
+    if (how == HOW_ERROR || how == HOW_WALK) {
+        return how == HOW_ERROR ? -1 : 0;
     }
-    int hit;
-    clean = finds_nothing(self, text, &hit);
+    int hit, clean = finds_nothing(self, text, &hit);
     if (clean >= 0 && hit && self->needles_marked) {
         int contains = contains_needle(self, text);
         if (contains != 0) {
             return contains < 0 ? -1 : 0;
         }
     }
-    if (clean != 1 || !escaped) {
+    if (clean != 1 || how != HOW_LOOK) {
         return clean;
     }
-    PyObject *unescaped = PyObject_CallOneArg(self->unescape, object);
+    PyObject *object = text_object(text);
+    PyObject *unescaped = object == NULL ? NULL : PyObject_CallOneArg(self->unescape, object);
     if (unescaped == NULL) {
         return -1;
     }
@@ -1913,8 +1927,31 @@ TextScreen_clean(TextScreenObject *self, PyObject *text)
     return clean < 0 ? NULL : PyBool_FromLong(clean);
 }
 
+PyDoc_STRVAR(TextScreen_how_doc,
+             "how(text, /)\n--\n\n"
+             "How `rewrite` handles `text` (`PIIAnonymizer._how`): 0 as text, 1 as JSON text\n"
+             "without escapes, 2 looked at, or None for the walk.");
+
+static PyObject *
+TextScreen_how(TextScreenObject *self, PyObject *text)
+{
+    if (!PyUnicode_Check(text)) {
+        PyErr_Format(PyExc_TypeError, "how() takes a str, not %.100s", Py_TYPE(text)->tp_name);
+        return NULL;
+    }
+    Text read = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text),
+                 Py_NewRef(text)};
+    int how = looks_like_json(&read) ? json_how(self, &read, 1) : HOW_TEXT;
+    Py_CLEAR(read.object);
+    if (how == HOW_ERROR) {
+        return NULL;
+    }
+    return how == HOW_WALK ? Py_NewRef(Py_None) : PyLong_FromLong(how);
+}
+
 static PyMethodDef TextScreen_methods[] = {
     {"clean", (PyCFunction)TextScreen_clean, METH_O, TextScreen_clean_doc},
+    {"how", (PyCFunction)TextScreen_how, METH_O, TextScreen_how_doc},
     {NULL, NULL, 0, NULL},
 };
 
