@@ -7,7 +7,9 @@ configuration's plain option mappings (and the environment they were checked aga
 for `hash_key_env`) once, in their initializer. A worker parses the body (which also
 validates it), anonymizes it per pipeline, and returns the serialized result and its
 counts (items, values changed, anonymizer failures and detections by detector, which
-live in the worker process and travel back with each result). `workers: 0` runs the
+live in the worker process and travel back with each result). A result that is the
+body as it came (a pass-through, a request with nothing to anonymize) does not travel
+back: the gateway process still holds the body. `workers: 0` runs the
 same code on one thread of this process (with its own `Worker`), for tests and
 debugging.
 
@@ -50,6 +52,8 @@ class Processed:
     stats: Stats
     failures: dict[tuple[str, str], int] = field(default_factory=dict)  # new anonymizer failures
     redactions: dict[str, int] = field(default_factory=dict)  # new detections, by detector
+    # The payload is the body as it came, which a worker process does not send back.
+    as_received: bool = False
 
 
 class Worker:
@@ -112,8 +116,14 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _process(pipeline: str, signal: Signal, encoding: Encoding, body: bytes) -> Processed:
+    """`Worker.process` in a worker process. A payload that is the body as it came (a
+    pass-through, a request with nothing to anonymize) is not pickled back through the
+    pool's pipe: the gateway process still has the body."""
     assert _worker is not None, "worker process was not initialized"
-    return _worker.process(pipeline, signal, encoding, body)
+    processed = _worker.process(pipeline, signal, encoding, body)
+    if processed.payload is body:
+        processed.payload, processed.as_received = b"", True
+    return processed
 
 
 def _ready() -> bool:
@@ -156,13 +166,18 @@ class ProcessingPool:
         executor = self._executor
         function = self._local.process if self._local is not None else _process
         try:
-            return await loop.run_in_executor(executor, function, pipeline, signal, encoding, body)
+            processed = await loop.run_in_executor(
+                executor, function, pipeline, signal, encoding, body
+            )
         except BrokenProcessPool:
             # A worker died (killed, out of memory): replace the pool, let the client retry.
             if executor is self._executor:
                 executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._new_executor()
             raise Unavailable("an anonymizer worker died; retry", retry_after=1.0) from None
+        if processed.as_received:
+            processed.payload = body
+        return processed
 
     def close(self) -> None:
         """Stop the workers once in-flight work is done."""
