@@ -19,7 +19,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Iterator, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
@@ -31,7 +31,7 @@ from opentelemetry.proto.trace.v1.trace_pb2 import Span
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import Field
 from otel_anonymizer.gateway.codec import Request
-from otel_anonymizer.gateway.prescreen import Prescreen
+from otel_anonymizer.gateway.prescreen import Prescreen, Replacements
 from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitizer
 from otel_anonymizer.values import UnusableValue
 
@@ -48,6 +48,16 @@ class Stats:
     changed: bool = False  # whether the request differs from what came in
 
 
+class Anonymized(NamedTuple):
+    """What `OtlpSanitizer.anonymize` gives: the bytes to forward and the counts; and,
+    where those bytes are the request's with new texts written in, those texts, so that
+    whoever holds the request's bytes can make the same bytes (`prescreen.splice`)."""
+
+    payload: bytes
+    stats: Stats
+    replacements: Replacements | None = None
+
+
 class OtlpSanitizer:
     """Anonymizes `ExportTraceServiceRequest`s and `ExportLogsServiceRequest`s in place.
 
@@ -62,7 +72,7 @@ class OtlpSanitizer:
         self._shared_cache: dict[tuple[str, bytes, str], tuple[bytes | None, int]] = {}
         self._prescreen = Prescreen.of(sanitizer)
 
-    def anonymize(self, request: Request, serialized: bytes) -> tuple[bytes, Stats]:
+    def anonymize(self, request: Request, serialized: bytes) -> Anonymized:
         """Anonymize `request`, parsed from `serialized` (its protobuf bytes); return the
         bytes to forward and the counts.
 
@@ -76,18 +86,18 @@ class OtlpSanitizer:
         if dirty is None:  # no prescreen, or bytes it cannot vouch for: all the full way
             stats = self._sanitize(request)
             stats.changed = True  # fields this version of OTLP does not know were dropped
-            return request.SerializeToString(), stats
+            return Anonymized(request.SerializeToString(), stats)
         stats = Stats(items=count_items(request))
         self._shared_parts(request, stats)
         body = serialized
         if not stats.changed:  # resources as they came: rewrite in the bytes
-            body, dirty = self._rewrite(serialized, logs, dirty, stats)
+            body, dirty, replacements = self._rewrite(serialized, logs, dirty, stats)
             if not dirty:
-                return body, stats
+                return Anonymized(body, stats, replacements if body is not serialized else None)
             if body is not serialized:
                 request.ParseFromString(body)
         self._items(request, dirty, stats)
-        return (request.SerializeToString() if stats.changed else body), stats
+        return Anonymized(request.SerializeToString() if stats.changed else body, stats)
 
     def sanitize_traces(self, request: ExportTraceServiceRequest) -> Stats:
         """Anonymize every span (and its resource) of `request` in place; return the
@@ -141,14 +151,14 @@ class OtlpSanitizer:
 
     def _rewrite(
         self, serialized: bytes, logs: bool, dirty: dict[int, list[int]], stats: Stats
-    ) -> tuple[bytes, dict[int, list[int]]]:
+    ) -> tuple[bytes, dict[int, list[int]], Replacements]:
         """`Prescreen.rewrite`; on an error, every dirty item takes the full path."""
         assert self._prescreen is not None
         try:
             return self._prescreen.rewrite(serialized, logs, dirty, stats)
         except Exception as error:  # the full path handles them, and fails closed
             record_failure("prescreen", type(error).__name__, "*", "log" if logs else "span")
-            return serialized, dirty
+            return serialized, dirty, {}
 
     def _dirty(self, serialized: bytes | None, logs: bool) -> dict[int, list[int]] | None:
         """The items that may change, with their entries that may (`Prescreen.dirty`);

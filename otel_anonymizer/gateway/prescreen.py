@@ -79,6 +79,17 @@ _SCHEMAS: dict[bool, Any] = (
 )
 
 
+#: New texts for entries of items, as `_wire.splice` takes them: by the item's ordinal in
+#: the request, by the entry's index (`Prescreen.dirty`), UTF-8 encoded.
+Replacements = dict[int, dict[int, bytes]]
+
+
+def splice(body: bytes, logs: bool, replacements: Replacements) -> bytes | None:
+    """`body` with `replacements` written in (`Prescreen.rewrite`'s new body, from its
+    replacements); None where they do not fit its layout, or without the extension."""
+    return None if _wire is None else _wire.splice(body, logs, replacements)
+
+
 class Counts(Protocol):
     """What `Prescreen.rewrite` adds to (the adapter's `Stats`)."""
 
@@ -127,16 +138,17 @@ class Prescreen:
 
     def rewrite(
         self, body: bytes, logs: bool, dirty: dict[int, list[int]], counts: Counts
-    ) -> tuple[bytes, dict[int, list[int]]]:
+    ) -> tuple[bytes, dict[int, list[int]], Replacements]:
         """`body` with the pending values of the `dirty` items (`dirty`'s answer)
-        rewritten where `rewrite` turns every pending value of an item into a text, and
-        the items left for the full path, with their pending entries. Changed values
-        are added to `counts`, and what was replaced to `REDACTIONS`."""
+        rewritten where `rewrite` turns every pending value of an item into a text; the
+        items left for the full path, with their pending entries; and what was written,
+        as `_wire.splice` takes it (the new body is `body` spliced with it). Changed
+        values are added to `counts`, and what was replaced to `REDACTIONS`."""
         texts, full = self._texts(body, logs, dirty)
         if texts is None:
-            return body, dirty
+            return body, dirty, {}
         answers = self._answers(texts)
-        replacements: dict[int, dict[int, bytes]] = {}
+        replacements: Replacements = {}
         replaced: list[str] = []
         for ordinal, rewritten in answers.items():
             try:
@@ -156,12 +168,12 @@ class Prescreen:
         if replacements:
             spliced = _wire.splice(body, logs, replacements)
             if spliced is None:  # laid out otherwise than one string per value
-                return body, dirty
+                return body, dirty, {}
             body = spliced
             counts.redacted += sum(map(len, replacements.values()))
             counts.changed = True
         REDACTIONS.add(replaced)
-        return body, full
+        return body, full, replacements
 
     def _texts(
         self, body: bytes, logs: bool, dirty: dict[int, list[int]]

@@ -7,11 +7,12 @@ configuration's plain option mappings (and the environment they were checked aga
 for `hash_key_env`) once, in their initializer. A worker parses the body (which also
 validates it), anonymizes it per pipeline, and returns the serialized result and its
 counts (items, values changed, anonymizer failures and detections by detector, which
-live in the worker process and travel back with each result). A result that is the
-body as it came (a pass-through, a request with nothing to anonymize) does not travel
-back: the gateway process still holds the body. `workers: 0` runs the
-same code on one thread of this process (with its own `Worker`), for tests and
-debugging.
+live in the worker process and travel back with each result). A result the gateway
+process can make from the body it holds does not travel back (`Processed.compact`): a
+body as it came (a pass-through, a request with nothing to anonymize), or one where the
+anonymizer wrote new texts into the bytes, of which only the texts travel back.
+`workers: 0` runs the same code on one thread of this process (with its own `Worker`),
+for tests and debugging.
 
 Workers are started with `spawn`: forking a process that runs gRPC threads is unsafe.
 """
@@ -28,7 +29,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from otel_anonymizer.config import anonymizers_from_options
@@ -36,6 +37,7 @@ from otel_anonymizer.failures import failure_counts
 from otel_anonymizer.gateway.codec import Encoding, parse_request
 from otel_anonymizer.gateway.errors import Unavailable
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats, count_items
+from otel_anonymizer.gateway.prescreen import Replacements, splice
 from otel_anonymizer.gateway.settings import Signal
 from otel_anonymizer.pii import REDACTIONS
 from otel_anonymizer.sanitizer import Sanitizer
@@ -52,8 +54,31 @@ class Processed:
     stats: Stats
     failures: dict[tuple[str, str], int] = field(default_factory=dict)  # new anonymizer failures
     redactions: dict[str, int] = field(default_factory=dict)  # new detections, by detector
-    # The payload is the body as it came, which a worker process does not send back.
+    # From a worker process, which does not send back what the gateway process can make
+    # from the body it holds: the payload is the body as it came, or the body with
+    # these new texts spliced in (`prescreen.splice`); `payload` is empty then.
     as_received: bool = False
+    replacements: Replacements | None = None
+
+    def compact(self, body: bytes) -> Processed:
+        """This result as a worker process sends it back, for the request `body`."""
+        if self.payload is body:
+            return replace(self, payload=b"", as_received=True)
+        if self.replacements is not None:
+            return replace(self, payload=b"")
+        return self
+
+    def restore(self, body: bytes, signal: Signal) -> Processed:
+        """This result with its payload, as the gateway process makes it from the
+        request `body` it sent (the reverse of `compact`)."""
+        if self.as_received:
+            return replace(self, payload=body, as_received=False)
+        if self.replacements is not None and not self.payload:
+            payload = splice(body, signal == "logs", self.replacements)
+            if payload is None:  # the worker wrote them into the same bytes: never
+                raise Unavailable("an anonymized request could not be rebuilt; retry")
+            return replace(self, payload=payload)
+        return self
 
 
 class Worker:
@@ -82,10 +107,12 @@ class Worker:
             payload = body if encoding == "proto" else request.SerializeToString()
             return Processed(payload, stats)
         serialized = body if encoding == "proto" else request.SerializeToString()
-        payload, stats = adapter.anonymize(request, serialized)
+        payload, stats, replacements = adapter.anonymize(request, serialized)
         failures, self._failures = _delta(self._failures, failure_counts())
         redactions, self._redactions = _delta(self._redactions, REDACTIONS.snapshot())
-        return Processed(payload, stats, failures, redactions)
+        if serialized is not body:  # made from JSON: the gateway process has not these
+            replacements = None
+        return Processed(payload, stats, failures, redactions, replacements=replacements)
 
 
 def _delta(before: Counter[Any], now: Mapping[Any, int]) -> tuple[dict[Any, int], Counter[Any]]:
@@ -116,14 +143,11 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _process(pipeline: str, signal: Signal, encoding: Encoding, body: bytes) -> Processed:
-    """`Worker.process` in a worker process. A payload that is the body as it came (a
-    pass-through, a request with nothing to anonymize) is not pickled back through the
-    pool's pipe: the gateway process still has the body."""
+    """`Worker.process` in a worker process, with the result `compact`: what the gateway
+    process can make from the body it holds is not pickled back through the pool's pipe
+    (a body as it came; an anonymized body made by writing new texts into it)."""
     assert _worker is not None, "worker process was not initialized"
-    processed = _worker.process(pipeline, signal, encoding, body)
-    if processed.payload is body:
-        processed.payload, processed.as_received = b"", True
-    return processed
+    return _worker.process(pipeline, signal, encoding, body).compact(body)
 
 
 def _ready() -> bool:
@@ -175,9 +199,7 @@ class ProcessingPool:
                 executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._new_executor()
             raise Unavailable("an anonymizer worker died; retry", retry_after=1.0) from None
-        if processed.as_received:
-            processed.payload = body
-        return processed
+        return processed.restore(body, signal)
 
     def close(self) -> None:
         """Stop the workers once in-flight work is done."""

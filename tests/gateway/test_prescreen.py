@@ -157,9 +157,12 @@ def run(
     bytes, with the prescreen, and from a copy of the objects, without it; both must
     hold the same message (the bytes may keep the fields in their order) and counts."""
     body = request.SerializeToString() if body is None else body
-    screened, screened_stats = OtlpSanitizer(Sanitizer([anonymizer])).anonymize(
+    screened, screened_stats, replacements = OtlpSanitizer(Sanitizer([anonymizer])).anonymize(
         type(request).FromString(body), body
     )
+    if replacements is not None:  # what a worker process sends back instead of the bytes
+        logs = isinstance(request, ExportLogsServiceRequest)
+        assert prescreen.splice(body, logs, replacements) == screened
     full = type(request).FromString(body)
     full_adapter = OtlpSanitizer(Sanitizer([anonymizer]))
     if isinstance(full, ExportTraceServiceRequest):
@@ -336,10 +339,11 @@ def test_a_value_not_found_where_expected_is_never_left_as_it_was() -> None:
     assert screen is not None
     assert screen.dirty(body, logs=False) == {0: [1]}
     stats = Stats()
-    assert screen.rewrite(body, False, {0: [1, 7]}, stats) == (body, {0: [1, 7]})
+    assert screen.rewrite(body, False, {0: [1, 7]}, stats) == (body, {0: [1, 7]}, {})
     assert (stats.redacted, stats.changed) == (0, False)
-    rewritten, full = screen.rewrite(body, False, {0: [1]}, stats)
+    rewritten, full, replacements = screen.rewrite(body, False, {0: [1]}, stats)
     assert full == {} and CANARY.encode() not in rewritten and stats.redacted == 1
+    assert prescreen.splice(body, False, replacements) == rewritten
     assert prescreen._wire.splice(body, False, {0: {1: b"x", 7: b"y"}}) is None
     assert prescreen._wire.splice(body, False, {0: {1: b"x"}}) is not None
 

@@ -1,9 +1,10 @@
 """The pool of worker processes: what goes back through its pipes, and what comes out.
 
-A worker parses, anonymizes and serializes each request body. A payload that is the
-body as it came (a pass-through pipeline, a request with nothing to anonymize) is not
-sent back through the pool's pipe; the gateway process puts its own copy of the body in
-its place. These tests run a real worker process.
+A worker parses, anonymizes and serializes each request body. What the gateway process
+can make from the body it holds is not sent back through the pool's pipe: a payload
+that is the body as it came (a pass-through pipeline, a request with nothing to
+anonymize), or the body with new texts written in, of which only the texts are sent.
+The last test runs a real worker process.
 """
 
 from __future__ import annotations
@@ -33,20 +34,30 @@ CLEAN = request("What is 2 + 2?").SerializeToString()
 DIRTY = request(f"Write to {EMAIL}").SerializeToString()
 
 
-def test_a_worker_sends_back_no_payload_that_is_the_body(
+def test_a_worker_sends_back_only_what_the_gateway_cannot_make(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(processing, "_worker", Worker(OPTIONS, {}))
+    worker = Worker(OPTIONS, {})
+    monkeypatch.setattr(processing, "_worker", worker)
     for pipeline in ("anonymized", "plain"):
         processed = processing._process(pipeline, "traces", "proto", CLEAN)
         assert (processed.payload, processed.as_received) == (b"", True)
+        assert processed.restore(CLEAN, "traces").payload is CLEAN
+    # Anonymized in the bytes: only the new texts come back, and make the same bytes.
     processed = processing._process("anonymized", "traces", "proto", DIRTY)
-    assert not processed.as_received
-    assert EMAIL.encode() not in processed.payload and b"[EMAIL]" in processed.payload
-    # JSON bodies are forwarded as protobuf: that payload is not the body.
-    body = MessageToJson(request("What is 2 + 2?")).encode()
-    processed = processing._process("plain", "traces", "json", body)
-    assert not processed.as_received and processed.payload == CLEAN
+    assert processed.payload == b"" and not processed.as_received
+    assert processed.replacements == {0: {1: b"Write to [EMAIL]"}}  # span 0, attribute 0
+    expected = worker.process("anonymized", "traces", "proto", DIRTY).payload
+    assert EMAIL.encode() not in expected
+    assert processed.restore(DIRTY, "traces").payload == expected
+    # Made from JSON, the payload is not the body, nor made from it: it comes back.
+    body = MessageToJson(request(f"Write to {EMAIL}")).encode()
+    anonymized = processing._process("anonymized", "traces", "json", body)
+    plain = processing._process("plain", "traces", "json", body)
+    for processed in (anonymized, plain):
+        assert processed.payload and not processed.as_received and processed.replacements is None
+    assert EMAIL.encode() not in anonymized.payload
+    assert plain.payload == DIRTY
 
 
 def test_the_gateway_puts_its_copy_of_the_body_back() -> None:
