@@ -1,12 +1,13 @@
 /* The passes over every text in C: which shapes occur in a text and where its numeric
  * runs are, in one pass (`Passes`, with the run cache's `RunLookup`), which keys JSON
- * text holds, and the `TextScreen` built on them.
+ * text holds and where findings stand in it, and the `TextScreen` built on them.
  * `otel_anonymizer.detectors.base` (shapes), `.runs` and `otel_anonymizer.jsontext`
- * (keys) hold the reference versions in Python (used when this module is not built),
- * and the tests check that both agree.
+ * (keys, layout) hold the reference versions in Python (used when this module is not
+ * built), and the tests check that both agree.
  *
  * The functions only read the text and return positions, or the keys they read; no
- * text is logged or kept.
+ * text is logged. Only `RunLookup` keeps characters: like the scanner's cache, the keys
+ * of numeric runs in which the detectors found nothing.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
