@@ -740,6 +740,18 @@ class TestScanMany:
         with pytest.raises(AssertionError):
             scanner.scan_many([remembered, "another text"])
 
+    def test_a_remembered_text_is_not_taken_for_another_with_the_same_ends(self) -> None:
+        """Remembered texts are filed by their length and their ends (hashing kilobytes
+        at each lookup costs more than scanning small ones): one that differs only in
+        the middle must be scanned, not given the other's findings."""
+        scanner = Scanner(select("email"))
+        left, right = "x" * base._REMEMBERED_EDGE + " ", " " + "x" * base._REMEMBERED_EDGE
+        remembered, other = (left + middle + right for middle in ("jane@example.org", "a" * 16))
+        assert [finding.detector.name for finding in scanner.scan_remembered(remembered)] == [
+            "email"
+        ]
+        assert scanner.scan_many([other, remembered]) == {1: scanner.scan(remembered)}
+
     def test_remembered_texts_are_bounded_by_their_size(self) -> None:
         scanner = Scanner(select("email"))
         huge = "mail jane@example.org " + "x" * base._REMEMBERED_CHARACTERS
@@ -748,7 +760,7 @@ class TestScanMany:
         text = "mail jane@example.org " + "y" * (base._REMEMBERED_CHARACTERS // 2)
         for index in range(3):  # two do not fit together: each starts afresh
             scanner.scan_remembered(text + str(index))
-            assert list(scanner._remembered) == [text + str(index)]
+            assert [kept for kept, _ in scanner._remembered.values()] == [text + str(index)]
         assert scanner._remembered_characters <= base._REMEMBERED_CHARACTERS
 
     def test_a_new_run_that_recurs_in_a_text_is_validated_once(self) -> None:

@@ -56,6 +56,9 @@ _RUN_CACHE_LIMIT = 8192
 #: (the texts are kept alive with their findings).
 _REMEMBERED_TEXTS = 1024
 _REMEMBERED_CHARACTERS = 1 << 22
+#: Remembered texts are found by their length and this many characters at each end (a
+#: whole text of kilobytes would be hashed each time it is looked up), then compared.
+_REMEMBERED_EDGE = 64
 #: Detectors with at most this `reach` are tried with `match` where a match can start
 #: (around each needle), not searched: fewer steps unless needles are everywhere.
 _ANCHORED_REACH = 16
@@ -408,7 +411,8 @@ class Scanner:
             else None
         )
         self._gate = _gate(self.detectors)
-        self._remembered: dict[str, tuple[Finding, ...]] = {}
+        # By `_remembered_key`: the text, and its findings.
+        self._remembered: dict[tuple[int, str, str], tuple[str, tuple[Finding, ...]]] = {}
         self._remembered_lengths: set[int] = set()
         self._remembered_characters = 0
         # For `scan_many`: the joinable detectors and the others, each as a scanner.
@@ -512,7 +516,7 @@ class Scanner:
         ):
             self._forget_remembered()
         if size <= _REMEMBERED_CHARACTERS:
-            self._remembered[text] = tuple(findings)
+            self._remembered[_remembered_key(text)] = (text, tuple(findings))
             self._remembered_lengths.add(size)
             self._remembered_characters += size
         return findings
@@ -530,11 +534,15 @@ class Scanner:
         found: dict[int, list[Finding]] = {}
         rest: list[int] = []
         for index, text in enumerate(texts):
-            kept = self._remembered.get(text) if len(text) in self._remembered_lengths else None
-            if kept is None:
+            entry = (
+                self._remembered.get(_remembered_key(text))
+                if len(text) in self._remembered_lengths
+                else None
+            )
+            if entry is None or entry[0] != text:  # not kept, or another with its ends
                 rest.append(index)
-            elif kept:
-                found[index] = list(kept)
+            elif entry[1]:
+                found[index] = list(entry[1])
         if rest:
             scanned = self._scan_many([texts[index] for index in rest])
             found.update((rest[index], findings) for index, findings in scanned.items())
@@ -753,6 +761,11 @@ class Scanner:
                 kept.append(finding)
                 last_end = finding.end
         return kept
+
+
+def _remembered_key(text: str) -> tuple[int, str, str]:
+    """How `Scanner.scan_remembered` files a text: cheaper to hash than the text."""
+    return len(text), text[:_REMEMBERED_EDGE], text[-_REMEMBERED_EDGE:]
 
 
 def not_after(chars: str) -> str:
