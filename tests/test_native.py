@@ -89,21 +89,32 @@ def test_shapes_match_their_regexes() -> None:
         r"[\d_]x",
         r"a\.b",
     ]
-    expanded = [(shape, sequence) for shape in shapes for sequence in shape_classes(shape)]
-    marks = native.Passes(native.Shapes([sequence for _, sequence in expanded]), None)
+    expanded, marks = expanded_shapes(shapes)
+    passes = native.Passes(marks, None)
     alphabet = "0123456789٣" + "ABCDEFZaf" + ":-._ " + "skxéb@"
     for text in random_texts(alphabet, 20_000, seed=11, length=24) + corpus_texts():
-        # Where each shape first occurs: the first of its expansions, as its regex says.
-        found: dict[str, int] = {}
-        for index, position in marks.run(text)[0]:
-            shape = expanded[index][0]
-            found[shape] = min(position, found.get(shape, position))
-        expected = {}
-        for shape in shapes:
-            match = re.search(shape, text)
-            if match is not None:
-                expected[shape] = match.start()
-        assert found == expected, text
+        assert shapes_found(passes, expanded, text) == shapes_searched(shapes, text), text
+
+
+def expanded_shapes(shapes: list[str]) -> tuple[list[tuple[str, Any]], Any]:
+    """Each shape with each class sequence it expands into, and all as `Shapes`."""
+    expanded = [(shape, sequence) for shape in shapes for sequence in shape_classes(shape)]
+    return expanded, native.Shapes([sequence for _, sequence in expanded])
+
+
+def shapes_found(passes: Any, expanded: list[tuple[str, Any]], text: str) -> dict[str, int]:
+    """Where the passes find each shape first: the first of its expansions."""
+    found: dict[str, int] = {}
+    for index, position in passes.run(text)[0]:
+        shape = expanded[index][0]
+        found[shape] = min(position, found.get(shape, position))
+    return found
+
+
+def shapes_searched(shapes: list[str], text: str) -> dict[str, int]:
+    """Where each shape first occurs, as its regex says."""
+    matches = {shape: re.search(shape, text) for shape in shapes}
+    return {shape: match.start() for shape, match in matches.items() if match is not None}
 
 
 #: Characters for random shapes and the texts they are looked for in: letters of both
@@ -139,23 +150,14 @@ def test_passes_find_every_shape_and_run_whatever_the_shapes() -> None:
     rng = random.Random(13)
     for _ in range(60):
         shapes = [random_shape(rng) for _ in range(rng.randint(1, 40))]
-        expanded = [(shape, sequence) for shape in shapes for sequence in shape_classes(shape)]
-        marks = native.Shapes([sequence for _, sequence in expanded])
+        expanded, marks = expanded_shapes(shapes)
         both = native.Passes(marks, run_lookup(skip_inert=False)[0])
         alone = native.Passes(marks, None)
         for _ in range(150):
             alphabet = rng.choices(TEXT_ALPHABETS, weights=[8, 1, 1])[0]
             text = "".join(rng.choices(alphabet, k=rng.randint(0, 90)))
-            found: dict[str, int] = {}
-            for index, position in alone.run(text)[0]:
-                shape = expanded[index][0]
-                found[shape] = min(position, found.get(shape, position))
-            expected = {}
-            for shape in shapes:
-                match = re.search(shape, text)
-                if match is not None:
-                    expected[shape] = match.start()
-            assert found == expected, (shapes, text)
+            found = shapes_found(alone, expanded, text)
+            assert found == shapes_searched(shapes, text), (shapes, text)
             marked, runs = both.run(text)
             assert marked == alone.run(text)[0], (shapes, text)
             assert [(start, end) for start, end, _, _ in runs] == list(numeric_runs(text, False))
