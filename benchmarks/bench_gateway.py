@@ -19,7 +19,9 @@ traffic, in which only parts of texts recur.
   the ratio printed is the median of the rounds' ratios, with their range;
 - latency: one request at a time, p50 and p99 per request, and what anonymization adds;
 - where the time goes: the CPU cost per span of one worker's job (parse, anonymize,
-  serialize) in this process, for both configurations.
+  serialize) in this process, for both configurations; and, on Linux, the CPU each
+  process spent per span under load (the gateway process, its workers together, and
+  this process's client and sink), medians of the rounds.
 
 Anonymization uses the built-in default detector set (`--anonymizer default`, the
 configuration the project's target is about) or the seed's four PII regex rules alone
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import sys
@@ -175,6 +178,32 @@ class Round(NamedTuple):
 
     spans_per_second: float
     latencies: list[float]  # seconds per request, one at a time
+    cpu: dict[str, float]  # CPU seconds under load by process kind (empty without /proc)
+
+
+def cpu_seconds(gateway: int) -> dict[str, float]:
+    """CPU seconds so far of the gateway process, of its children (the workers)
+    together, and of this process (client and sink), from /proc; empty elsewhere."""
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+    def stat(pid: str) -> tuple[int, float] | None:
+        try:
+            with open(f"/proc/{pid}/stat") as file:
+                fields = file.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
+
+    if not os.path.isdir("/proc"):
+        return {}
+    seconds = {"gateway": 0.0, "workers": 0.0, "client and sink": time.process_time()}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        found = stat(pid)
+        if found is not None and int(pid) == gateway:
+            seconds["gateway"] = found[1]
+        elif found is not None and found[0] == gateway:
+            seconds["workers"] += found[1]
+    return seconds
 
 
 async def run_gateway(
@@ -186,12 +215,15 @@ async def run_gateway(
         try:
             warm_up = bodies["warm-up"]
             await run_load(address, warm_up, len(warm_up), args.concurrency)
+            before = cpu_seconds(process.pid)
             seconds = await run_load(address, bodies["load"], args.requests, args.concurrency)
+            after = cpu_seconds(process.pid)
             latencies = await run_latency(address, bodies["latency"], args.latency_requests)
         finally:
             process.terminate()
             process.wait(60)
-    return Round(args.requests * args.spans / seconds, latencies)
+    cpu = {kind: after[kind] - before[kind] for kind in after}
+    return Round(args.requests * args.spans / seconds, latencies, cpu)
 
 
 async def measure(
@@ -286,6 +318,14 @@ def main() -> None:
         f"added latency per request: p50 {anonymized[1] - plain[1]:.1f} ms, "
         f"p99 {anonymized[2] - plain[2]:.1f} ms"
     )
+    spans = args.requests * args.spans
+    for name, rounds in results.items():
+        if rounds[0].cpu:
+            parts = ", ".join(
+                f"{kind} {statistics.median(r.cpu[kind] for r in rounds) / spans * 1e6:.1f}"
+                for kind in rounds[0].cpu
+            )
+            print(f"CPU us per span under load, {name}: {parts}")
 
 
 if __name__ == "__main__":
