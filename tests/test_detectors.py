@@ -19,6 +19,7 @@ import pytest
 
 from otel_anonymizer import Detector, pii_anonymizer
 from otel_anonymizer.detectors import BUILTIN, SETS, Finding, Scanner, base, checks, select
+from otel_anonymizer.detectors.pii import EMAIL
 from tests.corpus import clean_texts, github_classic, iter_all, luhn_complete, make_jwt
 
 DEFAULT = Scanner(select("default"))
@@ -878,7 +879,10 @@ class TestReach:
         detectors = select("default")
         assert any(detector.reach is not None for detector in detectors)
         unbounded = Scanner(
-            [dataclasses.replace(d, reach=None, extent=None, lead=None) for d in detectors]
+            [
+                dataclasses.replace(d, reach=None, extent=None, lead=None, cacheable_windows=False)
+                for d in detectors
+            ]
         )
         scanner = Scanner(detectors)
         rng = random.Random(41)
@@ -903,6 +907,46 @@ class TestReach:
     @staticmethod
     def spans(scanner: Scanner, text: str) -> list[tuple[int, int, str]]:
         return [(f.start, f.end, f.detector.name) for f in scanner.scan(text)]
+
+    def test_cached_windows_find_what_a_fresh_search_finds(self) -> None:
+        # The same address in every context its lookbehinds and lookaheads can tell
+        # apart: escapes, a backslash two characters back, word characters, the text's
+        # edges. A scanner that caches windows must answer as one that searches each.
+        # Past the longest local part, the window starts inside a run of letters.
+        long_local = "a" * 64 + "@example.org"
+        cached = Scanner([EMAIL])
+        fresh = Scanner([dataclasses.replace(EMAIL, cacheable_windows=False)])
+        befores = ["", " ", "x", ".", "\\n", "\\a", "\\", "\\\\n", "a\\", "é", "+", "\n", '"', "_5"]
+        afters = ["", " ", "x", "-", ".", ".c", "_", "\\n", "é", '"', ".png", "@b.co"]
+        rng = random.Random(5)
+        for _ in range(4000):
+            address = rng.choice(
+                ["jane.roe@example.org", "a@b.co", "icon@2x.png", "x@y.z", long_local]
+            )
+            text = (
+                rng.choice(["", "word ", "\\"])
+                + rng.choice(befores)
+                + address
+                + rng.choice(afters)
+                + rng.choice(["", " end", "\\t"])
+            )
+            assert self.spans(cached, text) == self.spans(fresh, text), text
+
+    def test_a_window_seen_before_is_not_searched_again(self) -> None:
+        calls: list[str] = []
+
+        def validate(text: str) -> bool:
+            calls.append(text)
+            return True
+
+        scanner = Scanner([dataclasses.replace(EMAIL, validate=validate)])
+        first = scanner.scan("mail jane.roe@example.org today")
+        again = scanner.scan("write to jane.roe@example.org today")
+        assert [(f.end - f.start) for f in first + again] == [20, 20]
+        assert calls == ["jane.roe@example.org"]
+        scanner.clear_cache()
+        scanner.scan("write to jane.roe@example.org today")
+        assert len(calls) == 2
 
     def test_the_url_pattern_finds_what_its_plain_form_finds(self) -> None:
         # The built-in starts at `://` and looks back for the scheme, so that it can be

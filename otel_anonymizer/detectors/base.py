@@ -51,6 +51,12 @@ LOOKAHEAD_CONTEXT = 4
 #: How far before a match a numeric detector's lookbehinds may look (`(?<!\d[.,])`).
 LOOKBEHIND_CONTEXT = 2
 _RUN_CACHE_LIMIT = 8192
+#: A `str.translate` table: how `Scanner` keys a `cacheable_windows` window's context
+#: (ASCII letters other than `n`, `r`, `t` as `a`, digits as `0`).
+_WINDOW_CONTEXT = "".join(
+    "0" if char.isdigit() else "a" if char.isalpha() and char not in "nrt" else char
+    for char in map(chr, range(128))
+)
 #: How many texts `Scanner.scan_remembered` keeps the findings of (about what the
 #: prescreen scans in one request), and how many characters they may hold together
 #: (the texts are kept alive with their findings).
@@ -105,7 +111,13 @@ class Detector:
     those windows, not through the rest of the text. `lead`, with `extent`, is a regex
     of one character that every character of a match before its needle matches
     (`[A-Za-z0-9._%+-]`, an email's local part): a window then starts where the run of
-    them before the needle starts, not `reach` before it.
+    them before the needle starts, not `reach` before it. `cacheable_windows`, with
+    `extent`, says that where the pattern is searched in a window, it reads at most
+    `LOOKBEHIND_CONTEXT` characters before it, tells the characters around it apart no
+    further than `_WINDOW_CONTEXT` does (ASCII letters other than `n`, `r`, `t` alike,
+    digits alike), and that `validate` gives the same answer for the same text: what it
+    finds in a window is then cached by the window's text and that context (the same
+    address recurs in every turn of a conversation).
     """
 
     name: str
@@ -129,6 +141,7 @@ class Detector:
     reach: int | None = None
     extent: str | None = None
     lead: str | None = None
+    cacheable_windows: bool = False
     compiled: Any = field(init=False, repr=False, compare=False)
     compiled_prefilter: Any = field(init=False, repr=False, compare=False)
     compiled_extent: Any = field(init=False, repr=False, compare=False)
@@ -175,6 +188,8 @@ class Detector:
             raise ValueError(f"detector {self.name!r}: extent needs reach")
         if self.lead is not None and self.extent is None:
             raise ValueError(f"detector {self.name!r}: lead needs extent")
+        if self.cacheable_windows and self.extent is None:
+            raise ValueError(f"detector {self.name!r}: cacheable_windows needs extent")
         try:
             extent = None if self.extent is None else regex.compile(self.extent)
         except regex.error as error:
@@ -394,6 +409,7 @@ class Scanner:
         ]
         self._shape_patterns = {detector.name: patterns for detector, patterns in self._shapes}
         self._run_cache: dict[tuple[int, int, str], tuple[tuple[int, int, Detector], ...]] = {}
+        self._window_cache: dict[tuple[str, bool, str, str], tuple[tuple[int, int], ...]] = {}
         self._run_lookup = (
             _native.RunLookup(
                 skip_inert=self._skip_inert,
@@ -426,6 +442,7 @@ class Scanner:
         that cache, such as the phone detector's): for benchmarks that pass over the
         same texts again."""
         self._run_cache.clear()
+        self._window_cache.clear()
         if self._run_lookup is not None:
             self._run_lookup.clear()
         self._forget_remembered()
@@ -700,11 +717,34 @@ class Scanner:
                 end = max(end, high)
                 continue
             if end >= 0:
-                spans += detector.find(text, start, end, timeout)
+                spans += self._find_window(detector, text, start, end, timeout)
             start, end = low, high
         if end >= 0:
-            spans += detector.find(text, start, end, timeout)
+            spans += self._find_window(detector, text, start, end, timeout)
         return spans
+
+    def _find_window(
+        self, detector: Detector, text: str, start: int, end: int, timeout: float | None
+    ) -> list[tuple[int, int]]:
+        """`detector.find` in one window, cached for a `cacheable_windows` detector by
+        the window's text and the classes of what its search reads around it:
+        `LOOKBEHIND_CONTEXT` characters before (and whether the text starts there) and
+        `LOOKAHEAD_CONTEXT` after."""
+        if not detector.cacheable_windows:
+            return detector.find(text, start, end, timeout)
+        low = max(0, start - LOOKBEHIND_CONTEXT)
+        before = text[low:start].translate(_WINDOW_CONTEXT)
+        after = text[end : end + LOOKAHEAD_CONTEXT].translate(_WINDOW_CONTEXT)
+        key = (detector.name, low == 0, before, text[start:end] + after)
+        found = self._window_cache.get(key)
+        if found is None:
+            found = tuple(
+                (s - start, e - start) for s, e in detector.find(text, start, end, timeout)
+            )
+            if len(self._window_cache) >= _RUN_CACHE_LIMIT:
+                self._window_cache.clear()
+            self._window_cache[key] = found
+        return [(start + s, start + e) for s, e in found]
 
     def _starts(self, detector: Detector, text: str, first: int) -> list[int]:
         """Where a match of `detector` can start: up to its `reach` before each place one

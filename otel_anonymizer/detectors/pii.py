@@ -33,6 +33,7 @@ EMAIL = Detector(
     reach=64,  # the longest local part
     extent="@[A-Za-z0-9.-]*",  # the domain
     lead="[A-Za-z0-9._%+-]",  # the local part
+    cacheable_windows=True,  # `not_after` reads two characters back
     trusted=True,
     joinable=True,
     quote_bounded=True,
