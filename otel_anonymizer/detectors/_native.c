@@ -1856,7 +1856,8 @@ json_finds_nothing(TextScreenObject *self, Text *text)
         return how == HOW_ERROR ? -1 : 0;
     }
     int hit, clean = finds_nothing(self, text, &hit);
-    if (clean >= 0 && hit && self->needles_marked) {
+    /* Only a text found clean can be sent to the walk by a needle. */
+    if (clean == 1 && hit && self->needles_marked) {
         int contains = contains_needle(self, text);
         if (contains != 0) {
             return contains < 0 ? -1 : 0;
