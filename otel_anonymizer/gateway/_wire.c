@@ -708,27 +708,50 @@ single_field(Reader reader, uint32_t number, Reader *found)
     return status == 0 && count == 1;
 }
 
+/* Whether an AnyValue holds a string and nothing else, with the string's bytes. */
+static int
+string_field(Reader any_value, Reader *text)
+{
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t number;
+    int fields = 0;
+    text->at = NULL;
+    FOR_EACH_FIELD(any_value, field, wire, inner, number, status)
+    {
+        fields++;
+        if (field == 1 && wire == LEN) {
+            *text = inner;
+        }
+    }
+    return status == 0 && fields == 1 && text->at != NULL;
+}
+
 /* The text of an AnyValue that holds a string and nothing else; NULL without an error
  * set for any other value. */
 static PyObject *
 string_value(Reader any_value)
 {
-    uint32_t field;
-    int wire, status;
-    Reader inner, text = {NULL, NULL};
-    uint64_t number;
-    int fields = 0;
-    FOR_EACH_FIELD(any_value, field, wire, inner, number, status)
-    {
-        fields++;
-        if (field == 1 && wire == LEN) {
-            text = inner;
-        }
+    Reader text;
+    return string_field(any_value, &text) ? decode(&text) : NULL;
+}
+
+/* Whether `string_value` reads a text from an AnyValue: 1 yes, 0 no, -1 on an error.
+ * Without making the str where the bytes are ASCII (a splice only checks the layout). */
+static int
+holds_string(Reader any_value)
+{
+    Reader text;
+    if (!string_field(any_value, &text)) {
+        return 0;
     }
-    if (status != 0 || fields != 1 || text.at == NULL) {
-        return NULL;
+    if (is_ascii(&text)) {
+        return 1;
     }
-    return decode(&text);
+    PyObject *decoded = decode(&text);
+    Py_XDECREF(decoded);
+    return decoded != NULL ? 1 : PyErr_Occurred() ? -1 : 0;
 }
 
 /* `(index, text, key, scope, mapped)` for a wanted entry: its text, or None where it is
@@ -1141,13 +1164,12 @@ write_attribute(Buffer *out, uint32_t number, Reader key_value, PyObject *text)
         return put_field(out, number, key_value.at, key_value.end - key_value.at);
     }
     Reader key;
-    PyObject *current = single_field(key_value, 1, &key) && single_field(key_value, 2, &any_value)
-                            ? string_value(any_value)
-                            : NULL;
-    if (current == NULL) {
-        return PyErr_Occurred() ? FAILED : DIRTY;
+    int holds = single_field(key_value, 1, &key) && single_field(key_value, 2, &any_value)
+                    ? holds_string(any_value)
+                    : 0;
+    if (holds <= 0) {
+        return holds < 0 ? FAILED : DIRTY;
     }
-    Py_DECREF(current);
     /* Its fields as they are (the key, unknown ones), the value replaced. */
     Buffer rebuilt = {NULL, 0, 0};
     const uint8_t *start = key_value.at;
@@ -1331,11 +1353,10 @@ write_log_record(Buffer *out, Reader record, PyObject *replacements)
     }
     Reader found;
     if (body != NULL) {
-        PyObject *current = single_field(record, 5, &found) ? string_value(found) : NULL;
-        if (current == NULL) {
-            return PyErr_Occurred() ? FAILED : DIRTY;
+        int holds = single_field(record, 5, &found) ? holds_string(found) : 0;
+        if (holds <= 0) {
+            return holds < 0 ? FAILED : DIRTY;
         }
-        Py_DECREF(current);
     }
     Py_ssize_t attribute = 1, written = 0;
     const uint8_t *start = record.at;

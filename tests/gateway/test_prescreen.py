@@ -349,6 +349,40 @@ def test_a_value_not_found_where_expected_is_never_left_as_it_was() -> None:
 
 
 @pytest.mark.parametrize(
+    "value",
+    [
+        AnyValue(int_value=4111111111111111),
+        AnyValue(bytes_value=b"x"),
+        AnyValue(array_value={"values": [AnyValue(string_value="x")]}),
+        AnyValue(),
+    ],
+    ids=["integer", "bytes", "array", "empty"],
+)
+def test_a_splice_replaces_only_values_that_are_one_string(value: AnyValue) -> None:
+    """The splice writes a text where the adapter read one; any other value under a
+    replaced entry (replacements that do not fit the bytes) makes it give up."""
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name="chat")
+    span.attributes.add(key="a", value=value)
+    logs = ExportLogsServiceRequest()
+    logs.resource_logs.add().scope_logs.add().log_records.add(body=value)
+    assert prescreen._wire.splice(request.SerializeToString(), False, {0: {1: b"x"}}) is None
+    assert prescreen._wire.splice(logs.SerializeToString(), True, {0: {0: b"x"}}) is None
+    span.attributes[0].value.CopyFrom(AnyValue(string_value="caf\u00e9 4111111111111111"))
+    logs.resource_logs[0].scope_logs[0].log_records[0].body.CopyFrom(span.attributes[0].value)
+    spliced = prescreen._wire.splice(request.SerializeToString(), False, {0: {1: b"x"}})
+    assert spliced is not None
+    assert ExportTraceServiceRequest.FromString(spliced).resource_spans[0].scope_spans[0].spans[
+        0
+    ].attributes[0].value == AnyValue(string_value="x")
+    spliced = prescreen._wire.splice(logs.SerializeToString(), True, {0: {0: b"x"}})
+    assert spliced is not None
+    assert ExportLogsServiceRequest.FromString(spliced).resource_logs[0].scope_logs[0].log_records[
+        0
+    ].body == AnyValue(string_value="x")
+
+
+@pytest.mark.parametrize(
     "where",
     ["request", "resource_spans", "resource", "scope", "span", "event", "attribute", "value"],
 )
