@@ -947,6 +947,12 @@ class TestReach:
         scanner.clear_cache()
         scanner.scan("write to jane.roe@example.org today")
         assert len(calls) == 2
+        # Windows longer than any address are not kept: the cache's size stays bounded.
+        domain = "ab." * 150 + "org"
+        for _ in range(2):
+            scanner.scan(f"write to jane@{domain} today")
+        assert calls[2:] == [f"jane@{domain}"] * 2
+        assert max(len(key[3]) for key in scanner._window_cache) < 100
 
     def test_the_url_pattern_finds_what_its_plain_form_finds(self) -> None:
         # The built-in starts at `://` and looks back for the scheme, so that it can be

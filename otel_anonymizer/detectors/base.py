@@ -51,6 +51,9 @@ LOOKAHEAD_CONTEXT = 4
 #: How far before a match a numeric detector's lookbehinds may look (`(?<!\d[.,])`).
 LOOKBEHIND_CONTEXT = 2
 _RUN_CACHE_LIMIT = 8192
+#: The longest window whose findings are cached (an email address is at most 318
+#: characters): the cache holds at most `_RUN_CACHE_LIMIT` keys of about this size.
+_CACHED_WINDOW_LENGTH = 320
 #: A `str.translate` table: how `Scanner` keys a `cacheable_windows` window's context
 #: (ASCII letters other than `n`, `r`, `t` as `a`, digits as `0`).
 _WINDOW_CONTEXT = "".join(
@@ -729,8 +732,9 @@ class Scanner:
         """`detector.find` in one window, cached for a `cacheable_windows` detector by
         the window's text and the classes of what its search reads around it:
         `LOOKBEHIND_CONTEXT` characters before (and whether the text starts there) and
-        `LOOKAHEAD_CONTEXT` after."""
-        if not detector.cacheable_windows:
+        `LOOKAHEAD_CONTEXT` after. Longer windows than any address are searched each
+        time, so that the cache's size stays bounded."""
+        if not detector.cacheable_windows or end - start > _CACHED_WINDOW_LENGTH:
             return detector.find(text, start, end, timeout)
         low = max(0, start - LOOKBEHIND_CONTEXT)
         before = text[low:start].translate(_WINDOW_CONTEXT)
