@@ -862,6 +862,18 @@ class TestRunCache:
             assert [f.detector.name for f in scanner.scan(text)] == ["phone"]
         assert len(scanner._run_cache) == 1
 
+    def test_long_runs_are_scanned_each_time_and_not_kept(self) -> None:
+        # A table of numbers and spaces is one run as long as its text: kept, 8192 such
+        # keys could hold gigabytes. Such a run is scanned each time, as found.
+        table = " ".join(str(100 + index % 900) for index in range(600))
+        scanner = Scanner(select("default"))
+        for _ in range(2):
+            [card] = scanner.scan(f"{table} 4111 1111 1111 1111 x")
+            assert card.detector.name == "credit_card"
+        assert all(len(key[2]) <= 128 for key in scanner._run_cache)
+        [card] = scanner.scan("card 4111 1111 1111 1111 x")
+        assert len(scanner._run_cache) == 1  # a short run is kept
+
     def test_a_detector_that_reads_the_context_keeps_it_exact(self) -> None:
         # A user pattern may look for quotes: with it, contexts are cached as they are.
         quoted = Detector("quoted_id", r'(?<=")\d{9}(?=")', numeric=True)

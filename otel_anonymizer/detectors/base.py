@@ -51,6 +51,9 @@ LOOKAHEAD_CONTEXT = 4
 #: How far before a match a numeric detector's lookbehinds may look (`(?<!\d[.,])`).
 LOOKBEHIND_CONTEXT = 2
 _RUN_CACHE_LIMIT = 8192
+#: The longest key of a run whose findings are cached (a run of numbers and spaces in a
+#: table can be as long as its text): the cache holds at most `_RUN_CACHE_LIMIT` keys.
+_CACHED_RUN_LENGTH = 128
 #: The longest window whose findings are cached (an email address is at most 318
 #: characters): the cache holds at most `_RUN_CACHE_LIMIT` keys of about this size.
 _CACHED_WINDOW_LENGTH = 320
@@ -616,9 +619,10 @@ class Scanner:
                     (finding.start - start, finding.end - start, finding.detector)
                     for finding in self._numbers_in(text, start, end, timeout)
                 )
-                if len(cache) >= _RUN_CACHE_LIMIT:
-                    cache.clear()
-                cache[key] = found
+                if len(key[2]) <= _CACHED_RUN_LENGTH:
+                    if len(cache) >= _RUN_CACHE_LIMIT:
+                        cache.clear()
+                    cache[key] = found
             findings += (Finding(start + s, start + e, detector) for s, e, detector in found)
         return findings
 
