@@ -17,6 +17,8 @@ Field = Literal["input", "output", "metadata"]
 FIELDS: tuple[Field, ...] = ("input", "output", "metadata")
 
 _CACHE_LIMIT = 8192
+#: Longer keys are located each time: a request's keys must not fill memory.
+_CACHED_KEY_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -209,9 +211,10 @@ class FieldMapping:
         if cached is not None:
             return cached
         located = self._locate(key, default)
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[(key, default)] = located
+        if len(key) <= _CACHED_KEY_LENGTH:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            self._cache[(key, default)] = located
         return located
 
     def event_field(self, event_name: str | None) -> Field | None:

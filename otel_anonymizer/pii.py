@@ -41,6 +41,8 @@ ACTIONS: tuple[Action, ...] = ("scan", "keep", "drop", "redact")
 SECRET_LABEL = "SECRET"
 
 _CACHE_LIMIT = 8192
+#: Longer field names are matched each time: a request's keys must not fill memory.
+_CACHED_NAME_LENGTH = 200
 _MIN_NUMBER = 10**6  # integers below this hold nothing a numeric detector finds
 _COMMA_DIGIT = re.compile(r",\d")
 #: An integer of JSON text where one can stand (also in a list of numbers in a string).
@@ -457,9 +459,10 @@ class PIIAnonymizer(RecursiveAnonymizer):
                 if pattern.match(field_name):
                     found = policy
                     break
-        if len(self._policy_cache) >= _CACHE_LIMIT:
-            self._policy_cache.clear()
-        self._policy_cache[field_name] = found
+        if field_name is None or len(field_name) <= _CACHED_NAME_LENGTH:
+            if len(self._policy_cache) >= _CACHE_LIMIT:
+                self._policy_cache.clear()
+            self._policy_cache[field_name] = found
         return found
 
 

@@ -80,6 +80,8 @@ class _Slot(NamedTuple):
 T = TypeVar("T")
 _SHARED_LIMIT = 256
 _PLACES_LIMIT = 8192
+#: Entries with longer keys are placed each time: a request's keys must not fill memory.
+_CACHED_KEY_LENGTH = 200
 
 
 class Sanitizer:
@@ -273,9 +275,10 @@ class Sanitizer:
             else:
                 field, name = entry.default_field, entry.key
             place = field, f"{entry.scope}.{name}" if entry.scope else name
-            if len(self._places) >= _PLACES_LIMIT:
-                self._places.clear()
-            self._places[key] = place
+            if len(entry.key) <= _CACHED_KEY_LENGTH:
+                if len(self._places) >= _PLACES_LIMIT:
+                    self._places.clear()
+                self._places[key] = place
         return place
 
     def _slot(

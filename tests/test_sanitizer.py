@@ -14,6 +14,7 @@ from otel_anonymizer import (
     MAX_DEPTH_PLACEHOLDER,
     Anonymizer,
     Entry,
+    FieldPolicy,
     RecursiveAnonymizer,
     Sanitizer,
     create_anonymizer,
@@ -354,3 +355,27 @@ def test_a_failure_in_one_object_of_a_batch_stays_there() -> None:
     )
     assert results == [["clean"], [FAILURE_PLACEHOLDER] * 2, ["to [EMAIL]", "ok"]]
     assert failure_counts() == {("sanitizer", "RuntimeError"): 1}
+
+
+def test_long_keys_are_looked_up_each_time_and_not_kept() -> None:
+    """Keys come from requests (the gateway's): the caches of where a key goes, of its
+    name and of the field policies that match it keep only keys of up to 200
+    characters, so that a client cannot fill the memory with long keys."""
+    anonymizer = pii_anonymizer(fields=[FieldPolicy("metadata.note.*", "keep")])
+    sanitizer = Sanitizer([anonymizer])
+    long_key = "k" * 1000
+    for _ in range(2):
+        values = sanitizer.sanitize(
+            [
+                Entry(long_key, f"mail {CANARY}"),
+                Entry("note." + long_key, CANARY),
+                Entry("note.short", CANARY),
+            ],
+            "span",
+        )
+        assert values == ["mail [EMAIL]", CANARY, CANARY]  # the policy still applies
+    assert sanitizer._places and all(len(key[0]) <= 200 for key in sanitizer._places)
+    mapping_keys = [key for key, _ in sanitizer._mapping._cache]
+    assert mapping_keys and all(len(key) <= 200 for key in mapping_keys)
+    names = [name for name in anonymizer._policy_cache if name is not None]
+    assert names and all(len(name) <= 200 for name in names)

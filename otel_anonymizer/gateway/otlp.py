@@ -36,6 +36,8 @@ from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitize
 from otel_anonymizer.values import UnusableValue
 
 _RESOURCE_CACHE_LIMIT = 256
+#: Larger resources and scopes are anonymized each time: requests must not fill memory.
+_CACHED_RESOURCE_BYTES = 64 * 1024
 
 
 @dataclass
@@ -283,9 +285,10 @@ class OtlpSanitizer:
                 stats.failed += 1
                 stats.changed = True
                 return
-            if len(self._shared_cache) >= _RESOURCE_CACHE_LIMIT:
-                self._shared_cache.clear()
-            self._shared_cache[key] = cached
+            if len(original) <= _CACHED_RESOURCE_BYTES:
+                if len(self._shared_cache) >= _RESOURCE_CACHE_LIMIT:
+                    self._shared_cache.clear()
+                self._shared_cache[key] = cached
         elif cached[0] is not None:
             owner.ParseFromString(cached[0])
         stats.redacted += cached[1]

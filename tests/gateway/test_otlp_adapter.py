@@ -137,6 +137,20 @@ def test_resources_are_cached_across_requests() -> None:
     assert CANARY not in str(second.resource_spans[0].resource)
 
 
+def test_large_resources_are_anonymized_each_time_and_not_kept() -> None:
+    adapter = OtlpSanitizer(Sanitizer(chain()))
+    for size in (100, 100_000):
+        request = encode_spans(sdk_spans())
+        resource = request.resource_spans[0].resource
+        resource.attributes.add(key="note", value=AnyValue(string_value="x" * size))
+        for _ in range(2):
+            copy = type(request).FromString(request.SerializeToString())
+            adapter.sanitize_traces(copy)
+            assert CANARY not in str(copy.resource_spans[0].resource)
+    kept = [len(original) for _, original, _ in adapter._shared_cache]
+    assert kept and max(kept) < 64 * 1024
+
+
 def test_a_failing_chain_fails_closed() -> None:
     request = encode_spans(sdk_spans())
     OtlpSanitizer(Sanitizer([Explode()])).sanitize_traces(request)
