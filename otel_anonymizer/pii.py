@@ -383,11 +383,27 @@ class PIIAnonymizer(RecursiveAnonymizer):
                 return data
             if policy.action == "redact":
                 return (policy.operator or self.operator).apply(data, policy.label)
+        if self._holds_sensitive_key(data):
+            REDACTIONS.add([f"key:{SECRET_LABEL.lower()}"])
+            operator = (policy.operator if policy is not None else None) or self.operator
+            return operator.apply(data, SECRET_LABEL)
         findings = self.scanner.scan(data)
         if not findings:
             return data
         REDACTIONS.add(finding.detector.name for finding in findings)
         return self._replace(data, findings, policy.operator if policy is not None else None)
+
+    def _holds_sensitive_key(self, text: str) -> bool:
+        """Whether text that looks like JSON has a sensitive key. Such text reaches
+        `anonymize_text` only when it does not parse (cut off by a length limit, or
+        nested deeper than `json.loads` reads): its values cannot be told apart, so it
+        is replaced whole rather than exported with the value under that key."""
+        if self.keys is None or not looks_like_json(text):
+            return False
+        keys = object_keys(text)  # escaped keys are read with more words, never fewer
+        if "\\" in text and "\\\\" not in text:
+            keys |= object_keys(unescape(text, keep_quotes=True))
+        return self.keys.any_sensitive(keys)
 
     def anonymize_scalar(self, data: Any, field_name: str | None = None, **kwargs: Any) -> Any:
         policy = self._policy(field_name)

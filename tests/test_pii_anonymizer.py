@@ -133,6 +133,30 @@ class TestKeys:
         data = {"password": "hunter2"}
         assert pii_anonymizer(check_keys=False).anonymize(data) == data
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            json.dumps({"user": "jane@example.com", "password": "hunter2-raw"})[:50],
+            '{"password": "hunter2-raw", "d": ' + "[" * 1000 + "]" * 1000 + "}",
+            json.dumps(json.dumps({"api_key": "hunter2-raw", "x": "y" * 40}))[:40],
+        ],
+        ids=["cut-off", "deeper-than-json-reads", "escaped-cut-off"],
+    )
+    def test_json_that_does_not_parse_with_a_sensitive_key_is_replaced_whole(
+        self, text: str
+    ) -> None:
+        """Found by review: such text was scanned as plain text, and the value under
+        the key went out raw (a length limit cuts JSON off; a client can nest it)."""
+        anonymizer = pii_anonymizer()
+        assert anonymizer.anonymize(text) == "[SECRET]"
+        assert anonymizer.anonymize({"tool.result": text}) == {"tool.result": "[SECRET]"}
+
+    def test_json_that_does_not_parse_without_a_sensitive_key_is_scanned_as_text(self) -> None:
+        text = json.dumps({"user": "jane@example.com", "note": "x" * 40})[:50]
+        assert pii_anonymizer().anonymize(text) == text.replace("jane@example.com", "[EMAIL]")
+        cut = json.dumps({"password": "hunter2-raw", "x": 1})[:30]
+        assert pii_anonymizer(check_keys=False).anonymize(cut) == cut
+
     def test_values_are_scanned_under_ordinary_keys(self) -> None:
         data = {"message": "mail jane@example.com", "nested": [{"text": "+44 20 7946 0958"}]}
         assert pii_anonymizer().anonymize(data) == {

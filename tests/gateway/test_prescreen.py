@@ -308,6 +308,19 @@ def test_a_clean_request_is_forwarded_as_it_came() -> None:
     assert processed.stats.redacted == 1
 
 
+def test_json_cut_off_with_a_sensitive_key_is_not_forwarded_raw() -> None:
+    """Found by review: JSON text that does not parse was scanned as plain text in the
+    gateway too, and the value under `password` went upstream."""
+    worker = Worker({"traces": [{"detectors": "default"}]}, {})
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name="tool")
+    text = json.dumps({"user": "x", "password": "hunter2-raw", "note": "y" * 40})[:60]
+    span.attributes.add(key="tool.result", value=AnyValue(string_value=text))
+    processed = worker.process("traces", "traces", "proto", request.SerializeToString())
+    assert b"hunter2-raw" not in processed.payload
+    assert processed.stats.redacted == 1
+
+
 def test_bytes_that_do_not_read_as_a_request_get_no_verdict() -> None:
     screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
     assert screen is not None
