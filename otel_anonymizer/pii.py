@@ -394,16 +394,22 @@ class PIIAnonymizer(RecursiveAnonymizer):
         return self._replace(data, findings, policy.operator if policy is not None else None)
 
     def _holds_sensitive_key(self, text: str) -> bool:
-        """Whether text that looks like JSON has a sensitive key. Such text reaches
-        `anonymize_text` only when it does not parse (cut off by a length limit, or
-        nested deeper than `json.loads` reads): its values cannot be told apart, so it
-        is replaced whole rather than exported with the value under that key."""
+        """Whether text that looks like JSON but does not parse (cut off by a length
+        limit, or nested deeper than `json.loads` reads) has a sensitive key: the walk
+        hands such text over as text, and its values cannot be told apart, so it is
+        replaced whole rather than exported with the value under that key."""
         if self.keys is None or not looks_like_json(text):
             return False
         keys = object_keys(text)  # escaped keys are read with more words, never fewer
         if "\\" in text and "\\\\" not in text:
             keys |= object_keys(unescape(text, keep_quotes=True))
-        return self.keys.any_sensitive(keys)
+        if not self.keys.any_sensitive(keys):
+            return False
+        try:
+            json.loads(text)
+        except (ValueError, RecursionError):
+            return True
+        return False  # JSON handed over as text on purpose (`anonymize_text` itself)
 
     def anonymize_scalar(self, data: Any, field_name: str | None = None, **kwargs: Any) -> Any:
         policy = self._policy(field_name)

@@ -156,6 +156,9 @@ class TestKeys:
         assert pii_anonymizer().anonymize(text) == text.replace("jane@example.com", "[EMAIL]")
         cut = json.dumps({"password": "hunter2-raw", "x": 1})[:30]
         assert pii_anonymizer(check_keys=False).anonymize(cut) == cut
+        # JSON handed to the text hook itself is text: it parses, so it is scanned.
+        logprobs = '{"token": "sure", "logprob": -4.39}'
+        assert pii_anonymizer().anonymize_text(logprobs) == logprobs
 
     def test_values_are_scanned_under_ordinary_keys(self) -> None:
         data = {"message": "mail jane@example.com", "nested": [{"text": "+44 20 7946 0958"}]}
