@@ -874,6 +874,20 @@ class TestRunCache:
         [card] = scanner.scan("card 4111 1111 1111 1111 x")
         assert len(scanner._run_cache) == 1  # a short run is kept
 
+    def test_the_phone_check_keeps_only_candidates_short_enough_to_be_one(self) -> None:
+        """Found by review: the phone validator's cache kept every candidate, and the
+        pattern reads `00` and any number of digits as one."""
+        scanner = Scanner(select("phone"))
+        phone = scanner.detectors[0]
+        phone.validate.cache_clear()
+        for index in range(3):
+            assert scanner.scan(f"call 00{index}" + "1" * 5000) == []
+        assert phone.validate._cached.cache_info().currsize == 0
+        assert [f.detector.name for f in scanner.scan("call +44 (20) 7946 0958 now")] == ["phone"]
+        assert 0 < phone.validate._cached.cache_info().currsize < 8  # and its shorter readings
+        longest = "+1 (12345) 1 2 3 4 5 6 789"  # 15 digits and every separator it may hold
+        assert len(longest) == 26 and phone.compiled.fullmatch(longest)
+
     def test_a_detector_that_reads_the_context_keeps_it_exact(self) -> None:
         # A user pattern may look for quotes: with it, contexts are cached as they are.
         quoted = Detector("quoted_id", r'(?<=")\d{9}(?=")', numeric=True)

@@ -144,6 +144,9 @@ MAC_ADDRESS = Detector(
 #: (`2024-05-01`, `05/01/2024`, `01.05.24`) that does not go on with the same separator
 #: (`01.23.45.67.89` does). Groups are maximal runs of digits, so a number splits into
 #: groups one way only (no backtracking blow-up).
+#: A match of `_PHONE_PATTERN` has at most 11 characters other than digits (a `+`, two
+#: parentheses, eight separators); a phone number has at most 15 digits.
+_LONGEST_PHONE = 26
 _PHONE_PATTERN = (
     not_after(r"\w+.-") + r"(?<!\d[:/])(?:"
     r"(?:\+|00)\d{1,3}[ .-]?(?:\(\d{1,5}\)[ .-]?)?\d+(?:[ .-]\d+){0,6}"
@@ -158,18 +161,10 @@ _PHONE_PATTERN = (
 
 def phone(regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> Detector:
     """A phone detector recognizing national formats of `regions` (ISO 3166 codes)."""
-    valid = partial(checks.phone_number, regions=tuple(region.upper() for region in regions))
-
-    # Numbering-plan checks cost tens of microseconds; the same numbers recur in traces.
-    @lru_cache(maxsize=4096)
-    def validate(text: str) -> bool:
-        digits = sum(char.isdigit() for char in text)
-        return 7 <= digits <= 15 and checks.phone_layout(text) and valid(text)
-
     return Detector(
         "phone",
         re.compile(_PHONE_PATTERN),
-        validate,
+        _PhoneCheck(tuple(region.upper() for region in regions)),
         numeric=True,
         skips_inert_runs=True,
         context_classes=True,
@@ -180,6 +175,27 @@ def phone(regions: Sequence[str] = DEFAULT_PHONE_REGIONS) -> Detector:
         joinable=True,
         quote_bounded=True,
     )
+
+
+class _PhoneCheck:
+    """The phone detector's validator. Numbering-plan checks cost tens of microseconds,
+    and the same numbers recur in traces: answers are cached, for candidates short
+    enough to be a number at all (a longer one holds more than 15 digits; kept, such
+    candidates could fill the memory). `Scanner.clear_cache` calls `cache_clear`."""
+
+    def __init__(self, regions: tuple[str, ...]) -> None:
+        self._valid = partial(checks.phone_number, regions=regions)
+        self._cached = lru_cache(maxsize=4096)(self._check)
+
+    def __call__(self, text: str) -> bool:
+        return len(text) <= _LONGEST_PHONE and self._cached(text)
+
+    def cache_clear(self) -> None:
+        self._cached.cache_clear()
+
+    def _check(self, text: str) -> bool:
+        digits = sum(char.isdigit() for char in text)
+        return 7 <= digits <= 15 and checks.phone_layout(text) and self._valid(text)
 
 
 PHONE = phone()

@@ -23,6 +23,8 @@
 
 /* The verdicts on names are dropped when there are more than this many. */
 #define NAME_CACHE_LIMIT 8192
+/* Longer keys are asked each time: a request's keys must not fill the memory. */
+#define CACHED_NAME_LENGTH 200
 
 enum { DIRTY = 0, CLEAN = 1, FAILED = -1, MALFORMED = -2 };
 
@@ -136,7 +138,7 @@ name_passes(Walk *walk, PyObject *key, PyObject *scope, int mapped)
     Py_XDECREF(empty);
     int passes = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
     Py_XDECREF(verdict);
-    if (passes >= 0) {
+    if (passes >= 0 && PyUnicode_GET_LENGTH(key) <= CACHED_NAME_LENGTH) {
         if (PyDict_GET_SIZE(walk->names) >= NAME_CACHE_LIMIT) {
             PyDict_Clear(walk->names);
         }

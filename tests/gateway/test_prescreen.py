@@ -321,6 +321,19 @@ def test_json_cut_off_with_a_sensitive_key_is_not_forwarded_raw() -> None:
     assert processed.stats.redacted == 1
 
 
+def test_long_attribute_keys_are_not_kept_by_the_name_cache() -> None:
+    """Found by review: the cache of names that `_wire` asks about kept keys of any
+    length, so a client could fill a worker's memory with long keys."""
+    screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
+    assert screen is not None
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name="x")
+    span.attributes.add(key="k" * 1000, value=AnyValue(string_value=f"mail {CANARY}"))
+    span.attributes.add(key="short", value=AnyValue(string_value="fine"))
+    assert screen.dirty(request.SerializeToString(), logs=False) == {0: [1]}
+    assert screen._names and all(len(str(key)) < 300 for key in screen._names)
+
+
 def test_bytes_that_do_not_read_as_a_request_get_no_verdict() -> None:
     screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
     assert screen is not None
