@@ -210,10 +210,12 @@ def read_layout(text: str, spans: Sequence[tuple[int, int, Any]]) -> tuple[bool,
         deepest = max(deepest, depth)
     places = bytearray()
     quotes = last = 0
+    searched, closing = -1, -1  # the first quote from `searched`, kept for the next span
     for start, end, *_ in spans:
         quotes += text.count('"', last, start)
         last = start
-        closing = text.find('"', end)
+        if searched < 0 or end < searched or 0 <= closing < end:
+            searched, closing = end, text.find('"', end)
         if quotes % 2 == 0 or text.find('"', start, end) >= 0 or closing < 0:
             places.append(OUTSIDE)
         else:

@@ -15,6 +15,7 @@ import random
 import re
 import shutil
 import sysconfig
+import time
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from corpus import clean_texts, iter_all
 from otel_anonymizer.detectors import BUILTIN, Detector, Scanner, base, select
 from otel_anonymizer.detectors.runs import numeric_runs
 from otel_anonymizer.detectors.shapes import shape_classes
-from otel_anonymizer.jsontext import read_keys, read_layout
+from otel_anonymizer.jsontext import IN_VALUE, read_keys, read_layout
 
 native = base._native
 needs_native = pytest.mark.skipif(native is None, reason="the C extension is not built")
@@ -269,9 +270,9 @@ def test_json_keys_match_the_python_reference() -> None:
 LAYOUT_ALPHABET = '"""[]{}:, \t\n\u00a0\u2003\x1cak1é😀'
 
 
-def random_spans(rng: random.Random, size: int) -> list[tuple[int, int, None]]:
+def random_spans(rng: random.Random, size: int, most: int = 3) -> list[tuple[int, int, None]]:
     """Ascending, non-overlapping spans of a text of `size` characters, as findings."""
-    cuts = sorted(rng.choices(range(size + 1), k=2 * rng.randint(0, 3)))
+    cuts = sorted(rng.choices(range(size + 1), k=2 * rng.randint(0, most)))
     return [(cuts[index], cuts[index + 1], None) for index in range(0, len(cuts), 2)]
 
 
@@ -283,6 +284,28 @@ def test_json_layout_matches_the_python_reference() -> None:
     for text in texts:
         spans = random_spans(rng, len(text))
         assert native.json_layout(text, spans) == read_layout(text, spans), (text, spans)
+
+
+@needs_native
+def test_json_layout_with_many_spans_matches_the_python_reference() -> None:
+    """Both remember the next quote from one span to the next (found by review: each
+    span searched to its string's end, quadratic in the findings of a long string)."""
+    rng = random.Random(23)
+    texts = [json.dumps({"k": text, text[:9]: [text, 1]}) for text in corpus_texts()[:2000]]
+    texts += random_texts(LAYOUT_ALPHABET, 5_000, seed=29, length=120)
+    for text in texts:
+        spans = random_spans(rng, len(text), most=30)
+        assert native.json_layout(text, spans) == read_layout(text, spans), (text, spans)
+
+
+@needs_native
+def test_json_layout_reads_a_long_string_once() -> None:
+    text = '["' + " ".join(["mail jane@example.org"] * 80_000) + '"]'
+    spans = [(match.start(), match.end(), None) for match in re.finditer("jane@example.org", text)]
+    start = time.perf_counter()
+    places = native.json_layout(text, spans)[3]
+    assert time.perf_counter() - start < 0.5  # 1.3 s when each span searched to the end
+    assert places == bytes([IN_VALUE]) * len(spans)
 
 
 def test_inert_runs_hold_nothing_the_detectors_find() -> None:

@@ -813,22 +813,29 @@ json_keys(PyObject *module, PyObject *text)
 
 /* ---- JSON text: how deep it nests, where findings stand ------------------------- */
 
-/* Where `ch` first occurs in the text, or -1 (memchr for one-byte texts). */
+/* Where `ch` first occurs in the text from `from` to `to`, or -1 (memchr for one-byte
+ * texts). */
 static Py_ssize_t
-find_in(const Text *text, Py_UCS4 ch, Py_ssize_t from)
+find_between(const Text *text, Py_UCS4 ch, Py_ssize_t from, Py_ssize_t to)
 {
     if (text->kind == PyUnicode_1BYTE_KIND) {
         const Py_UCS1 *data = text->data;
-        const Py_UCS1 *found = from < text->n ? memchr(data + from, (int)ch, text->n - from)
-                                              : NULL;
+        const Py_UCS1 *found = from < to ? memchr(data + from, (int)ch, to - from) : NULL;
         return found == NULL ? -1 : found - data;
     }
-    for (Py_ssize_t i = from; i < text->n; i++) {
+    for (Py_ssize_t i = from; i < to; i++) {
         if (PyUnicode_READ(text->kind, text->data, i) == ch) {
             return i;
         }
     }
     return -1;
+}
+
+/* Where `ch` first occurs in the text from `from` on, or -1. */
+static Py_ssize_t
+find_in(const Text *text, Py_UCS4 ch, Py_ssize_t from)
+{
+    return find_between(text, ch, from, text->n);
 }
 
 /* The character at `i` of a `Text`. */
@@ -873,21 +880,37 @@ static Py_ssize_t
 count_quotes(const Text *text, Py_ssize_t from, Py_ssize_t to)
 {
     Py_ssize_t quotes = 0;
-    Py_ssize_t i = find_in(text, '"', from);
-    while (i >= 0 && i < to) {
+    for (Py_ssize_t i = find_between(text, '"', from, to); i >= 0;
+         i = find_between(text, '"', i + 1, to)) {
         quotes++;
-        i = find_in(text, '"', i + 1);
     }
     return quotes;
+}
+
+/* The first quote at or after a place, remembered: the spans of `json_layout` come in
+ * order, and many findings in one long string must not each search to its end. */
+typedef struct {
+    Py_ssize_t from;  /* where the last search started (-1: none yet) */
+    Py_ssize_t found; /* the first quote from there, or -1 */
+} NextQuote;
+
+static Py_ssize_t
+next_quote(const Text *text, NextQuote *cache, Py_ssize_t at)
+{
+    if (cache->from < 0 || at < cache->from || (cache->found >= 0 && cache->found < at)) {
+        cache->from = at;
+        cache->found = find_in(text, '"', at);
+    }
+    return cache->found;
 }
 
 /* Where the text from `start` to `end` stands, given whether a string is open at
  * `start`: 0 outside strings or across a quote, 1 in a string value, 2 in a key (its
  * closing quote is followed by whitespace and a colon). */
 static char
-json_place(const Text *text, Py_ssize_t start, Py_ssize_t end, int in_string)
+json_place(const Text *text, Py_ssize_t start, Py_ssize_t end, int in_string, NextQuote *quote)
 {
-    Py_ssize_t closing = in_string ? find_in(text, '"', start) : -1;
+    Py_ssize_t closing = in_string ? next_quote(text, quote, start) : -1;
     if (closing < end) {
         return 0; /* outside, across a quote, or in a string that does not end */
     }
@@ -924,6 +947,7 @@ json_layout(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     int nested, odd;
     Py_ssize_t deepest, last = 0, quotes = 0;
+    NextQuote quote = {-1, -1};
     json_shape(&text, &nested, &odd, &deepest);
     for (Py_ssize_t k = 0; k < count; k++) {
         PyObject *span = PySequence_Fast_GET_ITEM(spans, k);
@@ -942,7 +966,7 @@ json_layout(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             return NULL;
         }
         quotes += count_quotes(&text, last, start);
-        PyBytes_AS_STRING(places)[k] = json_place(&text, start, end, quotes % 2);
+        PyBytes_AS_STRING(places)[k] = json_place(&text, start, end, quotes % 2, &quote);
         last = start;
     }
     Py_DECREF(spans);
