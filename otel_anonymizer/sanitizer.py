@@ -248,8 +248,9 @@ class Sanitizer:
         if not any(walking):
             return values
         fields: dict[Field, dict[str, Any]] = {field: {} for field in FIELDS}
+        suffixes: dict[tuple[Field, str], int] = {}
         slots = [
-            self._slot(entry, field, name, fields) if walk else None
+            self._slot(entry, field, name, fields, suffixes) if walk else None
             for entry, (field, name), walk in zip(entries, places, walking, strict=True)
         ]
         sizes = Counter(field for field, _ in places)
@@ -282,13 +283,25 @@ class Sanitizer:
         return place
 
     def _slot(
-        self, entry: Entry, field: Field, name: str, fields: dict[Field, dict[str, Any]]
+        self,
+        entry: Entry,
+        field: Field,
+        name: str,
+        fields: dict[Field, dict[str, Any]],
+        suffixes: dict[tuple[Field, str], int],
     ) -> _Slot:
-        """Where the entry goes in its field, decoded."""
+        """Where the entry goes in its field, decoded. A name taken gets the first free
+        `#2`, `#3`... suffix; `suffixes` remembers where to go on from, so that many
+        entries of one key (OTLP allows repeats) do not each try every suffix again."""
         data = fields[field]
-        unique, suffix = name, 2
-        while unique in data:
-            unique, suffix = f"{name}#{suffix}", suffix + 1
+        unique = name
+        if unique in data:
+            suffix = suffixes.get((field, name), 2)
+            unique = f"{name}#{suffix}"
+            while unique in data:
+                suffix += 1
+                unique = f"{name}#{suffix}"
+            suffixes[(field, name)] = suffix + 1
         original = entry.value
         try:
             decoded, shape = decode(original)
