@@ -19,7 +19,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from otel_anonymizer.anonymizer.base import DROP, WALK, OnMaxDepth, RecursiveAnonymizer
+from otel_anonymizer.anonymizer.base import (
+    DROP,
+    WALK,
+    OnMaxDepth,
+    RecursiveAnonymizer,
+    child_name,
+)
 from otel_anonymizer.detectors import Detector, Finding, Scanner, select
 from otel_anonymizer.detectors.keys import DEFAULT_SAFE_KEYS, KeyClassifier
 from otel_anonymizer.jsontext import (
@@ -444,8 +450,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
         path_ids: set[int],
         kwargs: dict[str, Any],
     ) -> Any:
-        child = f"{field_name}.{key}" if field_name else str(key)
-        policy = self._policy(child)
+        policy = self._policy(child_name(field_name, key))
         if policy is not None and policy.action == "drop":
             return DROP
         if (

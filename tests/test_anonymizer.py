@@ -115,6 +115,18 @@ def test_field_names_are_dotted_and_other_kwargs_pass_through() -> None:
     ]
 
 
+def test_field_names_longer_than_512_characters_are_cut() -> None:
+    """Found by review: each name is copied into its children's, so a long key over a
+    long list cost their product (a request chooses both). Names are cut at 512
+    characters, and what is under a cut name shares it."""
+    recorder = Recorder()
+    long_key = "k" * 1000
+    recorder.anonymize({long_key: ["a", {"b": "c"}], "short": "d"}, field_name="metadata")
+    cut = f"metadata.{long_key}"[:511] + "…"
+    assert [name for name, _ in recorder.calls] == [cut, cut, "metadata.short"]
+    assert len(cut) == 512
+
+
 def test_top_level_string_gets_the_field_itself() -> None:
     recorder = Recorder()
     recorder.anonymize("x", field_name="input")

@@ -136,7 +136,7 @@ class RecursiveAnonymizer(Anonymizer):
                             walked[key] = new
                     return walked
                 items = [
-                    self._walk(value, _child(field_name, index), depth + 1, path_ids, kwargs)
+                    self._walk(value, child_name(field_name, index), depth + 1, path_ids, kwargs)
                     for index, value in enumerate(data)
                 ]
                 return items if isinstance(data, list) else tuple(items)
@@ -161,8 +161,18 @@ class RecursiveAnonymizer(Anonymizer):
         kwargs: dict[str, Any],
     ) -> Any:
         """The new value of one dict entry, or `DROP` to remove the key."""
-        return self._walk(value, _child(field_name, key), depth + 1, path_ids, kwargs)
+        return self._walk(value, child_name(field_name, key), depth + 1, path_ids, kwargs)
 
 
-def _child(field_name: str | None, key: object) -> str:
-    return f"{field_name}.{key}" if field_name else str(key)
+#: The longest field name: longer ones are cut and end in `…`. Each name is copied into
+#: its children's, and a request chooses how long its keys are and how many items a
+#: list under one holds: uncut, the names alone would cost their product.
+LONGEST_NAME = 512
+
+
+def child_name(field_name: str | None, key: object) -> str:
+    """The dotted name of `key` (a dict key or a list index) under `field_name`."""
+    if field_name and len(field_name) >= LONGEST_NAME:
+        return field_name  # cut already: what is under a cut name shares it
+    name = f"{field_name}.{key}" if field_name else str(key)
+    return name if len(name) <= LONGEST_NAME else name[: LONGEST_NAME - 1] + "…"
