@@ -892,6 +892,19 @@ class TestRunCache:
         longest = "+1 (12345) 1 2 3 4 5 6 789"  # 15 digits and every separator it may hold
         assert len(longest) == 26 and phone.compiled.fullmatch(longest)
 
+    def test_a_shorter_reading_with_just_min_digits_is_found(self) -> None:
+        # Readings with fewer digits than `min_digits` are not tried; one with exactly
+        # that many still is.
+        six = Detector(
+            "six",
+            r"(?<!\d )\d(?: ?\d){5,9}(?! ?\d)",
+            lambda text: len(text.replace(" ", "")) == 6,
+            numeric=True,
+            min_digits=6,
+        )
+        [found] = Scanner([six]).scan("id 12 34 56 78 x")
+        assert (found.start, found.end) == (3, 11)
+
     def test_a_detector_that_reads_the_context_keeps_it_exact(self) -> None:
         # A user pattern may look for quotes: with it, contexts are cached as they are.
         quoted = Detector("quoted_id", r'(?<=")\d{9}(?=")', numeric=True)

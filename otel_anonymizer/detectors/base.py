@@ -88,7 +88,8 @@ class Detector:
     characters, `\\d`, classes such as `[0-9A-Fa-f]`, repeats `{n}` and `{m,n}`),
     `prefilter` (one regex or several; a string is compiled with `regex`, a compiled
     stdlib `re` pattern is used as is); a text is searched when any of them occurs in
-    it. Or `numeric` (with `min_digits`: runs with fewer digits are skipped; `needles`:
+    it. Or `numeric` (with `min_digits`: no match has fewer digits, so runs and shorter
+    readings with fewer are skipped; `needles`:
     runs must contain one; `run_filter`: a cheap test of the run's text that any run
     holding a match passes). A numeric pattern must end in a digit, look at most
     `LOOKBEHIND_CONTEXT` characters before a match, and, like `validate`, give the same
@@ -308,11 +309,16 @@ class Detector:
         validated one at the same start that ends before a space inside it. Greedy
         patterns read on into the next number (`415-555-2671 2024-05-01`, a card and its
         expiry `4111111111111111 12/26`), and a space after a number passes every
-        built-in end condition, so the shorter reading is as the pattern would see it."""
+        built-in end condition, so the shorter reading is as the pattern would see it.
+        Readings with fewer than `min_digits` digits are not tried: no match has fewer."""
         match_at = self.compiled.match
         bounded = timeout is not None and not self.trusted
         cut = text.rfind(" ", start + 1, end)
         while cut > start:
+            if self.min_digits and len(text[start:cut].translate(_DROP_SEPARATORS)) < (
+                self.min_digits
+            ):
+                return None  # and shorter still for the cuts before this one
             if bounded:
                 match = match_at(text, start, cut, timeout=timeout)
             else:
