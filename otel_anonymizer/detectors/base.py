@@ -89,42 +89,41 @@ class Detector:
     `prefilter` (one regex or several; a string is compiled with `regex`, a compiled
     stdlib `re` pattern is used as is); a text is searched when any of them occurs in
     it. Or `numeric` (with `min_digits`: no match has fewer digits, so runs and shorter
-    readings with fewer are skipped; `needles`:
-    runs must contain one; `run_filter`: a cheap test of the run's text that any run
-    holding a match passes). A numeric pattern must end in a digit, look at most
-    `LOOKBEHIND_CONTEXT` characters before a match, and, like `validate`, give the same
-    answer for the same text (results are cached per run); `skips_inert_runs`
-    says the detector never matches in a run that is a whole date, decimal or bare 7-11
-    digits (`runs._INERT_RUN`), nor starts a match inside a run of digits and dashes
-    glued to a word (`runs._glued`), so that the scanner may skip those when every
-    numeric detector says so. `context_classes` says that its lookarounds tell the
-    characters around a run apart only by their class in `runs.CONTEXT_CLASSES`: the
-    scanner then caches results per run and classes of its context when every numeric
-    detector says so. `trusted` exempts the pattern and prefilters from the scanner's
-    timeout; only set it for patterns known to run in linear time. A trusted `pattern` may be a
-    compiled stdlib `re` pattern: cheaper to call on short numeric runs. `joinable` says
-    that a NUL character reads to the pattern like the start or end of a text (no
-    anchors, no lookaround that a NUL passes) and that no candidate it validates holds
-    one: then `Scanner.scan_many` may scan many texts joined by NULs as one. `reach`, when
-    known, says how far from the start of a match the first needle or shape inside it
-    may begin (0 for a prefix such as `AKIA`): the pattern is then tried only that far
-    before each needle (up to 16), or searched from that far before the first one.
-    `quote_bounded` says that no match holds a `"`, and that a `"` next to a match reads
-    to the pattern like the start or end of a text: then, in JSON text without escapes,
-    what it finds within a string is what it finds in that string alone.
-    `extent`, with `reach`, is a regex that, matched where a needle or shape occurs,
-    ends where any match around it ends at the latest (`@[A-Za-z0-9.-]*`: an email ends
-    within the domain characters after its `@`): the pattern is then searched only in
-    those windows, not through the rest of the text. `lead`, with `extent`, is a regex
-    of one character that every character of a match before its needle matches
-    (`[A-Za-z0-9._%+-]`, an email's local part): a window then starts where the run of
-    them before the needle starts, not `reach` before it. `cacheable_windows`, with
-    `extent`, says that where the pattern is searched in a window, it reads at most
-    `LOOKBEHIND_CONTEXT` characters before it, tells the characters around it apart no
-    further than `_WINDOW_CONTEXT` does (ASCII letters other than `n`, `r`, `t` alike,
-    digits alike), and that `validate` gives the same answer for the same text: what it
-    finds in a window is then cached by the window's text and that context (the same
-    address recurs in every turn of a conversation).
+    readings with fewer are skipped; `needles`: runs must contain one; `run_filter`: a
+    cheap test of the run's text that any run holding a match passes). A numeric pattern
+    must end in a digit, look at most `LOOKBEHIND_CONTEXT` characters before a match,
+    and, like `validate`, give the same answer for the same text (results are cached per
+    run); `skips_inert_runs` says the detector never matches in a run that is a whole
+    date, decimal or bare 7-11 digits (`runs._INERT_RUN`), nor starts a match inside a
+    run of digits and dashes glued to a word (`runs._glued`), so that the scanner may
+    skip those when every numeric detector says so. `context_classes` says that its
+    lookarounds tell the characters around a run apart only by their class in
+    `runs.CONTEXT_CLASSES`: the scanner then caches results per run and classes of its
+    context when every numeric detector says so. `trusted` exempts the pattern and
+    prefilters from the scanner's timeout; only set it for patterns known to run in
+    linear time. A trusted `pattern` may be a compiled stdlib `re` pattern: cheaper to
+    call on short numeric runs. `joinable` says that a NUL character reads to the
+    pattern like the start or end of a text (no anchors, no lookaround that a NUL
+    passes) and that no candidate it validates holds one: then `Scanner.scan_many` may
+    scan many texts joined by NULs as one. `reach`, when known, says how far from the
+    start of a match the first needle or shape inside it may begin (0 for a prefix such
+    as `AKIA`): the pattern is then tried only that far before each needle (up to 16),
+    or searched from that far before the first one. `quote_bounded` says that no match
+    holds a `"`, and that a `"` next to a match reads to the pattern like the start or
+    end of a text: then, in JSON text without escapes, what it finds within a string is
+    what it finds in that string alone. `extent`, with `reach`, is a regex that, matched
+    where a needle or shape occurs, ends where any match around it ends at the latest
+    (`@[A-Za-z0-9.-]*`: an email ends within the domain characters after its `@`): the
+    pattern is then searched only in those windows, not through the rest of the text.
+    `lead`, with `extent`, is a regex of one character that every character of a match
+    before its needle matches (`[A-Za-z0-9._%+-]`, an email's local part): a window then
+    starts where the run of them before the needle starts, not `reach` before it.
+    `cacheable_windows`, with `extent`, says that where the pattern is searched in a
+    window, it reads at most `LOOKBEHIND_CONTEXT` characters before it, tells the
+    characters around it apart no further than `_WINDOW_CONTEXT` does (ASCII letters
+    other than `n`, `r`, `t` alike, digits alike), and that `validate` gives the same
+    answer for the same text: what it finds in a window is then cached by the window's
+    text and that context (the same address recurs in every turn of a conversation).
     """
 
     name: str
