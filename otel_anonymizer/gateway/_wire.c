@@ -1590,11 +1590,16 @@ splice(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 #define MAX_NESTING 64
 
 /* One field of a message type: its wire type, and the type of the message it holds
- * (-1 for none); `known` is 0 for numbers the type does not have. */
+ * (-1 for none); `known` is 0 for numbers the type does not have; whether it is
+ * singular, and the oneof it belongs to (-1 for none). */
 typedef struct {
-    uint8_t known, wire, packable;
+    uint8_t known, wire, packable, singular;
+    int8_t oneof;
     Py_ssize_t child;
 } FieldInfo;
+
+/* The oneofs of a message type that `has_unknown` tells apart (OTLP's have one). */
+#define MAX_ONEOFS 8
 
 typedef struct {
     Py_ssize_t size; /* field numbers 0 .. size - 1 */
@@ -1618,7 +1623,7 @@ Schema_dealloc(SchemaObject *self)
 }
 
 /* Schema(messages): for each message type, a sequence of (number, wire type, child
- * index or -1, packable) of its fields. */
+ * index or -1, packable, singular, oneof index or -1) of its fields. */
 static PyObject *
 Schema_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
@@ -1651,15 +1656,17 @@ Schema_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         }
         Py_ssize_t size = 1;
         for (Py_ssize_t f = 0; f < PySequence_Fast_GET_SIZE(fields); f++) {
-            Py_ssize_t number, wire, child;
-            int packable;
-            if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fields, f), "nnnp", &number, &wire,
-                                  &child, &packable)) {
+            Py_ssize_t number, wire, child, oneof;
+            int packable, singular;
+            if (!PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fields, f), "nnnppn", &number, &wire,
+                                  &child, &packable, &singular, &oneof)) {
                 Py_DECREF(fields);
                 goto error;
             }
-            if (number < 1 || number > 1024 || child < -1 || child >= count) {
-                PyErr_SetString(PyExc_ValueError, "a field's number or child is out of range");
+            if (number < 1 || number > 1024 || child < -1 || child >= count || oneof < -1 ||
+                oneof >= MAX_ONEOFS) {
+                PyErr_SetString(PyExc_ValueError,
+                                "a field's number, child or oneof is out of range");
                 Py_DECREF(fields);
                 goto error;
             }
@@ -1674,11 +1681,12 @@ Schema_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         }
         info->size = size;
         for (Py_ssize_t f = 0; f < PySequence_Fast_GET_SIZE(fields); f++) {
-            Py_ssize_t number, wire, child;
-            int packable;
-            PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fields, f), "nnnp", &number, &wire, &child,
-                             &packable);
-            info->fields[number] = (FieldInfo){1, (uint8_t)wire, (uint8_t)packable, child};
+            Py_ssize_t number, wire, child, oneof;
+            int packable, singular;
+            PyArg_ParseTuple(PySequence_Fast_GET_ITEM(fields, f), "nnnppn", &number, &wire, &child,
+                             &packable, &singular, &oneof);
+            info->fields[number] = (FieldInfo){1,         (uint8_t)wire,  (uint8_t)packable,
+                                               (uint8_t)singular, (int8_t)oneof, child};
         }
         Py_DECREF(fields);
     }
@@ -1693,7 +1701,9 @@ error:
 
 /* 1 if a message of type `type` (or one inside it) holds a field the schema does not
  * know, or one with another wire type than it says (both kept by the protobuf
- * runtime as unknown fields); 0 if not; MALFORMED. */
+ * runtime as unknown fields), or bytes that a parser reads over: a singular field
+ * written twice, or two fields of one oneof (the parser keeps the last, and the
+ * bytes of the first would go out as they came); 0 if not; MALFORMED. */
 static int
 has_unknown(const SchemaObject *schema, Py_ssize_t type, Reader reader, int depth)
 {
@@ -1701,6 +1711,8 @@ has_unknown(const SchemaObject *schema, Py_ssize_t type, Reader reader, int dept
         return 1;
     }
     const MessageInfo *info = &schema->messages[type];
+    uint8_t seen[1025 / 8 + 1] = {0}; /* singular fields met, by number (at most 1024) */
+    uint32_t members[MAX_ONEOFS] = {0}; /* the field met of each oneof */
     uint32_t field;
     int wire, status;
     Reader inner;
@@ -1713,6 +1725,18 @@ has_unknown(const SchemaObject *schema, Py_ssize_t type, Reader reader, int dept
         const FieldInfo *known = &info->fields[field];
         if (wire != known->wire && !(known->packable && wire == LEN)) {
             return 1;
+        }
+        if (known->singular) {
+            if (seen[field / 8] & (1u << (field % 8))) {
+                return 1;
+            }
+            seen[field / 8] |= (uint8_t)(1u << (field % 8));
+        }
+        if (known->oneof >= 0) {
+            if (members[known->oneof] != 0 && members[known->oneof] != field) {
+                return 1;
+            }
+            members[known->oneof] = field;
         }
         if (known->child >= 0) {
             int found = has_unknown(schema, known->child, inner, depth + 1);
@@ -1727,8 +1751,9 @@ has_unknown(const SchemaObject *schema, Py_ssize_t type, Reader reader, int dept
 PyDoc_STRVAR(Schema_has_unknown_doc,
              "has_unknown(body, /)\n--\n\n"
              "Whether the serialized message `body` (of the schema's first type) holds, at\n"
-             "any depth, a field the schema does not know or with another wire type; None\n"
-             "if `body` does not read as a message.");
+             "any depth, a field the schema does not know or with another wire type, a\n"
+             "singular field written twice or two fields of one oneof; None if `body` does\n"
+             "not read as a message.");
 
 static PyObject *
 Schema_has_unknown(SchemaObject *self, PyObject *body)

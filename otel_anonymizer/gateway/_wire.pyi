@@ -32,9 +32,13 @@ def splice(body: bytes, logs: bool, replacements: dict[int, dict[int, bytes]], /
 
 class Schema:
     """The fields of the message types of an OTLP request (the request first): for each
-    type, (number, wire type, index of the type it holds or -1, packable)."""
+    type, (number, wire type, index of the type it holds or -1, packable, singular,
+    index of its oneof or -1)."""
 
-    def __init__(self, messages: Sequence[Sequence[tuple[int, int, int, bool]]], /) -> None: ...
+    def __init__(
+        self, messages: Sequence[Sequence[tuple[int, int, int, bool, bool, int]]], /
+    ) -> None: ...
     def has_unknown(self, body: bytes, /) -> bool | None:
         """Whether `body` holds, at any depth, a field the schema does not know or with
-        another wire type; None if it does not read as a message."""
+        another wire type, a singular field written twice or two fields of one oneof
+        (bytes a parser reads over); None if it does not read as a message."""

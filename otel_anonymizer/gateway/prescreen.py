@@ -43,15 +43,16 @@ _WIRE_TYPES.update({14: 0, 15: 5, 16: 1, 17: 0, 18: 0})
 _LENGTH_DELIMITED = 2
 
 
-def _schema(root: Descriptor) -> list[list[tuple[int, int, int, bool]]]:
+def _schema(root: Descriptor) -> list[list[tuple[int, int, int, bool, bool, int]]]:
     """The message types reachable from `root` (first), as `_wire.Schema` takes them:
-    each field's number, wire type, the index of the type it holds (or -1), and whether
-    it may come packed."""
+    each field's number, wire type, the index of the type it holds (or -1), whether it
+    may come packed, whether it is singular, and the index of its oneof (or -1)."""
     types: list[Descriptor] = [root]
     index = {root.full_name: 0}
-    tables: list[list[tuple[int, int, int, bool]]] = []
+    tables: list[list[tuple[int, int, int, bool, bool, int]]] = []
     for message in types:  # grows as nested types are found
         table = []
+        oneofs = {oneof.name: number for number, oneof in enumerate(message.oneofs)}
         for field in message.fields:
             child = -1
             if field.message_type is not None:
@@ -62,7 +63,17 @@ def _schema(root: Descriptor) -> list[list[tuple[int, int, int, bool]]]:
                 child = index[name]
             wire = _WIRE_TYPES[field.type]
             packable = field.is_repeated and wire != _LENGTH_DELIMITED
-            table.append((field.number, wire, child, packable))
+            oneof = field.containing_oneof
+            table.append(
+                (
+                    field.number,
+                    wire,
+                    child,
+                    packable,
+                    not field.is_repeated,
+                    -1 if oneof is None else oneofs[oneof.name],
+                )
+            )
         tables.append(table)
     return tables
 

@@ -334,6 +334,35 @@ def test_long_attribute_keys_are_not_kept_by_the_name_cache() -> None:
     assert screen._names and all(len(str(key)) < 300 for key in screen._names)
 
 
+def shadowed_requests() -> list[tuple[str, bytes]]:
+    """Requests whose bytes hold a value a parser reads over: a oneof member followed by
+    another, a log body written twice, a status message followed by an empty one."""
+    shadowed = AnyValue(string_value=f"mail {CANARY}").SerializeToString()
+    shadowed += AnyValue(int_value=5).SerializeToString()
+    attribute = length_delimited(1, b"n") + length_delimited(2, shadowed)
+    span = length_delimited(5, b"chat") + length_delimited(9, attribute)
+    status = length_delimited(15, length_delimited(2, f"mail {CANARY}".encode()))
+    status_span = length_delimited(5, b"chat") + status + length_delimited(15, b"\x12\x00")
+    record = length_delimited(5, AnyValue(string_value=f"mail {CANARY}").SerializeToString())
+    record += length_delimited(5, AnyValue(int_value=5).SerializeToString())
+
+    def request(item: bytes) -> bytes:
+        return length_delimited(1, length_delimited(2, length_delimited(2, item)))
+
+    return [("traces", request(span)), ("traces", request(status_span)), ("logs", request(record))]
+
+
+@pytest.mark.parametrize("signal, body", shadowed_requests(), ids=["oneof", "status", "body"])
+def test_bytes_a_parser_reads_over_are_not_forwarded(signal: str, body: bytes) -> None:
+    """Found by review: the anonymizer saw only the value the parser keeps, found
+    nothing to change, and the request went out as it came, the value read over
+    included. Such requests now take the full path, which writes them anew."""
+    worker = Worker({"p": [{"detectors": "default"}]}, {})
+    processed = worker.process("p", signal, "proto", body)  # type: ignore[arg-type]
+    assert not processed.as_received and processed.payload is not body
+    assert CANARY.encode() not in processed.payload
+
+
 def test_bytes_that_do_not_read_as_a_request_get_no_verdict() -> None:
     screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
     assert screen is not None
