@@ -478,15 +478,9 @@ def write_any_value(target: AnyValue, value: Any) -> None:
 
 
 def _placeholder_value(value: AnyValue, placeholder: str) -> None:
-    kind = value.WhichOneof("value")
-    if kind in ("string_value", "bytes_value"):
+    """Any value, whole: a number may be a card, a list's keys may hold anything."""
+    if value.WhichOneof("value") is not None:
         value.string_value = placeholder
-    elif kind == "array_value":
-        for item in value.array_value.values:
-            _placeholder_value(item, placeholder)
-    elif kind == "kvlist_value":
-        for entry in value.kvlist_value.values:
-            _placeholder_value(entry.value, placeholder)
 
 
 def _placeholder_attributes(attributes: Sequence[KeyValue], placeholder: str) -> None:

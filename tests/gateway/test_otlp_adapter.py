@@ -17,7 +17,13 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
 from opentelemetry.trace import Link, Status, StatusCode
 
-from otel_anonymizer import FAILURE_PLACEHOLDER, Anonymizer, Sanitizer, create_anonymizer
+from otel_anonymizer import (
+    FAILURE_PLACEHOLDER,
+    Anonymizer,
+    Sanitizer,
+    create_anonymizer,
+    pii_anonymizer,
+)
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, from_any_value, write_any_value
 from otel_anonymizer.sdk._attributes import sanitize_scope
 from otel_anonymizer.sdk.logs import sanitize_log_record
@@ -178,6 +184,36 @@ def test_an_unwritable_result_replaces_the_item_with_placeholders() -> None:
     assert stats.failed == 1
     assert root.name == FAILURE_PLACEHOLDER
     assert CANARY not in str(request)
+
+
+def test_a_failed_item_keeps_none_of_its_values() -> None:
+    """Found by review: on a failure part-way, the placeholder replaced only strings,
+    so an integer card number and the keys of a list went out as they came."""
+
+    class HugeInt(Anonymizer):
+        def anonymize(self, data: Any, **kwargs: Any) -> Any:
+            if isinstance(data, dict):
+                return {key: 2**80 if key == "score" else value for key, value in data.items()}
+            return data
+
+    card = 4111111111111111
+    nested = AnyValue(kvlist_value={"values": [{"key": CANARY, "value": {"int_value": 1}}]})
+    traces = ExportTraceServiceRequest()
+    span = traces.resource_spans.add().scope_spans.add().spans.add(name="s")
+    logs = ExportLogsServiceRequest()
+    record = logs.resource_logs.add().scope_logs.add().log_records.add()
+    for attributes in (span.attributes, record.attributes):
+        attributes.add(key="score", value=AnyValue(string_value="3"))
+        attributes.add(key="card", value=AnyValue(int_value=card))
+        attributes.add(key="doc", value=nested)
+        attributes.add(key="ratio", value=AnyValue(double_value=0.5))
+    record.body.int_value = card
+    adapter = OtlpSanitizer(Sanitizer([pii_anonymizer(), HugeInt()]))
+    for request in (traces, logs):
+        payload = adapter.anonymize(request, request.SerializeToString()).payload
+        decoded = type(request).FromString(payload)
+        assert str(card) not in str(decoded) and CANARY not in str(decoded)
+        assert "0.5" not in str(decoded)  # the failed item's other values too
 
 
 def test_logs_fail_closed() -> None:
