@@ -128,6 +128,17 @@ def test_unknown_paths_and_methods(gateway: RunningGateway) -> None:
     assert httpx.get(f"{gateway.http_url}/v1/traces").status_code == 405
 
 
+def test_refused_headers_are_not_quoted_back(gateway: RunningGateway) -> None:
+    """Found by review: a 415 named the Content-Type or Content-Encoding it refused."""
+    for headers in (
+        {"Content-Type": f"text/{EMAIL_CANARY}"},
+        {**PROTOBUF, "Content-Encoding": f"x-{EMAIL_CANARY}"},
+    ):
+        response = post(gateway, b"{}", headers)
+        assert response.status_code == 415
+        assert EMAIL_CANARY.encode() not in response.content
+
+
 def test_request_content_never_reaches_the_logs(
     gateway: RunningGateway, caplog: pytest.LogCaptureFixture
 ) -> None:
