@@ -380,7 +380,9 @@ class PIIAnonymizer(RecursiveAnonymizer):
         """Whether the walk leaves a non-string value as it is."""
         if isinstance(value, int) and not isinstance(value, bool):
             return self._number_detector(value) is None
-        return isinstance(value, (float, bool, bytes, type(None)))
+        if isinstance(value, bytes):
+            return not value or not self.scanner.scan(_bytes_text(value))
+        return isinstance(value, (float, bool, type(None)))
 
     def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
         policy = self._policy(field_name)
@@ -421,6 +423,12 @@ class PIIAnonymizer(RecursiveAnonymizer):
         policy = self._policy(field_name)
         if policy is not None and policy.action == "keep":
             return data
+        if isinstance(data, bytes) and data:
+            # Bytes are read as text (UTF-8, else one character per byte): what is found
+            # in them is replaced, and they go out as that text.
+            text = _bytes_text(data)
+            anonymized = self.anonymize_text(text, field_name=field_name, **kwargs)
+            return data if anonymized == text else anonymized
         detector = self._number_detector(data)
         if detector is None:
             return data
@@ -497,6 +505,15 @@ def _json_string(text: str) -> str:
     """`text` as it is written inside a JSON string (the same object when it needs no
     escape)."""
     return json.dumps(text, ensure_ascii=False)[1:-1] if _JSON_UNSAFE.search(text) else text
+
+
+def _bytes_text(data: bytes) -> str:
+    """Bytes as the text they hold: UTF-8, else one character per byte (Latin-1), so
+    that ASCII in binary data is still read."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def pii_anonymizer(

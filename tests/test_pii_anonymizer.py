@@ -160,6 +160,16 @@ class TestKeys:
         logprobs = '{"token": "sure", "logprob": -4.39}'
         assert pii_anonymizer().anonymize_text(logprobs) == logprobs
 
+    def test_bytes_are_read_as_text(self) -> None:
+        """Found by review: bytes values passed unscanned (attributes, log bodies)."""
+        anonymizer = pii_anonymizer()
+        assert anonymizer.anonymize(b"card 4111 1111 1111 1111") == "card [CREDIT_CARD]"
+        assert anonymizer.anonymize({"raw": b"\xff\x00 jane@example.com"}) == {
+            "raw": "\xff\x00 [EMAIL]"
+        }
+        assert anonymizer.anonymize(b"\x00\x01 plain") == b"\x00\x01 plain"  # kept as bytes
+        assert anonymizer.anonymize([b"", b"ok"]) == [b"", b"ok"]
+
     def test_values_are_scanned_under_ordinary_keys(self) -> None:
         data = {"message": "mail jane@example.com", "nested": [{"text": "+44 20 7946 0958"}]}
         assert pii_anonymizer().anonymize(data) == {

@@ -211,8 +211,9 @@ screen_string(Walk *walk, const Reader *bytes, int in_array)
     return clean < 0 ? FAILED : clean ? CLEAN : DIRTY;
 }
 
-/* An AnyValue: strings screened, integers of six digits or more screened, booleans,
- * doubles and bytes clean; maps dirty, arrays item by item (an array in one dirty). */
+/* An AnyValue: strings screened, integers of six digits or more screened, booleans
+ * and doubles clean, bytes dirty (rare: the anonymizer reads them as text); maps dirty,
+ * arrays item by item (an array in one dirty). */
 static int
 screen_any_value(Walk *walk, Reader reader, int in_array)
 {
@@ -249,7 +250,7 @@ screen_any_value(Walk *walk, Reader reader, int in_array)
             }
             verdict = item_status == 0 ? CLEAN : item_status;
         }
-        else if (field == 6 && wire == LEN) { /* kvlist_value */
+        else if ((field == 6 || field == 7) && wire == LEN) { /* kvlist_value, bytes_value */
             return DIRTY;
         }
         if (verdict != CLEAN) {

@@ -363,6 +363,26 @@ def test_bytes_a_parser_reads_over_are_not_forwarded(signal: str, body: bytes) -
     assert CANARY.encode() not in processed.payload
 
 
+def test_bytes_values_are_anonymized_on_the_bytes_path() -> None:
+    worker = Worker({"traces": [{"detectors": "default"}]}, {})
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name="x")
+    span.attributes.add(key="raw", value=AnyValue(bytes_value=f"mail {CANARY}".encode()))
+    span.attributes.add(key="blob", value=AnyValue(bytes_value=b"\x00\x01"))
+    body = request.SerializeToString()
+    screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
+    assert screen is not None
+    assert screen.dirty(body, logs=False) == {0: [1, 2]}  # bytes: the anonymizer decides
+    processed = worker.process("traces", "traces", "proto", body)
+    assert CANARY.encode() not in processed.payload
+    decoded = ExportTraceServiceRequest.FromString(processed.payload)
+    attributes = decoded.resource_spans[0].scope_spans[0].spans[0].attributes
+    assert [a.value for a in attributes] == [
+        AnyValue(string_value="mail [EMAIL]"),
+        AnyValue(bytes_value=b"\x00\x01"),
+    ]
+
+
 def test_bytes_that_do_not_read_as_a_request_get_no_verdict() -> None:
     screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
     assert screen is not None
