@@ -160,7 +160,7 @@ def _custom_detectors(where: str, value: Any) -> list[Detector]:
     return detectors
 
 
-def _rules(where: str, value: Any, max_depth: int) -> list[Anonymizer]:
+def _rules(where: str, value: Any, max_depth: int, timeout: float) -> list[Anonymizer]:
     if not isinstance(value, list):
         raise _reject(where, value, "expected a list of rules")
     anonymizers: list[Anonymizer] = []
@@ -171,7 +171,9 @@ def _rules(where: str, value: Any, max_depth: int) -> list[Anonymizer]:
             raise ConfigError(f"{at}: a rule needs 'regex' and 'replace'")
         try:
             rule = create_anonymizer(
-                {"regex": item["regex"], "replace": item["replace"]}, max_depth=max_depth
+                {"regex": item["regex"], "replace": item["replace"]},
+                max_depth=max_depth,
+                timeout=timeout,
             )
         except RuleError as error:
             raise ConfigError(f"{at}: {error}") from None
@@ -245,22 +247,27 @@ def anonymizers_from_options(
             f"{HASH_KEY_ENV}, or hash_key_env (a variable name) or hash_key_file (a path)"
         )
     max_depth = _number(f"{where}.max_depth", options.get("max_depth", 10), int, 1)
+    timeout = _number(f"{where}.regex_timeout", options.get("regex_timeout", 1.0), float, 0.001)
     anonymizers: list[Anonymizer] = []
     detectors = options.get("detectors", "default")
     if detectors not in ("none", [], None):
         try:
-            anonymizers.append(_pii(options, where, environ, max_depth))
+            anonymizers.append(_pii(options, where, environ, max_depth, timeout))
         except ValueError as error:
             if isinstance(error, ConfigError):
                 raise
             raise ConfigError(f"{where}: {error}") from None
     if "rules" in options:
-        anonymizers += _rules(f"{where}.rules", options["rules"], max_depth)
+        anonymizers += _rules(f"{where}.rules", options["rules"], max_depth, timeout)
     return anonymizers
 
 
 def _pii(
-    options: Mapping[str, Any], where: str, environ: Mapping[str, str], max_depth: int
+    options: Mapping[str, Any],
+    where: str,
+    environ: Mapping[str, str],
+    max_depth: int,
+    timeout: float,
 ) -> Anonymizer:
     policies = _policies(f"{where}.policies", options.get("policies", []))
     if "fields" in options:
@@ -312,9 +319,7 @@ def _pii(
             safe_keys=DEFAULT_SAFE_KEYS
             | frozenset(_strings(f"{where}.safe_keys", options.get("safe_keys", []))),
             max_depth=max_depth,
-            timeout=_number(
-                f"{where}.regex_timeout", options.get("regex_timeout", 1.0), float, 0.001
-            ),
+            timeout=timeout,
         )
     except ConfigError:
         raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -212,6 +213,23 @@ def test_detectors_none_keeps_only_user_rules() -> None:
         {"detectors": "none", "rules": [{"regex": "secret", "replace": "[X]"}]}, "a", {}
     )
     assert run(chain, "secret jane.roe@example.org") == "[X] jane.roe@example.org"
+
+
+def test_regex_timeout_bounds_the_rules_too() -> None:
+    """Found by review: `regex_timeout` bounded the detectors only; rules kept 1 s."""
+    [rule] = anonymizers_from_options(
+        {
+            "detectors": "none",
+            "regex_timeout": 0.05,
+            "rules": [{"regex": "(a|aa)+$", "replace": ""}],
+        },
+        "a",
+        {},
+    )
+    start = time.perf_counter()
+    with pytest.raises(TimeoutError):
+        rule.anonymize("a" * 60 + "!")
+    assert time.perf_counter() - start < 0.5
 
 
 def test_configure_wires_anonymizing_exporters_onto_providers() -> None:

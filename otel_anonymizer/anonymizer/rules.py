@@ -97,34 +97,37 @@ def create_anonymizer(
     rules: RuleSpec | Sequence[RuleSpec],
     max_depth: int = 10,
     on_max_depth: OnMaxDepth = "placeholder",
+    *,
+    timeout: float = DEFAULT_REGEX_TIMEOUT,
 ) -> RulesAnonymizer:
     """Build a `RulesAnonymizer` from one rule or a list of rules.
 
     A rule is a dict `{"regex": ..., "replace": ...}`, a tuple `(regex, replace)`, a
     function `str -> str`, or a `Rule`. Malformed rules raise `RuleError` (a
     `ValueError`) naming the rule's index; invalid patterns fail here, not at export time.
+    `timeout` bounds each substitution of the dict and tuple rules (seconds).
     """
     if isinstance(rules, list):
-        parsed = [_parse_rule(rule, index) for index, rule in enumerate(rules)]
+        parsed = [_parse_rule(rule, index, timeout) for index, rule in enumerate(rules)]
     elif isinstance(rules, (dict, tuple, Rule)) or callable(rules):
-        parsed = [_parse_rule(rules, None)]
+        parsed = [_parse_rule(rules, None, timeout)]
     else:
         raise RuleError(f"Unsupported rules type: {type(rules)}")
     return RulesAnonymizer(parsed, max_depth=max_depth, on_max_depth=on_max_depth)
 
 
-def _parse_rule(spec: object, index: int | None) -> Rule:
+def _parse_rule(spec: object, index: int | None, timeout: float) -> Rule:
     where = "" if index is None else f" (rule at index {index})"
     if isinstance(spec, Rule):
         return spec
     if isinstance(spec, dict):
         if "regex" not in spec or "replace" not in spec:
             raise RuleError(f"Dictionary rule must have 'regex' and 'replace' keys{where}")
-        return _regex_rule(spec["regex"], spec["replace"], where)
+        return _regex_rule(spec["regex"], spec["replace"], where, timeout)
     if isinstance(spec, tuple):
         if len(spec) != 2:
             raise RuleError(f"Tuple rule must have exactly 2 elements: (regex, replacement){where}")
-        return _regex_rule(spec[0], spec[1], where)
+        return _regex_rule(spec[0], spec[1], where, timeout)
     if callable(spec):
         return FunctionRule(spec)
     if index is None:
@@ -132,7 +135,7 @@ def _parse_rule(spec: object, index: int | None) -> Rule:
     raise RuleError(f"Unsupported rule type in list: {type(spec)}{where}")
 
 
-def _regex_rule(pattern: object, replace: object, where: str) -> RegexRule:
+def _regex_rule(pattern: object, replace: object, where: str, timeout: float) -> RegexRule:
     if not isinstance(pattern, (str, re.Pattern)):
         raise RuleError(f"Rule regex must be a string, got {type(pattern).__name__}{where}")
     if not isinstance(replace, str) and not callable(replace):
@@ -140,7 +143,7 @@ def _regex_rule(pattern: object, replace: object, where: str) -> RegexRule:
             f"Rule replacement must be a string or a function, got {type(replace).__name__}{where}"
         )
     try:
-        return RegexRule(pattern, replace)
+        return RegexRule(pattern, replace, timeout=timeout)
     except regex.error as error:
         position = f" at position {error.pos}" if error.pos is not None else ""
         source = pattern if isinstance(pattern, str) else pattern.pattern
