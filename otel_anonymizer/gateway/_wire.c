@@ -1712,8 +1712,11 @@ has_unknown(const SchemaObject *schema, Py_ssize_t type, Reader reader, int dept
         return 1;
     }
     const MessageInfo *info = &schema->messages[type];
-    uint8_t seen[1025 / 8 + 1] = {0}; /* singular fields met, by number (at most 1024) */
-    uint32_t members[MAX_ONEOFS] = {0}; /* the field met of each oneof */
+    /* The singular fields met, by number (at most 1024), and the field met of each
+     * oneof; only the bytes this type's numbers use are cleared (this runs per message). */
+    uint8_t seen[1025 / 8 + 1];
+    uint32_t members[MAX_ONEOFS] = {0};
+    memset(seen, 0, (size_t)(info->size + 7) / 8);
     uint32_t field;
     int wire, status;
     Reader inner;
