@@ -41,6 +41,8 @@ except ImportError:  # not built (no C compiler at install): every item is handl
 _WIRE_TYPES = {1: 1, 2: 5, 3: 0, 4: 0, 5: 0, 6: 1, 7: 5, 8: 0, 9: 2, 11: 2, 12: 2, 13: 0}
 _WIRE_TYPES.update({14: 0, 15: 5, 16: 1, 17: 0, 18: 0})
 _LENGTH_DELIMITED = 2
+#: How many oneofs of a message type `_wire.Schema` tells apart (`MAX_ONEOFS` there).
+_MAX_ONEOFS = 8
 
 
 def _schema(root: Descriptor) -> list[list[tuple[int, int, int, bool, bool, int]]]:
@@ -52,7 +54,10 @@ def _schema(root: Descriptor) -> list[list[tuple[int, int, int, bool, bool, int]
     tables: list[list[tuple[int, int, int, bool, bool, int]]] = []
     for message in types:  # grows as nested types are found
         table = []
-        oneofs = {oneof.name: number for number, oneof in enumerate(message.oneofs)}
+        # Oneofs of two fields or more (a proto3 `optional` field has one of its own),
+        # as many as `_wire` tells apart; a singular field written twice is found anyway.
+        shared = [oneof for oneof in message.oneofs if len(oneof.fields) > 1]
+        oneofs = {oneof.name: number for number, oneof in enumerate(shared[:_MAX_ONEOFS])}
         for field in message.fields:
             child = -1
             if field.message_type is not None:
@@ -71,7 +76,7 @@ def _schema(root: Descriptor) -> list[list[tuple[int, int, int, bool, bool, int]
                     child,
                     packable,
                     not field.is_repeated,
-                    -1 if oneof is None else oneofs[oneof.name],
+                    -1 if oneof is None else oneofs.get(oneof.name, -1),
                 )
             )
         tables.append(table)
