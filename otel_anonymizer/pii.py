@@ -50,6 +50,14 @@ _CACHE_LIMIT = 8192
 #: Longer field names are matched each time: a request's keys must not fill memory.
 _CACHED_NAME_LENGTH = 200
 _MIN_NUMBER = 10**6  # integers below this hold nothing a numeric detector finds
+#: Doubles are exact integers up to 2**53; past it their digits are not a number's own.
+_MAX_WHOLE_DOUBLE = 2**53
+#: A number of JSON text written as a double that may be a whole number a numeric
+#: detector finds: seven digits before its point, or an `E` exponent (Java writes
+#: `4.111111111111111E15`; Python and JavaScript write `e` only past 2**53, where no
+#: digits are a number's own). A match starts where a run of digits does; the C screen
+#: reads them the same way.
+_JSON_DOUBLE = re.compile(r"(?<![0-9])[0-9]+(?:\.[0-9]+)?E[+-]?[0-9]+|(?<![0-9])[0-9]{7,}\.[0-9]+")
 _COMMA_DIGIT = re.compile(r",\d")
 #: An integer of JSON text where one can stand (also in a list of numbers in a string).
 _JSON_INTEGER = re.compile(r"[\[,:][ \t\n\r]*(-?\d{7,})(?=[ \t\n\r]*[,\]}])")
@@ -305,6 +313,8 @@ class PIIAnonymizer(RecursiveAnonymizer):
                 return None
         if _COMMA_DIGIT.search(text) and not self._integers_clean(text):
             return None
+        if not self._doubles_clean(text):
+            return None
         needles = self._unbounded_needles
         if needles is None or any(needle in text for needle in needles):
             return None  # a detector may read quotes otherwise than the walk's strings
@@ -315,6 +325,12 @@ class PIIAnonymizer(RecursiveAnonymizer):
         comma touches a digit: elsewhere, scanning the text finds in an integer what the
         walk finds in it alone, but `[4111111111111111,5]` reads as a decimal number."""
         return all(self._clean_scalar(int(match[1])) for match in _JSON_INTEGER.finditer(text))
+
+    def _doubles_clean(self, text: str) -> bool:
+        """Whether the walk leaves every double of JSON text as it is: scanning the text
+        reads `4111111111111111.0` as a decimal number, the walk as the whole number it
+        is (`_number_detector`)."""
+        return all(self._clean_scalar(float(match[0])) for match in _JSON_DOUBLE.finditer(text))
 
     def _in_place(self, text: str, findings: list[Finding], found: list[str]) -> Any:
         """JSON text without escapes with what was found in its strings replaced (never
@@ -378,11 +394,11 @@ class PIIAnonymizer(RecursiveAnonymizer):
 
     def _clean_scalar(self, value: Any) -> bool:
         """Whether the walk leaves a non-string value as it is."""
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
             return self._number_detector(value) is None
         if isinstance(value, bytes):
             return not value or not self.scanner.scan(_bytes_text(value))
-        return isinstance(value, (float, bool, type(None)))
+        return isinstance(value, (bool, type(None)))
 
     def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
         policy = self._policy(field_name)
@@ -435,10 +451,14 @@ class PIIAnonymizer(RecursiveAnonymizer):
         REDACTIONS.add([detector.name])
         override = policy.operator if policy is not None else None
         operator = override or self.operators.get(detector.name, self.operator)
-        return operator.apply(str(data), detector.label)
+        return operator.apply(str(int(data)), detector.label)
 
     def _number_detector(self, data: Any) -> Detector | None:
-        """The numeric detector that finds `data` (an integer) in its digits, if any."""
+        """The numeric detector that finds `data` (an integer, or a double that is a
+        whole number up to 2**53) in its digits, if any."""
+        if isinstance(data, float):
+            whole = data.is_integer() and abs(data) < _MAX_WHOLE_DOUBLE
+            data = int(data) if whole else None
         if (
             self._numbers is None
             or not isinstance(data, int)

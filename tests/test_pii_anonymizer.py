@@ -17,7 +17,9 @@ from otel_anonymizer import (
     Anonymizer,
     AnonymizingSpanExporter,
     Detector,
+    Entry,
     FieldPolicy,
+    Sanitizer,
     pii_anonymizer,
 )
 from otel_anonymizer.detectors.keys import KeyClassifier
@@ -169,6 +171,17 @@ class TestKeys:
         }
         assert anonymizer.anonymize(b"\x00\x01 plain") == b"\x00\x01 plain"  # kept as bytes
         assert anonymizer.anonymize([b"", b"ok"]) == [b"", b"ok"]
+
+    def test_whole_numbers_sent_as_doubles_are_checked(self) -> None:
+        """Found by review: a card number sent as a double went out as it came."""
+        anonymizer = pii_anonymizer()
+        assert anonymizer.anonymize({"n": 4111111111111111.0}) == {"n": "[CREDIT_CARD]"}
+        kept = {"a": 0.5, "b": 1234567.0, "c": 2.0**60, "d": 4111111111111111.5}
+        assert anonymizer.anonymize(kept) == kept
+        # In JSON text the walk reads it as the number it is; the screens send it there.
+        text = json.dumps({"n": 4111111111111111.0, "note": "fine"})
+        [value] = Sanitizer([anonymizer]).sanitize([Entry("input.value", text)], "span")
+        assert "4111111111111111" not in value
 
     def test_values_are_scanned_under_ordinary_keys(self) -> None:
         data = {"message": "mail jane@example.com", "nested": [{"text": "+44 20 7946 0958"}]}

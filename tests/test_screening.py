@@ -467,13 +467,16 @@ def test_the_text_screen_reads_every_key_whatever_it_cached() -> None:
 def test_the_text_screen_tells_how_rewrite_handles_a_text(anonymizer: PIIAnonymizer) -> None:
     """`TextScreen.how` decides in C what `PIIAnonymizer._how` decides in Python: text,
     JSON text without escapes, JSON text with escapes, or the walk (nested escapes,
-    sensitive keys, integers a numeric detector finds, needles of detectors that read
+    sensitive keys, integers and doubles a numeric detector finds, needles of detectors that read
     quotes). Both must agree on every text."""
     rng = random.Random(23)
     pieces = [
         '{"a": ', '{"password": ', '{"api\\"key": ', "[", "]", "{", "}", '"', ",", ":",
         " ", "\t", "\n", "\\", "\\\\", '\\"', "\\u0022", "1", ",4111111111111111",
         ",12", ",1234567", "-----BEGIN", "secret", "word", "é", "😀",
+        # Doubles: the walk reads `4111111111111111.0` as the whole number it is.
+        "4111111111111111.0", ".5", "1234567", "E+2", "41E14", "4.111111111111111E15", "e3",
+        "中",
     ]  # fmt: skip
     screen = anonymizer.text_screen()
     hows: Counter[int | None] = Counter()

@@ -1796,6 +1796,93 @@ integers_clean(TextScreenObject *self, const Text *text)
     return 1;
 }
 
+#define IS_ASCII_DIGIT(ch) ((ch) >= '0' && (ch) <= '9')
+
+/* Where the match of `PIIAnonymizer._JSON_DOUBLE` that starts at `i` (where a run of
+ * digits starts) ends, or -1: digits, an optional fraction and an `E` exponent; or
+ * seven digits or more and a fraction. */
+static Py_ssize_t
+double_end(const Text *text, Py_ssize_t i)
+{
+    Py_ssize_t n = text->n, j = i;
+    while (j < n && IS_ASCII_DIGIT(TEXT_AT(text, j))) {
+        j++;
+    }
+    Py_ssize_t fraction = j;
+    if (j + 1 < n && TEXT_AT(text, j) == '.' && IS_ASCII_DIGIT(TEXT_AT(text, j + 1))) {
+        for (fraction = j + 1; fraction < n && IS_ASCII_DIGIT(TEXT_AT(text, fraction));
+             fraction++) {
+        }
+    }
+    Py_ssize_t e = fraction + 1;
+    if (e < n && TEXT_AT(text, fraction) == 'E' &&
+        (TEXT_AT(text, e) == '+' || TEXT_AT(text, e) == '-')) {
+        e++;
+    }
+    if (e < n && TEXT_AT(text, fraction) == 'E' && IS_ASCII_DIGIT(TEXT_AT(text, e))) {
+        for (; e < n && IS_ASCII_DIGIT(TEXT_AT(text, e)); e++) {
+        }
+        return e;
+    }
+    return j - i >= 7 && fraction > j ? fraction : -1;
+}
+
+/* Whether one-byte text may hold a match of `_JSON_DOUBLE`: a point after seven
+ * digits, or an `E` after a digit (found with memchr: most JSON text has neither). */
+static int
+may_hold_double(const Text *text)
+{
+    const Py_UCS1 *data = text->data;
+    for (Py_ssize_t i = find_in(text, '.', 7); i >= 0; i = find_in(text, '.', i + 1)) {
+        Py_ssize_t digits = 0;
+        while (digits < 7 && IS_ASCII_DIGIT(data[i - 1 - digits])) {
+            digits++;
+        }
+        if (digits == 7) {
+            return 1;
+        }
+    }
+    for (Py_ssize_t i = find_in(text, 'E', 1); i >= 0; i = find_in(text, 'E', i + 1)) {
+        if (IS_ASCII_DIGIT(data[i - 1])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 if every double that `PIIAnonymizer._doubles_clean` reads in JSON text is clean:
+ * the matches of `_JSON_DOUBLE`, each asked of `clean_scalar` as a float. */
+static int
+doubles_clean(TextScreenObject *self, const Text *text)
+{
+    if (text->kind == PyUnicode_1BYTE_KIND && !may_hold_double(text)) {
+        return 1;
+    }
+    for (Py_ssize_t i = 0; i < text->n; i++) {
+        if (!IS_ASCII_DIGIT(TEXT_AT(text, i)) || (i > 0 && IS_ASCII_DIGIT(TEXT_AT(text, i - 1)))) {
+            continue;
+        }
+        Py_ssize_t end = double_end(text, i);
+        if (end < 0) {
+            continue;
+        }
+        PyObject *token =
+            PyUnicode_FromKindAndData(text->kind, (const char *)text->data + i * text->kind,
+                                      end - i);
+        PyObject *number = token == NULL ? NULL : PyFloat_FromString(token);
+        Py_XDECREF(token);
+        PyObject *verdict = number == NULL ? NULL : PyObject_CallOneArg(self->clean_scalar, number);
+        Py_XDECREF(number);
+        int clean = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
+        Py_XDECREF(verdict);
+        if (clean <= 0) {
+            return clean;
+        }
+        i = end - 1;
+    }
+    return 1;
+}
+
 /* 1 if one of the needles of the detectors that may read quotes occurs in `text`. */
 static int
 contains_needle(TextScreenObject *self, Text *text)
@@ -1857,6 +1944,9 @@ json_how(TextScreenObject *self, Text *text, int check_needles)
         }
     }
     int clean = integers_clean(self, text);
+    if (clean > 0) {
+        clean = doubles_clean(self, text);
+    }
     if (clean <= 0) {
         return clean < 0 ? HOW_ERROR : HOW_WALK;
     }

@@ -16,6 +16,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -86,6 +87,10 @@ read_value(Reader *reader, int wire, Reader *inner, uint64_t *value)
         Py_ssize_t size = wire == FIXED64 ? 8 : 4;
         if (reader->end - reader->at < size) {
             return MALFORMED;
+        }
+        *value = 0; /* little-endian on the wire */
+        for (Py_ssize_t i = size - 1; i >= 0; i--) {
+            *value = *value << 8 | reader->at[i];
         }
         reader->at += size;
         return 1;
@@ -211,9 +216,9 @@ screen_string(Walk *walk, const Reader *bytes, int in_array)
     return clean < 0 ? FAILED : clean ? CLEAN : DIRTY;
 }
 
-/* An AnyValue: strings screened, integers of six digits or more screened, booleans
- * and doubles clean, bytes dirty (rare: the anonymizer reads them as text); maps dirty,
- * arrays item by item (an array in one dirty). */
+/* An AnyValue: strings screened, integers of seven digits or more screened, and
+ * doubles that are such integers; booleans clean, bytes dirty (rare: the anonymizer
+ * reads them as text); maps dirty, arrays item by item (an array in one dirty). */
 static int
 screen_any_value(Walk *walk, Reader reader, int in_array)
 {
@@ -230,6 +235,15 @@ screen_any_value(Walk *walk, Reader reader, int in_array)
         else if (field == 3 && wire == VARINT) { /* int_value */
             int clean = native->screen_integer(walk->screen, (long long)(int64_t)number);
             verdict = clean < 0 ? FAILED : clean ? CLEAN : DIRTY;
+        }
+        else if (field == 4 && wire == FIXED64) { /* double_value */
+            double value;
+            memcpy(&value, &number, sizeof value);
+            /* `PIIAnonymizer._number_detector`: whole, up to 2**53 (exact digits). */
+            if (value == floor(value) && fabs(value) < 9007199254740992.0) {
+                int clean = native->screen_integer(walk->screen, (long long)value);
+                verdict = clean < 0 ? FAILED : clean ? CLEAN : DIRTY;
+            }
         }
         else if (field == 5 && wire == LEN) { /* array_value */
             if (in_array) {

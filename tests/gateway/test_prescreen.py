@@ -383,6 +383,26 @@ def test_bytes_values_are_anonymized_on_the_bytes_path() -> None:
     ]
 
 
+def test_whole_doubles_are_checked_on_the_bytes_path() -> None:
+    worker = Worker({"traces": [{"detectors": "default"}]}, {})
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name="x")
+    span.attributes.add(key="n", value=AnyValue(double_value=4111111111111111.0))
+    span.attributes.add(key="ratio", value=AnyValue(double_value=0.5))
+    body = request.SerializeToString()
+    screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
+    assert screen is not None
+    assert screen.dirty(body, logs=False) == {0: [1]}
+    decoded = ExportTraceServiceRequest.FromString(
+        worker.process("traces", "traces", "proto", body).payload
+    )
+    attributes = decoded.resource_spans[0].scope_spans[0].spans[0].attributes
+    assert [a.value for a in attributes] == [
+        AnyValue(string_value="[CREDIT_CARD]"),
+        AnyValue(double_value=0.5),
+    ]
+
+
 def test_bytes_that_do_not_read_as_a_request_get_no_verdict() -> None:
     screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
     assert screen is not None
