@@ -1737,6 +1737,18 @@ any_key_sensitive(TextScreenObject *self, const Text *text)
 
 #define IS_JSON_SPACE(ch) ((ch) == ' ' || (ch) == '\t' || (ch) == '\n' || (ch) == '\r')
 
+/* What `clean_scalar(number)` says: 1 clean, 0 not, -1 on an error (also for a NULL
+ * `number`, its error set). Takes over `number`. */
+static int
+scalar_clean(TextScreenObject *self, PyObject *number)
+{
+    PyObject *verdict = number == NULL ? NULL : PyObject_CallOneArg(self->clean_scalar, number);
+    Py_XDECREF(number);
+    int clean = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
+    Py_XDECREF(verdict);
+    return clean;
+}
+
 /* 1 if every integer that `PIIAnonymizer._integers_clean` reads in JSON text is clean:
  * those of `_JSON_INTEGER`, asked where a comma touches a digit (`_COMMA_DIGIT`). */
 static int
@@ -1784,10 +1796,7 @@ integers_clean(TextScreenObject *self, const Text *text)
             PyUnicode_FromKindAndData(kind, (const char *)data + first * kind, j - first);
         PyObject *number = digits_text == NULL ? NULL : PyLong_FromUnicodeObject(digits_text, 10);
         Py_XDECREF(digits_text);
-        PyObject *verdict = number == NULL ? NULL : PyObject_CallOneArg(self->clean_scalar, number);
-        Py_XDECREF(number);
-        int clean = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
-        Py_XDECREF(verdict);
+        int clean = scalar_clean(self, number);
         if (clean <= 0) {
             return clean;
         }
@@ -1871,10 +1880,7 @@ doubles_clean(TextScreenObject *self, const Text *text)
                                       end - i);
         PyObject *number = token == NULL ? NULL : PyFloat_FromString(token);
         Py_XDECREF(token);
-        PyObject *verdict = number == NULL ? NULL : PyObject_CallOneArg(self->clean_scalar, number);
-        Py_XDECREF(number);
-        int clean = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
-        Py_XDECREF(verdict);
+        int clean = scalar_clean(self, number);
         if (clean <= 0) {
             return clean;
         }
@@ -2017,12 +2023,7 @@ screen_integer(PyObject *screen, long long value)
     if (value > -1000000 && value < 1000000) {
         return 1; /* `_MIN_NUMBER`: too short for anything a numeric detector finds */
     }
-    PyObject *number = PyLong_FromLongLong(value);
-    PyObject *verdict = number == NULL ? NULL : PyObject_CallOneArg(self->clean_scalar, number);
-    Py_XDECREF(number);
-    int clean = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
-    Py_XDECREF(verdict);
-    return clean;
+    return scalar_clean(self, PyLong_FromLongLong(value));
 }
 
 PyDoc_STRVAR(TextScreen_clean_doc,
