@@ -478,7 +478,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
         path_ids: set[int],
         kwargs: dict[str, Any],
     ) -> Any:
-        policy = self._policy(child_name(field_name, key))
+        policy = self._policy(child_name(field_name, key)) if self._policies else None
         if policy is not None and policy.action == "drop":
             return DROP
         if (
