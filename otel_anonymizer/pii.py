@@ -30,7 +30,6 @@ from otel_anonymizer.detectors import Detector, Finding, Scanner, select
 from otel_anonymizer.detectors.keys import DEFAULT_SAFE_KEYS, KeyClassifier
 from otel_anonymizer.jsontext import (
     IN_KEY,
-    IN_VALUE,
     OUTSIDE,
     decode,
     encode,
@@ -144,6 +143,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
             for policy, op in policies
         ]
         self._policy_cache: dict[str | None, _Policy | None] = {}
+        self._clean_keys: set[str] = set()  # dict keys in which nothing was found
         numeric = [detector for detector in detectors if detector.numeric]
         self._numbers = Scanner(numeric, timeout=timeout) if numeric else None
         # JSON text is scanned as a whole only where no detector that reads quotes
@@ -189,6 +189,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
         if self.keys is not None:
             self.keys.clear_cache()
         self._policy_cache.clear()
+        self._clean_keys.clear()
 
     def may_change(self, value: Any, name: str) -> bool:
         """False when nothing in `value` would be detected: the adapters then skip
@@ -210,9 +211,9 @@ class PIIAnonymizer(RecursiveAnonymizer):
 
         - Plain text (and text that looks like JSON but does not parse, which the walk
           scans as text): what the detectors find is replaced.
-        - JSON text without escapes: the walk would scan its strings (never its keys);
-          what is found in them is replaced in place, so the text keeps its formatting.
-          It takes the walk where something is found outside its strings (in an
+        - JSON text without escapes: what is found in its string values is replaced in
+          place, so the text keeps its formatting. It takes the walk where something is
+          found in a key (the walk keeps keys distinct) or outside its strings (in an
           integer), where it holds JSON inside a string or nesting near `max_depth`, or
           where a detector might read quotes otherwise than the ends of the walk's
           strings (not `Detector.quote_bounded`) could match.
@@ -333,11 +334,11 @@ class PIIAnonymizer(RecursiveAnonymizer):
         return all(self._clean_scalar(float(match[0])) for match in _JSON_DOUBLE.finditer(text))
 
     def _in_place(self, text: str, findings: list[Finding], found: list[str]) -> Any:
-        """JSON text without escapes with what was found in its strings replaced (never
-        in keys), text that does not parse with everything found replaced, or `WALK`.
+        """JSON text without escapes with what was found in its string values replaced,
+        text that does not parse with everything found replaced, or `WALK`.
 
         Whether the text parses is only asked where it changes the result: where a
-        finding is in a key, or a replacement must be escaped in a string. Elsewhere the
+        replacement must be escaped in a string. Elsewhere the
         walk would treat text that does not parse as text and replace the same; and
         what sends the text to the walk here (nested JSON, depth, integers) is decided
         there the same way for text that does not parse."""
@@ -349,12 +350,10 @@ class PIIAnonymizer(RecursiveAnonymizer):
             return self._replace(text, findings)
         # The walk reaches `max_depth`: the top container is walked at depth 1, a string
         # inside n containers at n + 1.
-        if deepest + 1 >= self.max_depth or OUTSIDE in places:
-            return WALK  # or something was found in the structure (an integer)
-        in_values = [
-            finding for finding, place in zip(findings, places, strict=True) if place == IN_VALUE
-        ]
-        in_key = IN_KEY in places  # a key is left alone
+        if deepest + 1 >= self.max_depth or OUTSIDE in places or IN_KEY in places:
+            # Something was found in the structure (an integer), or in a key, which the
+            # walk replaces keeping the keys distinct.
+            return WALK
         escaped: list[bool] = []
 
         def escape(replacement: str) -> str:
@@ -362,14 +361,14 @@ class PIIAnonymizer(RecursiveAnonymizer):
             escaped.append(written is not replacement)
             return written
 
-        rewritten = self._replace(text, in_values, escape=escape) if in_values else text
-        if in_key or any(escaped):
+        rewritten = self._replace(text, findings, escape=escape)
+        if any(escaped):
             try:
                 json.loads(text)
             except (ValueError, RecursionError):  # the walk scans it as text
                 found += (finding.detector.name for finding in findings)
                 return self._replace(text, findings)
-        found += (finding.detector.name for finding in in_values)
+        found += (finding.detector.name for finding in findings)
         return rewritten
 
     def _replace(
@@ -493,10 +492,51 @@ class PIIAnonymizer(RecursiveAnonymizer):
             return self._replace_whole(value, policy)
         return super()._walk_entry(key, value, field_name, depth, path_ids, kwargs)
 
+    def _keys(self, walked: dict[Any, Any], field_name: str | None) -> dict[Any, Any]:
+        """A walked dict with what the detectors find in its keys replaced (**differ**
+        from the seed, whose walk never changes keys: a tool result keyed by email
+        address would export every address). A key kept by a field policy stays as it
+        is. A new key that meets another key gets a ` (2)`, ` (3)`, ... suffix, so no
+        entry is lost."""
+        renamed = {}
+        for key in walked:
+            policy = self._policy(child_name(field_name, key)) if self._policies else None
+            if policy is None or policy.action != "keep":
+                new = self._anonymized_key(key, policy)
+                if new is not key:
+                    renamed[key] = new
+        return _renamed(walked, renamed) if renamed else walked
+
+    def _anonymized_key(self, key: Any, policy: _Policy | None) -> Any:
+        """`key` with what the detectors find in it replaced, or `key` itself."""
+        override = policy.operator if policy is not None else None
+        if isinstance(key, str):
+            if key in self._clean_keys:
+                return key
+            findings = self.scanner.scan(key)
+            if not findings:
+                if len(key) <= _CACHED_NAME_LENGTH:
+                    if len(self._clean_keys) >= _CACHE_LIMIT:
+                        self._clean_keys.clear()
+                    self._clean_keys.add(key)
+                return key
+            REDACTIONS.add(finding.detector.name for finding in findings)
+            return self._replace(key, findings, override)
+        detector = self._number_detector(key)
+        if detector is None:
+            return key
+        REDACTIONS.add([detector.name])
+        operator = override or self.operators.get(detector.name, self.operator)
+        return operator.apply(str(int(key)), detector.label)
+
     def _replace_whole(self, value: Any, policy: _Policy | None) -> Any:
         operator = (policy.operator if policy is not None else None) or self.operator
         if isinstance(value, dict):
-            return {key: self._replace_whole(item, policy) for key, item in value.items()}
+            replaced = {key: self._replace_whole(item, policy) for key, item in value.items()}
+            renamed = {
+                key: new for key in value if (new := self._anonymized_key(key, policy)) is not key
+            }
+            return _renamed(replaced, renamed) if renamed else replaced
         if isinstance(value, (list, tuple)):
             return [self._replace_whole(item, policy) for item in value]
         return operator.apply(str(value), SECRET_LABEL)
@@ -519,6 +559,24 @@ class PIIAnonymizer(RecursiveAnonymizer):
                 self._policy_cache.clear()
             self._policy_cache[field_name] = found
         return found
+
+
+def _renamed(walked: dict[Any, Any], renamed: dict[Any, Any]) -> dict[Any, Any]:
+    """`walked` with the keys of `renamed` replaced by their new names, in place in the
+    order; a new name already taken gets the first free ` (n)` suffix."""
+    taken = {key for key in walked if key not in renamed}
+    result = {}
+    for key, value in walked.items():
+        if key in renamed:
+            new = name = renamed[key]
+            suffix = 2
+            while new in taken:
+                new = f"{name} ({suffix})"
+                suffix += 1
+            taken.add(new)
+            key = new
+        result[key] = value
+    return result
 
 
 def _json_string(text: str) -> str:

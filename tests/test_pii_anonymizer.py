@@ -22,6 +22,7 @@ from otel_anonymizer import (
     Sanitizer,
     pii_anonymizer,
 )
+from otel_anonymizer.anonymizer.base import WALK
 from otel_anonymizer.detectors.keys import KeyClassifier
 from otel_anonymizer.pii import REDACTIONS
 
@@ -275,6 +276,66 @@ class TestFieldPolicies:
     def test_unknown_action(self) -> None:
         with pytest.raises(ValueError, match="valid actions: scan, keep, drop, redact"):
             FieldPolicy("x", "delete")  # type: ignore[arg-type]
+
+
+class TestKeysHoldingPersonalData:
+    """What the detectors find in dict keys is replaced (the seed's walk never changes
+    keys): a tool result keyed by email address must not export the addresses."""
+
+    def test_keys_are_anonymized_in_place(self) -> None:
+        data = {"n": 1, "jane@example.com": {"role": "admin"}, 4111111111111111: "visa"}
+        assert list(pii_anonymizer().anonymize(data).items()) == [
+            ("n", 1),
+            ("[EMAIL]", {"role": "admin"}),
+            ("[CREDIT_CARD]", "visa"),
+        ]
+
+    def test_keys_that_meet_stay_distinct(self) -> None:
+        data = {"a@example.com": 1, "[EMAIL]": 2, "b@example.com": 3, "[EMAIL] (2)": 4}
+        assert pii_anonymizer().anonymize(data) == {
+            "[EMAIL] (3)": 1,
+            "[EMAIL]": 2,
+            "[EMAIL] (4)": 3,
+            "[EMAIL] (2)": 4,
+        }
+
+    def test_pseudonyms_in_keys_match_those_in_values(self) -> None:
+        anonymizer = pii_anonymizer(operator="hash", hash_key="k" * 32)
+        result = anonymizer.anonymize(
+            {"Jane.Doe@example.com": {"owner": "jane.doe@example.com"}, "x@example.org": {}}
+        )
+        (jane, other) = result
+        assert jane.startswith("[EMAIL:") and other.startswith("[EMAIL:") and jane != other
+        assert result[jane] == {"owner": jane}
+
+    def test_under_a_sensitive_key(self) -> None:
+        result = pii_anonymizer().anonymize({"credentials": {"jane@example.com": "hunter2"}})
+        assert result == {"credentials": {"[EMAIL]": "[SECRET]"}}
+
+    def test_a_kept_field_keeps_its_key(self) -> None:
+        anonymizer = pii_anonymizer(fields=[FieldPolicy("metadata.*@example.com", "keep")])
+        data = {"jane@example.com": "jane@example.com", "bob@example.org": "x"}
+        assert anonymizer.anonymize(data, field_name="metadata") == {
+            "jane@example.com": "jane@example.com",
+            "[EMAIL]": "x",
+        }
+
+    def test_counted(self) -> None:
+        before = REDACTIONS.snapshot()
+        pii_anonymizer().anonymize({"jane@example.com": "a@b.io"})
+        after = REDACTIONS.snapshot()
+        assert after.get("email", 0) - before.get("email", 0) == 2
+
+    def test_json_text_takes_the_walk(self) -> None:
+        """Found in a key of JSON text, it is not replaced in place (two keys could
+        become one): the walk rewrites the keys, the text stays valid JSON."""
+        anonymizer = pii_anonymizer()
+        text = json.dumps({"a@example.com": {"role": "admin"}, "b@example.org": {"role": "x"}})
+        assert anonymizer.rewrite([(text, "tool_call.result")]) == [WALK]
+        (result,) = Sanitizer([anonymizer]).sanitize(
+            [Entry("gen_ai.tool.call.result", text)], "span"
+        )
+        assert json.loads(result) == {"[EMAIL]": {"role": "admin"}, "[EMAIL] (2)": {"role": "x"}}
 
 
 def test_redaction_counts() -> None:

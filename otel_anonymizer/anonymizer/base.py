@@ -83,9 +83,9 @@ class Anonymizer(abc.ABC):
 class RecursiveAnonymizer(Anonymizer):
     """Walks dicts and lists and calls `anonymize_text` on every string.
 
-    Dict keys are never changed; containers are rebuilt, so the caller's data is left
-    untouched. Nested strings get dotted field names (`metadata.email`,
-    `input.messages.0.content`).
+    Dict keys are never changed (`_keys` is the hook for subclasses that do); containers
+    are rebuilt, so the caller's data is left untouched. Nested strings get dotted field
+    names (`metadata.email`, `input.messages.0.content`).
 
     Anything nested `max_depth` containers deep is, by default, replaced by a placeholder
     rather than returned raw (the seed returns it unchanged, which exports raw data);
@@ -134,7 +134,7 @@ class RecursiveAnonymizer(Anonymizer):
                         new = self._walk_entry(key, value, field_name, depth, path_ids, kwargs)
                         if new is not DROP:
                             walked[key] = new
-                    return walked
+                    return self._keys(walked, field_name)
                 items = [
                     self._walk(value, child_name(field_name, index), depth + 1, path_ids, kwargs)
                     for index, value in enumerate(data)
@@ -150,6 +150,10 @@ class RecursiveAnonymizer(Anonymizer):
         Returned unchanged, as in the seed; subclasses may check numbers too.
         """
         return data
+
+    def _keys(self, walked: dict[Any, Any], field_name: str | None) -> dict[Any, Any]:
+        """A walked dict with its keys anonymized: as it is here, as in the seed."""
+        return walked
 
     def _walk_entry(
         self,

@@ -134,6 +134,40 @@ def test_logs_match_the_sdk_adapter() -> None:
     assert stats.items == 3
 
 
+def test_keys_holding_personal_data_match_the_sdk_adapter() -> None:
+    """A log body keyed by email address and a JSON attribute keyed the same way: the
+    bytes path of the gateway writes the keys the SDK adapters write, and no address."""
+    memory = InMemoryLogRecordExporter()
+    provider = LoggerProvider(resource=Resource.create({"service.name": "svc"}))
+    provider.add_log_record_processor(SimpleLogRecordProcessor(memory))
+    keyed = {CANARY: {"role": "admin"}, "bob@example.com": {"role": "user"}}
+    provider.get_logger("app").emit(
+        body=keyed, attributes={"gen_ai.tool.call.result": json.dumps(keyed)}
+    )
+    (record,) = memory.get_finished_logs()
+    sanitized, _ = sanitize_log_record(record, Sanitizer([pii_anonymizer()]))
+    expected = encode_logs(
+        [
+            ReadableLogRecord(
+                log_record=sanitized,
+                resource=record.resource,
+                instrumentation_scope=record.instrumentation_scope,
+                limits=record.limits,
+            )
+        ]
+    )
+    request = encode_logs([record])
+    payload = (
+        OtlpSanitizer(Sanitizer([pii_anonymizer()]))
+        .anonymize(request, request.SerializeToString())
+        .payload
+    )
+    assert ExportLogsServiceRequest.FromString(payload) == expected
+    body = from_any_value(expected.resource_logs[0].scope_logs[0].log_records[0].body)
+    assert body == {"[EMAIL]": {"role": "admin"}, "[EMAIL] (2)": {"role": "user"}}
+    assert CANARY not in str(expected) and "bob@" not in str(expected)
+
+
 def test_resources_are_cached_across_requests() -> None:
     adapter = OtlpSanitizer(Sanitizer(chain()))
     first, second = encode_spans(sdk_spans()), encode_spans(sdk_spans())
