@@ -36,6 +36,12 @@ def record_failure(anonymizer: str, reason: str, field: str, object_type: str) -
         )
 
 
+def failure_total() -> int:
+    """How many failures so far, of any kind."""
+    with _lock:
+        return _counts.total()
+
+
 def failure_counts() -> dict[tuple[str, str], int]:
     """Failures so far, keyed by (anonymizer class name, reason)."""
     with _lock:

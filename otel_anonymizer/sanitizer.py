@@ -21,7 +21,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 from otel_anonymizer import hooks
 from otel_anonymizer.anonymizer import Anonymizer
 from otel_anonymizer.anonymizer.base import WALK
-from otel_anonymizer.failures import record_failure
+from otel_anonymizer.failures import failure_total, record_failure
 from otel_anonymizer.fields import DEFAULT_MAPPING, FIELDS, Field, FieldMapping
 from otel_anonymizer.jsontext import Shape, decode, encode, redecode
 from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
@@ -163,7 +163,8 @@ class Sanitizer:
         """`build()`, cached per `owner` object, object type and current chain.
 
         For values shared by many objects, such as a span's resource: they are anonymized
-        once (as an object of their own) instead of once per span.
+        once (as an object of their own) instead of once per span. A result made while
+        a failure was recorded (placeholders, perhaps for a passing reason) is not kept.
         """
         key = (id(owner), object_type, tuple(map(id, self.chain())))
         with self._shared_lock:
@@ -171,7 +172,10 @@ class Sanitizer:
         if cached is not None and cached[0] is owner:
             result: T = cached[1]
             return result
+        failures = failure_total()
         result = build()
+        if failure_total() != failures:
+            return result
         with self._shared_lock:
             if len(self._shared) >= _SHARED_LIMIT:
                 self._shared.clear()

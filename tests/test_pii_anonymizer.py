@@ -4,6 +4,7 @@ and the whole thing through the real SDK adapter on a GenAI span."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -23,6 +24,7 @@ from otel_anonymizer import (
     pii_anonymizer,
 )
 from otel_anonymizer.anonymizer.base import WALK
+from otel_anonymizer.detectors.budget import time_budget
 from otel_anonymizer.detectors.keys import KeyClassifier
 from otel_anonymizer.pii import REDACTIONS
 
@@ -454,6 +456,50 @@ def test_hash_pseudonyms_correlate_across_fields(export: Any) -> None:
     content = json.loads(str(attributes["gen_ai.input.messages"]))[1]["parts"][0]["content"]
     pseudonym = str(attributes["user.email"])
     assert pseudonym.startswith("[EMAIL:") and pseudonym in content
+
+
+def test_a_text_built_to_be_slow_is_cut_off_by_the_timeout(export: Any) -> None:
+    """Built-in detectors are linear, but `"1 " * n` costs them about 7 us a character
+    (each digit is another reading for the numeric validators). The scan of one text as
+    a whole is bounded by the timeout: the text is exported as the placeholder, and
+    the span's other values are anonymized."""
+    anonymizer = pii_anonymizer(timeout=0.1)
+
+    def build(tracer: Any) -> None:
+        with tracer.start_as_current_span("s") as span:
+            span.set_attribute("gen_ai.input.messages", "1 " * 1_000_000)
+            span.set_attribute("gen_ai.output.messages", "ok, mail b@example.org")
+
+    started = time.monotonic()
+    span = export([anonymizer], build)
+    assert time.monotonic() - started < 5  # about 15 s unbounded
+    attributes = span.attributes
+    assert attributes is not None
+    assert attributes["gen_ai.input.messages"] == FAILURE_PLACEHOLDER
+    assert attributes["gen_ai.output.messages"] == "ok, mail [EMAIL]"
+
+
+class TestTimeBudget:
+    def test_scans_stop_once_the_budget_has_passed(self) -> None:
+        anonymizer = pii_anonymizer()
+        with time_budget(0.05):
+            assert anonymizer.anonymize("mail b@example.org") == "mail [EMAIL]"
+            time.sleep(0.06)
+            with pytest.raises(TimeoutError):
+                anonymizer.anonymize("mail b@example.org")
+        assert anonymizer.anonymize("mail b@example.org") == "mail [EMAIL]"
+
+    def test_an_inner_budget_never_ends_later(self) -> None:
+        anonymizer = pii_anonymizer()
+        with time_budget(0.0), time_budget(60), pytest.raises(TimeoutError):
+            anonymizer.anonymize("mail b@example.org")
+
+    def test_a_sanitizer_fails_closed_on_it(self) -> None:
+        sanitizer = Sanitizer([pii_anonymizer()])
+        with time_budget(0.0):
+            assert sanitizer.sanitize([Entry("input.value", "mail b@example.org")], "span") == [
+                FAILURE_PLACEHOLDER
+            ]
 
 
 def test_a_user_pattern_that_times_out_fails_closed(export: Any) -> None:

@@ -223,3 +223,31 @@ def test_processor_passes_start_flush_and_shutdown_through() -> None:
     with provider.get_tracer("t").start_as_current_span("after shutdown"):
         pass
     assert memory.get_finished_spans() == ()
+
+
+def test_a_resource_that_failed_is_anonymized_again() -> None:
+    """A resource is anonymized once for all its spans, but not a result made while an
+    anonymizer failed (the placeholder): the next span's resource is tried again."""
+
+    class FailsOnce(Anonymizer):
+        """Fails on the resource's first anonymization (the whole field, then the
+        Sanitizer's retry of the entry alone), then works."""
+
+        failures = 0
+
+        def anonymize(self, data: Any, **kwargs: Any) -> Any:
+            if self.failures < 2 and CANARY in str(data):  # only the resource holds it
+                self.failures += 1
+                raise RuntimeError("flaky")
+            return EMAIL.anonymize(data, **kwargs)
+
+    memory = InMemorySpanExporter()
+    provider = provider_with(
+        SimpleSpanProcessor(AnonymizingSpanExporter(memory, [FailsOnce()])),
+        Resource.create({"service.name": "svc", "owner": CANARY}),
+    )
+    tracer = provider.get_tracer("t")
+    for name in ("first", "second", "third"):
+        tracer.start_span(name).end()
+    owners = [span.resource.attributes["owner"] for span in memory.get_finished_spans()]
+    assert owners == [FAILURE_PLACEHOLDER, "[EMAIL]", "[EMAIL]"]

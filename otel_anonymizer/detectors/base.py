@@ -34,6 +34,7 @@ from typing import Any, Literal, NamedTuple
 
 import regex
 
+from otel_anonymizer.detectors.budget import check_budget, end_budget, start_budget
 from otel_anonymizer.detectors.runs import CONTEXT_CLASSES, numeric_runs
 from otel_anonymizer.detectors.shapes import Shape, char_class, shape_classes
 
@@ -257,6 +258,7 @@ class Detector:
         for start in starts:
             if start < resume:
                 continue
+            check_budget()
             match = match_at(text, start, timeout=timeout) if bounded else match_at(text, start)
             if match is None:
                 continue
@@ -278,6 +280,7 @@ class Detector:
         group = self.group
         spans = []
         while match is not None:
+            check_budget()  # a text can hold as many candidates as characters
             match_start, match_end = match.span()
             if match_start >= stop:
                 break
@@ -502,7 +505,18 @@ class Scanner:
 
     def _scan(self, text: str, passed: Passed | None) -> list[Finding]:
         """`scan`, from what the passes over `text` found (`_native.Passes.run`), or
-        without them (they then run in Python)."""
+        without them (they then run in Python). With a `timeout`, the scan as a whole
+        is bounded by it too (`budget.time_budget`), as is any budget running here."""
+        check_budget()
+        if self.timeout is None:
+            return self._scan_within(text, passed)
+        token = start_budget(self.timeout)
+        try:
+            return self._scan_within(text, passed)
+        finally:
+            end_budget(token)
+
+    def _scan_within(self, text: str, passed: Passed | None) -> list[Finding]:
         findings: list[Finding] = []
         timeout = self.timeout
         if passed is not None:
@@ -620,6 +634,7 @@ class Scanner:
             # The same new run may occur twice in one text: the first fills the cache.
             found = cache.get(key) if known is None else known
             if found is None:
+                check_budget()
                 found = tuple(
                     (finding.start - start, finding.end - start, finding.detector)
                     for finding in self._numbers_in(text, start, end, timeout)
@@ -729,6 +744,7 @@ class Scanner:
                 end = max(end, high)
                 continue
             if end >= 0:
+                check_budget()
                 spans += self._find_window(detector, text, start, end, timeout)
             start, end = low, high
         if end >= 0:

@@ -84,6 +84,9 @@ def parse_config(data: Any, environ: Mapping[str, str]) -> GatewayConfig:
     metrics.finish()
     telemetry.finish()
     workers = service.integer("workers", os.cpu_count() or 1)
+    budget = service.duration("anonymization_timeout", "10s")
+    if budget <= 0:
+        raise ConfigError(f"{service.key_path('anonymization_timeout')}: must be more than 0")
     service.finish()
     root.finish()
     health = [settings for name, settings in extensions.items() if name in enabled]
@@ -95,6 +98,7 @@ def parse_config(data: Any, environ: Mapping[str, str]) -> GatewayConfig:
         health_check=next((h for h in health if isinstance(h, tuple)), None),
         metrics_endpoint=None if level == "none" else address,
         workers=workers,
+        anonymization_timeout=budget,
         environ=dict(environ),
     )
 

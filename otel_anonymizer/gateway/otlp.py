@@ -285,7 +285,10 @@ class OtlpSanitizer:
                 stats.failed += 1
                 stats.changed = True
                 return
-            if len(original) <= _CACHED_RESOURCE_BYTES:
+            # Not a result with a failure in it (a budget that ran out): the next
+            # request may do better.
+            placeholder = self.sanitizer.placeholder.encode()
+            if len(original) <= _CACHED_RESOURCE_BYTES and placeholder not in (cached[0] or b""):
                 if len(self._shared_cache) >= _RESOURCE_CACHE_LIMIT:
                     self._shared_cache.clear()
                 self._shared_cache[key] = cached

@@ -14,6 +14,10 @@ anonymizer wrote new texts into the bytes, of which only the texts travel back.
 `workers: 0` runs the same code on one thread of this process (with its own `Worker`),
 for tests and debugging.
 
+A worker anonymizes each request within a time budget (`service.anonymization_timeout`):
+values it has not scanned when the budget runs out are replaced by the placeholder,
+so a request built to be slow costs a worker seconds, not minutes.
+
 Workers are started with `spawn`: forking a process that runs gRPC threads is unsafe.
 """
 
@@ -33,12 +37,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from otel_anonymizer.config import anonymizers_from_options
+from otel_anonymizer.detectors.budget import time_budget
 from otel_anonymizer.failures import failure_counts
 from otel_anonymizer.gateway.codec import Encoding, parse_request
 from otel_anonymizer.gateway.errors import Unavailable
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats, count_items
 from otel_anonymizer.gateway.prescreen import Replacements, splice
-from otel_anonymizer.gateway.settings import Signal
+from otel_anonymizer.gateway.settings import DEFAULT_ANONYMIZATION_TIMEOUT, Signal
 from otel_anonymizer.pii import REDACTIONS
 from otel_anonymizer.sanitizer import Sanitizer
 
@@ -84,7 +89,13 @@ class Processed:
 class Worker:
     """The per-process state: one `OtlpSanitizer` per pipeline that has processors."""
 
-    def __init__(self, options: PipelineOptions, environ: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        options: PipelineOptions,
+        environ: Mapping[str, str],
+        budget: float = DEFAULT_ANONYMIZATION_TIMEOUT,
+    ) -> None:
+        self.budget = budget  # seconds per request
         self.adapters: dict[str, OtlpSanitizer | None] = {}
         for pipeline, processors in options.items():
             anonymizers = [
@@ -107,7 +118,8 @@ class Worker:
             payload = body if encoding == "proto" else request.SerializeToString()
             return Processed(payload, stats)
         serialized = body if encoding == "proto" else request.SerializeToString()
-        payload, stats, replacements = adapter.anonymize(request, serialized)
+        with time_budget(self.budget):
+            payload, stats, replacements = adapter.anonymize(request, serialized)
         failures, self._failures = _delta(self._failures, failure_counts())
         redactions, self._redactions = _delta(self._redactions, REDACTIONS.snapshot())
         if serialized is not body:  # made from JSON: the gateway process has not these
@@ -126,14 +138,16 @@ _worker: Worker | None = None
 _PARENT_CHECK_SECONDS = 1.0
 
 
-def _initialize(options: PipelineOptions, environ: Mapping[str, str], parent: int) -> None:
+def _initialize(
+    options: PipelineOptions, environ: Mapping[str, str], budget: float, parent: int
+) -> None:
     """Worker process start-up. Ctrl-C reaches the whole process group: the gateway
     process decides when workers stop (after draining), so they ignore SIGINT. A gateway
     killed with SIGKILL cannot stop them, so they watch for it and exit on their own."""
     global _worker
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-    _worker = Worker(options, environ)
+    _worker = Worker(options, environ, budget)
 
 
 def _exit_with_parent(parent: int) -> None:
@@ -157,12 +171,19 @@ def _ready() -> bool:
 class ProcessingPool:
     """Runs `Worker.process` in worker processes (or one thread when `workers == 0`)."""
 
-    def __init__(self, options: PipelineOptions, environ: Mapping[str, str], workers: int) -> None:
+    def __init__(
+        self,
+        options: PipelineOptions,
+        environ: Mapping[str, str],
+        workers: int,
+        budget: float = DEFAULT_ANONYMIZATION_TIMEOUT,
+    ) -> None:
         self.options = options
         self.environ = dict(environ)
         self.workers = workers
+        self.budget = budget
         # In-thread mode keeps its own worker: gateways in one process must not share one.
-        self._local = Worker(options, self.environ) if workers == 0 else None
+        self._local = Worker(options, self.environ, budget) if workers == 0 else None
         self._executor: Executor = self._new_executor()
 
     def _new_executor(self) -> Executor:
@@ -172,7 +193,7 @@ class ProcessingPool:
             self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_initialize,
-            initargs=(self.options, self.environ, os.getpid()),
+            initargs=(self.options, self.environ, self.budget, os.getpid()),
         )
 
     async def start(self) -> None:

@@ -36,7 +36,12 @@ class Gateway:
     def __init__(self, config: GatewayConfig) -> None:
         self.config = config
         self.telemetry = Telemetry()
-        self.pool = ProcessingPool(config.anonymizer_options(), config.environ, config.workers)
+        self.pool = ProcessingPool(
+            config.anonymizer_options(),
+            config.environ,
+            config.workers,
+            config.anonymization_timeout,
+        )
         used = {name for pipeline in config.pipelines.values() for name in pipeline.exporters}
         self.deliveries = {
             name: self._delivery(exporter)

@@ -27,6 +27,9 @@ EXTENSION_TYPES = ("health_check", "file_storage", "bearertokenauth")
 SECRET_OPTIONS = ("hash_key", "hmac_key")
 _MIB = 1024 * 1024
 
+#: Seconds a worker may spend anonymizing one request, unless configured otherwise.
+DEFAULT_ANONYMIZATION_TIMEOUT = 10.0
+
 
 @dataclass(frozen=True)
 class Endpoint:
@@ -142,6 +145,8 @@ class GatewayConfig:
     health_check: tuple[Endpoint, str] | None = None
     metrics_endpoint: Endpoint | None = None
     workers: int = field(default_factory=lambda: os.cpu_count() or 1)
+    #: Seconds a worker may spend anonymizing one request (`budget.time_budget`).
+    anonymization_timeout: float = DEFAULT_ANONYMIZATION_TIMEOUT
     #: The environment the anonymizer options are resolved against (`hash_key_env`...).
     environ: Mapping[str, str] = field(default_factory=dict, repr=False)
 

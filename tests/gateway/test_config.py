@@ -89,6 +89,7 @@ extensions:
 service:
   extensions: [bearertokenauth, file_storage/q, health_check]
   workers: 0
+  anonymization_timeout: 2500ms
   telemetry: {{metrics: {{level: none}}}}
   pipelines:
     logs/main:
@@ -109,6 +110,7 @@ service:
     assert loaded.health_check == (Endpoint("127.0.0.1", 13133), "/")
     assert loaded.metrics_endpoint is None
     assert loaded.workers == 0
+    assert loaded.anonymization_timeout == 2.5
     assert loaded.pipelines["logs/main"].signal == "logs"
 
 
@@ -192,6 +194,14 @@ def test_load_config_reads_a_file(tmp_path: Path) -> None:
         (
             with_changes(exporters__otlphttp__headers={"authorization": "Bearer ${env:MISSING}"}),
             "exporters.otlphttp.headers.authorization: environment variable MISSING is not set",
+        ),
+        (
+            with_changes(service__anonymization_timeout="0"),
+            "service.anonymization_timeout: must be more than 0",
+        ),
+        (
+            with_changes(service__anonymization_timeout="soon"),
+            "service.anonymization_timeout: invalid duration 'soon'",
         ),
         (with_changes(surprise=1), "surprise: unknown key"),
     ],

@@ -24,6 +24,7 @@ from otel_anonymizer import (
     create_anonymizer,
     pii_anonymizer,
 )
+from otel_anonymizer.detectors.budget import time_budget
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, from_any_value, write_any_value
 from otel_anonymizer.sdk._attributes import sanitize_scope
 from otel_anonymizer.sdk.logs import sanitize_log_record
@@ -175,6 +176,21 @@ def test_resources_are_cached_across_requests() -> None:
     adapter.sanitize_traces(second)
     assert first.resource_spans[0].resource == second.resource_spans[0].resource
     assert CANARY not in str(second.resource_spans[0].resource)
+
+
+def test_a_resource_that_failed_is_not_kept() -> None:
+    """A resource anonymized after the request's time budget ran out is placeholders:
+    the next request anonymizes it again instead of finding that in the cache."""
+    adapter = OtlpSanitizer(Sanitizer([pii_anonymizer()]))
+    first, second = encode_spans(sdk_spans()), encode_spans(sdk_spans())
+    with time_budget(0.0):
+        adapter.sanitize_traces(first)
+    adapter.sanitize_traces(second)
+    owners = [
+        {a.key: a.value.string_value for a in request.resource_spans[0].resource.attributes}
+        for request in (first, second)
+    ]
+    assert [owner["owner"] for owner in owners] == [FAILURE_PLACEHOLDER, "[EMAIL]"]
 
 
 def test_large_resources_are_anonymized_each_time_and_not_kept() -> None:
