@@ -101,7 +101,9 @@ def test_event_name_decides_the_field_of_the_body() -> None:
     names = [name for name, _ in seen if name and not name.startswith("metadata.resource")]
     assert names == [
         "input.body.content",
+        "metadata.event_name",  # anonymized too, after it decided the body's field
         "output.body.message.content",
+        "metadata.event_name",
         "input.body",
         "input.event.name",
         "metadata.body",
@@ -186,3 +188,21 @@ def test_a_batch_is_sanitized_record_by_record_in_one_call() -> None:
     assert sanitized[0].log_record.body == {"content": "I am [EMAIL]"}
     assert sanitized[2].log_record.attributes is not None
     assert sanitized[2].log_record.attributes["gen_ai.request.model"] == "gpt-4o"
+
+
+def test_event_names_and_severity_texts_are_anonymized() -> None:
+    """Both are free text from the emitter's point of view (as span names are): they go
+    to `metadata` as `event_name` and `severity_text`, after the event name decided the
+    body's field."""
+    for wrap in (AnonymizingLogRecordExporter, AnonymizingLogRecordProcessor):
+        memory = InMemoryLogRecordExporter()
+        if wrap is AnonymizingLogRecordExporter:
+            processor: Any = SimpleLogRecordProcessor(wrap(memory, [pii_anonymizer()]))
+        else:
+            processor = wrap(SimpleLogRecordProcessor(memory), [pii_anonymizer()])
+        logger = logger_provider(processor).get_logger("t")
+        logger.emit(event_name="gen_ai.user.message", severity_text="INFO", body={"content": "x"})
+        logger.emit(event_name=f"signup {CANARY}", severity_text=f"AUDIT {CANARY}", body="y")
+        first, second = (record.log_record for record in memory.get_finished_logs())
+        assert (first.event_name, first.severity_text) == ("gen_ai.user.message", "INFO")
+        assert (second.event_name, second.severity_text) == ("signup [EMAIL]", "AUDIT [EMAIL]")

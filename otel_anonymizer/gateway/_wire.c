@@ -4,7 +4,8 @@
  *
  * It reads exactly the values the protobuf adapter (`otlp.py`) hands to the Sanitizer:
  * a span's name, status message, attributes, event names and attributes and link
- * attributes; a log record's body and attributes. Each string goes to the anonymizer's
+ * attributes; a log record's body, attributes, event name and severity text (the last
+ * two are read from the bytes only to screen them). Each string goes to the anonymizer's
  * `TextScreen` (`detectors/_native.c`), each attribute key to a Python callable
  * (`passes`, its answers cached in a dict), each integer of six digits or more to the
  * screen as well. Whatever it cannot vouch for (maps, nested arrays, JSON text in an
@@ -540,7 +541,17 @@ screen_span(Walk *walk, Reader reader, Dirty *dirty)
     return status == 0 ? CLEAN : status;
 }
 
-/* A log record's entries: its body (0), then its attributes. */
+/* A text field of a log record handed over as an entry of its own (`event_name`,
+ * `severity_text`) when not empty. */
+static int
+screen_own_text(Walk *walk, Reader *text, const char *name)
+{
+    int verdict = own_name_passes(walk, name);
+    return verdict == CLEAN ? screen_string(walk, text, 0) : verdict;
+}
+
+/* A log record's entries: its body (0), its attributes, then its event name and its
+ * severity text, each when handed over (not empty: the last one wins). */
 static int
 screen_log_record(Walk *walk, Reader reader, Dirty *dirty)
 {
@@ -548,7 +559,20 @@ screen_log_record(Walk *walk, Reader reader, Dirty *dirty)
     int wire, status;
     Reader inner;
     uint64_t number;
-    Py_ssize_t attribute = 0;
+    Py_ssize_t attributes = 0, attribute = 0;
+    int event_name = 0, severity_text = 0;
+    Reader layout = reader; /* the loop reads its reader through */
+    FOR_EACH_FIELD(layout, field, wire, inner, number, status)
+    {
+        if (wire == LEN) {
+            attributes += field == 6;
+            event_name = field == 12 ? inner.at < inner.end : event_name;
+            severity_text = field == 3 ? inner.at < inner.end : severity_text;
+        }
+    }
+    if (status != 0) {
+        return status;
+    }
     int verdict = note(dirty, own_name_passes(walk, "body"), 0);
     if (verdict != CLEAN) {
         return verdict;
@@ -560,6 +584,13 @@ screen_log_record(Walk *walk, Reader reader, Dirty *dirty)
         }
         else if (field == 6 && wire == LEN) { /* attributes */
             verdict = note(dirty, screen_attribute(walk, inner, NULL), 1 + attribute++);
+        }
+        else if (field == 12 && wire == LEN && event_name && inner.at < inner.end) {
+            verdict = note(dirty, screen_own_text(walk, &inner, "event_name"), 1 + attributes);
+        }
+        else if (field == 3 && wire == LEN && severity_text && inner.at < inner.end) {
+            verdict = note(dirty, screen_own_text(walk, &inner, "severity_text"),
+                           1 + attributes + event_name);
         }
         if (verdict != CLEAN) {
             return verdict;

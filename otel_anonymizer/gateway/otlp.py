@@ -5,7 +5,8 @@ the SDK adapters use (`otel_anonymizer.sdk.spans` / `.logs`): `span.name`,
 `status.description`, attributes, `events.{i}.name` and event attributes (field taken
 from the event name), `links.{i}` attributes, and resource and instrumentation-scope
 attributes under the scopes `resource` and `scope`; a log record's `body` and
-attributes, with the field taken from its event name. There is no second copy of the
+attributes, with the field taken from its event name, then its `event_name` and
+`severity_text`. There is no second copy of the
 mapping or anonymization logic here, only the conversion between protobuf `AnyValue`s
 and Python values, and back.
 
@@ -250,10 +251,15 @@ class OtlpSanitizer:
         event_name = record.event_name or _string_attribute(record.attributes, "event.name")
         field = self.sanitizer.mapping.event_field(event_name) or "metadata"
         body = from_any_value(record.body) if record.HasField("body") else None
-        return [
+        entries = [
             Entry("body", body, kind="any", default_field=field, mapped=False),
             *_attribute_entries(record.attributes, kind="any", default_field=field),
         ]
+        if record.event_name:
+            entries.append(Entry("event_name", record.event_name, "text", mapped=False))
+        if record.severity_text:
+            entries.append(Entry("severity_text", record.severity_text, "text", mapped=False))
+        return entries
 
     def _shared(
         self,
@@ -360,6 +366,10 @@ def _write_log(
     elif changed.last:
         write_any_value(record.body, new_body)
     _rewrite_attributes(record.attributes, values, changed)
+    if record.event_name:
+        record.event_name = _text(changed.next(values))
+    if record.severity_text:
+        record.severity_text = _text(changed.next(values))
     stats.redacted += changed.count
     return True
 
@@ -506,3 +516,7 @@ def _placeholder_span(span: Span, placeholder: str) -> None:
 def _placeholder_log(record: LogRecord, placeholder: str) -> None:
     _placeholder_value(record.body, placeholder)
     _placeholder_attributes(record.attributes, placeholder)
+    if record.event_name:
+        record.event_name = placeholder
+    if record.severity_text:
+        record.severity_text = placeholder

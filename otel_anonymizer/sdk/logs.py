@@ -27,6 +27,7 @@ from otel_anonymizer.sdk._attributes import (
     rebuild_attributes,
     sanitize_resource,
     sanitize_scope,
+    text_value,
 )
 
 _logger = logging.getLogger(__name__)
@@ -49,10 +50,15 @@ def _log_entries(
     event_name = getattr(log_record, "event_name", None) or attributes.get("event.name")
     field = sanitizer.mapping.event_field(event_name if isinstance(event_name, str) else None)
     field = field or "metadata"
-    return [
+    entries = [
         Entry("body", log_record.body, kind="any", default_field=field, mapped=False),
         *attribute_entries(attributes, kind="any", default_field=field),
     ]
+    if getattr(log_record, "event_name", None):
+        entries.append(Entry("event_name", log_record.event_name, kind="text", mapped=False))
+    if log_record.severity_text:
+        entries.append(Entry("severity_text", log_record.severity_text, "text", mapped=False))
+    return entries
 
 
 def _rebuild_log(
@@ -64,6 +70,10 @@ def _rebuild_log(
     new_record = copy.copy(log_record)
     new_record.body = None if body is REMOVED else body
     new_record.attributes = rebuild_attributes(log_record.attributes or {}, values)
+    if getattr(log_record, "event_name", None):
+        new_record.event_name = text_value(next(values))
+    if log_record.severity_text:
+        new_record.severity_text = text_value(next(values))
     if hasattr(new_record, "exception"):
         new_record.exception = None  # already rendered into attributes at emit time
     if record.resource is None:

@@ -258,6 +258,7 @@ def test_a_failed_item_keeps_none_of_its_values() -> None:
         attributes.add(key="doc", value=nested)
         attributes.add(key="ratio", value=AnyValue(double_value=0.5))
     record.body.int_value = card
+    record.event_name, record.severity_text = f"e {CANARY}", CANARY
     adapter = OtlpSanitizer(Sanitizer([pii_anonymizer(), HugeInt()]))
     for request in (traces, logs):
         payload = adapter.anonymize(request, request.SerializeToString()).payload

@@ -131,6 +131,10 @@ def logs(values: Values, records: int) -> ExportLogsServiceRequest:
         if values.rng.random() < 0.9:
             values.fill(record.body)
         values.attributes(record.attributes, values.rng.randint(0, 3))
+        if values.rng.random() < 0.5:
+            record.event_name = values.rng.choice(["gen_ai.choice", values.text()])
+        if values.rng.random() < 0.5:
+            record.severity_text = values.rng.choice(["INFO", "", values.text()])
     return request
 
 
@@ -291,6 +295,32 @@ def test_clean_items_are_passed_by_and_dirty_ones_are_named() -> None:
         6,
         7,
     ]
+
+
+def test_log_entries_are_named_in_the_adapters_order() -> None:
+    """A log record's entries: its body, its attributes, then its event name and its
+    severity text when not empty (the wire has them by field number: 3, 5, 6, 12)."""
+    request = ExportLogsServiceRequest()
+    records = request.resource_logs.add().scope_logs.add().log_records
+    records.add(event_name="gen_ai.choice", severity_text="INFO", body=AnyValue(string_value="ok"))
+    record = records.add(severity_text=f"for {CANARY}", event_name=CANARY)
+    record.attributes.add(key="a", value=AnyValue(string_value="fine"))
+    record.attributes.add(key="b", value=AnyValue(string_value=CANARY))
+    records.add(severity_text=f"for {CANARY}")
+    sanitizer = Sanitizer([pii_anonymizer()])
+    screen = prescreen.Prescreen.of(sanitizer)
+    assert screen is not None
+    dirty = screen.dirty(request.SerializeToString(), logs=True)
+    assert {ordinal: sorted(entries) for ordinal, entries in dirty.items()} == {
+        1: [2, 3, 4],
+        2: [1],
+    }
+    for ordinal, expected in ((1, [2, 3, 4]), (2, [1])):
+        entries = OtlpSanitizer(sanitizer)._log_entries(records[ordinal])
+        found = [index for index, entry in enumerate(entries) if CANARY in str(entry.value)]
+        assert found == expected
+    screened, _, changed = run(pii_anonymizer(), request)
+    assert changed and CANARY.encode() not in screened
 
 
 def test_a_clean_request_is_forwarded_as_it_came() -> None:
