@@ -493,11 +493,11 @@ class PIIAnonymizer(RecursiveAnonymizer):
         return super()._walk_entry(key, value, field_name, depth, path_ids, kwargs)
 
     def _keys(self, walked: dict[Any, Any], field_name: str | None) -> dict[Any, Any]:
-        """A walked dict with what the detectors find in its keys replaced (**differ**
-        from the seed, whose walk never changes keys: a tool result keyed by email
-        address would export every address). A key kept by a field policy stays as it
-        is. A new key that meets another key gets a ` (2)`, ` (3)`, ... suffix, so no
-        entry is lost."""
+        """A walked dict nested in the data with what the detectors find in its keys
+        replaced (**differ** from the seed, whose walk never changes keys: a tool result
+        keyed by email address would export every address). A key kept by a field
+        policy stays as it is. A new key that meets another key gets a ` (2)`, ` (3)`,
+        ... suffix, so no entry is lost."""
         renamed = {}
         for key in walked:
             policy = self._policy(child_name(field_name, key)) if self._policies else None

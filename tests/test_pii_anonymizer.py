@@ -21,6 +21,7 @@ from otel_anonymizer import (
     Entry,
     FieldPolicy,
     Sanitizer,
+    create_anonymizer,
     pii_anonymizer,
 )
 from otel_anonymizer.anonymizer.base import WALK
@@ -281,12 +282,18 @@ class TestFieldPolicies:
 
 
 class TestKeysHoldingPersonalData:
-    """What the detectors find in dict keys is replaced (the seed's walk never changes
-    keys): a tool result keyed by email address must not export the addresses."""
+    """What the detectors find in the keys of nested dicts is replaced (the seed's walk
+    never changes keys): a tool result keyed by email address must not export the
+    addresses. The keys of the dict handed to `anonymize` are the names of its entries
+    (attribute keys, in the adapters) and stay as they are."""
+
+    @staticmethod
+    def anonymize(data: Any, **options: Any) -> Any:
+        return pii_anonymizer(**options).anonymize({"result": data})["result"]
 
     def test_keys_are_anonymized_in_place(self) -> None:
         data = {"n": 1, "jane@example.com": {"role": "admin"}, 4111111111111111: "visa"}
-        assert list(pii_anonymizer().anonymize(data).items()) == [
+        assert list(self.anonymize(data).items()) == [
             ("n", 1),
             ("[EMAIL]", {"role": "admin"}),
             ("[CREDIT_CARD]", "visa"),
@@ -294,7 +301,7 @@ class TestKeysHoldingPersonalData:
 
     def test_keys_that_meet_stay_distinct(self) -> None:
         data = {"a@example.com": 1, "[EMAIL]": 2, "b@example.com": 3, "[EMAIL] (2)": 4}
-        assert pii_anonymizer().anonymize(data) == {
+        assert self.anonymize(data) == {
             "[EMAIL] (3)": 1,
             "[EMAIL]": 2,
             "[EMAIL] (4)": 3,
@@ -302,10 +309,8 @@ class TestKeysHoldingPersonalData:
         }
 
     def test_pseudonyms_in_keys_match_those_in_values(self) -> None:
-        anonymizer = pii_anonymizer(operator="hash", hash_key="k" * 32)
-        result = anonymizer.anonymize(
-            {"Jane.Doe@example.com": {"owner": "jane.doe@example.com"}, "x@example.org": {}}
-        )
+        data = {"Jane.Doe@example.com": {"owner": "jane.doe@example.com"}, "x@example.org": {}}
+        result = self.anonymize(data, operator="hash", hash_key="k" * 32)
         (jane, other) = result
         assert jane.startswith("[EMAIL:") and other.startswith("[EMAIL:") and jane != other
         assert result[jane] == {"owner": jane}
@@ -315,16 +320,26 @@ class TestKeysHoldingPersonalData:
         assert result == {"credentials": {"[EMAIL]": "[SECRET]"}}
 
     def test_a_kept_field_keeps_its_key(self) -> None:
-        anonymizer = pii_anonymizer(fields=[FieldPolicy("metadata.*@example.com", "keep")])
-        data = {"jane@example.com": "jane@example.com", "bob@example.org": "x"}
+        anonymizer = pii_anonymizer(fields=[FieldPolicy("metadata.m.*@example.com", "keep")])
+        data = {"m": {"jane@example.com": "jane@example.com", "bob@example.org": "x"}}
         assert anonymizer.anonymize(data, field_name="metadata") == {
-            "jane@example.com": "jane@example.com",
-            "[EMAIL]": "x",
+            "m": {"jane@example.com": "jane@example.com", "[EMAIL]": "x"}
         }
+
+    def test_the_names_of_entries_stay(self) -> None:
+        """Attribute keys are names the adapters write values back by: a key replaced
+        there would drop the attribute (a known gap, listed in the README)."""
+        data = {"user.jane@example.com": "mail jane@example.com"}
+        assert pii_anonymizer().anonymize(data) == {"user.jane@example.com": "mail [EMAIL]"}
+        # Two anonymizers: the field is walked, not rewritten value by value.
+        (result,) = Sanitizer([pii_anonymizer(), create_anonymizer([])]).sanitize(
+            [Entry("user.jane@example.com", "mail jane@example.com")], "span"
+        )
+        assert result == "mail [EMAIL]"
 
     def test_counted(self) -> None:
         before = REDACTIONS.snapshot()
-        pii_anonymizer().anonymize({"jane@example.com": "a@b.io"})
+        self.anonymize({"jane@example.com": "a@b.io"})
         after = REDACTIONS.snapshot()
         assert after.get("email", 0) - before.get("email", 0) == 2
 

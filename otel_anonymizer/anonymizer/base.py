@@ -83,8 +83,10 @@ class Anonymizer(abc.ABC):
 class RecursiveAnonymizer(Anonymizer):
     """Walks dicts and lists and calls `anonymize_text` on every string.
 
-    Dict keys are never changed (`_keys` is the hook for subclasses that do); containers
-    are rebuilt, so the caller's data is left untouched. Nested strings get dotted field
+    Dict keys are never changed (`_keys` is the hook for subclasses that do, for dicts
+    nested in the data: the keys of the dict handed to `anonymize` are the names of its
+    entries, attribute keys in the adapters); containers are rebuilt, so the caller's
+    data is left untouched. Nested strings get dotted field
     names (`metadata.email`, `input.messages.0.content`).
 
     Anything nested `max_depth` containers deep is, by default, replaced by a placeholder
@@ -134,7 +136,7 @@ class RecursiveAnonymizer(Anonymizer):
                         new = self._walk_entry(key, value, field_name, depth, path_ids, kwargs)
                         if new is not DROP:
                             walked[key] = new
-                    return self._keys(walked, field_name)
+                    return self._keys(walked, field_name) if depth else walked
                 items = [
                     self._walk(value, child_name(field_name, index), depth + 1, path_ids, kwargs)
                     for index, value in enumerate(data)
