@@ -4,7 +4,8 @@ Instrumentations store messages as JSON text, sometimes JSON inside JSON (a tool
 that is itself a JSON string, MLflow's quoted strings). `decode` parses such strings,
 nested ones included, and returns a *shape* recording where JSON text was found;
 `encode` turns the (anonymized) structure back into compact JSON text at those places.
-Strings that are not valid JSON stay strings and are anonymized as text.
+Strings that are not valid JSON stay strings and are anonymized as text; so does JSON
+with a key twice in one object, which a parse would read as its last value only.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ _KEY_END = re.compile(r"\s*:")
 #: Where `read_layout` finds a span: outside strings or across a quote, in a string
 #: value, in a key.
 OUTSIDE, IN_VALUE, IN_KEY = range(3)
+#: A surrogate that is not half of a pair: JSON text may escape one (`\ud800`), and a
+#: string holding it cannot be exported (not UTF-8).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: `\uXXXX`, or a surrogate pair of them (one character beyond the BMP).
 _UNICODE_ESCAPE = re.compile(
     r"\\u(?:([dD][89abAB][0-9a-fA-F]{2})\\u([dD][c-fC-F][0-9a-fA-F]{2})|([0-9a-fA-F]{4}))"
@@ -59,8 +63,39 @@ class JsonText:
         self.inner = inner
 
 
-# A shape is None (no JSON text inside), a JsonText, or a dict from child key/index to
-# the shape of that child.
+class Members(dict[Any, Any]):
+    """Shape node of a dict: the shapes of its children by key, and by position in `at`
+    (`(key, shape)`), for an anonymizer that replaced a key in place (`PIIAnonymizer`
+    does where it finds personal data in one)."""
+
+    __slots__ = ("at",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.at: dict[int, tuple[Any, Any]] = {}
+
+    def of(self, key: Any, index: int, value: dict[Any, Any]) -> Any:
+        """The shape of the child `key` at `index` of the anonymized dict `value`."""
+        if key in self:
+            return self[key]
+        original = self.at.get(index)
+        if original is not None and original[0] not in value:  # its key was replaced
+            return original[1]
+        return None
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """`json.loads`'s `object_pairs_hook`: refuse an object that has a key twice. It
+    costs about 2 us more per 1.5 KB text (the parser hands over pairs, not a dict;
+    the check itself is not the cost): only the walk decodes JSON."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise ValueError("a key appears twice in one object")
+    return result
+
+
+# A shape is None (no JSON text inside), a JsonText, a Members (of a dict) or a dict
+# from index to the shape of that child (of a list).
 Shape = Any
 
 
@@ -92,10 +127,18 @@ def encode(value: Any, shape: Shape) -> Any:
     if isinstance(shape, JsonText):
         text = encode(value, shape.inner)
         for _ in range(shape.layers):
-            text = json.dumps(text, ensure_ascii=False, separators=(",", ":"))
+            written = json.dumps(text, ensure_ascii=False, separators=(",", ":"))
+            if _SURROGATE.search(written):  # escaped as it came: only then is it UTF-8
+                written = json.dumps(text, separators=(",", ":"))
+            text = written
         return text
     if isinstance(value, dict):
-        return {key: encode(child, shape.get(key)) for key, child in value.items()}
+        if not isinstance(shape, Members):
+            return value
+        return {
+            key: encode(child, shape.of(key, index, value))
+            for index, (key, child) in enumerate(value.items())
+        }
     if isinstance(value, (list, tuple)):
         return [encode(child, shape.get(index)) for index, child in enumerate(value)]
     return value
@@ -114,8 +157,8 @@ def _decode_text(text: str, max_depth: int) -> tuple[Any, Shape]:
     value: Any = text
     while layers < MAX_LAYERS and isinstance(value, str) and looks_like_json(value):
         try:
-            value = json.loads(value)
-        except (ValueError, RecursionError):  # too deep to parse: treated as text
+            value = json.loads(value, object_pairs_hook=_unique_keys)
+        except (ValueError, RecursionError):  # too deep to parse, a key twice: text
             break
         layers += 1
     if layers == 0:
@@ -125,13 +168,15 @@ def _decode_text(text: str, max_depth: int) -> tuple[Any, Shape]:
 
 
 def _decode_items(items: Any, container: type, max_depth: int) -> tuple[Any, Shape]:
-    shape: dict[Any, Shape] = {}
+    members = Members()
+    shape: dict[Any, Shape] = members if container is dict else {}
     decoded: dict[Any, Any] = {}
-    for key, child in items:
+    for index, (key, child) in enumerate(items):
         child_value, child_shape = decode(child, max_depth - 1)
         decoded[key] = child_value
         if child_shape is not None:
             shape[key] = child_shape
+            members.at[index] = (key, child_shape)
     # Always a new container: anonymizers may mutate what they get, and the caller's
     # data (a log body, say) must stay untouched.
     rebuilt = decoded if container is dict else list(decoded.values())

@@ -510,24 +510,28 @@ class PIIAnonymizer(RecursiveAnonymizer):
     def _anonymized_key(self, key: Any, policy: _Policy | None) -> Any:
         """`key` with what the detectors find in it replaced, or `key` itself."""
         override = policy.operator if policy is not None else None
-        if isinstance(key, str):
-            if key in self._clean_keys:
+        if isinstance(key, (int, float)) and not isinstance(key, bool):
+            detector = self._number_detector(key)
+            if detector is None:
                 return key
-            findings = self.scanner.scan(key)
-            if not findings:
-                if len(key) <= _CACHED_NAME_LENGTH:
-                    if len(self._clean_keys) >= _CACHE_LIMIT:
-                        self._clean_keys.clear()
-                    self._clean_keys.add(key)
-                return key
-            REDACTIONS.add(finding.detector.name for finding in findings)
-            return self._replace(key, findings, override)
-        detector = self._number_detector(key)
-        if detector is None:
+            REDACTIONS.add([detector.name])
+            operator = override or self.operators.get(detector.name, self.operator)
+            return operator.apply(str(int(key)), detector.label)
+        if key is None or isinstance(key, bool):
             return key
-        REDACTIONS.add([detector.name])
-        operator = override or self.operators.get(detector.name, self.operator)
-        return operator.apply(str(int(key)), detector.label)
+        # Other keys (bytes, tuples, objects) are exported as their `str()`.
+        text = key if isinstance(key, str) else str(key)
+        if text in self._clean_keys:
+            return key
+        findings = self.scanner.scan(text)
+        if not findings:
+            if isinstance(key, str) and len(key) <= _CACHED_NAME_LENGTH:
+                if len(self._clean_keys) >= _CACHE_LIMIT:
+                    self._clean_keys.clear()
+                self._clean_keys.add(key)
+            return key
+        REDACTIONS.add(finding.detector.name for finding in findings)
+        return self._replace(text, findings, override)
 
     def _replace_whole(self, value: Any, policy: _Policy | None) -> Any:
         operator = (policy.operator if policy is not None else None) or self.operator

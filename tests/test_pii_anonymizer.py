@@ -337,6 +337,40 @@ class TestKeysHoldingPersonalData:
         )
         assert result == "mail [EMAIL]"
 
+    def test_non_string_keys_are_read_as_exported(self) -> None:
+        """Keys of Python dicts (log bodies) that are not strings go out as their
+        `str()`: that is what is scanned."""
+
+        class Address:
+            def __str__(self) -> str:
+                return "jane@example.com"
+
+        data = {b"jane@example.com": 1, ("4111111111111111",): 2, Address(): 3, None: 4}
+        assert self.anonymize(data) == {
+            "b'[EMAIL]'": 1,
+            "('[CREDIT_CARD]',)": 2,
+            "[EMAIL]": 3,
+            None: 4,
+        }
+
+    def test_a_json_string_under_a_replaced_key_stays_a_string(self) -> None:
+        text = json.dumps(
+            {"jane@example.com": json.dumps({"a": "b"}), "b@example.org": "[1, 2]", "n": "[3]"}
+        )
+        (result,) = Sanitizer([pii_anonymizer()]).sanitize([Entry("output.value", text)], "span")
+        assert json.loads(result) == {"[EMAIL]": '{"a":"b"}', "[EMAIL] (2)": "[1,2]", "n": "[3]"}
+
+    def test_a_second_pass_changes_nothing(self) -> None:
+        """A replaced key reads as words (`[CREDIT_CARD]`: credit card) but is no
+        sensitive key: an agent and then a gateway give what one of them gives."""
+        anonymizer = pii_anonymizer()
+        once = anonymizer.anonymize({"m": {4111111111111111: "visa gold", "jane@example.com": 1}})
+        assert once == {"m": {"[CREDIT_CARD]": "visa gold", "[EMAIL]": 1}}
+        assert anonymizer.anonymize(once) == once
+        hashed = pii_anonymizer(operator="hash", hash_key="k" * 32)
+        once = hashed.anonymize({"m": {"4111 1111 1111 1111": "visa gold"}})
+        assert hashed.anonymize(once) == once
+
     def test_counted(self) -> None:
         before = REDACTIONS.snapshot()
         self.anonymize({"jane@example.com": "a@b.io"})
@@ -508,6 +542,17 @@ class TestTimeBudget:
         anonymizer = pii_anonymizer()
         with time_budget(0.0), time_budget(60), pytest.raises(TimeoutError):
             anonymizer.anonymize("mail b@example.org")
+
+    @pytest.mark.parametrize("unit", ["a@", "1-", "sk-", "1 "])
+    def test_one_long_window_or_run_is_bounded_too(self, unit: str) -> None:
+        """Megabytes of one unit make one email window, one numeric run, or millions
+        of needles: each took seconds without a check inside (found by review)."""
+        text = unit * (12_000_000 // len(unit))
+        anonymizer = pii_anonymizer(timeout=600)
+        started = time.monotonic()
+        with time_budget(0.2), pytest.raises(TimeoutError):
+            anonymizer.anonymize(text)
+        assert time.monotonic() - started < 3
 
     def test_a_sanitizer_fails_closed_on_it(self) -> None:
         sanitizer = Sanitizer([pii_anonymizer()])

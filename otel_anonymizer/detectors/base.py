@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from typing import Any, Literal, NamedTuple
 
 import regex
 
-from otel_anonymizer.detectors.budget import check_budget, end_budget, start_budget
+from otel_anonymizer.detectors.budget import check_budget, end_budget, remaining, start_budget
 from otel_anonymizer.detectors.runs import CONTEXT_CLASSES, numeric_runs
 from otel_anonymizer.detectors.shapes import Shape, char_class, shape_classes
 
@@ -52,6 +53,10 @@ LOOKAHEAD_CONTEXT = 4
 #: How far before a match a numeric detector's lookbehinds may look (`(?<!\d[.,])`).
 LOOKBEHIND_CONTEXT = 2
 _RUN_CACHE_LIMIT = 8192
+#: A search over more characters than this is bounded by the time budget running here,
+#: trusted patterns too: linear, but one window over megabytes of `a@a@...` takes
+#: seconds, and a search cannot be stopped between its steps.
+_LONG_SEARCH = 1 << 16
 #: The longest key of a run whose findings are cached (a run of numbers and spaces in a
 #: table can be as long as its text): the cache holds at most `_RUN_CACHE_LIMIT` keys.
 _CACHED_RUN_LENGTH = 128
@@ -238,11 +243,24 @@ class Detector:
         """
         stop = len(text) if end is None else end
         window = min(len(text), stop + LOOKAHEAD_CONTEXT)
-        if timeout is None or self.trusted:
+        limit = self._limit(timeout, window - start)
+        if limit is None:
             match = self.compiled.search(text, start, window)
         else:
-            match = self.compiled.search(text, start, window, timeout=timeout)
+            match = self.compiled.search(text, start, window, timeout=limit)
         return [] if match is None else self.collect(text, match, stop, window, timeout)
+
+    def _limit(self, timeout: float | None, length: int) -> float | None:
+        """The timeout of one search over `length` characters: `timeout` unless the
+        pattern is `trusted`, and within the time budget for a long one (where the
+        pattern takes a timeout: a stdlib one, trusted, is bounded between searches)."""
+        limit = None if self.trusted else timeout
+        if length > _LONG_SEARCH and not isinstance(self.compiled, re.Pattern):
+            check_budget()
+            left = remaining()
+            if left != math.inf:
+                limit = left if limit is None else min(limit, left)
+        return limit
 
     def find_at(
         self, text: str, starts: Iterable[int], timeout: float | None = None
@@ -275,7 +293,6 @@ class Detector:
         """`find` from its first match on: the spans of `match` and the matches after it
         that end by `stop`, searching up to `window` (see `find`)."""
         search = self.compiled.search
-        bounded = timeout is not None and not self.trusted
         validate = self.validate
         group = self.group
         spans = []
@@ -298,10 +315,11 @@ class Detector:
                         spans.append(shorter)
             if position > stop:
                 break
-            if bounded:
-                match = search(text, position, window, timeout=timeout)
-            else:
+            limit = self._limit(timeout, window - position)
+            if limit is None:
                 match = search(text, position, window)
+            else:
+                match = search(text, position, window, timeout=limit)
         return spans
 
     def _shorter(
@@ -685,6 +703,8 @@ class Scanner:
                     continue
             if run_filter is not None and not run_filter(chunk):
                 continue
+            if end - start > _LONG_SEARCH:  # a stdlib search cannot be stopped midway
+                check_budget()
             if bounded:
                 match = search(text, start, window, timeout=timeout)
             else:
@@ -735,6 +755,7 @@ class Scanner:
         spans: list[tuple[int, int]] = []
         start = end = -1
         for place in sorted(self._places(detector, text, first)):
+            check_budget()
             low = max(0, place - reach)
             if lead is not None:  # where the run of characters a match may hold starts
                 low = lead.match(text, low, place).start()
@@ -744,7 +765,6 @@ class Scanner:
                 end = max(end, high)
                 continue
             if end >= 0:
-                check_budget()
                 spans += self._find_window(detector, text, start, end, timeout)
             start, end = low, high
         if end >= 0:
@@ -790,11 +810,13 @@ class Scanner:
         for needle in detector.needles:
             position = text.find(needle, first)
             while position >= 0:
+                check_budget()  # a text can hold as many needles as characters
                 places.add(position)
                 position = text.find(needle, position + 1)
         for pattern in self._shape_patterns.get(detector.name, ()):
             match = pattern.search(text, first)
             while match is not None:
+                check_budget()
                 places.add(match.start())
                 match = pattern.search(text, match.start() + 1)
         return places

@@ -40,6 +40,11 @@ def end_budget(token: Token[float]) -> None:
     _DEADLINE.reset(token)
 
 
+def remaining() -> float:
+    """Seconds left of the budget running here (`math.inf` without one)."""
+    return _DEADLINE.get() - time.monotonic()
+
+
 def check_budget() -> None:
     """Raise `TimeoutError` if the budget running here has passed."""
     if time.monotonic() > _DEADLINE.get():

@@ -452,14 +452,26 @@ def _text(value: Any) -> str:
 
 
 def from_any_value(value: AnyValue) -> Any:
-    """The Python form of an `AnyValue`: a scalar, a list, a dict, or None when unset."""
+    """The Python form of an `AnyValue`: a scalar, a list, a dict, or None when unset.
+
+    A map with a key twice (OTLP forbids it, a client may send it) keeps every value:
+    the repeats under `key#2`, `key#3`..., so that each is anonymized and written back.
+    """
     kind = value.WhichOneof("value")
     if kind is None:
         return None
     if kind == "array_value":
         return [from_any_value(item) for item in value.array_value.values]
     if kind == "kvlist_value":
-        return {item.key: from_any_value(item.value) for item in value.kvlist_value.values}
+        result: dict[str, Any] = {}
+        for item in value.kvlist_value.values:
+            key = item.key
+            repeat = 2
+            while key in result:
+                key = f"{item.key}#{repeat}"
+                repeat += 1
+            result[key] = from_any_value(item.value)
+        return result
     return getattr(value, kind)
 
 

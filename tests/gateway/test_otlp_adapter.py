@@ -178,6 +178,61 @@ def test_resources_are_cached_across_requests() -> None:
     assert CANARY not in str(second.resource_spans[0].resource)
 
 
+def repeated_keys() -> list[ExportLogsServiceRequest]:
+    """Requests whose first value under a key a parser would read over: JSON text with a
+    key twice (walked: it holds an escape), and OTLP maps with a key twice (which OTLP
+    forbids), as a log body and inside an attribute."""
+    text = AnyValue(string_value=f'{{"user":"{CANARY}","user":"x","note":"a\\nb"}}')
+    twice = AnyValue(
+        kvlist_value={
+            "values": [
+                {"key": "user", "value": {"string_value": CANARY}},
+                {"key": "user", "value": {"string_value": "clean"}},
+            ]
+        }
+    )
+    requests = []
+    for body, attribute in ((text, None), (twice, None), (None, twice)):
+        request = ExportLogsServiceRequest()
+        record = request.resource_logs.add().scope_logs.add().log_records.add()
+        if body is not None:
+            record.body.CopyFrom(body)
+        if attribute is not None:
+            record.attributes.add(key="doc", value=attribute)
+        requests.append(request)
+    return requests
+
+
+@pytest.mark.parametrize("request_", repeated_keys())
+def test_a_value_under_a_repeated_key_is_anonymized(request_: ExportLogsServiceRequest) -> None:
+    """Found by review: a parse keeps the last value of a key; nothing changed in what
+    it kept, so the request went out as it came, the first value raw."""
+    adapter = OtlpSanitizer(Sanitizer([pii_anonymizer()]))
+    payload = adapter.anonymize(request_, request_.SerializeToString()).payload
+    assert CANARY.encode() not in payload
+    adapter.sanitize_logs(request_)
+    assert CANARY not in str(request_)
+
+
+def test_an_escaped_lone_surrogate_is_written_back_escaped() -> None:
+    """JSON text may escape half a surrogate pair; written back raw it is no UTF-8 and
+    the value was lost (found by review). It is written back escaped."""
+    request = ExportLogsServiceRequest()
+    record = request.resource_logs.add().scope_logs.add().log_records.add()
+    record.attributes.add(
+        key="gen_ai.tool.call.result",
+        value=AnyValue(string_value=f'{{"a":"{CANARY}\\ud800"}}'),
+    )
+    payload = (
+        OtlpSanitizer(Sanitizer([pii_anonymizer()]))
+        .anonymize(request, request.SerializeToString())
+        .payload
+    )
+    written = ExportLogsServiceRequest.FromString(payload).resource_logs[0].scope_logs[0]
+    value = written.log_records[0].attributes[0].value.string_value
+    assert value == '{"a":"[EMAIL]\\ud800"}'
+
+
 def test_a_resource_that_failed_is_not_kept() -> None:
     """A resource anonymized after the request's time budget ran out is placeholders:
     the next request anonymizes it again instead of finding that in the cache."""
