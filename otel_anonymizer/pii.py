@@ -38,6 +38,7 @@ from otel_anonymizer.jsontext import (
     object_keys,
     unescape,
 )
+from otel_anonymizer.names import renamed
 from otel_anonymizer.operators import Operator, make_operator
 
 Action = Literal["scan", "keep", "drop", "redact"]
@@ -498,14 +499,19 @@ class PIIAnonymizer(RecursiveAnonymizer):
         keyed by email address would export every address). A key kept by a field
         policy stays as it is. A new key that meets another key gets a ` (2)`, ` (3)`,
         ... suffix, so no entry is lost."""
-        renamed = {}
+        new_names = {}
         for key in walked:
             policy = self._policy(child_name(field_name, key)) if self._policies else None
             if policy is None or policy.action != "keep":
                 new = self._anonymized_key(key, policy)
                 if new is not key:
-                    renamed[key] = new
-        return _renamed(walked, renamed) if renamed else walked
+                    new_names[key] = new
+        return renamed(walked, new_names) if new_names else walked
+
+    def anonymize_key(self, key: str) -> str:
+        """`key` with what the detectors find in it replaced (`user.[EMAIL].plan`)."""
+        new: str = self._anonymized_key(key, None)
+        return new
 
     def _anonymized_key(self, key: Any, policy: _Policy | None) -> Any:
         """`key` with what the detectors find in it replaced, or `key` itself."""
@@ -537,10 +543,10 @@ class PIIAnonymizer(RecursiveAnonymizer):
         operator = (policy.operator if policy is not None else None) or self.operator
         if isinstance(value, dict):
             replaced = {key: self._replace_whole(item, policy) for key, item in value.items()}
-            renamed = {
+            new_names = {
                 key: new for key in value if (new := self._anonymized_key(key, policy)) is not key
             }
-            return _renamed(replaced, renamed) if renamed else replaced
+            return renamed(replaced, new_names) if new_names else replaced
         if isinstance(value, (list, tuple)):
             return [self._replace_whole(item, policy) for item in value]
         return operator.apply(str(value), SECRET_LABEL)
@@ -563,24 +569,6 @@ class PIIAnonymizer(RecursiveAnonymizer):
                 self._policy_cache.clear()
             self._policy_cache[field_name] = found
         return found
-
-
-def _renamed(walked: dict[Any, Any], renamed: dict[Any, Any]) -> dict[Any, Any]:
-    """`walked` with the keys of `renamed` replaced by their new names, in place in the
-    order; a new name already taken gets the first free ` (n)` suffix."""
-    taken = {key for key in walked if key not in renamed}
-    result = {}
-    for key, value in walked.items():
-        if key in renamed:
-            new = name = renamed[key]
-            suffix = 2
-            while new in taken:
-                new = f"{name} ({suffix})"
-                suffix += 1
-            taken.add(new)
-            key = new
-        result[key] = value
-    return result
 
 
 def _json_string(text: str) -> str:

@@ -110,6 +110,8 @@ class Sanitizer:
         self.placeholder = placeholder
         self._shared: dict[tuple[int, str, tuple[int, ...]], tuple[object, Any]] = {}
         self._places: dict[tuple[str, str, Field, bool], tuple[Field, str]] = {}
+        self._keys: dict[str, str] = {}  # for `_keys_chain` (the registry's may change)
+        self._keys_chain: tuple[Anonymizer, ...] = ()
         self._shared_lock = threading.Lock()
 
     @property
@@ -122,6 +124,35 @@ class Sanitizer:
         if self._anonymizers is None:
             return hooks.get_anonymizers()
         return self._anonymizers
+
+    def key(self, key: str) -> str:
+        """An attribute key as it is to be exported: each anonymizer's `anonymize_key`
+        in turn (cached: the same keys recur). A key an anonymizer fails on becomes the
+        placeholder (not cached: the failure may pass)."""
+        chain = self._anonymizers
+        if chain is None:
+            chain = tuple(hooks.get_anonymizers())
+            if chain != self._keys_chain:
+                self._keys.clear()
+                self._keys_chain = chain
+        new = self._keys.get(key)
+        if new is not None:
+            return new
+        new = key
+        for anonymizer in chain:
+            try:
+                new = anonymizer.anonymize_key(new)
+                if not isinstance(new, str):
+                    raise UnusableValue(new)
+            except Exception as error:
+                name = type(anonymizer).__name__
+                record_failure(name, type(error).__name__, "metadata", "attribute key")
+                return self.placeholder
+        if len(key) <= _CACHED_KEY_LENGTH:
+            if len(self._keys) >= _PLACES_LIMIT:
+                self._keys.clear()
+            self._keys[key] = new
+        return new
 
     def sanitize(self, entries: Sequence[Entry], object_type: ObjectType) -> list[Any]:
         """Return one exportable value per entry (or `REMOVED`), in the same order."""

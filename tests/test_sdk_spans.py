@@ -251,3 +251,52 @@ def test_a_resource_that_failed_is_anonymized_again() -> None:
         tracer.start_span(name).end()
     owners = [span.resource.attributes["owner"] for span in memory.get_finished_spans()]
     assert owners == [FAILURE_PLACEHOLDER, "[EMAIL]", "[EMAIL]"]
+
+
+def test_attribute_keys_holding_personal_data_are_replaced() -> None:
+    """Keys built from data (`f"user.{email}.plan"`, metadata flattened into keys) are
+    anonymized by the built-in anonymizer, kept distinct from the keys already there;
+    rule anonymizers keep keys, as Opik keeps dict keys."""
+    from otel_anonymizer import pii_anonymizer
+
+    def emit(chain: list[Anonymizer]) -> ReadableSpan:
+        memory = InMemorySpanExporter()
+        resource = Resource.create({"service.name": "svc", f"owner/{CANARY}": "x"})
+        provider = provider_with(
+            SimpleSpanProcessor(AnonymizingSpanExporter(memory, chain)), resource
+        )
+        with provider.get_tracer("t").start_as_current_span("s") as span:
+            span.set_attribute(f"user/{CANARY}/plan", "pro")
+            span.set_attribute("user/[EMAIL]/plan", "basic")
+            span.add_event("e", {f"to/{CANARY}": 1})
+        (exported,) = memory.get_finished_spans()
+        return exported
+
+    span = emit([pii_anonymizer()])
+    assert dict(span.attributes or {}) == {
+        "user/[EMAIL]/plan (2)": "pro",
+        "user/[EMAIL]/plan": "basic",
+    }
+    assert dict(span.events[0].attributes or {}) == {"to/[EMAIL]": 1}
+    assert span.resource.attributes["owner/[EMAIL]"] == "x"
+    assert CANARY not in span.to_json()
+    assert f"user/{CANARY}/plan" in dict(emit([EMAIL]).attributes or {})
+
+
+def test_a_failing_key_anonymizer_fails_closed() -> None:
+    class BadKeys(Anonymizer):
+        def anonymize(self, data: Any, **kwargs: Any) -> Any:
+            return data
+
+        def anonymize_key(self, key: str) -> str:
+            if CANARY in key:
+                raise RuntimeError("boom")
+            return key
+
+    memory = InMemorySpanExporter()
+    provider = provider_with(SimpleSpanProcessor(AnonymizingSpanExporter(memory, [BadKeys()])))
+    with provider.get_tracer("t").start_as_current_span("s") as span:
+        span.set_attribute(f"user.{CANARY}", "v")
+        span.set_attribute("plain", "w")
+    (exported,) = memory.get_finished_spans()
+    assert dict(exported.attributes or {}) == {FAILURE_PLACEHOLDER: "v", "plain": "w"}

@@ -44,6 +44,15 @@ class Anonymizer(abc.ABC):
     def anonymize(self, data: Any, **kwargs: Any) -> Any:
         """Return the anonymized form of `data`."""
 
+    def anonymize_key(self, key: str) -> str:
+        """The key of an attribute as it is to be exported.
+
+        Attribute keys are names that instrumentations choose, so the default keeps them
+        (as the seed keeps dict keys); `PIIAnonymizer` replaces what its detectors find
+        in them (`f"user.{email}.plan"`). The adapters ask once per distinct key.
+        """
+        return key
+
     def may_change(self, value: Any, name: str) -> bool:
         """Whether `anonymize` could change `value`, an entry called `name` of a field.
 

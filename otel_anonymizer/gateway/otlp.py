@@ -18,7 +18,7 @@ raw data is never forwarded.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterator, Mapping, MutableSequence, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableSequence, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
@@ -33,6 +33,7 @@ from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import Field
 from otel_anonymizer.gateway.codec import Request
 from otel_anonymizer.gateway.prescreen import Prescreen, Replacements
+from otel_anonymizer.names import free_name
 from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitizer
 from otel_anonymizer.values import UnusableValue
 
@@ -193,7 +194,7 @@ class OtlpSanitizer:
         )
         for (span, entries, object_type, _), values in zip(batch, sanitized, strict=True):
             try:
-                stats.changed |= _write_span(span, entries, values, stats)
+                stats.changed |= _write_span(span, entries, values, stats, self.sanitizer.key)
             except Exception as error:
                 self._failed_span(span, error, object_type, stats)
 
@@ -236,7 +237,7 @@ class OtlpSanitizer:
         )
         for (record, entries, _), values in zip(batch, sanitized, strict=True):
             try:
-                stats.changed |= _write_log(record, entries, values, stats)
+                stats.changed |= _write_log(record, entries, values, stats, self.sanitizer.key)
             except Exception as error:
                 self._failed_log(record, error, stats)
 
@@ -279,10 +280,10 @@ class OtlpSanitizer:
             try:
                 entries = _attribute_entries(owner.attributes, scope=name)
                 values = self.sanitizer.sanitize(entries, object_type)
-                if _unchanged(entries, values):
+                if _unchanged(entries, values, self.sanitizer.key):
                     cached = (None, 0)
                 else:
-                    changed = Changes(entries)
+                    changed = Changes(entries, self.sanitizer.key)
                     _rewrite_attributes(owner.attributes, iter(values), changed)
                     cached = (owner.SerializeToString(deterministic=True), changed.count)
             except Exception as error:
@@ -326,19 +327,28 @@ def count_items(request: Request) -> int:
     return sum(len(s.log_records) for r in request.resource_logs for s in r.scope_logs)
 
 
-def _unchanged(entries: Sequence[Entry], sanitized: Sequence[Any]) -> bool:
-    return all(map(operator.is_, sanitized, (entry.value for entry in entries)))
+def _unchanged(
+    entries: Sequence[Entry], sanitized: Sequence[Any], key: Callable[[str], str]
+) -> bool:
+    """Whether no value and no key (`Sanitizer.key`) changes."""
+    return all(map(operator.is_, sanitized, (entry.value for entry in entries))) and all(
+        key(entry.key) == entry.key for entry in entries
+    )
 
 
 def _write_span(
-    span: Span, entries: Sequence[Entry], sanitized: Sequence[Any], stats: Stats
+    span: Span,
+    entries: Sequence[Entry],
+    sanitized: Sequence[Any],
+    stats: Stats,
+    key: Callable[[str], str],
 ) -> bool:
-    """Write the sanitized values of `_span_entries` back, counting the changed ones;
-    return whether anything was written."""
-    if _unchanged(entries, sanitized):
+    """Write the sanitized values of `_span_entries` back, and the attributes' keys
+    (`key`), counting the changed values; return whether anything was written."""
+    if _unchanged(entries, sanitized, key):
         return False  # most spans: nothing to write back
     values = iter(sanitized)
-    changed = Changes(entries)
+    changed = Changes(entries, key)
     span.name = _text(changed.next(values))
     if span.status.message:
         span.status.message = _text(changed.next(values))
@@ -353,13 +363,17 @@ def _write_span(
 
 
 def _write_log(
-    record: LogRecord, entries: Sequence[Entry], sanitized: Sequence[Any], stats: Stats
+    record: LogRecord,
+    entries: Sequence[Entry],
+    sanitized: Sequence[Any],
+    stats: Stats,
+    key: Callable[[str], str],
 ) -> bool:
     """`_write_span` for the values of `_log_entries`."""
-    if _unchanged(entries, sanitized):
+    if _unchanged(entries, sanitized, key):
         return False
     values = iter(sanitized)
-    changed = Changes(entries)
+    changed = Changes(entries, key)
     new_body = changed.next(values)
     if new_body is REMOVED:
         record.ClearField("body")
@@ -375,10 +389,12 @@ def _write_log(
 
 
 class Changes:
-    """Walks the sanitized values alongside the entries and counts the changed ones."""
+    """Walks the sanitized values alongside the entries and counts the changed ones;
+    `key` gives the attributes' new keys (`Sanitizer.key`)."""
 
-    def __init__(self, entries: Sequence[Entry]) -> None:
+    def __init__(self, entries: Sequence[Entry], key: Callable[[str], str]) -> None:
         self._entries = iter(entries)
+        self.key = key
         self.count = 0
         self.last = False  # whether the value just returned by `next` differs
 
@@ -428,14 +444,24 @@ def _homogeneous_scalars(items: list[Any]) -> bool:
 def _rewrite_attributes(
     attributes: MutableSequence[KeyValue], values: Iterator[Any], changed: Changes
 ) -> None:
-    """Write changed values back; drop removed (and None) ones, as the SDK adapters do."""
+    """Write changed values and keys back; drop removed (and None) ones, as the SDK
+    adapters do. A new key that meets another is made free of it (`names.free_name`)."""
     dropped = []
+    new_names: dict[int, str] = {}
     for index, attribute in enumerate(attributes):
         value = changed.next(values)
         if value is REMOVED or value is None:
             dropped.append(index)
-        elif changed.last:
+            continue
+        if changed.last:
             write_any_value(attribute.value, value)
+        new = changed.key(attribute.key)
+        if new != attribute.key:
+            new_names[index] = new
+    if new_names:
+        taken = {a.key for i, a in enumerate(attributes) if i not in new_names and i not in dropped}
+        for index, new in new_names.items():
+            attributes[index].key = free_name(new, taken)
     for index in reversed(dropped):
         del attributes[index]
 

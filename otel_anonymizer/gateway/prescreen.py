@@ -149,7 +149,10 @@ class Prescreen:
         return None if dirty is None else dict(dirty)
 
     def _passes(self, key: str, scope: str, mapped: bool) -> bool:
-        """Whether the name of a value with this key is no reason to replace it."""
+        """Whether the name of a value with this key is no reason to replace it, and
+        the key (of an attribute) is exported as it is."""
+        if mapped and self._sanitizer.key(key) != key:
+            return False  # the full path writes the new key (`_texts`)
         return self._anonymizer.passes_name(self._name(key, scope, mapped))
 
     def rewrite(
@@ -196,8 +199,8 @@ class Prescreen:
     ) -> tuple[dict[int, list[tuple[int, str, str]]] | None, dict[int, list[int]]]:
         """The pending values of the dirty items, read from the bytes, as `(entry index,
         text, name)` per item; and the items left for the full path: those with a value
-        that is not one plain string (or not found where expected). None for the first
-        when the bytes cannot be read."""
+        that is not one plain string (or not found where expected), or an attribute key
+        to replace. None for the first when the bytes cannot be read."""
         wanted = {ordinal: set(entries) for ordinal, entries in dirty.items()}
         values = _wire.entry_values(body, logs, wanted)
         if values is None or values.keys() != wanted.keys():
@@ -205,8 +208,10 @@ class Prescreen:
         texts: dict[int, list[tuple[int, str, str]]] = {}
         full: dict[int, list[int]] = {}
         for ordinal, entries in values.items():
-            if {entry[0] for entry in entries} != wanted[ordinal] or any(
-                text is None for _, text, *_ in entries
+            if (
+                {entry[0] for entry in entries} != wanted[ordinal]
+                or any(text is None for _, text, *_ in entries)
+                or any(mapped and self._sanitizer.key(key) != key for *_, key, _, mapped in entries)
             ):
                 full[ordinal] = dirty[ordinal]
                 continue

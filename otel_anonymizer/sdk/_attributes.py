@@ -9,6 +9,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
 from otel_anonymizer.fields import Field
+from otel_anonymizer.names import renamed
 from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitizer
 
 
@@ -29,15 +30,20 @@ def attribute_entries(
 
 
 def rebuild_attributes(
-    attributes: Mapping[str, Any] | None, values: Iterator[Any]
+    attributes: Mapping[str, Any] | None, values: Iterator[Any], sanitizer: Sanitizer
 ) -> dict[str, Any]:
-    """The attributes with their sanitized values; removed and None values are dropped."""
+    """The attributes with their sanitized values and keys (`Sanitizer.key`, kept
+    distinct); removed and None values are dropped."""
     rebuilt: dict[str, Any] = {}
+    new_names: dict[str, str] = {}
     for key in attributes or ():
         value = next(values)
         if value is not REMOVED and value is not None:
             rebuilt[key] = value
-    return rebuilt
+            new = sanitizer.key(key)
+            if new != key:
+                new_names[key] = new
+    return renamed(rebuilt, new_names) if new_names else rebuilt
 
 
 def text_value(value: Any) -> str:
@@ -57,7 +63,9 @@ def sanitize_resource(
     def build() -> Resource:
         attributes = resource.attributes
         values = sanitizer.sanitize(attribute_entries(attributes, scope="resource"), object_type)
-        return Resource(rebuild_attributes(attributes, iter(values)), resource.schema_url)
+        return Resource(
+            rebuild_attributes(attributes, iter(values), sanitizer), resource.schema_url
+        )
 
     return sanitizer.shared(resource, object_type, build)
 
@@ -77,7 +85,7 @@ def sanitize_scope(
             scope.name,
             scope.version,
             scope.schema_url,
-            rebuild_attributes(attributes, iter(values)),
+            rebuild_attributes(attributes, iter(values), sanitizer),
         )
 
     return sanitizer.shared(scope, object_type, build)

@@ -68,15 +68,18 @@ def _rebuild_span(
     if description is not None:
         description = text_value(next(values))
     status = Status(span.status.status_code, description)
-    attributes = rebuild_attributes(span.attributes, values)
+    attributes = rebuild_attributes(span.attributes, values, sanitizer)
     new_events = []
     for event in span.events:
         event_name = text_value(next(values))
         new_events.append(
-            Event(event_name, rebuild_attributes(event.attributes, values), event.timestamp)
+            Event(
+                event_name, rebuild_attributes(event.attributes, values, sanitizer), event.timestamp
+            )
         )
     new_links = [
-        Link(link.context, rebuild_attributes(link.attributes, values)) for link in span.links
+        Link(link.context, rebuild_attributes(link.attributes, values, sanitizer))
+        for link in span.links
     ]
     return ReadableSpan(
         name=name,

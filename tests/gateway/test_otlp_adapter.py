@@ -169,6 +169,35 @@ def test_keys_holding_personal_data_match_the_sdk_adapter() -> None:
     assert CANARY not in str(expected) and "bob@" not in str(expected)
 
 
+def test_attribute_keys_holding_personal_data_match_the_sdk_adapter() -> None:
+    """Clean values under keys that hold an address: the gateway's bytes path renames
+    the attributes as the SDK adapter does (its screen sends them down the full path)."""
+    collected: list[ReadableSpan] = []
+
+    class Collect(SpanProcessor):
+        def on_end(self, span: ReadableSpan) -> None:
+            collected.append(span)
+
+    provider = TracerProvider(resource=Resource.create({f"owner/{CANARY}": "x"}))
+    provider.add_span_processor(Collect())
+    with provider.get_tracer("t").start_as_current_span("s") as span:
+        span.set_attribute(f"user/{CANARY}/plan", "pro")
+        span.set_attribute("user/[EMAIL]/plan", "basic")
+        span.set_attribute("clean", "value")
+        span.add_event("e", {f"to/{CANARY}": 1})
+    expected = encode_spans([sanitize_span(s, Sanitizer([pii_anonymizer()])) for s in collected])
+    request = encode_spans(collected)
+    payload = (
+        OtlpSanitizer(Sanitizer([pii_anonymizer()]))
+        .anonymize(request, request.SerializeToString())
+        .payload
+    )
+    assert ExportTraceServiceRequest.FromString(payload) == expected
+    assert CANARY not in str(expected)
+    keys = [a.key for a in expected.resource_spans[0].scope_spans[0].spans[0].attributes]
+    assert keys == ["user/[EMAIL]/plan (2)", "user/[EMAIL]/plan", "clean"]
+
+
 def test_resources_are_cached_across_requests() -> None:
     adapter = OtlpSanitizer(Sanitizer(chain()))
     first, second = encode_spans(sdk_spans()), encode_spans(sdk_spans())

@@ -44,6 +44,8 @@ KEYS = [
     "session.id",
     "note",
     "gen_ai.usage.input_tokens",
+    "langfuse.trace.metadata.jane.roe@example.org",  # a key to replace
+    "langfuse.trace.metadata.[EMAIL]",  # and the key it would become
 ]
 
 
