@@ -190,6 +190,23 @@ def test_numbers_stored_as_integers_are_checked(presidio: PresidioAnonymizer) ->
     }
 
 
+def test_keys_holding_personal_data_are_replaced(presidio: PresidioAnonymizer) -> None:
+    """Keys of nested dicts, and attribute keys through the SDK adapter, as the built-in
+    anonymizer does them."""
+    data = {"m": {EMAIL: {"role": "admin"}, "[EMAIL]": 1, 4111111111111111: "visa"}}
+    assert presidio.anonymize(data) == {
+        "m": {"[EMAIL] (2)": {"role": "admin"}, "[EMAIL]": 1, "[CREDIT_CARD]": "visa"}
+    }
+    memory = InMemorySpanExporter()
+    provider = TracerProvider(resource=Resource.create({"service.name": "svc"}))
+    provider.add_span_processor(SimpleSpanProcessor(AnonymizingSpanExporter(memory, [presidio])))
+    with provider.get_tracer("t").start_as_current_span("s") as span:
+        span.set_attribute(f"plan of {EMAIL}", "pro")  # Presidio wants spaces around it
+    provider.shutdown()
+    (exported,) = memory.get_finished_spans()
+    assert dict(exported.attributes or {}) == {"plan of [EMAIL]": "pro"}
+
+
 def test_score_threshold_filters_weak_patterns(analyzer: Any) -> None:
     # Presidio reads any 8-17 digits as a US bank account, with a score of 0.05.
     text = "order number 123456789012"
