@@ -12,22 +12,33 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def free_name(name: Any, taken: set[Any]) -> Any:
-    """`name`, or with the first suffix that is not in `taken`; added to `taken`."""
-    free = name
-    suffix = 2
-    while free in taken:
-        free = f"{name} ({suffix})"
-        suffix += 1
-    taken.add(free)
-    return free
+class FreeNames:
+    """Hands out names not taken yet. Where a name is taken, it goes on from the suffix
+    it stopped at for that name, so that many keys replaced by one name (a request can
+    hold thousands of addresses as keys) cost linear time, not quadratic."""
+
+    def __init__(self, taken: set[Any]) -> None:
+        self.taken = taken
+        self._next: dict[Any, int] = {}
+
+    def __call__(self, name: Any) -> Any:
+        """`name`, or with the first suffix not taken; it is taken from now on."""
+        free = name
+        if free in self.taken:
+            suffix = self._next.get(name, 2)
+            free = f"{name} ({suffix})"
+            while free in self.taken:
+                suffix += 1
+                free = f"{name} ({suffix})"
+            self._next[name] = suffix + 1
+        self.taken.add(free)
+        return free
 
 
 def renamed(mapping: Mapping[Any, Any], new_names: Mapping[Any, Any]) -> dict[Any, Any]:
     """`mapping` with the keys of `new_names` replaced by their new names, in place in
-    the order, each made free (`free_name`) of the keys that keep theirs."""
-    taken = {key for key in mapping if key not in new_names}
+    the order, each made free (`FreeNames`) of the keys that keep theirs."""
+    free = FreeNames({key for key in mapping if key not in new_names})
     return {
-        free_name(new_names[key], taken) if key in new_names else key: value
-        for key, value in mapping.items()
+        free(new_names[key]) if key in new_names else key: value for key, value in mapping.items()
     }

@@ -509,7 +509,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
         return renamed(walked, new_names) if new_names else walked
 
     def anonymize_key(self, key: str) -> str:
-        """`key` with what the detectors find in it replaced (`user.[EMAIL].plan`)."""
+        """`key` with what the detectors find in it replaced (`user/[EMAIL]/plan`)."""
         new: str = self._anonymized_key(key, None)
         return new
 

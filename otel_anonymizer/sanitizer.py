@@ -133,8 +133,9 @@ class Sanitizer:
         if chain is None:
             chain = tuple(hooks.get_anonymizers())
             if chain != self._keys_chain:
-                self._keys.clear()
-                self._keys_chain = chain
+                with self._shared_lock:
+                    self._keys.clear()
+                    self._keys_chain = chain
         new = self._keys.get(key)
         if new is not None:
             return new
@@ -149,9 +150,11 @@ class Sanitizer:
                 record_failure(name, type(error).__name__, "metadata", "attribute key")
                 return self.placeholder
         if len(key) <= _CACHED_KEY_LENGTH:
-            if len(self._keys) >= _PLACES_LIMIT:
-                self._keys.clear()
-            self._keys[key] = new
+            with self._shared_lock:  # not for a registry chain replaced meanwhile
+                if self._anonymizers is not None or chain == self._keys_chain:
+                    if len(self._keys) >= _PLACES_LIMIT:
+                        self._keys.clear()
+                    self._keys[key] = new
         return new
 
     def sanitize(self, entries: Sequence[Entry], object_type: ObjectType) -> list[Any]:

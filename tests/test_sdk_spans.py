@@ -133,6 +133,32 @@ def test_registry_is_used_when_no_anonymizers_are_given() -> None:
     assert memory.get_finished_spans()[0].attributes == {"note": "[EMAIL]"}
 
 
+def test_attribute_keys_follow_the_registry() -> None:
+    """Keys are cached per chain; a key worked out while the registry changed is not
+    kept for the new chain (found by review: the raw key stuck once cached)."""
+    from otel_anonymizer import Sanitizer, pii_anonymizer
+
+    sanitizer = Sanitizer()
+    key = f"user {CANARY}"
+
+    class SwitchesTheRegistry(Anonymizer):
+        def anonymize(self, data: Any, **kwargs: Any) -> Any:
+            return data
+
+        def anonymize_key(self, key: str) -> str:
+            # Another thread, between this call's lookup and its store: the registry
+            # changes, and a call under the new chain makes the cache that chain's.
+            hooks.clear_anonymizers()
+            hooks.add_anonymizer(pii_anonymizer())
+            assert sanitizer.key("other") == "other"
+            return key
+
+    assert sanitizer.key(key) == key  # no anonymizer: kept
+    hooks.add_anonymizer(SwitchesTheRegistry())
+    assert sanitizer.key(key) == key  # the old chain's answer, not kept
+    assert sanitizer.key(key) == "user [EMAIL]"
+
+
 def test_batch_processor_exports_sanitized_spans() -> None:
     memory = InMemorySpanExporter()
     provider = provider_with(BatchSpanProcessor(AnonymizingSpanExporter(memory, [EMAIL])))

@@ -49,7 +49,7 @@ class Anonymizer(abc.ABC):
 
         Attribute keys are names that instrumentations choose, so the default keeps them
         (as the seed keeps dict keys); `PIIAnonymizer` replaces what its detectors find
-        in them (`f"user.{email}.plan"`). The adapters ask once per distinct key.
+        in them (`f"user/{email}/plan"`). The adapters ask once per distinct key.
         """
         return key
 

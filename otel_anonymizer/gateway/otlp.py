@@ -33,7 +33,7 @@ from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import Field
 from otel_anonymizer.gateway.codec import Request
 from otel_anonymizer.gateway.prescreen import Prescreen, Replacements
-from otel_anonymizer.names import free_name
+from otel_anonymizer.names import FreeNames
 from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitizer
 from otel_anonymizer.values import UnusableValue
 
@@ -202,7 +202,7 @@ class OtlpSanitizer:
         self, span: Span, error: Exception, object_type: ObjectType, stats: Stats
     ) -> None:
         record_failure("otlp adapter", type(error).__name__, "span", object_type)
-        _placeholder_span(span, self.sanitizer.placeholder)
+        _placeholder_span(span, self.sanitizer)
         stats.failed += 1
         stats.changed = True
 
@@ -243,7 +243,7 @@ class OtlpSanitizer:
 
     def _failed_log(self, record: LogRecord, error: Exception, stats: Stats) -> None:
         record_failure("otlp adapter", type(error).__name__, "log", "log")
-        _placeholder_log(record, self.sanitizer.placeholder)
+        _placeholder_log(record, self.sanitizer)
         stats.failed += 1
         stats.changed = True
 
@@ -288,7 +288,7 @@ class OtlpSanitizer:
                     cached = (owner.SerializeToString(deterministic=True), changed.count)
             except Exception as error:
                 record_failure("otlp adapter", type(error).__name__, name, object_type)
-                _placeholder_attributes(owner.attributes, self.sanitizer.placeholder)
+                _placeholder_attributes(owner.attributes, self.sanitizer)
                 stats.failed += 1
                 stats.changed = True
                 return
@@ -445,7 +445,7 @@ def _rewrite_attributes(
     attributes: MutableSequence[KeyValue], values: Iterator[Any], changed: Changes
 ) -> None:
     """Write changed values and keys back; drop removed (and None) ones, as the SDK
-    adapters do. A new key that meets another is made free of it (`names.free_name`)."""
+    adapters do. A new key that meets another is made free of it (`names.FreeNames`)."""
     dropped = []
     new_names: dict[int, str] = {}
     for index, attribute in enumerate(attributes):
@@ -459,9 +459,11 @@ def _rewrite_attributes(
         if new != attribute.key:
             new_names[index] = new
     if new_names:
-        taken = {a.key for i, a in enumerate(attributes) if i not in new_names and i not in dropped}
+        free = FreeNames(
+            {a.key for i, a in enumerate(attributes) if i not in new_names and i not in dropped}
+        )
         for index, new in new_names.items():
-            attributes[index].key = free_name(new, taken)
+            attributes[index].key = free(new)
     for index in reversed(dropped):
         del attributes[index]
 
@@ -529,31 +531,41 @@ def write_any_value(target: AnyValue, value: Any) -> None:
 
 
 def _placeholder_value(value: AnyValue, placeholder: str) -> None:
-    """Any value, whole: a number may be a card, a list's keys may hold anything."""
-    if value.WhichOneof("value") is not None:
-        value.string_value = placeholder
+    """Any value, whole: a number may be a card, a list's keys may hold anything. Also
+    one left unset by a write that failed half-way."""
+    value.string_value = placeholder
 
 
-def _placeholder_attributes(attributes: Sequence[KeyValue], placeholder: str) -> None:
-    for attribute in attributes:
-        _placeholder_value(attribute.value, placeholder)
+def _placeholder_attributes(attributes: Sequence[KeyValue], sanitizer: Sanitizer) -> None:
+    """Every value the placeholder; every key as exported (`Sanitizer.key`, kept
+    distinct), since the keys may not have been written back yet."""
+    keys = [sanitizer.key(attribute.key) for attribute in attributes]
+    free = FreeNames(
+        {key for attribute, key in zip(attributes, keys, strict=True) if key == attribute.key}
+    )
+    for attribute, key in zip(attributes, keys, strict=True):
+        _placeholder_value(attribute.value, sanitizer.placeholder)
+        if key != attribute.key:
+            attribute.key = free(key)
 
 
-def _placeholder_span(span: Span, placeholder: str) -> None:
+def _placeholder_span(span: Span, sanitizer: Sanitizer) -> None:
+    placeholder = sanitizer.placeholder
     span.name = placeholder
     if span.status.message:
         span.status.message = placeholder
-    _placeholder_attributes(span.attributes, placeholder)
+    _placeholder_attributes(span.attributes, sanitizer)
     for event in span.events:
         event.name = placeholder
-        _placeholder_attributes(event.attributes, placeholder)
+        _placeholder_attributes(event.attributes, sanitizer)
     for link in span.links:
-        _placeholder_attributes(link.attributes, placeholder)
+        _placeholder_attributes(link.attributes, sanitizer)
 
 
-def _placeholder_log(record: LogRecord, placeholder: str) -> None:
+def _placeholder_log(record: LogRecord, sanitizer: Sanitizer) -> None:
+    placeholder = sanitizer.placeholder
     _placeholder_value(record.body, placeholder)
-    _placeholder_attributes(record.attributes, placeholder)
+    _placeholder_attributes(record.attributes, sanitizer)
     if record.event_name:
         record.event_name = placeholder
     if record.severity_text:
