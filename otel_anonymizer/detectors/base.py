@@ -57,6 +57,13 @@ _RUN_CACHE_LIMIT = 8192
 #: trusted patterns too: linear, but one window over megabytes of `a@a@...` takes
 #: seconds, and a search cannot be stopped between its steps.
 _LONG_SEARCH = 1 << 16
+#: Texts up to this long are scanned without a budget of their own (tens of ms at worst,
+#: and setting one costs about 0.5 us, most of a short text's scan); a budget running
+#: around them still applies.
+_UNBOUNDED_LENGTH = 1 << 13
+#: Loops over the places of a text check the time budget once in this many steps
+#: (a check costs about 70 ns, a step about 0.5 us and more).
+_CHECK_EVERY = 64
 #: The longest key of a run whose findings are cached (a run of numbers and spaces in a
 #: table can be as long as its text): the cache holds at most `_RUN_CACHE_LIMIT` keys.
 _CACHED_RUN_LENGTH = 128
@@ -273,10 +280,11 @@ class Detector:
         validate = self.validate
         spans = []
         resume = 0
-        for start in starts:
+        for count, start in enumerate(starts):
             if start < resume:
                 continue
-            check_budget()
+            if not count % _CHECK_EVERY:
+                check_budget()
             match = match_at(text, start, timeout=timeout) if bounded else match_at(text, start)
             if match is None:
                 continue
@@ -296,8 +304,11 @@ class Detector:
         validate = self.validate
         group = self.group
         spans = []
+        count = 0
         while match is not None:
-            check_budget()  # a text can hold as many candidates as characters
+            if not count % _CHECK_EVERY:  # a text can hold as many candidates as characters
+                check_budget()
+            count += 1
             match_start, match_end = match.span()
             if match_start >= stop:
                 break
@@ -523,10 +534,11 @@ class Scanner:
 
     def _scan(self, text: str, passed: Passed | None) -> list[Finding]:
         """`scan`, from what the passes over `text` found (`_native.Passes.run`), or
-        without them (they then run in Python). With a `timeout`, the scan as a whole
-        is bounded by it too (`budget.time_budget`), as is any budget running here."""
+        without them (they then run in Python). With a `timeout`, the scan of a long
+        text as a whole is bounded by it too (`budget.time_budget`), as is any budget
+        running here."""
         check_budget()
-        if self.timeout is None:
+        if self.timeout is None or len(text) <= _UNBOUNDED_LENGTH:
             return self._scan_within(text, passed)
         token = start_budget(self.timeout)
         try:
@@ -754,8 +766,9 @@ class Scanner:
         lead = detector.compiled_lead
         spans: list[tuple[int, int]] = []
         start = end = -1
-        for place in sorted(self._places(detector, text, first)):
-            check_budget()
+        for count, place in enumerate(sorted(self._places(detector, text, first))):
+            if not count % _CHECK_EVERY:
+                check_budget()
             low = max(0, place - reach)
             if lead is not None:  # where the run of characters a match may hold starts
                 low = lead.match(text, low, place).start()
@@ -810,14 +823,16 @@ class Scanner:
         for needle in detector.needles:
             position = text.find(needle, first)
             while position >= 0:
-                check_budget()  # a text can hold as many needles as characters
                 places.add(position)
+                if not len(places) % _CHECK_EVERY:  # as many needles as characters
+                    check_budget()
                 position = text.find(needle, position + 1)
         for pattern in self._shape_patterns.get(detector.name, ()):
             match = pattern.search(text, first)
             while match is not None:
-                check_budget()
                 places.add(match.start())
+                if not len(places) % _CHECK_EVERY:
+                    check_budget()
                 match = pattern.search(text, match.start() + 1)
         return places
 
