@@ -326,3 +326,28 @@ def test_a_failing_key_anonymizer_fails_closed() -> None:
         span.set_attribute("plain", "w")
     (exported,) = memory.get_finished_spans()
     assert dict(exported.attributes or {}) == {FAILURE_PLACEHOLDER: "v", "plain": "w"}
+
+
+def test_trace_states_are_anonymized() -> None:
+    """The W3C trace state a span inherits, and its links', keep their members; what
+    the detectors find in them is replaced."""
+    from opentelemetry import trace
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState
+
+    from otel_anonymizer import pii_anonymizer
+
+    memory = InMemorySpanExporter()
+    provider = provider_with(
+        SimpleSpanProcessor(AnonymizingSpanExporter(memory, [pii_anonymizer()]))
+    )
+    state = TraceState([("app", f"user:{CANARY}"), ("dd", "s:1")])
+    parent = SpanContext(3, 4, True, TraceFlags(1), state)
+    linked = SpanContext(1, 2, False, TraceFlags(1), TraceState([("v", "card:4111111111111111")]))
+    context = trace.set_span_in_context(NonRecordingSpan(parent))
+    with provider.get_tracer("t").start_as_current_span("s", context, links=[Link(linked)]):
+        pass
+    (span,) = memory.get_finished_spans()
+    assert span.context is not None
+    assert span.context.trace_state.to_header() == "app=user:[EMAIL],dd=s:1"
+    assert span.context.span_id != 4 and span.context.trace_id == 3  # the ids are kept
+    assert span.links[0].context.trace_state.to_header() == "v=card:[CREDIT_CARD]"

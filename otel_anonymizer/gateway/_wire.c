@@ -3,8 +3,8 @@
  * without being read into Python (`otel_anonymizer.gateway.prescreen`).
  *
  * It reads exactly the values the protobuf adapter (`otlp.py`) hands to the Sanitizer:
- * a span's name, status message, attributes, event names and attributes and link
- * attributes; a log record's body, attributes, event name and severity text (the last
+ * a span's name, status message, attributes, event names and attributes, link
+ * attributes and trace states (the span's, its links'); a log record's body, attributes, event name and severity text (the last
  * two are read from the bytes only to screen them). Each string goes to the anonymizer's
  * `TextScreen` (`detectors/_native.c`), each attribute key to a Python callable
  * (`passes`, its answers cached in a dict), each integer of six digits or more to the
@@ -396,6 +396,15 @@ screen_part(Walk *walk, Reader reader, const char *kind, Py_ssize_t index,
     return verdict != CLEAN ? verdict : status == 0 ? CLEAN : status;
 }
 
+/* A text field handed over as an entry of its own when not empty: a log record's
+ * `event_name` and `severity_text`, a span's or link's `trace_state`. */
+static int
+screen_own_text(Walk *walk, Reader *text, const char *name)
+{
+    int verdict = own_name_passes(walk, name);
+    return verdict == CLEAN ? screen_string(walk, text, 0) : verdict;
+}
+
 /* How many fields `number` a message holds. */
 static int
 count_fields(Reader reader, uint32_t number, Py_ssize_t *count)
@@ -413,12 +422,34 @@ count_fields(Reader reader, uint32_t number, Py_ssize_t *count)
 }
 
 /* What a span's entries are made of: whether its status message is handed over (not
- * empty: the last one wins), how many attributes, and how many entries its events make
- * (a name and the attributes of each). */
+ * empty: the last one wins), how many attributes, how many entries its events make (a
+ * name and the attributes of each) and its links (their attributes), and whether its
+ * trace state is handed over (not empty, the last one). */
 typedef struct {
     int message;
-    Py_ssize_t attributes, event_entries;
+    Py_ssize_t attributes, event_entries, link_entries;
+    int trace_state;
 } SpanLayout;
+
+/* The last field `number` of a message: whether it is handed over (not empty), in
+ * `found`, and where, in `text`. Returns 0, or MALFORMED. */
+static int
+last_text(Reader message, uint32_t number, Reader *text, int *found)
+{
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t value;
+    *found = 0;
+    FOR_EACH_FIELD(message, field, wire, inner, value, status)
+    {
+        if (field == number && wire == LEN) {
+            *text = inner;
+            *found = inner.at < inner.end;
+        }
+    }
+    return status;
+}
 
 static int
 span_layout(Reader reader, SpanLayout *layout)
@@ -427,7 +458,7 @@ span_layout(Reader reader, SpanLayout *layout)
     int wire, status;
     Reader inner;
     uint64_t number;
-    *layout = (SpanLayout){0, 0, 0};
+    *layout = (SpanLayout){0, 0, 0, 0, 0};
     FOR_EACH_FIELD(reader, field, wire, inner, number, status)
     {
         if (wire != LEN) {
@@ -443,6 +474,17 @@ span_layout(Reader reader, SpanLayout *layout)
                 return counted;
             }
             layout->event_entries += 1 + attributes;
+        }
+        else if (field == 13) {
+            Py_ssize_t attributes;
+            int counted = count_fields(inner, 4, &attributes);
+            if (counted != 0) {
+                return counted;
+            }
+            layout->link_entries += attributes;
+        }
+        else if (field == 3) {
+            layout->trace_state = inner.at < inner.end;
         }
         else if (field == 15) {
             uint32_t status_field;
@@ -464,7 +506,8 @@ span_layout(Reader reader, SpanLayout *layout)
 }
 
 /* A span's entries: its name (0), its status message (1, when handed over), its
- * attributes, each event's name and attributes, each link's attributes. */
+ * attributes, each event's name and attributes, each link's attributes, then its trace
+ * state and each link's, when handed over. */
 static int
 screen_span(Walk *walk, Reader reader, Dirty *dirty)
 {
@@ -476,6 +519,8 @@ screen_span(Walk *walk, Reader reader, Dirty *dirty)
     Py_ssize_t attributes = 1 + layout.message, attribute = 0;
     Py_ssize_t event_base = attributes + layout.attributes;
     Py_ssize_t link_base = event_base + layout.event_entries;
+    Py_ssize_t trace_base = link_base + layout.link_entries;
+    Py_ssize_t link_states = trace_base + layout.trace_state;
     Py_ssize_t events = 0, links = 0, entries = 0;
     int verdict = note(dirty, own_name_passes(walk, "span.name"), 0);
     if (verdict != CLEAN) {
@@ -502,11 +547,28 @@ screen_span(Walk *walk, Reader reader, Dirty *dirty)
                                   &entries);
             event_base += entries;
             break;
-        case 13: /* links: attributes 4 */
-            verdict = screen_part(walk, inner, "links", links++, 0, 4, dirty, link_base,
-                                  &entries);
-            link_base += entries;
+        case 3: /* trace_state */
+            if (layout.trace_state && inner.at < inner.end) {
+                verdict = note(dirty, screen_own_text(walk, &inner, "trace_state"), trace_base);
+            }
             break;
+        case 13: { /* links: attributes 4, trace_state 3 */
+            verdict = screen_part(walk, inner, "links", links, 0, 4, dirty, link_base, &entries);
+            link_base += entries;
+            Reader state;
+            int found = 0;
+            if (verdict == CLEAN) {
+                int read = last_text(inner, 3, &state, &found);
+                verdict = read == 0 ? CLEAN : read;
+            }
+            if (verdict == CLEAN && found) {
+                char name[64];
+                PyOS_snprintf(name, sizeof(name), "links.%zd.trace_state", links);
+                verdict = note(dirty, screen_own_text(walk, &state, name), link_states++);
+            }
+            links++;
+            break;
+        }
         case 15: { /* status: its last message, when not empty */
             if (!layout.message) {
                 break;
@@ -539,15 +601,6 @@ screen_span(Walk *walk, Reader reader, Dirty *dirty)
         }
     }
     return status == 0 ? CLEAN : status;
-}
-
-/* A text field of a log record handed over as an entry of its own (`event_name`,
- * `severity_text`) when not empty. */
-static int
-screen_own_text(Walk *walk, Reader *text, const char *name)
-{
-    int verdict = own_name_passes(walk, name);
-    return verdict == CLEAN ? screen_string(walk, text, 0) : verdict;
 }
 
 /* A log record's entries: its body (0), its attributes, then its event name and its

@@ -3,16 +3,16 @@
 Each span and log record is described to the core `Sanitizer` with exactly the entries
 the SDK adapters use (`otel_anonymizer.sdk.spans` / `.logs`): `span.name`,
 `status.description`, attributes, `events.{i}.name` and event attributes (field taken
-from the event name), `links.{i}` attributes, and resource and instrumentation-scope
-attributes under the scopes `resource` and `scope`; a log record's `body` and
-attributes, with the field taken from its event name, then its `event_name` and
-`severity_text`. There is no second copy of the
-mapping or anonymization logic here, only the conversion between protobuf `AnyValue`s
-and Python values, and back.
+from the event name), `links.{i}` attributes, `trace_state` and `links.{i}.trace_state`,
+and resource and instrumentation-scope attributes under the scopes `resource` and
+`scope`; a log record's `body` and attributes, with the field taken from its event name,
+then its `event_name` and `severity_text`. There is no second copy of the mapping or
+anonymization logic here, only the conversion between protobuf `AnyValue`s and Python
+values, and back.
 
 It fails closed per item: if anything raises while one span, log record or resource is
-handled, every string and bytes value of that item is replaced by the placeholder, so
-raw data is never forwarded.
+handled, every value of that item is replaced by the placeholder, its attribute keys are
+written as exported and its trace states emptied, so raw data is never forwarded.
 """
 
 from __future__ import annotations
@@ -219,6 +219,12 @@ class OtlpSanitizer:
             entries += _attribute_entries(event.attributes, scope=scope, default_field=field)
         for index, link in enumerate(span.links):
             entries += _attribute_entries(link.attributes, scope=f"links.{index}")
+        if span.trace_state:
+            entries.append(Entry("trace_state", span.trace_state, "text", mapped=False))
+        for index, link in enumerate(span.links):
+            if link.trace_state:
+                name = f"links.{index}.trace_state"
+                entries.append(Entry(name, link.trace_state, "text", mapped=False))
         return entries
 
     def _logs(
@@ -358,6 +364,11 @@ def _write_span(
         _rewrite_attributes(event.attributes, values, changed)
     for link in span.links:
         _rewrite_attributes(link.attributes, values, changed)
+    if span.trace_state:
+        span.trace_state = _text(changed.next(values))
+    for link in span.links:
+        if link.trace_state:
+            link.trace_state = _text(changed.next(values))
     stats.redacted += changed.count
     return True
 
@@ -560,6 +571,8 @@ def _placeholder_span(span: Span, sanitizer: Sanitizer) -> None:
         _placeholder_attributes(event.attributes, sanitizer)
     for link in span.links:
         _placeholder_attributes(link.attributes, sanitizer)
+        link.trace_state = ""  # a placeholder is no W3C tracestate
+    span.trace_state = ""
 
 
 def _placeholder_log(record: LogRecord, sanitizer: Sanitizer) -> None:

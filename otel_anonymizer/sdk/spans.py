@@ -15,7 +15,7 @@ from typing import Any
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
-from opentelemetry.trace import Link, Status
+from opentelemetry.trace import Link, SpanContext, Status, TraceState
 
 from otel_anonymizer.anonymizer import Anonymizer
 from otel_anonymizer.failures import record_failure
@@ -56,6 +56,13 @@ def _span_entries(span: ReadableSpan, sanitizer: Sanitizer) -> tuple[list[Entry]
         entries += attribute_entries(event.attributes, scope=scope, default_field=field)
     for index, link in enumerate(span.links):
         entries += attribute_entries(link.attributes, scope=f"links.{index}")
+    if span.context is not None and span.context.trace_state:
+        header = span.context.trace_state.to_header()
+        entries.append(Entry("trace_state", header, kind="text", mapped=False))
+    for index, link in enumerate(span.links):
+        if link.context.trace_state:
+            header = link.context.trace_state.to_header()
+            entries.append(Entry(f"links.{index}.trace_state", header, kind="text", mapped=False))
     return entries, "trace" if span.parent is None else "span"
 
 
@@ -81,9 +88,18 @@ def _rebuild_span(
         Link(link.context, rebuild_attributes(link.attributes, values, sanitizer))
         for link in span.links
     ]
+    context = span.context
+    if context is not None and context.trace_state:
+        context = _with_trace_state(context, next(values))
+    new_links = [
+        Link(_with_trace_state(link.context, next(values)), link.attributes)
+        if link.context.trace_state
+        else link
+        for link in new_links
+    ]
     return ReadableSpan(
         name=name,
-        context=span.context,
+        context=context,
         parent=span.parent,
         resource=sanitize_resource(span.resource, sanitizer, object_type),
         attributes=attributes,
@@ -94,6 +110,21 @@ def _rebuild_span(
         start_time=span.start_time,
         end_time=span.end_time,
         instrumentation_scope=sanitize_scope(span.instrumentation_scope, sanitizer, object_type),
+    )
+
+
+def _with_trace_state(context: SpanContext, header: Any) -> SpanContext:
+    """`context` with the anonymized trace state `header`; members that are no longer
+    valid W3C list members drop it whole (`TraceState.from_header`), never raw."""
+    new = text_value(header)
+    if new == context.trace_state.to_header():
+        return context
+    return SpanContext(
+        context.trace_id,
+        context.span_id,
+        context.is_remote,
+        context.trace_flags,
+        TraceState.from_header([new]) if new else TraceState(),
     )
 
 

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+from opentelemetry import trace
 from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
@@ -16,7 +17,15 @@ from opentelemetry.sdk._logs import LoggerProvider, ReadableLogRecord
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, SimpleLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor, TracerProvider
-from opentelemetry.trace import Link, Status, StatusCode
+from opentelemetry.trace import (
+    Link,
+    NonRecordingSpan,
+    SpanContext,
+    Status,
+    StatusCode,
+    TraceFlags,
+    TraceState,
+)
 
 from otel_anonymizer import (
     FAILURE_PLACEHOLDER,
@@ -197,6 +206,54 @@ def test_attribute_keys_holding_personal_data_match_the_sdk_adapter() -> None:
     assert CANARY not in str(expected)
     keys = [a.key for a in expected.resource_spans[0].scope_spans[0].spans[0].attributes]
     assert keys == ["user/[EMAIL]/plan (2)", "user/[EMAIL]/plan", "clean"]
+
+
+def test_trace_states_match_the_sdk_adapter() -> None:
+    """A span's and its links' W3C trace state: what the detectors find in them is
+    replaced, the members stay (the gateway's screen sends such spans down the full
+    path, which writes them as the SDK adapter does)."""
+    collected: list[ReadableSpan] = []
+
+    class Collect(SpanProcessor):
+        def on_end(self, span: ReadableSpan) -> None:
+            collected.append(span)
+
+    provider = TracerProvider()
+    provider.add_span_processor(Collect())
+    tracer = provider.get_tracer("t")
+    state = TraceState([("app", f"user:{CANARY}"), ("dd", "s:1")])
+    linked = SpanContext(1, 2, False, TraceFlags(1), TraceState([("v", "card:4111111111111111")]))
+    parent = trace.set_span_in_context(
+        NonRecordingSpan(SpanContext(3, 4, True, TraceFlags(1), state))
+    )
+    with tracer.start_as_current_span("s", context=parent, links=[Link(linked)]):
+        pass
+    with tracer.start_as_current_span(
+        "clean", links=[Link(SpanContext(1, 2, False, TraceFlags(1), TraceState([("dd", "s:1")])))]
+    ):
+        pass
+    expected = encode_spans([sanitize_span(s, Sanitizer([pii_anonymizer()])) for s in collected])
+    request = encode_spans(collected)
+    payload = (
+        OtlpSanitizer(Sanitizer([pii_anonymizer()]))
+        .anonymize(request, request.SerializeToString())
+        .payload
+    )
+    assert ExportTraceServiceRequest.FromString(payload) == expected
+    assert expected.resource_spans[0].scope_spans[0].spans[0].trace_state == (
+        "app=user:[EMAIL],dd=s:1"
+    )
+    # The SDK's encoder leaves links' trace states out; other SDKs send them.
+    links = [span.links[0] for span in request.resource_spans[0].scope_spans[0].spans]
+    links[0].trace_state, links[1].trace_state = "v=card:4111111111111111", "dd=s:1"
+    payload = (
+        OtlpSanitizer(Sanitizer([pii_anonymizer()]))
+        .anonymize(request, request.SerializeToString())
+        .payload
+    )
+    spans = ExportTraceServiceRequest.FromString(payload).resource_spans[0].scope_spans[0].spans
+    assert [span.links[0].trace_state for span in spans] == ["v=card:[CREDIT_CARD]", "dd=s:1"]
+    assert CANARY.encode() not in payload and b"4111" not in payload
 
 
 def test_resources_are_cached_across_requests() -> None:

@@ -122,6 +122,10 @@ def traces(values: Values, spans: int) -> ExportTraceServiceRequest:
             if rng.random() < 0.2:
                 link = span.links.add(trace_id=b"u" * 16, span_id=b"v" * 8)
                 values.attributes(link.attributes, 1)
+                if rng.random() < 0.5:
+                    link.trace_state = rng.choice(["dd=s:1", f"app={values.text()}"])
+            if rng.random() < 0.2:
+                span.trace_state = rng.choice(["dd=s:1", f"app={values.text()}"])
     return request
 
 
