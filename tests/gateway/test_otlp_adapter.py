@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -62,17 +63,39 @@ def chain() -> list[Anonymizer]:
     return [EMAIL, DropSecret()]
 
 
-def sdk_spans() -> list[ReadableSpan]:
+def ended_spans(build: Callable[[TracerProvider], None], resource: Resource) -> list[ReadableSpan]:
+    """The spans `build` ends with a provider of `resource`, as an exporter gets them."""
     collected: list[ReadableSpan] = []
 
     class Collect(SpanProcessor):
         def on_end(self, span: ReadableSpan) -> None:
             collected.append(span)
 
-    provider = TracerProvider(
-        resource=Resource.create({"service.name": "svc", "owner": CANARY, "db.secret": "x"})
-    )
+    provider = TracerProvider(resource=resource)
     provider.add_span_processor(Collect())
+    build(provider)
+    return collected
+
+
+def through_both(spans: list[ReadableSpan]) -> tuple[Any, ExportTraceServiceRequest]:
+    """`spans` through the gateway's bytes path and through the SDK adapter, each with
+    the built-in anonymizer alone, as requests (the SDK's encoded by its encoder)."""
+    request = encode_spans(spans)
+    payload = (
+        OtlpSanitizer(Sanitizer([pii_anonymizer()]))
+        .anonymize(request, request.SerializeToString())
+        .payload
+    )
+    expected = encode_spans([sanitize_span(span, Sanitizer([pii_anonymizer()])) for span in spans])
+    return ExportTraceServiceRequest.FromString(payload), expected
+
+
+def sdk_spans() -> list[ReadableSpan]:
+    resource = Resource.create({"service.name": "svc", "owner": CANARY, "db.secret": "x"})
+    return ended_spans(_build_sdk_spans, resource)
+
+
+def _build_sdk_spans(provider: TracerProvider) -> None:
     tracer = provider.get_tracer("test", attributes={"scope.owner": CANARY})
     messages = [{"role": "user", "parts": [{"type": "text", "content": f"mail {CANARY}"}]}]
     with tracer.start_as_current_span(f"chat {CANARY}") as root:
@@ -89,7 +112,6 @@ def sdk_spans() -> list[ReadableSpan]:
         ) as child:
             child.set_status(Status(StatusCode.ERROR, f"failed for {CANARY}"))
             child.set_attribute("output.value", f"answer to {CANARY}")
-    return collected
 
 
 def sdk_logs() -> list[ReadableLogRecord]:
@@ -182,27 +204,16 @@ def test_keys_holding_personal_data_match_the_sdk_adapter() -> None:
 def test_attribute_keys_holding_personal_data_match_the_sdk_adapter() -> None:
     """Clean values under keys that hold an address: the gateway's bytes path renames
     the attributes as the SDK adapter does (its screen sends them down the full path)."""
-    collected: list[ReadableSpan] = []
 
-    class Collect(SpanProcessor):
-        def on_end(self, span: ReadableSpan) -> None:
-            collected.append(span)
+    def build(provider: TracerProvider) -> None:
+        with provider.get_tracer("t").start_as_current_span("s") as span:
+            span.set_attribute(f"user/{CANARY}/plan", "pro")
+            span.set_attribute("user/[EMAIL]/plan", "basic")
+            span.set_attribute("clean", "value")
+            span.add_event("e", {f"to/{CANARY}": 1})
 
-    provider = TracerProvider(resource=Resource.create({f"owner/{CANARY}": "x"}))
-    provider.add_span_processor(Collect())
-    with provider.get_tracer("t").start_as_current_span("s") as span:
-        span.set_attribute(f"user/{CANARY}/plan", "pro")
-        span.set_attribute("user/[EMAIL]/plan", "basic")
-        span.set_attribute("clean", "value")
-        span.add_event("e", {f"to/{CANARY}": 1})
-    expected = encode_spans([sanitize_span(s, Sanitizer([pii_anonymizer()])) for s in collected])
-    request = encode_spans(collected)
-    payload = (
-        OtlpSanitizer(Sanitizer([pii_anonymizer()]))
-        .anonymize(request, request.SerializeToString())
-        .payload
-    )
-    assert ExportTraceServiceRequest.FromString(payload) == expected
+    gateway, expected = through_both(ended_spans(build, Resource.create({f"owner/{CANARY}": "x"})))
+    assert gateway == expected
     assert CANARY not in str(expected)
     keys = [a.key for a in expected.resource_spans[0].scope_spans[0].spans[0].attributes]
     assert keys == ["user/[EMAIL]/plan (2)", "user/[EMAIL]/plan", "clean"]
@@ -212,38 +223,27 @@ def test_trace_states_match_the_sdk_adapter() -> None:
     """A span's and its links' W3C trace state: what the detectors find in them is
     replaced, the members stay (the gateway's screen sends such spans down the full
     path, which writes them as the SDK adapter does)."""
-    collected: list[ReadableSpan] = []
-
-    class Collect(SpanProcessor):
-        def on_end(self, span: ReadableSpan) -> None:
-            collected.append(span)
-
-    provider = TracerProvider()
-    provider.add_span_processor(Collect())
-    tracer = provider.get_tracer("t")
     state = TraceState([("app", f"user:{CANARY}"), ("dd", "s:1")])
-    linked = SpanContext(1, 2, False, TraceFlags(1), TraceState([("v", "card:4111111111111111")]))
     parent = trace.set_span_in_context(
         NonRecordingSpan(SpanContext(3, 4, True, TraceFlags(1), state))
     )
-    with tracer.start_as_current_span("s", context=parent, links=[Link(linked)]):
-        pass
-    with tracer.start_as_current_span(
-        "clean", links=[Link(SpanContext(1, 2, False, TraceFlags(1), TraceState([("dd", "s:1")])))]
-    ):
-        pass
-    expected = encode_spans([sanitize_span(s, Sanitizer([pii_anonymizer()])) for s in collected])
-    request = encode_spans(collected)
-    payload = (
-        OtlpSanitizer(Sanitizer([pii_anonymizer()]))
-        .anonymize(request, request.SerializeToString())
-        .payload
-    )
-    assert ExportTraceServiceRequest.FromString(payload) == expected
+    linked = SpanContext(1, 2, False, TraceFlags(1), TraceState([("v", "card:4111111111111111")]))
+
+    def build(provider: TracerProvider) -> None:
+        tracer = provider.get_tracer("t")
+        with tracer.start_as_current_span("s", context=parent, links=[Link(linked)]):
+            pass
+        with tracer.start_as_current_span("clean", links=[Link(linked)]):
+            pass
+
+    spans = ended_spans(build, Resource.create({}))
+    gateway, expected = through_both(spans)
+    assert gateway == expected
     assert expected.resource_spans[0].scope_spans[0].spans[0].trace_state == (
         "app=user:[EMAIL],dd=s:1"
     )
     # The SDK's encoder leaves links' trace states out; other SDKs send them.
+    request = encode_spans(spans)
     links = [span.links[0] for span in request.resource_spans[0].scope_spans[0].spans]
     links[0].trace_state, links[1].trace_state = "v=card:4111111111111111", "dd=s:1"
     payload = (
@@ -251,8 +251,11 @@ def test_trace_states_match_the_sdk_adapter() -> None:
         .anonymize(request, request.SerializeToString())
         .payload
     )
-    spans = ExportTraceServiceRequest.FromString(payload).resource_spans[0].scope_spans[0].spans
-    assert [span.links[0].trace_state for span in spans] == ["v=card:[CREDIT_CARD]", "dd=s:1"]
+    written = ExportTraceServiceRequest.FromString(payload).resource_spans[0].scope_spans[0]
+    assert [span.links[0].trace_state for span in written.spans] == [
+        "v=card:[CREDIT_CARD]",
+        "dd=s:1",
+    ]
     assert CANARY.encode() not in payload and b"4111" not in payload
 
 
