@@ -339,10 +339,10 @@ class PIIAnonymizer(RecursiveAnonymizer):
         text that does not parse with everything found replaced, or `WALK`.
 
         Whether the text parses is only asked where it changes the result: where a
-        replacement must be escaped in a string. Elsewhere the
-        walk would treat text that does not parse as text and replace the same; and
-        what sends the text to the walk here (nested JSON, depth, integers) is decided
-        there the same way for text that does not parse."""
+        replacement must be escaped in a string. Elsewhere the walk would treat text
+        that does not parse as text and replace the same; and what sends the text to the
+        walk here (nested JSON, depth, integers, keys) is decided there the same way for
+        text that does not parse."""
         nested, odd, deepest, places = json_layout(text, findings)
         if nested:
             return WALK  # a string that looks like JSON: the walk decodes it

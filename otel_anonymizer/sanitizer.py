@@ -147,7 +147,7 @@ class Sanitizer:
                     raise UnusableValue(new)
             except Exception as error:
                 name = type(anonymizer).__name__
-                record_failure(name, type(error).__name__, "metadata", "attribute key")
+                record_failure(name, type(error).__name__, "metadata", "key")
                 return self.placeholder
         if len(key) <= _CACHED_KEY_LENGTH:
             with self._shared_lock:  # not for a registry chain replaced meanwhile

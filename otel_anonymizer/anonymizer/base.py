@@ -95,8 +95,8 @@ class RecursiveAnonymizer(Anonymizer):
     Dict keys are never changed (`_keys` is the hook for subclasses that do, for dicts
     nested in the data: the keys of the dict handed to `anonymize` are the names of its
     entries, attribute keys in the adapters); containers are rebuilt, so the caller's
-    data is left untouched. Nested strings get dotted field
-    names (`metadata.email`, `input.messages.0.content`).
+    data is left untouched. Nested strings get dotted field names (`metadata.email`,
+    `input.messages.0.content`).
 
     Anything nested `max_depth` containers deep is, by default, replaced by a placeholder
     rather than returned raw (the seed returns it unchanged, which exports raw data);
