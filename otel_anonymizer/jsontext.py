@@ -63,25 +63,14 @@ class JsonText:
         self.inner = inner
 
 
-class Members(dict[Any, Any]):
-    """Shape node of a dict: the shapes of its children by key, and by position in `at`
-    (`(key, shape)`), for an anonymizer that replaced a key in place (`PIIAnonymizer`
-    does where it finds personal data in one)."""
-
-    __slots__ = ("at",)
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.at: dict[int, tuple[Any, Any]] = {}
-
-    def of(self, key: Any, index: int, value: dict[Any, Any]) -> Any:
-        """The shape of the child `key` at `index` of the anonymized dict `value`."""
-        if key in self:
-            return self[key]
-        original = self.at.get(index)
-        if original is not None and original[0] not in value:  # its key was replaced
-            return original[1]
-        return None
+def parses(text: str) -> bool:
+    """Whether `decode` reads `text` as JSON: it parses, with no key twice in one object
+    (a parse would keep only the last value; such text is anonymized as text)."""
+    try:
+        json.loads(text, object_pairs_hook=_unique_keys)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -94,8 +83,8 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return result
 
 
-# A shape is None (no JSON text inside), a JsonText, a Members (of a dict) or a dict
-# from index to the shape of that child (of a list).
+# A shape is None (no JSON text inside), a JsonText, or a dict from child key/index to
+# the shape of that child.
 Shape = Any
 
 
@@ -133,12 +122,9 @@ def encode(value: Any, shape: Shape) -> Any:
             text = written
         return text
     if isinstance(value, dict):
-        if not isinstance(shape, Members):
-            return value
-        return {
-            key: encode(child, shape.of(key, index, value))
-            for index, (key, child) in enumerate(value.items())
-        }
+        # A key an anonymizer replaced (`names.Renamed`) has its shape under the old key.
+        before = getattr(value, "renamed_from", {})
+        return {key: encode(child, shape.get(before.get(key, key))) for key, child in value.items()}
     if isinstance(value, (list, tuple)):
         return [encode(child, shape.get(index)) for index, child in enumerate(value)]
     return value
@@ -168,15 +154,13 @@ def _decode_text(text: str, max_depth: int) -> tuple[Any, Shape]:
 
 
 def _decode_items(items: Any, container: type, max_depth: int) -> tuple[Any, Shape]:
-    members = Members()
-    shape: dict[Any, Shape] = members if container is dict else {}
+    shape: dict[Any, Shape] = {}
     decoded: dict[Any, Any] = {}
-    for index, (key, child) in enumerate(items):
+    for key, child in items:
         child_value, child_shape = decode(child, max_depth - 1)
         decoded[key] = child_value
         if child_shape is not None:
             shape[key] = child_shape
-            members.at[index] = (key, child_shape)
     # Always a new container: anonymizers may mutate what they get, and the caller's
     # data (a log body, say) must stay untouched.
     rebuilt = decoded if container is dict else list(decoded.values())

@@ -35,10 +35,24 @@ class FreeNames:
         return free
 
 
-def renamed(mapping: Mapping[Any, Any], new_names: Mapping[Any, Any]) -> dict[Any, Any]:
+class Renamed(dict[Any, Any]):
+    """A dict some keys of which were replaced: `renamed_from` maps each new key to the
+    old one, so that what was known under the old key (whether its value was JSON text,
+    `jsontext.encode`) is still found."""
+
+    renamed_from: dict[Any, Any]
+
+
+def renamed(mapping: Mapping[Any, Any], new_names: Mapping[Any, Any]) -> Renamed:
     """`mapping` with the keys of `new_names` replaced by their new names, in place in
     the order, each made free (`FreeNames`) of the keys that keep theirs."""
     free = FreeNames({key for key in mapping if key not in new_names})
-    return {
-        free(new_names[key]) if key in new_names else key: value for key, value in mapping.items()
-    }
+    result = Renamed()
+    result.renamed_from = {}
+    for key, value in mapping.items():
+        if key in new_names:
+            new = free(new_names[key])
+            result.renamed_from[new] = key
+            key = new
+        result[key] = value
+    return result

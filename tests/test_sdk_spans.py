@@ -347,7 +347,9 @@ def test_trace_states_are_anonymized() -> None:
     with provider.get_tracer("t").start_as_current_span("s", context, links=[Link(linked)]):
         pass
     (span,) = memory.get_finished_spans()
-    assert span.context is not None
+    assert span.context is not None and span.parent is not None
     assert span.context.trace_state.to_header() == "app=user:[EMAIL],dd=s:1"
+    # The parent's (not exported, but processors after this one can read it).
+    assert span.parent.trace_state.to_header() == "app=user:[EMAIL],dd=s:1"
     assert span.context.span_id != 4 and span.context.trace_id == 3  # the ids are kept
     assert span.links[0].context.trace_state.to_header() == "v=card:[CREDIT_CARD]"

@@ -264,7 +264,7 @@ class Detector:
         limit = None if self.trusted else timeout
         if length > _LONG_SEARCH and not isinstance(self.compiled, re.Pattern):
             check_budget()
-            left = remaining()
+            left = max(0.0, remaining())  # `regex` reads a negative timeout as none
             if left != math.inf:
                 limit = left if limit is None else min(limit, left)
         return limit

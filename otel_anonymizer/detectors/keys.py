@@ -49,11 +49,6 @@ _CACHED_KEY_LENGTH = 200
 #: The same for sets of keys, by their total length.
 _CACHED_GROUP_LENGTH = 400
 
-#: A key that is a replacement (`[CREDIT_CARD]`, `[EMAIL:3f2a9c1b] (2)`: personal data
-#: found in a key) says nothing about its value; read as words it would be `credit card`,
-#: and a second pass (an agent, then the gateway) would replace the value whole.
-_REPLACED = re.compile(r"\[[A-Z][A-Z0-9_]*(?::[0-9A-Za-z_-]+)?\](?: \(\d+\))?\Z")
-
 
 class KeyClassifier:
     """Says whether a key names a sensitive value; cached, as keys repeat endlessly."""
@@ -98,7 +93,7 @@ class KeyClassifier:
         self._groups.clear()
 
     def _classify(self, key: str) -> bool:
-        if key.lower() in self.safe_keys or _REPLACED.match(key):
+        if key.lower() in self.safe_keys:
             return False
         words = _words(key)
         if any(word in SENSITIVE_WORDS for word in words):

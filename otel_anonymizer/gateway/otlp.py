@@ -28,6 +28,7 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationSc
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
+from opentelemetry.trace import TraceState
 
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import Field
@@ -365,10 +366,14 @@ def _write_span(
     for link in span.links:
         _rewrite_attributes(link.attributes, values, changed)
     if span.trace_state:
-        span.trace_state = _text(changed.next(values))
+        new = changed.next(values)
+        if changed.last:
+            span.trace_state = _trace_state(new)
     for link in span.links:
         if link.trace_state:
-            link.trace_state = _text(changed.next(values))
+            new = changed.next(values)
+            if changed.last:
+                link.trace_state = _trace_state(new)
     stats.redacted += changed.count
     return True
 
@@ -488,6 +493,13 @@ def _string_attribute(attributes: Sequence[KeyValue], key: str) -> str | None:
 
 def _text(value: Any) -> str:
     return "" if value is REMOVED or value is None else str(value)
+
+
+def _trace_state(value: Any) -> str:
+    """An anonymized W3C trace state as the SDK adapters write it: one whose members are
+    no longer valid (`[CREDIT_CARD]@vendor=x`, the failure placeholder) is dropped."""
+    text = _text(value)
+    return TraceState.from_header([text]).to_header() if text else ""
 
 
 def from_any_value(value: AnyValue) -> Any:

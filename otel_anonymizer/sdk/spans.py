@@ -88,11 +88,16 @@ def _rebuild_span(
         Link(link.context, rebuild_attributes(link.attributes, values, sanitizer))
         for link in span.links
     ]
-    context = span.context
+    context, parent = span.context, span.parent
     if context is not None and context.trace_state:
-        context = _with_trace_state(context, next(values))
+        context = _with_trace_state(context, _trace_state(next(values)))
+    if parent is not None and parent.trace_state:
+        # Not exported, but processors after this one can read it: the span's own, as
+        # anonymized, where the span inherited it; otherwise none (never raw).
+        inherited = span.context is not None and parent.trace_state == span.context.trace_state
+        parent = _with_trace_state(parent, context.trace_state if inherited else TraceState())
     new_links = [
-        Link(_with_trace_state(link.context, next(values)), link.attributes)
+        Link(_with_trace_state(link.context, _trace_state(next(values))), link.attributes)
         if link.context.trace_state
         else link
         for link in new_links
@@ -100,7 +105,7 @@ def _rebuild_span(
     return ReadableSpan(
         name=name,
         context=context,
-        parent=span.parent,
+        parent=parent,
         resource=sanitize_resource(span.resource, sanitizer, object_type),
         attributes=attributes,
         events=new_events,
@@ -113,18 +118,19 @@ def _rebuild_span(
     )
 
 
-def _with_trace_state(context: SpanContext, header: Any) -> SpanContext:
-    """`context` with the anonymized trace state `header`; members that are no longer
-    valid W3C list members drop it whole (`TraceState.from_header`), never raw."""
+def _trace_state(header: Any) -> TraceState:
+    """The trace state of an anonymized header; one whose members are no longer valid
+    W3C list members is dropped whole (`TraceState.from_header`), never exported raw."""
     new = text_value(header)
-    if new == context.trace_state.to_header():
+    return TraceState.from_header([new]) if new else TraceState()
+
+
+def _with_trace_state(context: SpanContext, state: TraceState) -> SpanContext:
+    """`context` with the trace state `state`, its ids and flags kept."""
+    if state == context.trace_state:
         return context
     return SpanContext(
-        context.trace_id,
-        context.span_id,
-        context.is_remote,
-        context.trace_flags,
-        TraceState.from_header([new]) if new else TraceState(),
+        context.trace_id, context.span_id, context.is_remote, context.trace_flags, state
     )
 
 
