@@ -150,9 +150,15 @@ class Prescreen:
 
     def _passes(self, key: str, scope: str, mapped: bool) -> bool:
         """Whether the name of a value with this key is no reason to replace it, and
-        the key (of an attribute) is exported as it is."""
-        if mapped and self._sanitizer.key(key) != key:
-            return False  # the full path writes the new key (`_texts`)
+        the key (of an attribute) is exported as it is. The answers are cached: a key
+        that could not be worked out (the placeholder: a budget ran out) raises, so that
+        its answer is not kept, and the request takes the full path."""
+        if mapped:
+            new = self._sanitizer.key(key)
+            if new == self._sanitizer.placeholder != key:
+                raise TimeoutError("an attribute key could not be anonymized")
+            if new != key:
+                return False  # the full path writes the new key (`_texts`)
         return self._anonymizer.passes_name(self._name(key, scope, mapped))
 
     def rewrite(

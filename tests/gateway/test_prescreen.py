@@ -24,6 +24,7 @@ from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from otel_anonymizer import Detector, Sanitizer, pii_anonymizer
+from otel_anonymizer.detectors.budget import time_budget
 from otel_anonymizer.gateway import prescreen
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats, write_any_value
 from otel_anonymizer.gateway.processing import Worker
@@ -327,6 +328,22 @@ def test_log_entries_are_named_in_the_adapters_order() -> None:
         assert found == expected
     screened, _, changed = run(pii_anonymizer(), request)
     assert changed and CANARY.encode() not in screened
+
+
+def test_a_key_not_worked_out_in_time_is_asked_again() -> None:
+    """Found by review: an attribute key whose anonymization ran out of budget was
+    cached as one to replace, and every later span holding it took the full path."""
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name="n")
+    span.attributes.add(key="owner@team", value=AnyValue(string_value="openai"))
+    body = request.SerializeToString()
+    adapter = OtlpSanitizer(Sanitizer([pii_anonymizer()]))
+    with time_budget(0.0):
+        late = adapter.anonymize(ExportTraceServiceRequest.FromString(body), body)
+    assert late.stats.failed == 0 and b"owner@team" not in late.payload  # fail closed
+    assert adapter._prescreen is not None
+    assert adapter._prescreen.dirty(body, logs=False) == {}  # clean, in time
+    assert adapter.anonymize(ExportTraceServiceRequest.FromString(body), body).payload == body
 
 
 def test_a_clean_request_is_forwarded_as_it_came() -> None:
