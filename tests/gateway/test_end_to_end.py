@@ -8,7 +8,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from opentelemetry.sdk.trace.export import SpanExportResult
+from opentelemetry import trace
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState
 
 from tests.gateway.conftest import EMAIL_CANARY, PHONE_CANARY, RunningGateway, gateway_config
 from tests.gateway.sdk_clients import emit_logs, log_exporter, make_spans, span_exporter
@@ -157,3 +162,49 @@ def test_worker_processes(upstream: Upstream, start_gateway: StartGateway) -> No
         headers={"Content-Type": "application/x-protobuf"},
     )
     assert response.status_code == 400
+
+
+def test_keys_trace_states_and_log_fields_arrive_anonymized(
+    upstream: Upstream, start_gateway: StartGateway
+) -> None:
+    """With the built-in detectors in a real worker process: an attribute key, the keys
+    of a JSON tool result and of a log body map, a trace state, a log record's event
+    name and severity text, all holding an address, sent by the SDK's own exporters."""
+    config = gateway_config(upstream, exporter="otlp", workers=1)
+    config["processors"]["anonymizer"] = {"detectors": "default"}
+    gateway = start_gateway(config)
+
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(span_exporter(gateway, "grpc")))
+    state = TraceState([("app", f"user:{EMAIL_CANARY}")])
+    parent = NonRecordingSpan(SpanContext(7, 8, True, TraceFlags(1), state))
+    context = trace.set_span_in_context(parent)
+    with tracer_provider.get_tracer("t").start_as_current_span("tool", context) as span:
+        span.set_attribute(f"customer/{EMAIL_CANARY}/tier", "gold")
+        span.set_attribute("gen_ai.tool.call.result", json.dumps({EMAIL_CANARY: {"orders": 3}}))
+    tracer_provider.shutdown()
+
+    logger_provider = LoggerProvider()
+    logger_provider.add_log_record_processor(
+        SimpleLogRecordProcessor(log_exporter(gateway, "grpc"))
+    )
+    logger_provider.get_logger("t").emit(
+        event_name=f"signup {EMAIL_CANARY}",
+        severity_text=f"AUDIT {EMAIL_CANARY}",
+        body={EMAIL_CANARY: {"plan": "pro"}},
+    )
+    logger_provider.shutdown()
+
+    (span,) = upstream.spans()
+    (record,) = upstream.log_records()
+    text = "".join(str(request) for request in [*upstream.traces, *upstream.logs])
+    assert EMAIL_CANARY not in text
+    assert {attribute.key for attribute in span.attributes} == {
+        "customer/[EMAIL]/tier",
+        "gen_ai.tool.call.result",
+    }
+    result = next(a for a in span.attributes if a.key == "gen_ai.tool.call.result")
+    assert json.loads(result.value.string_value) == {"[EMAIL]": {"orders": 3}}
+    assert span.trace_state == "app=user:[EMAIL]"
+    assert (record.event_name, record.severity_text) == ("signup [EMAIL]", "AUDIT [EMAIL]")
+    assert record.body.kvlist_value.values[0].key == "[EMAIL]"
