@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags, TraceState
 
+from otel_anonymizer import FAILURE_PLACEHOLDER
 from tests.gateway.conftest import EMAIL_CANARY, PHONE_CANARY, RunningGateway, gateway_config
 from tests.gateway.sdk_clients import emit_logs, log_exporter, make_spans, span_exporter
 from tests.gateway.upstream import Upstream
@@ -208,3 +210,27 @@ def test_keys_trace_states_and_log_fields_arrive_anonymized(
     assert span.trace_state == "app=user:[EMAIL]"
     assert (record.event_name, record.severity_text) == ("signup [EMAIL]", "AUDIT [EMAIL]")
     assert record.body.kvlist_value.values[0].key == "[EMAIL]"
+
+
+def test_a_request_built_to_be_slow_is_cut_off_by_the_configured_budget(
+    upstream: Upstream, start_gateway: StartGateway
+) -> None:
+    """`service.anonymization_timeout` reaches the worker processes: a 2 MB text that
+    costs the validators about 15 s arrives as the placeholder within the budget."""
+    config = gateway_config(upstream, exporter="otlp", workers=1)
+    config["processors"]["anonymizer"] = {"detectors": "default", "regex_timeout": 600}
+    config["service"]["anonymization_timeout"] = "300ms"
+    gateway = start_gateway(config)
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(SimpleSpanProcessor(span_exporter(gateway, "http")))
+    with tracer_provider.get_tracer("t").start_as_current_span("slow") as span:
+        span.set_attribute("input.value", "1 " * 1_000_000)
+        span.set_attribute("output.value", f"mail {EMAIL_CANARY}")
+    started = time.monotonic()
+    tracer_provider.shutdown()
+    assert time.monotonic() - started < 8
+    (received,) = upstream.spans()
+    values = {a.key: a.value.string_value for a in received.attributes}
+    assert values["input.value"] == FAILURE_PLACEHOLDER
+    assert EMAIL_CANARY not in str(received)
+    assert gateway.gateway.telemetry.total("anonymization_failures_total") >= 1
