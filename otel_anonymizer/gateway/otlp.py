@@ -28,8 +28,8 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, InstrumentationSc
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 from opentelemetry.proto.resource.v1.resource_pb2 import Resource
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
-from opentelemetry.trace import TraceState
 
+from otel_anonymizer import tracestate
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import Field
 from otel_anonymizer.gateway.codec import Request
@@ -496,10 +496,10 @@ def _text(value: Any) -> str:
 
 
 def _trace_state(value: Any) -> str:
-    """An anonymized W3C trace state as the SDK adapters write it: one whose members are
-    no longer valid (`[CREDIT_CARD]@vendor=x`, the failure placeholder) is dropped."""
-    text = _text(value)
-    return TraceState.from_header([text]).to_header() if text else ""
+    """An anonymized W3C trace state as the SDK adapters write it: one that is no longer
+    a valid list (`[CREDIT_CARD]@vendor=x`, the failure placeholder) is dropped."""
+    pairs = tracestate.members(_text(value))
+    return tracestate.header(pairs) if pairs else ""
 
 
 def from_any_value(value: AnyValue) -> Any:

@@ -17,6 +17,7 @@ from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.trace import Link, SpanContext, Status, TraceState
 
+from otel_anonymizer import tracestate
 from otel_anonymizer.anonymizer import Anonymizer
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import DEFAULT_MAPPING, FieldMapping
@@ -119,10 +120,10 @@ def _rebuild_span(
 
 
 def _trace_state(header: Any) -> TraceState:
-    """The trace state of an anonymized header; one whose members are no longer valid
-    W3C list members is dropped whole (`TraceState.from_header`), never exported raw."""
-    new = text_value(header)
-    return TraceState.from_header([new]) if new else TraceState()
+    """The trace state of an anonymized header; one that is no longer a valid W3C list
+    is dropped whole, never exported raw (and never logged: `tracestate.members`)."""
+    pairs = tracestate.members(text_value(header))
+    return TraceState(pairs) if pairs else TraceState()
 
 
 def _with_trace_state(context: SpanContext, state: TraceState) -> SpanContext:

@@ -1,0 +1,61 @@
+"""W3C trace state headers read as the OpenTelemetry API reads them, without logging."""
+
+from __future__ import annotations
+
+import logging
+import random
+
+import pytest
+from opentelemetry.trace import TraceState
+
+from otel_anonymizer import tracestate
+
+EDGES = [
+    "",
+    "a=1",
+    " a=1 , b=2 ",
+    "a=1,,b=2",
+    "a=1,a=2",
+    "A=1",
+    "1a=1",
+    "t@s=x",
+    "4111111111111111@vendor=x",
+    "[CREDIT_CARD]@vendor=x",
+    "app=user:[EMAIL],dd=s:1",
+    "a=",
+    "a= x",
+    "a=x ",
+    "a=b=c",
+    "=x",
+    "[ANONYMIZATION_FAILED]",
+    "k=" + "v" * 256,
+    "k=" + "v" * 257,
+    "k" * 256 + "=v",
+    "k" * 257 + "=v",
+    ",".join(f"k{index}=v" for index in range(32)),
+    ",".join(f"k{index}=v" for index in range(33)),
+]
+
+
+def random_header(rng: random.Random) -> str:
+    alphabet = "ab0_-*/@=, \t[]:~x\x7f"
+    return "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+
+
+@pytest.mark.parametrize(
+    "header", EDGES + [random_header(random.Random(seed)) for seed in range(400)]
+)
+def test_members_match_the_opentelemetry_api(header: str) -> None:
+    expected = TraceState.from_header([header])
+    pairs = tracestate.members(header)
+    assert (pairs or []) == list(expected.items())
+    if pairs:
+        assert tracestate.header(pairs) == expected.to_header()
+
+
+def test_a_refused_member_is_not_logged(caplog: pytest.LogCaptureFixture) -> None:
+    """The member comes from telemetry: refused, it must not reach the logs (the API's
+    `TraceState.from_header` logs it)."""
+    with caplog.at_level(logging.DEBUG):
+        assert tracestate.members("[CREDIT_CARD]@vendor=x") is None
+    assert caplog.records == []
