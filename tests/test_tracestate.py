@@ -38,8 +38,27 @@ EDGES = [
 
 
 def random_header(rng: random.Random) -> str:
-    alphabet = "ab0_-*/@=, \t[]:~x\x7f"
-    return "".join(rng.choice(alphabet) for _ in range(rng.randrange(12)))
+    """Members from pieces that are valid or break the grammar in one place each."""
+    keys = ["a", "dd", "k1", "t@s", "0x@v", "k*/-_", "A", "a b", "", "@v", "a@B", "k" * 257]
+    values = [
+        "1",
+        "s:1",
+        "x y",
+        "[EMAIL]",
+        "~",
+        "",
+        " x",
+        "x ",
+        "a=b",
+        "\x7f",
+        "v" * 256,
+        "v" * 257,
+    ]
+    members = [
+        f"{rng.choice(['', ' ', chr(9)])}{rng.choice(keys)}={rng.choice(values)}{rng.choice(['', ' '])}"
+        for _ in range(rng.randrange(6))
+    ]
+    return ",".join(members)
 
 
 def same_as_the_api(header: str) -> None:
