@@ -13,12 +13,14 @@ from typing import Any
 
 
 class FreeNames:
-    """Hands out names not taken yet. Where a name is taken, it goes on from the suffix
-    it stopped at for that name, so that many keys replaced by one name (a request can
-    hold thousands of addresses as keys) cost linear time, not quadratic."""
+    """Hands out names not taken yet: a taken name gets the first free suffix written by
+    `form` (` (2)`, ` (3)`... by default). It goes on from the suffix it stopped at for
+    that name, so that many keys of one name (a request can hold thousands of addresses
+    as keys, or a key repeated thousands of times) cost linear time, not quadratic."""
 
-    def __init__(self, taken: set[Any]) -> None:
+    def __init__(self, taken: set[Any], form: str = " ({})") -> None:
         self.taken = taken
+        self.form = form
         self._next: dict[Any, int] = {}
 
     def __call__(self, name: Any) -> Any:
@@ -26,10 +28,10 @@ class FreeNames:
         free = name
         if free in self.taken:
             suffix = self._next.get(name, 2)
-            free = f"{name} ({suffix})"
+            free = f"{name}{self.form.format(suffix)}"
             while free in self.taken:
                 suffix += 1
-                free = f"{name} ({suffix})"
+                free = f"{name}{self.form.format(suffix)}"
             self._next[name] = suffix + 1
         self.taken.add(free)
         return free

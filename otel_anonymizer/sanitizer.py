@@ -24,6 +24,7 @@ from otel_anonymizer.anonymizer.base import WALK
 from otel_anonymizer.failures import failure_total, record_failure
 from otel_anonymizer.fields import DEFAULT_MAPPING, FIELDS, Field, FieldMapping
 from otel_anonymizer.jsontext import Shape, decode, encode, redecode
+from otel_anonymizer.names import FreeNames
 from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
 from otel_anonymizer.values import UnusableValue, to_any_value, to_attribute_value
 
@@ -286,9 +287,9 @@ class Sanitizer:
         if not any(walking):
             return values
         fields: dict[Field, dict[str, Any]] = {field: {} for field in FIELDS}
-        suffixes: dict[tuple[Field, str], int] = {}
+        names = {field: FreeNames(set(), form="#{}") for field in FIELDS}
         slots = [
-            self._slot(entry, field, name, fields, suffixes) if walk else None
+            self._slot(entry, field, name, fields, names) if walk else None
             for entry, (field, name), walk in zip(entries, places, walking, strict=True)
         ]
         sizes = Counter(field for field, _ in places)
@@ -326,20 +327,13 @@ class Sanitizer:
         field: Field,
         name: str,
         fields: dict[Field, dict[str, Any]],
-        suffixes: dict[tuple[Field, str], int],
+        names: dict[Field, FreeNames],
     ) -> _Slot:
         """Where the entry goes in its field, decoded. A name taken gets the first free
-        `#2`, `#3`... suffix; `suffixes` remembers where to go on from, so that many
-        entries of one key (OTLP allows repeats) do not each try every suffix again."""
+        `#2`, `#3`... suffix (`names`, one per field: many entries of one key, which
+        OTLP allows, cost linear time)."""
         data = fields[field]
-        unique = name
-        if unique in data:
-            suffix = suffixes.get((field, name), 2)
-            unique = f"{name}#{suffix}"
-            while unique in data:
-                suffix += 1
-                unique = f"{name}#{suffix}"
-            suffixes[(field, name)] = suffix + 1
+        unique = names[field](name)
         original = entry.value
         try:
             decoded, shape = decode(original)

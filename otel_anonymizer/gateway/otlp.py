@@ -462,7 +462,7 @@ def _rewrite_attributes(
 ) -> None:
     """Write changed values and keys back; drop removed (and None) ones, as the SDK
     adapters do. A new key that meets another is made free of it (`names.FreeNames`)."""
-    dropped = []
+    dropped: list[int] = []
     new_names: dict[int, str] = {}
     for index, attribute in enumerate(attributes):
         value = changed.next(values)
@@ -475,8 +475,9 @@ def _rewrite_attributes(
         if new != attribute.key:
             new_names[index] = new
     if new_names:
+        gone = set(dropped)
         free = FreeNames(
-            {a.key for i, a in enumerate(attributes) if i not in new_names and i not in dropped}
+            {a.key for i, a in enumerate(attributes) if i not in new_names and i not in gone}
         )
         for index, new in new_names.items():
             attributes[index].key = free(new)
@@ -514,15 +515,8 @@ def from_any_value(value: AnyValue) -> Any:
     if kind == "array_value":
         return [from_any_value(item) for item in value.array_value.values]
     if kind == "kvlist_value":
-        result: dict[str, Any] = {}
-        for item in value.kvlist_value.values:
-            key = item.key
-            repeat = 2
-            while key in result:
-                key = f"{item.key}#{repeat}"
-                repeat += 1
-            result[key] = from_any_value(item.value)
-        return result
+        free = FreeNames(set(), form="#{}")
+        return {free(item.key): from_any_value(item.value) for item in value.kvlist_value.values}
     return getattr(value, kind)
 
 

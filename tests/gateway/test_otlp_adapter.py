@@ -447,6 +447,13 @@ def test_many_keys_replaced_by_one_name_cost_linear_time() -> None:
     nested = pii_anonymizer().anonymize({"m": {f"u{i}@example.org": i for i in range(20_000)}})
     assert time.monotonic() - started < 10
     assert list(nested["m"])[-1] == "[EMAIL] (20000)"
+    # A map with one key 20,000 times (found in the final read: each repeat tried
+    # every suffix before it).
+    body = AnyValue(kvlist_value={"values": [{"key": "k"}] * 20_000})
+    started = time.monotonic()
+    keys = list(from_any_value(body))
+    assert time.monotonic() - started < 10
+    assert keys[:2] == ["k", "k#2"] and keys[-1] == "k#20000"
 
 
 def test_logs_fail_closed() -> None:
