@@ -85,10 +85,10 @@ def _rebuild_span(
                 event_name, rebuild_attributes(event.attributes, values, sanitizer), event.timestamp
             )
         )
-    new_links = [
-        Link(link.context, rebuild_attributes(link.attributes, values, sanitizer))
-        for link in span.links
+    link_attributes = [
+        rebuild_attributes(link.attributes, values, sanitizer) for link in span.links
     ]
+    # The trace states come last, the span's and then its links' (`_span_entries`).
     context, parent = span.context, span.parent
     if context is not None and context.trace_state:
         context = _with_trace_state(context, _trace_state(next(values)))
@@ -98,10 +98,13 @@ def _rebuild_span(
         inherited = span.context is not None and parent.trace_state == span.context.trace_state
         parent = _with_trace_state(parent, context.trace_state if inherited else TraceState())
     new_links = [
-        Link(_with_trace_state(link.context, _trace_state(next(values))), link.attributes)
-        if link.context.trace_state
-        else link
-        for link in new_links
+        Link(
+            _with_trace_state(link.context, _trace_state(next(values)))
+            if link.context.trace_state
+            else link.context,
+            attributes,
+        )
+        for link, attributes in zip(span.links, link_attributes, strict=True)
     ]
     return ReadableSpan(
         name=name,
