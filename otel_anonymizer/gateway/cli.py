@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from otel_anonymizer.config import ConfigError
+from otel_anonymizer.gateway.allocator import tune_allocator
 from otel_anonymizer.gateway.config import load_config
 from otel_anonymizer.gateway.settings import GatewayConfig
 
@@ -61,6 +62,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    tune_allocator()
     try:
         asyncio.run(serve(config))
     except OSError as error:

@@ -39,6 +39,7 @@ from typing import Any
 from otel_anonymizer.config import anonymizers_from_options
 from otel_anonymizer.detectors.budget import time_budget
 from otel_anonymizer.failures import failure_counts
+from otel_anonymizer.gateway.allocator import tune_allocator
 from otel_anonymizer.gateway.codec import Encoding, parse_request
 from otel_anonymizer.gateway.errors import Unavailable
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats, count_items
@@ -143,8 +144,10 @@ def _initialize(
 ) -> None:
     """Worker process start-up. Ctrl-C reaches the whole process group: the gateway
     process decides when workers stop (after draining), so they ignore SIGINT. A gateway
-    killed with SIGKILL cannot stop them, so they watch for it and exit on their own."""
+    killed with SIGKILL cannot stop them, so they watch for it and exit on their own.
+    Their allocator keeps freed memory for the next request (`tune_allocator`)."""
     global _worker
+    tune_allocator()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     _worker = Worker(options, environ, budget)
