@@ -21,7 +21,9 @@ traffic, in which only parts of texts recur.
 - where the time goes: the CPU cost per span of one worker's job (parse, anonymize,
   serialize) in this process, for both configurations; and, on Linux, the CPU each
   process spent per span under load (the gateway process, its workers together, and
-  this process's client and sink), medians of the rounds.
+  this process's client and sink), and the page faults of the gateway and its workers
+  per request (memory handed back to the kernel and faulted in again), medians of the
+  rounds.
 
 Anonymization uses the built-in default detector set (`--anonymizer default`, the
 configuration the project's target is about) or the seed's four PII regex rules alone
@@ -179,31 +181,43 @@ class Round(NamedTuple):
     spans_per_second: float
     latencies: list[float]  # seconds per request, one at a time
     cpu: dict[str, float]  # CPU seconds under load by process kind (empty without /proc)
+    faults: dict[str, int]  # page faults under load, of the gateway and of its workers
 
 
-def cpu_seconds(gateway: int) -> dict[str, float]:
-    """CPU seconds so far of the gateway process, of its children (the workers)
-    together, and of this process (client and sink), from /proc; empty elsewhere."""
+class Usage(NamedTuple):
+    """What the processes used so far: CPU seconds by process kind (the gateway
+    process, its children the workers together, this process's client and sink), and
+    page faults (the gateway's and the workers'). Empty without /proc."""
+
+    cpu: dict[str, float]
+    faults: dict[str, int]
+
+
+def usage(gateway: int) -> Usage:
+    """The gateway's, its workers' and this process's use so far, from /proc."""
     ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
-    def stat(pid: str) -> tuple[int, float] | None:
+    def stat(pid: str) -> tuple[int, float, int] | None:
         try:
             with open(f"/proc/{pid}/stat") as file:
                 fields = file.read().rsplit(")", 1)[1].split()
         except OSError:
             return None
-        return int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks
+        return int(fields[1]), (int(fields[11]) + int(fields[12])) / ticks, int(fields[7])
 
     if not os.path.isdir("/proc"):
-        return {}
+        return Usage({}, {})
     seconds = {"gateway": 0.0, "workers": 0.0, "client and sink": time.process_time()}
+    faults = {"gateway": 0, "workers": 0}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         found = stat(pid)
-        if found is not None and int(pid) == gateway:
-            seconds["gateway"] = found[1]
-        elif found is not None and found[0] == gateway:
-            seconds["workers"] += found[1]
-    return seconds
+        if found is None:
+            continue
+        kind = "gateway" if int(pid) == gateway else "workers" if found[0] == gateway else ""
+        if kind:
+            seconds[kind] += found[1]
+            faults[kind] += found[2]
+    return Usage(seconds, faults)
 
 
 async def run_gateway(
@@ -215,15 +229,16 @@ async def run_gateway(
         try:
             warm_up = bodies["warm-up"]
             await run_load(address, warm_up, len(warm_up), args.concurrency)
-            before = cpu_seconds(process.pid)
+            before = usage(process.pid)
             seconds = await run_load(address, bodies["load"], args.requests, args.concurrency)
-            after = cpu_seconds(process.pid)
+            after = usage(process.pid)
             latencies = await run_latency(address, bodies["latency"], args.latency_requests)
         finally:
             process.terminate()
             process.wait(60)
-    cpu = {kind: after[kind] - before[kind] for kind in after}
-    return Round(args.requests * args.spans / seconds, latencies, cpu)
+    cpu = {kind: after.cpu[kind] - before.cpu[kind] for kind in after.cpu}
+    faults = {kind: after.faults[kind] - before.faults[kind] for kind in after.faults}
+    return Round(args.requests * args.spans / seconds, latencies, cpu, faults)
 
 
 async def measure(
@@ -326,6 +341,11 @@ def main() -> None:
                 for kind in rounds[0].cpu
             )
             print(f"CPU us per span under load, {name}: {parts}")
+            parts = ", ".join(
+                f"{kind} {statistics.median(r.faults[kind] for r in rounds) / args.requests:.1f}"
+                for kind in rounds[0].faults
+            )
+            print(f"page faults per request under load, {name}: {parts}")
 
 
 if __name__ == "__main__":
