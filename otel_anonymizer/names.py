@@ -47,14 +47,30 @@ class Renamed(dict[Any, Any]):
 
 def renamed(mapping: Mapping[Any, Any], new_names: Mapping[Any, Any]) -> Renamed:
     """`mapping` with the keys of `new_names` replaced by their new names, in place in
-    the order, each made free (`FreeNames`) of the keys that keep theirs."""
+    the order, each made free (`FreeNames`) of the keys that keep theirs. A key that
+    was renamed before (`mapping` is `Renamed`) keeps its first name as the old one."""
+    before = getattr(mapping, "renamed_from", {})
     free = FreeNames({key for key in mapping if key not in new_names})
     result = Renamed()
-    result.renamed_from = {}
+    result.renamed_from = {
+        key: old for key, old in before.items() if key in mapping and key not in new_names
+    }
     for key, value in mapping.items():
         if key in new_names:
             new = free(new_names[key])
-            result.renamed_from[new] = key
+            result.renamed_from[new] = before.get(key, key)
             key = new
         result[key] = value
+    return result
+
+
+def keep_old_names(source: Mapping[Any, Any], rebuilt: dict[Any, Any]) -> dict[Any, Any]:
+    """`rebuilt`, a dict made from `source` with the same keys (or fewer), knowing the
+    old names `source` knew (`Renamed`): an anonymizer after the one that replaced
+    some keys must not lose them."""
+    before = getattr(source, "renamed_from", None)
+    if not before:
+        return rebuilt
+    result = Renamed(rebuilt)
+    result.renamed_from = {key: old for key, old in before.items() if key in rebuilt}
     return result

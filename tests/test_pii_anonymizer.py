@@ -402,6 +402,27 @@ class TestKeysHoldingPersonalData:
             )
             assert json.loads(result) == expected
 
+    @pytest.mark.parametrize("after", ["rules", "pii", "renaming again"])
+    def test_shapes_survive_anonymizers_after_the_one_that_replaced_the_key(
+        self, after: str
+    ) -> None:
+        """A JSON string under a replaced key stays a string when another walking
+        anonymizer follows in the chain (it rebuilt the dict and lost the old names),
+        also when that one replaces the key again."""
+        second = {
+            "rules": create_anonymizer({"regex": "zzz", "replace": "y"}),
+            "pii": pii_anonymizer(),
+            "renaming again": pii_anonymizer(
+                "tag", custom_detectors=[Detector("tag", r"\[EMAIL\]")]
+            ),
+        }[after]
+        data = {"jane@example.com": '{"a":"b"}', "k": {"bob@example.org": "[1]", "n": "[2]"}}
+        (result,) = Sanitizer([pii_anonymizer(), second]).sanitize(
+            [Entry("gen_ai.tool.call.result", json.dumps(data))], "span"
+        )
+        label = "[TAG]" if after == "renaming again" else "[EMAIL]"
+        assert json.loads(result) == {label: '{"a":"b"}', "k": {label: "[1]", "n": "[2]"}}
+
     def test_counted(self) -> None:
         before = REDACTIONS.snapshot()
         self.anonymize({"jane@example.com": "a@b.io"})

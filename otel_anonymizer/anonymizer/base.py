@@ -6,6 +6,7 @@ import abc
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from otel_anonymizer.names import keep_old_names
 from otel_anonymizer.placeholders import CYCLE_PLACEHOLDER, MAX_DEPTH_PLACEHOLDER
 
 OnMaxDepth = Literal["placeholder", "keep"]
@@ -145,6 +146,7 @@ class RecursiveAnonymizer(Anonymizer):
                         new = self._walk_entry(key, value, field_name, depth, path_ids, kwargs)
                         if new is not DROP:
                             walked[key] = new
+                    walked = keep_old_names(data, walked)
                     return self._keys(walked, field_name) if depth else walked
                 items = [
                     self._walk(value, child_name(field_name, index), depth + 1, path_ids, kwargs)
