@@ -109,7 +109,9 @@ class Sanitizer:
         self._anonymizers = None if anonymizers is None else tuple(anonymizers)
         self._mapping = mapping
         self.placeholder = placeholder
-        self._shared: dict[tuple[int, str, tuple[int, ...]], tuple[object, Any]] = {}
+        self._shared: dict[
+            tuple[int, str, tuple[int, ...]], tuple[object, tuple[Anonymizer, ...], Any]
+        ] = {}
         self._places: dict[tuple[str, str, Field, bool], tuple[Field, str]] = {}
         self._keys: dict[str, str] = {}  # for `_keys_chain` (the registry's may change)
         self._keys_chain: tuple[Anonymizer, ...] = ()
@@ -199,22 +201,25 @@ class Sanitizer:
 
         For values shared by many objects, such as a span's resource: they are anonymized
         once (as an object of their own) instead of once per span. A result made while
-        a failure was recorded (placeholders, perhaps for a passing reason) is not kept.
+        a failure was recorded (placeholders, perhaps for a passing reason) is not kept,
+        nor one made while the registry's chain changed. An entry keeps its owner and
+        anonymizers alive: a new anonymizer could otherwise get the id of a freed one.
         """
-        key = (id(owner), object_type, tuple(map(id, self.chain())))
+        chain = tuple(self.chain())
+        key = (id(owner), object_type, tuple(map(id, chain)))
         with self._shared_lock:
             cached = self._shared.get(key)
         if cached is not None and cached[0] is owner:
-            result: T = cached[1]
+            result: T = cached[2]
             return result
         failures = failure_total()
         result = build()
-        if failure_total() != failures:
+        if failure_total() != failures or tuple(self.chain()) != chain:
             return result
         with self._shared_lock:
             if len(self._shared) >= _SHARED_LIMIT:
                 self._shared.clear()
-            self._shared[key] = (owner, result)
+            self._shared[key] = (owner, chain, result)
         return result
 
     def _prepare(self, entries: Sequence[Entry], object_type: ObjectType) -> _Object | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -157,6 +158,32 @@ def test_attribute_keys_follow_the_registry() -> None:
     hooks.add_anonymizer(SwitchesTheRegistry())
     assert sanitizer.key(key) == key  # the old chain's answer, not kept
     assert sanitizer.key(key) == "user [EMAIL]"
+
+
+def test_resources_follow_the_registry_when_an_anonymizer_is_replaced() -> None:
+    """Resources are anonymized once per chain. Found by review: the cache knew the
+    chain by its anonymizers' ids, and a new anonymizer often gets a freed one's id,
+    so the resource anonymized by a replaced chain went out with the new one's spans
+    (within 40 replacements, every time it was tried)."""
+    memory = InMemorySpanExporter()
+    provider = provider_with(
+        SimpleSpanProcessor(AnonymizingSpanExporter(memory)), Resource.create({"user": CANARY})
+    )
+    tracer = provider.get_tracer("t")
+    phone = (r"\d{3}-\d{3}-\d{4}", "[PHONE]")
+    for _ in range(40):
+        hooks.clear_anonymizers()
+        gc.collect()  # the replaced anonymizer is freed, as it is in time
+        hooks.add_anonymizer(create_anonymizer([phone]))  # keeps the address
+        with tracer.start_as_current_span("before"):
+            pass
+        hooks.clear_anonymizers()
+        gc.collect()
+        hooks.add_anonymizer(create_anonymizer([(r"[\w.]+@[\w.]+\.\w+", "[EMAIL]"), phone]))
+        memory.clear()
+        with tracer.start_as_current_span("after"):
+            pass
+        assert memory.get_finished_spans()[0].resource.attributes["user"] == "[EMAIL]"
 
 
 def test_batch_processor_exports_sanitized_spans() -> None:
