@@ -358,13 +358,14 @@ class Sanitizer:
     ) -> dict[str, Any]:
         """The chain's results for one field of an object; `alone` says that the object
         has no other entry in that field (whether or not those take the walk)."""
-        if field != "metadata" and alone:
+        if field != "metadata" and alone and not any(a.reads_names for a in chain):
             [(name, value)] = data.items()
             if isinstance(value, str) and "." not in name:
                 # A field that is one text (a tracked function's string result, a plain
                 # `output.value`) is passed as that text, as the seed's examples expect.
                 # Not a flattened part (`prompt.0.api_key`): its path is kept for the
-                # anonymizers, which may replace values by their key.
+                # anonymizers, which may replace values by their key. Nor for field
+                # policies, which match the name (`output.value`).
                 for anonymizer in chain:
                     value = self._apply_text(anonymizer, value, field, object_type)
                 return {name: value}

@@ -290,6 +290,28 @@ class TestFieldPolicies:
         )
         assert result == {"email": "jane@example.com", "user": {"email": "a@b.io"}}
 
+    def test_policies_apply_to_a_field_that_holds_one_text(self) -> None:
+        """Found by review: a span with only `input.value` and `output.value` handed
+        each field over as its text alone, named `input` and `output`, so policies on
+        `output.*` or `input.value` never matched (they did once another attribute
+        shared the field)."""
+        anonymizer = pii_anonymizer(
+            fields=[FieldPolicy("output.*", "drop"), FieldPolicy("input.value", "redact")]
+        )
+        memory = InMemorySpanExporter()
+        provider = TracerProvider()
+        provider.add_span_processor(
+            SimpleSpanProcessor(AnonymizingSpanExporter(memory, [anonymizer]))
+        )
+        for extra in ({}, {"llm.input_messages.0.message.role": "user"}):
+            with provider.get_tracer("t").start_as_current_span("chain") as span:
+                span.set_attributes({"input.value": "my diagnosis?", "output.value": "stage 2"})
+                span.set_attributes(extra)
+        for exported in memory.get_finished_spans():
+            assert exported.attributes is not None
+            assert exported.attributes.get("input.value") == "[REDACTED]"
+            assert "output.value" not in exported.attributes
+
     def test_unknown_action(self) -> None:
         with pytest.raises(ValueError, match="valid actions: scan, keep, drop, redact"):
             FieldPolicy("x", "delete")  # type: ignore[arg-type]

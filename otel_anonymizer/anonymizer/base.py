@@ -41,6 +41,11 @@ class Anonymizer(abc.ABC):
     in place when they can avoid it; the adapters always pass a private copy.
     """
 
+    #: Whether the anonymizer treats values by their dotted names (field policies such
+    #: as `output.*`): a field that holds one text is then handed over as `{name: text}`,
+    #: where the name is seen, instead of as the text alone.
+    reads_names: bool = False
+
     @abc.abstractmethod
     def anonymize(self, data: Any, **kwargs: Any) -> Any:
         """Return the anonymized form of `data`."""
