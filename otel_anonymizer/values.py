@@ -13,6 +13,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from otel_anonymizer.placeholders import CYCLE_PLACEHOLDER, MAX_DEPTH_PLACEHOLDER
+
 _PRIMITIVES = (str, bool, int, float)
 
 
@@ -50,6 +52,35 @@ def to_any_value(value: Any, depth: int = 0) -> Any:
     if isinstance(value, Sequence):
         return [to_any_value(item, depth + 1) for item in value]
     raise UnusableValue(value)
+
+
+#: How deep `plain` copies: deeper containers are replaced by the placeholder, as
+#: anonymizers replace what lies deeper than their `max_depth`.
+PLAIN_DEPTH = 64
+
+
+def plain(value: Any, depth: int = 0, path: frozenset[int] = frozenset()) -> Any:
+    """A copy of `value` made of the containers anonymizers walk: every mapping a new
+    dict, every other sequence a new list (tuples stay tuples), bytes-like objects
+    bytes. A log body can be any `Mapping` or `Sequence` (a `requests` headers dict, a
+    `deque`), which the walk would pass as a leaf and the exporter then convert raw;
+    and a copy is not changed by the application after it was anonymized. A container
+    that contains itself is replaced by `CYCLE_PLACEHOLDER` where the cycle closes."""
+    if value is None or isinstance(value, (*_PRIMITIVES, bytes)):
+        return value
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    if not isinstance(value, (Mapping, Sequence)):
+        return value
+    if id(value) in path:
+        return CYCLE_PLACEHOLDER
+    if depth >= PLAIN_DEPTH:
+        return MAX_DEPTH_PLACEHOLDER
+    inner = path | {id(value)}
+    if isinstance(value, Mapping):
+        return {key: plain(item, depth + 1, inner) for key, item in value.items()}
+    items = [plain(item, depth + 1, inner) for item in value]
+    return tuple(items) if isinstance(value, tuple) else items
 
 
 def _to_json(value: Any) -> str:

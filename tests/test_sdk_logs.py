@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections import ChainMap, UserDict, UserList, deque
+from types import MappingProxyType
 from typing import Any
 
+import pytest
 from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
 from opentelemetry.sdk._logs.export import (
     BatchLogRecordProcessor,
@@ -206,3 +209,60 @@ def test_event_names_and_severity_texts_are_anonymized() -> None:
         first, second = (record.log_record for record in memory.get_finished_logs())
         assert (first.event_name, first.severity_text) == ("gen_ai.user.message", "INFO")
         assert (second.event_name, second.severity_text) == ("signup [EMAIL]", "AUDIT [EMAIL]")
+
+
+def bodies_of_every_container() -> list[Any]:
+    """Log bodies as applications hand them to `logging` or `Logger.emit`: any Mapping
+    or Sequence (the SDK's `LoggingHandler` passes them through as the body)."""
+    cyclic: list[Any] = [f"to {CANARY}"]
+    cyclic.append(cyclic)
+    return [
+        UserDict({"from": CANARY}),
+        MappingProxyType({"from": CANARY}),
+        ChainMap({"from": CANARY}),
+        deque([f"to {CANARY}"]),
+        UserList([f"to {CANARY}"]),
+        {"headers": UserDict({"from": CANARY}), "seen": deque([CANARY])},
+        bytearray(f"to {CANARY}".encode()),
+        cyclic,
+    ]
+
+
+@pytest.mark.parametrize("wrapper", ["exporter", "processor"])
+def test_bodies_of_any_mapping_or_sequence_are_anonymized(wrapper: str) -> None:
+    """Found by review: the walk descends into dict, list and tuple only; a
+    `UserDict`, `deque`, `ChainMap`... body was passed as a leaf and then exported
+    raw, converted to a dict or list (a bytearray as its byte codes)."""
+    memory = InMemoryLogRecordExporter()
+    processor = (
+        SimpleLogRecordProcessor(AnonymizingLogRecordExporter(memory, [pii_anonymizer()]))
+        if wrapper == "exporter"
+        else AnonymizingLogRecordProcessor(SimpleLogRecordProcessor(memory), [pii_anonymizer()])
+    )
+    provider = LoggerProvider()
+    provider.add_log_record_processor(processor)
+    logger = provider.get_logger("t")
+    for body in bodies_of_every_container():
+        logger.emit(body=body, attributes={"extra": UserList([CANARY])})
+    records = memory.get_finished_logs()
+    assert len(records) == len(bodies_of_every_container())
+    for record in records:
+        exported = record.to_json()
+        assert CANARY not in exported and "[EMAIL]" in exported, exported
+        assert "106, 97, 110, 101" not in exported  # "jane" as byte codes
+
+
+def test_the_processor_hands_on_a_copy_the_application_cannot_change() -> None:
+    """Found by review: a clean list body was handed on as the application's own list,
+    which a batch processor exports later: what the application appended meanwhile
+    went out unscanned."""
+    memory = InMemoryLogRecordExporter()
+    provider = LoggerProvider()
+    provider.add_log_record_processor(
+        AnonymizingLogRecordProcessor(BatchLogRecordProcessor(memory), [pii_anonymizer()])
+    )
+    body = ["request r-1 started"]
+    provider.get_logger("t").emit(body=body)
+    body.append(f"user {CANARY}")
+    provider.force_flush()
+    assert memory.get_finished_logs()[0].log_record.body == ["request r-1 started"]

@@ -29,6 +29,7 @@ from otel_anonymizer.sdk._attributes import (
     sanitize_scope,
     text_value,
 )
+from otel_anonymizer.values import plain
 
 _logger = logging.getLogger(__name__)
 
@@ -44,14 +45,15 @@ def sanitize_log_record(
 def _log_entries(
     record: ReadableLogRecord | ReadWriteLogRecord, sanitizer: Sanitizer
 ) -> list[Entry]:
-    """The values of a log record, in the order `_rebuild_log` reads them back."""
+    """The values of a log record, in the order `_rebuild_log` reads them back: body
+    and attributes as plain copies (`values.plain`), whatever containers they are."""
     log_record = record.log_record
-    attributes = log_record.attributes or {}
+    attributes = {key: plain(value) for key, value in (log_record.attributes or {}).items()}
     event_name = getattr(log_record, "event_name", None) or attributes.get("event.name")
     field = sanitizer.mapping.event_field(event_name if isinstance(event_name, str) else None)
     field = field or "metadata"
     entries = [
-        Entry("body", log_record.body, kind="any", default_field=field, mapped=False),
+        Entry("body", plain(log_record.body), kind="any", default_field=field, mapped=False),
         *attribute_entries(attributes, kind="any", default_field=field),
     ]
     if getattr(log_record, "event_name", None):
