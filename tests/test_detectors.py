@@ -84,6 +84,18 @@ class TestLuhnAndCards:
     def test_invalid_cards(self, number: str, why: str) -> None:
         assert not checks.credit_card(number), why
 
+    def test_cards_in_the_digits_of_other_scripts(self) -> None:
+        """Found by review: full-width digits (as Japanese and Chinese keyboards type
+        them) and Arabic-Indic ones were found but failed the brand and Luhn checks,
+        which read ASCII, while SSNs and phones in the same digits were replaced."""
+        full_width = "４１１１ １１１１ １１１１ １１１１"
+        arabic = "٥٥٠٠ ٠٠٠٠ ٠٠٠٠ ٠٠٠٤"
+        for number in (full_width, full_width.replace(" ", ""), arabic):
+            assert checks.credit_card(number)
+            assert found(f"card {number} ok") == [("credit_card", number)]
+        assert not checks.credit_card("４１１１ １１１１ １１１１ １１１２")  # Luhn
+        assert not checks.credit_card("4111 1111 1111 111¹")  # a digit, not a decimal
+
     def test_twelve_digit_ids_are_not_cards(self) -> None:
         """12 digits are a card only with a Maestro prefix: AWS account ids (12 random
         digits) would otherwise be taken for cards one time in 60."""

@@ -12,6 +12,7 @@ import binascii
 import ipaddress
 import json
 import re
+import unicodedata
 import zlib
 
 import phonenumbers
@@ -101,6 +102,11 @@ def credit_card(text: str) -> bool:
     number = digits_of(text)
     if not 12 <= len(number) <= 19 or not number.isdigit():
         return False
+    if not number.isascii():  # full-width or another script's digits, as people type
+        try:
+            number = "".join(str(unicodedata.decimal(char)) for char in number)
+        except ValueError:  # superscripts and the like are digits but not decimal
+            return False
     separators = {char for char in text if not char.isdigit()}
     if separators:
         if len(separators) > 1:
