@@ -88,13 +88,17 @@ class TestLuhnAndCards:
         """Found by review: full-width digits (as Japanese and Chinese keyboards type
         them) and Arabic-Indic ones were found but failed the brand and Luhn checks,
         which read ASCII, while SSNs and phones in the same digits were replaced."""
-        full_width = "４１１１ １１１１ １１１１ １１１１"
-        arabic = "٥٥٠٠ ٠٠٠٠ ٠٠٠٠ ٠٠٠٤"
+
+        def in_digits_from(zero: int, text: str) -> str:
+            return "".join(chr(zero + int(c)) if c.isdigit() else c for c in text)
+
+        full_width = in_digits_from(0xFF10, "4111 1111 1111 1111")
+        arabic = in_digits_from(0x0660, "5500 0000 0000 0004")
         for number in (full_width, full_width.replace(" ", ""), arabic):
             assert checks.credit_card(number)
             assert found(f"card {number} ok") == [("credit_card", number)]
-        assert not checks.credit_card("４１１１ １１１１ １１１１ １１１２")  # Luhn
-        assert not checks.credit_card("4111 1111 1111 111¹")  # a digit, not a decimal
+        assert not checks.credit_card(in_digits_from(0xFF10, "4111 1111 1111 1112"))  # Luhn
+        assert not checks.credit_card("4111 1111 1111 111\u00b9")  # a digit, not a decimal
 
     def test_twelve_digit_ids_are_not_cards(self) -> None:
         """12 digits are a card only with a Maestro prefix: AWS account ids (12 random

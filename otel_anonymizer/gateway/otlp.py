@@ -277,8 +277,11 @@ class OtlpSanitizer:
         stats: Stats,
     ) -> None:
         """Anonymize the attributes of a resource or an instrumentation scope, which
-        repeat in every request: cached by their serialized bytes."""
-        if not owner.attributes:
+        repeat in every request: cached by their serialized bytes. A resource's entity
+        references name attribute keys (and an entity type): they become what those
+        keys become (`Sanitizer.key`)."""
+        refs = getattr(owner, "entity_refs", ())  # newer OTLP resources only
+        if not owner.attributes and not refs:
             return
         original = owner.SerializeToString(deterministic=True)
         key = (name, original, object_type)
@@ -287,15 +290,21 @@ class OtlpSanitizer:
             try:
                 entries = _attribute_entries(owner.attributes, scope=name)
                 values = self.sanitizer.sanitize(entries, object_type)
-                if _unchanged(entries, values, self.sanitizer.key):
+                renamed = _rename_entity_refs(refs, self.sanitizer.key)
+                if _unchanged(entries, values, self.sanitizer.key) and not renamed:
                     cached = (None, 0)
                 else:
                     changed = Changes(entries, self.sanitizer.key)
                     _rewrite_attributes(owner.attributes, iter(values), changed)
-                    cached = (owner.SerializeToString(deterministic=True), changed.count)
+                    cached = (
+                        owner.SerializeToString(deterministic=True),
+                        changed.count + renamed,
+                    )
             except Exception as error:
                 record_failure("otlp adapter", type(error).__name__, name, object_type)
                 _placeholder_attributes(owner.attributes, self.sanitizer)
+                if refs:  # entity references name what may have failed: not kept
+                    del refs[:]
                 stats.failed += 1
                 stats.changed = True
                 return
@@ -310,6 +319,21 @@ class OtlpSanitizer:
             owner.ParseFromString(cached[0])
         stats.redacted += cached[1]
         stats.changed |= cached[0] is not None and cached[0] != original
+
+
+def _rename_entity_refs(refs: Any, key: Callable[[str], str]) -> int:
+    """Write each entity reference's type and keys as `key` makes them; how many
+    strings changed."""
+    changed = 0
+    for ref in refs:
+        new_type = key(ref.type)
+        changed += new_type != ref.type
+        ref.type = new_type
+        for names in (ref.id_keys, ref.description_keys):
+            new_names = [key(name) for name in names]
+            changed += sum(new != old for new, old in zip(new_names, names, strict=True))
+            names[:] = new_names
+    return changed
 
 
 T = TypeVar("T")

@@ -493,3 +493,38 @@ def test_without_the_c_extensions_every_span_is_handled(monkeypatch: pytest.Monk
     payload, stats, replacements = adapter.anonymize(request, body)
     assert stats.redacted > 0 and stats.changed and replacements is None
     assert CANARY.encode() not in payload
+
+
+@pytest.mark.parametrize("signal", ["traces", "logs"])
+def test_entity_references_of_resources_are_anonymized(signal: str) -> None:
+    """Found by review: newer OTLP resources carry entity references that name
+    attribute keys (`id_keys`, `description_keys`) and an entity type. They went
+    upstream raw, also a key whose attribute was renamed; they now become what those
+    keys become, through the prescreen and the full path alike."""
+    from otel_anonymizer.gateway.processing import Worker
+
+    email, card = "jane.roe@example.org", "4111 1111 1111 1111"
+    message = ExportTraceServiceRequest() if signal == "traces" else ExportLogsServiceRequest()
+    if isinstance(message, ExportTraceServiceRequest):
+        group = message.resource_spans.add()
+        group.scope_spans.add().spans.add(name="s", trace_id=b"t" * 16, span_id=b"s" * 8)
+    else:
+        group = message.resource_logs.add()
+        group.scope_logs.add().log_records.add(body=AnyValue(string_value="hello"))
+    group.resource.attributes.add(key=email, value=AnyValue(string_value="x"))
+    ref = group.resource.entity_refs.add(type=f"customer {email}")
+    ref.id_keys.append(email)
+    ref.description_keys.append(f"card {card}")
+    worker = Worker({signal: [{"detectors": "default"}]}, {})
+    payload = worker.process(signal, signal, "proto", message.SerializeToString()).payload
+    assert email.encode() not in payload and card.encode() not in payload
+    parsed = type(message).FromString(payload)
+    groups = parsed.resource_spans if signal == "traces" else parsed.resource_logs
+    resource = groups[0].resource
+    assert [attribute.key for attribute in resource.attributes] == ["[EMAIL]"]
+    [ref] = resource.entity_refs
+    assert (ref.type, list(ref.id_keys), list(ref.description_keys)) == (
+        "customer [EMAIL]",
+        ["[EMAIL]"],
+        ["card [CREDIT_CARD]"],
+    )
