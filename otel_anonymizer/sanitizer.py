@@ -21,6 +21,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 from otel_anonymizer import hooks
 from otel_anonymizer.anonymizer import Anonymizer
 from otel_anonymizer.anonymizer.base import WALK
+from otel_anonymizer.detectors.budget import end_budget, start_budget
 from otel_anonymizer.failures import failure_total, record_failure
 from otel_anonymizer.fields import DEFAULT_MAPPING, FIELDS, Field, FieldMapping
 from otel_anonymizer.jsontext import Shape, decode, encode, redecode
@@ -85,11 +86,23 @@ _PLACES_LIMIT = 8192
 _CACHED_KEY_LENGTH = 200
 
 
+#: The adapters' default `timeout`, in seconds: per export call for the exporter
+#: wrappers, per span or log record for the processor wrappers (which run on the
+#: application's thread). Ordinary telemetry takes microseconds to milliseconds; the
+#: bounds are for text built, or grown, to be slow.
+EXPORT_TIMEOUT = 10.0
+EMIT_TIMEOUT = 1.0
+
+
 class Sanitizer:
     """Applies anonymizers to the entries of telemetry objects.
 
     `anonymizers=None` means the registry in `hooks`, read on every call, so anonymizers
     registered later take effect. An empty chain returns the values unchanged.
+
+    `timeout`: the most one `sanitize_many` call (a batch, or one object) may spend in
+    the built-in detectors' scans, in seconds; what is not scanned by then is replaced
+    by the placeholder (`budget.time_budget`). None: no bound of its own.
     """
 
     def __init__(
@@ -98,7 +111,10 @@ class Sanitizer:
         *,
         mapping: FieldMapping = DEFAULT_MAPPING,
         placeholder: str = FAILURE_PLACEHOLDER,
+        timeout: float | None = None,
     ) -> None:
+        if timeout is not None and not timeout > 0:
+            raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         if anonymizers is not None:
             for index, anonymizer in enumerate(anonymizers):
                 if not isinstance(anonymizer, Anonymizer):
@@ -109,6 +125,7 @@ class Sanitizer:
         self._anonymizers = None if anonymizers is None else tuple(anonymizers)
         self._mapping = mapping
         self.placeholder = placeholder
+        self.timeout = timeout
         self._shared: dict[
             tuple[int, str, tuple[int, ...]], tuple[object, tuple[Anonymizer, ...], Any]
         ] = {}
@@ -181,6 +198,20 @@ class Sanitizer:
         chain = self.chain()
         if not chain:
             return [[entry.value for entry in entries] for entries, _ in objects]
+        if self.timeout is None:
+            return self._sanitize_many(chain, objects, pending)
+        token = start_budget(self.timeout)
+        try:
+            return self._sanitize_many(chain, objects, pending)
+        finally:
+            end_budget(token)
+
+    def _sanitize_many(
+        self,
+        chain: Sequence[Anonymizer],
+        objects: Sequence[tuple[Sequence[Entry], ObjectType]],
+        pending: Sequence[Collection[int] | None] | None,
+    ) -> list[list[Any]]:
         prepared = [self._prepare(entries, object_type) for entries, object_type in objects]
         rewritten = self._rewrite_pending(chain[0], prepared, pending) if len(chain) == 1 else []
         results = []

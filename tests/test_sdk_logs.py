@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import ChainMap, UserDict, UserList, deque
 from types import MappingProxyType
 from typing import Any
@@ -266,3 +267,23 @@ def test_the_processor_hands_on_a_copy_the_application_cannot_change() -> None:
     body.append(f"user {CANARY}")
     provider.force_flush()
     assert memory.get_finished_logs()[0].log_record.body == ["request r-1 started"]
+
+
+def test_a_log_body_built_to_be_slow_is_bounded_by_the_timeout() -> None:
+    """The log processor runs on the application's thread: a body of many texts of
+    single digits and spaces is cut off at `timeout`, the rest exported as the
+    placeholder (found by review for spans; the log adapters share the bound)."""
+    memory = InMemoryLogRecordExporter()
+    provider = LoggerProvider()
+    provider.add_log_record_processor(
+        AnonymizingLogRecordProcessor(
+            SimpleLogRecordProcessor(memory), [pii_anonymizer()], timeout=0.2
+        )
+    )
+    body = {f"row{index}": " ".join("7" * 4095) for index in range(64)}
+    body["note"] = f"contact {CANARY}"
+    started = time.monotonic()
+    provider.get_logger("t").emit(body=body)
+    assert time.monotonic() - started < 3
+    exported = memory.get_finished_logs()[0].to_json()
+    assert CANARY not in exported and FAILURE_PLACEHOLDER in exported

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import gc
 import json
+import random
+import time
 from collections.abc import Sequence
 from typing import Any
 
+import pytest
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import (
@@ -26,6 +29,7 @@ from otel_anonymizer import (
     RecursiveAnonymizer,
     create_anonymizer,
     hooks,
+    pii_anonymizer,
 )
 
 CANARY = "jane.roe@example.org"
@@ -137,7 +141,7 @@ def test_registry_is_used_when_no_anonymizers_are_given() -> None:
 def test_attribute_keys_follow_the_registry() -> None:
     """Keys are cached per chain; a key worked out while the registry changed is not
     kept for the new chain (found by review: the raw key stuck once cached)."""
-    from otel_anonymizer import Sanitizer, pii_anonymizer
+    from otel_anonymizer import Sanitizer
 
     sanitizer = Sanitizer()
     key = f"user {CANARY}"
@@ -380,3 +384,39 @@ def test_trace_states_are_anonymized() -> None:
     assert span.parent.trace_state.to_header() == "app=user:[EMAIL],dd=s:1"
     assert span.context.span_id != 4 and span.context.trace_id == 3  # the ids are kept
     assert span.links[0].context.trace_state.to_header() == "v=card:[CREDIT_CARD]"
+
+
+@pytest.mark.parametrize("wrapper", ["processor", "exporter"])
+def test_a_span_built_to_be_slow_is_bounded_by_the_timeout(wrapper: str) -> None:
+    """Found by review: the SDK adapters put no bound on a span; 128 attributes of
+    single digits and spaces (each text under the per-text bound) held `span.end()`
+    on the application's thread for about 30 s. What is not scanned within `timeout`
+    is exported as the placeholder, never raw."""
+    memory = InMemorySpanExporter()
+    if wrapper == "processor":
+        processor: Any = AnonymizingSpanProcessor(
+            SimpleSpanProcessor(memory), [pii_anonymizer()], timeout=0.2
+        )
+    else:
+        processor = SimpleSpanProcessor(
+            AnonymizingSpanExporter(memory, [pii_anonymizer()], timeout=0.2)
+        )
+    rng = random.Random(1)
+    span = provider_with(processor).get_tracer("t").start_span("tool-call")
+    for index in range(64):
+        span.set_attribute(
+            f"tool.result.{index}", " ".join(str(rng.randint(0, 9)) for _ in range(4095))
+        )
+    span.set_attribute("note", f"contact {CANARY}")
+    started = time.monotonic()
+    span.end()
+    assert time.monotonic() - started < 3  # about 30 s without a bound
+    [exported] = memory.get_finished_spans()
+    assert exported.attributes is not None
+    assert CANARY not in everything(exported)
+    assert FAILURE_PLACEHOLDER in exported.attributes.values()
+
+
+def test_the_timeout_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
+        AnonymizingSpanExporter(InMemorySpanExporter(), timeout=0)

@@ -21,7 +21,7 @@ from otel_anonymizer.anonymizer import Anonymizer
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import DEFAULT_MAPPING, FieldMapping
 from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
-from otel_anonymizer.sanitizer import REMOVED, Entry, Sanitizer
+from otel_anonymizer.sanitizer import EMIT_TIMEOUT, EXPORT_TIMEOUT, REMOVED, Entry, Sanitizer
 from otel_anonymizer.sdk._attributes import (
     attribute_entries,
     rebuild_attributes,
@@ -96,9 +96,12 @@ class AnonymizingLogRecordExporter(LogRecordExporter):
         *,
         mapping: FieldMapping = DEFAULT_MAPPING,
         placeholder: str = FAILURE_PLACEHOLDER,
+        timeout: float | None = EXPORT_TIMEOUT,
     ) -> None:
         self.exporter = exporter
-        self.sanitizer = Sanitizer(anonymizers, mapping=mapping, placeholder=placeholder)
+        self.sanitizer = Sanitizer(
+            anonymizers, mapping=mapping, placeholder=placeholder, timeout=timeout
+        )
 
     def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
         # The records' values in one Sanitizer call; a record that cannot be read or
@@ -152,9 +155,12 @@ class AnonymizingLogRecordProcessor(LogRecordProcessor):
         *,
         mapping: FieldMapping = DEFAULT_MAPPING,
         placeholder: str = FAILURE_PLACEHOLDER,
+        timeout: float | None = EMIT_TIMEOUT,
     ) -> None:
         self.next_processor = next_processor
-        self.sanitizer = Sanitizer(anonymizers, mapping=mapping, placeholder=placeholder)
+        self.sanitizer = Sanitizer(
+            anonymizers, mapping=mapping, placeholder=placeholder, timeout=timeout
+        )
 
     def on_emit(self, log_record: ReadWriteLogRecord) -> None:
         try:

@@ -22,7 +22,7 @@ from otel_anonymizer.anonymizer import Anonymizer
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import DEFAULT_MAPPING, FieldMapping
 from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
-from otel_anonymizer.sanitizer import Entry, ObjectType, Sanitizer
+from otel_anonymizer.sanitizer import EMIT_TIMEOUT, EXPORT_TIMEOUT, Entry, ObjectType, Sanitizer
 from otel_anonymizer.sdk._attributes import (
     attribute_entries,
     rebuild_attributes,
@@ -170,9 +170,12 @@ class AnonymizingSpanExporter(SpanExporter):
         *,
         mapping: FieldMapping = DEFAULT_MAPPING,
         placeholder: str = FAILURE_PLACEHOLDER,
+        timeout: float | None = EXPORT_TIMEOUT,
     ) -> None:
         self.exporter = exporter
-        self.sanitizer = Sanitizer(anonymizers, mapping=mapping, placeholder=placeholder)
+        self.sanitizer = Sanitizer(
+            anonymizers, mapping=mapping, placeholder=placeholder, timeout=timeout
+        )
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         sanitized = _sanitize_all(spans, self.sanitizer)
@@ -203,9 +206,12 @@ class AnonymizingSpanProcessor(SpanProcessor):
         *,
         mapping: FieldMapping = DEFAULT_MAPPING,
         placeholder: str = FAILURE_PLACEHOLDER,
+        timeout: float | None = EMIT_TIMEOUT,
     ) -> None:
         self.next_processor = next_processor
-        self.sanitizer = Sanitizer(anonymizers, mapping=mapping, placeholder=placeholder)
+        self.sanitizer = Sanitizer(
+            anonymizers, mapping=mapping, placeholder=placeholder, timeout=timeout
+        )
 
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         self.next_processor.on_start(span, parent_context=parent_context)
