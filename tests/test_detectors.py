@@ -442,6 +442,36 @@ class TestPatterns:
 # ------------------------------------------------------------------ scanner
 
 
+class TestScriptsWithoutSpaces:
+    """Found by review: Chinese, Japanese and Thai put no space between words, and
+    Korean particles attach to the word before them, so personal data touches their
+    letters; the boundaries read every letter as part of a word and found nothing."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("我的信用卡号是4111111111111111\uff0c请帮我查询", ("credit_card", "4111111111111111")),
+            ("我的邮箱是jane.roe@example.org\uff0c谢谢", ("email", "jane.roe@example.org")),
+            ("お問い合わせはjane.roe@example.orgまで", ("email", "jane.roe@example.org")),
+            ("カード番号は4111-1111-1111-1111です", ("credit_card", "4111-1111-1111-1111")),
+            ("제 메일은jane.roe@example.org입니다", ("email", "jane.roe@example.org")),
+            ("我的SSN是219-09-9998", ("us_ssn", "219-09-9998")),
+            ("電話番号は+44 20 7946 0958です", ("phone", "+44 20 7946 0958")),
+            ("服务器地址是192.168.1.20吗", ("ipv4_address", "192.168.1.20")),
+            ("อีเมลของฉันคือjane.roe@example.orgครับ", ("email", "jane.roe@example.org")),
+        ],
+    )
+    def test_found_against_their_letters(self, text: str, expected: tuple[str, str]) -> None:
+        assert found(text) == [expected]
+
+    @pytest.mark.parametrize(
+        "text",
+        ["id4111111111111111", "user_4111111111111111", "jäne.roe@example.orgé", "v192.168.1.20"],
+    )
+    def test_other_letters_still_glue(self, text: str) -> None:
+        assert found(text) == []
+
+
 class TestOverlaps:
     def test_earlier_start_wins(self) -> None:
         first = Detector("first", r"abc")

@@ -32,7 +32,7 @@ needs_native = pytest.mark.skipif(native is None, reason="the C extension is not
 #: Characters that move numeric runs and their inert tests: ASCII and Arabic-Indic
 #: digits, every separator, `+`, word characters (ASCII, accented, `_`), `\` and `n`
 #: (JSON escapes), and others.
-RUN_ALPHABET = "0123456789" * 3 + "٣٤" + "().-/ " * 2 + "+-" + "ab_é" + "\\n" + ":,T"
+RUN_ALPHABET = "0123456789" * 3 + "٣٤" + "().-/ " * 2 + "+-" + "ab_é" + "\\n" + ":,T" + "我ま메ก𠀀"
 
 
 def random_texts(alphabet: str, count: int, seed: int, length: int = 40) -> list[str]:

@@ -382,6 +382,8 @@ def test_the_text_screen_passes_only_what_rewrite_leaves() -> None:
         "\n",
         "é",
         "٣",
+        "我",
+        "메",
         " ",
         "word",
     ]

@@ -305,7 +305,17 @@ static PyTypeObject ShapesType = {
 #define IS_DIGIT(ch) ((ch) < 128 ? ((ch) >= '0' && (ch) <= '9') : Py_UNICODE_ISDECIMAL(ch))
 #define IS_SEPARATOR(ch) \
     ((ch) == '(' || (ch) == ')' || (ch) == '.' || (ch) == '-' || (ch) == '/' || (ch) == ' ')
-#define IS_WORD(ch) (Py_UNICODE_ISALNUM(ch) || (ch) == '_')
+/* Letters of scripts written without spaces between words, and Korean: `UNSPACED` in
+ * detectors/words.py, which lists the same ranges. */
+#define IS_UNSPACED(ch)                                                                    \
+    (((ch) >= 0x0E00 && (ch) <= 0x0EFF) || ((ch) >= 0x1000 && (ch) <= 0x109F) ||          \
+     ((ch) >= 0x1100 && (ch) <= 0x11FF) || ((ch) >= 0x1780 && (ch) <= 0x17FF) ||          \
+     ((ch) >= 0x3040 && (ch) <= 0x30FF) || ((ch) >= 0x3130 && (ch) <= 0x318F) ||          \
+     ((ch) >= 0x3400 && (ch) <= 0x4DBF) || ((ch) >= 0x4E00 && (ch) <= 0x9FFF) ||          \
+     ((ch) >= 0xAC00 && (ch) <= 0xD7AF) || ((ch) >= 0xF900 && (ch) <= 0xFAFF) ||          \
+     ((ch) >= 0xFF66 && (ch) <= 0xFF9F) || ((ch) >= 0x20000 && (ch) <= 0x3134F))
+/* A character that glues a number touching it into a word (`glues` in words.py). */
+#define IS_WORD(ch) ((Py_UNICODE_ISALNUM(ch) || (ch) == '_') && !IS_UNSPACED(ch))
 
 /* Whether text[start:end] (a run, starting at a digit or at the `+` or `(` before one)
  * is one that no detector with `skips_inert_runs` can match in: see `_INERT_RUN` and

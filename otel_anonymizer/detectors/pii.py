@@ -15,6 +15,7 @@ from functools import lru_cache, partial
 
 from otel_anonymizer.detectors import checks
 from otel_anonymizer.detectors.base import Detector, not_after
+from otel_anonymizer.detectors.words import WORD
 
 #: Regions whose national number formats are recognized without a `+` prefix.
 DEFAULT_PHONE_REGIONS = ("US", "CA", "GB", "DE", "FR")
@@ -24,9 +25,9 @@ EMAIL = Detector(
     # Not starting at the `n` of an escaped line break (`\njane@...`). In the stdlib
     # engine: a search costs a quarter of what it costs in `regex`.
     re.compile(
-        not_after(r"\w.%+-") + r"(?!(?<=\\)[nrt])"
+        not_after(".%+-", word=True) + r"(?!(?<=\\)[nrt])"
         r"[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
-        r"[A-Za-z]{2,24}(?![\w-])"
+        rf"[A-Za-z]{{2,24}}(?!{WORD}|-)"
     ),
     checks.email,
     needles=("@",),
@@ -40,12 +41,12 @@ EMAIL = Detector(
 )
 
 #: Not inside a word, an id or a decimal number (`0.4111111111111111` is a float).
-_NUMBER_START = not_after(r"\w-") + r"(?<!\d[.,])"
-_NUMBER_END = r"(?![\w-]|[.,]\d)"
+_NUMBER_START = not_after("-", word=True) + r"(?<!\d[.,])"
+_NUMBER_END = rf"(?!{WORD}|-|[.,]\d)"
 
 CREDIT_CARD = Detector(
     "credit_card",
-    re.compile(_NUMBER_START + r"\d(?:[ -]?\d){11,18}(?![\w]|[.,]\d)"),
+    re.compile(_NUMBER_START + r"\d(?:[ -]?\d){11,18}" + rf"(?!{WORD}|[.,]\d)"),
     lru_cache(maxsize=4096)(checks.credit_card),  # a match is at most 37 characters
     numeric=True,
     skips_inert_runs=True,
@@ -72,8 +73,8 @@ US_SSN = Detector(
 
 #: Not a version: `v1.2.3.4`, `pkg==1.2.3.4`, `Chrome/120.0.0.0` (a product token).
 IP_V4 = (
-    not_after(r"\w.") + r"(?<!\w/)(?<![=<>!~]=)"
-    r"(?:\d{1,3}\.){3}\d{1,3}(?!\w|\.\d|-\w)"  # a sentence's final period may follow
+    not_after(".", word=True) + rf"(?<!{WORD}/)(?<![=<>!~]=)"
+    rf"(?:\d{{1,3}}\.){{3}}\d{{1,3}}(?!{WORD}|\.\d|-{WORD})"  # a sentence's final period may follow
 )
 
 IBAN = Detector(
@@ -106,9 +107,9 @@ IP_ADDRESS_V4 = Detector(
 
 IP_ADDRESS_V6 = Detector(
     "ipv6_address",
-    not_after(r"\w:.") + r"(?:[0-9A-Fa-f]{0,4}:){2,7}"
+    not_after(":.", word=True) + r"(?:[0-9A-Fa-f]{0,4}:){2,7}"
     r"(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?"
-    r"(?:%\w+(?:\.\w+)*)?(?![\w:]|\.\d)",  # zone index: `%eth0`, `%eth0.100`
+    r"(?:%\w+(?:\.\w+)*)?" + rf"(?!{WORD}|:|\.\d)",  # zone index: `%eth0`, `%eth0.100`
     checks.ipv6,
     label="IP_ADDRESS",
     # `::`, or three groups (`:db8:85a3:`): clock times (`12:30:45`) have two. A valid
@@ -123,8 +124,8 @@ IP_ADDRESS_V6 = Detector(
 _HEX = "[0-9A-Fa-f]"
 MAC_ADDRESS = Detector(
     "mac_address",
-    not_after(r"\w:.-") + rf"(?:{_HEX}{{2}}([:-]){_HEX}{{2}}(?:\1{_HEX}{{2}}){{4}}"
-    rf"|{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}})(?![\w:-]|\.\w)",
+    not_after(":.-", word=True) + rf"(?:{_HEX}{{2}}([:-]){_HEX}{{2}}(?:\1{_HEX}{{2}}){{4}}"
+    rf"|{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}})(?!{WORD}|[:-]|\.{WORD})",
     # `:5e:f0:`, `-5E-F0-`, `.4567.89ab` (Cisco). Clock times (`12:30:45`) have one
     # group too few.
     shapes=(
@@ -148,14 +149,14 @@ MAC_ADDRESS = Detector(
 #: parentheses, eight separators); a phone number has at most 15 digits.
 _LONGEST_PHONE = 26
 _PHONE_PATTERN = (
-    not_after(r"\w+.-") + r"(?<!\d[:/])(?:"
+    not_after("+.-", word=True) + r"(?<!\d[:/])(?:"
     r"(?:\+|00)\d{1,3}[ .-]?(?:\(\d{1,5}\)[ .-]?)?\d+(?:[ .-]\d+){0,6}"
     r"|(?:\(\d{1,5}\)[ .-]?|0\d{1,4}/)\d+(?:[ .-]\d+){0,6}"
     r"|(?!\d{4}-\d\d?-\d\d?(?!\d|-\d)|\d{4}/\d\d?/\d\d?(?!\d|/\d)"
     r"|\d\d?\.\d\d?\.\d{2,4}(?!\d|\.\d)|\d\d?/\d\d?/\d{2,4}(?!\d|/\d)"
     r"|\d\d?-\d\d?-\d{4}(?!\d|-\d))"
     r"\d+(?:[ -]\d+(?:[ .-]\d+){0,5}|\.\d+(?:[ .-]\d+){1,5})"
-    r")(?![\w-]|[./]\d)"
+    r")" + rf"(?!{WORD}|-|[./]\d)"
 )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from otel_anonymizer.detectors.words import glues
+
 #: Runs of digits and the separators people write in numbers, at least 7 characters
 #: from a digit to a digit; a run is extended over a `+` or `(` before it. Numeric
 #: detectors search only inside runs. Texts that are not ASCII are searched as `str`
@@ -82,7 +84,7 @@ def _glued(text: str, start: int, chunk: str) -> bool:
     if not start or not chunk[0].isdecimal():
         return False
     before = text[start - 1]
-    if not (before.isalnum() or before in "_-"):
+    if not (glues(before) or before == "-"):
         return False
     if before in "nrt" and start > 1 and text[start - 2] == "\\":
         return False

@@ -151,7 +151,7 @@ PRIVATE_KEY = _secret(
 BEARER_TOKEN = _secret(
     "bearer_token",
     # RFC 6750 b64token; a sentence's final period is not part of the token.
-    "(?i)" + not_after(r"\w") + r"bearer[ \t]+([A-Za-z0-9_.~+/-]{15,}[A-Za-z0-9_~+/-]=*)",
+    "(?i)" + not_after("", word=True) + r"bearer[ \t]+([A-Za-z0-9_.~+/-]{15,}[A-Za-z0-9_~+/-]=*)",
     shapes=("[Bb][Ee][Aa][Rr][Ee][Rr]",),  # in any case, as the scheme is case-insensitive
     group=1,
     validate=checks.bearer_token,
