@@ -354,6 +354,25 @@ class TestPatterns:
         token = "ya29.a0AfH6SM_Bx3-kq_9Zr"
         assert found(f"Authorization: Bearer {token}") == [("bearer_token", token)]
 
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "Authorization: Basic Ym9iOmh1bnRlcjJ4eXo=",  # bob:hunter2xyz
+            'curl -H "authorization: basic dXNlcjpwYXNz" https://api',
+            "BASIC YWxhZGRpbjpvcGVuc2VzYW1l.",
+        ],
+    )
+    def test_basic_credentials(self, text: str) -> None:
+        """Found by review: `Basic` credentials in a logged header went out raw."""
+        [(name, value)] = found(text)
+        assert name == "basic_auth" and ":" in base64.b64decode(value).decode()
+
+    @pytest.mark.parametrize(
+        "text", ["the basic idea is simple", "Basic setup guide", "Basic QWxhZGRpbg=="]
+    )
+    def test_basic_words_are_not_credentials(self, text: str) -> None:
+        assert found(text) == []  # no `user:password` behind them
+
     def test_pem_block_plain_escaped_and_cut(self) -> None:
         body = base64.b64encode(random.Random(2).randbytes(96)).decode()
         lines = [body[i : i + 64] for i in range(0, len(body), 64)]
@@ -610,7 +629,7 @@ class TestTimeouts:
 class TestSelection:
     def test_default_is_everything(self) -> None:
         assert {d.name for d in select("default")} == set(BUILTIN)
-        assert len(BUILTIN) == 23
+        assert len(BUILTIN) == 24
 
     def test_sets(self) -> None:
         assert {d.kind for d in select("secrets")} == {"secret"}

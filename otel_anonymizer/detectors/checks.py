@@ -287,6 +287,16 @@ def bearer_token(text: str) -> bool:
     return _WORDS.fullmatch(text) is None
 
 
+def basic_credentials(text: str) -> bool:
+    """Base64 of `user:password` in printable text: not a word after `basic` in prose
+    (`Basic idea`, `basic setup`), which decodes to bytes without a colon."""
+    try:
+        decoded = base64.b64decode(text, validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return False
+    return ":" in decoded and decoded.isprintable()
+
+
 def github_classic_token(text: str) -> bool:
     """GitHub's classic tokens end in a base62 CRC32 of their random part."""
     body = text[4:]

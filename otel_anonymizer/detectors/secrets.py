@@ -156,6 +156,14 @@ BEARER_TOKEN = _secret(
     group=1,
     validate=checks.bearer_token,
 )
+BASIC_AUTH = _secret(
+    "basic_auth",
+    # RFC 7617: base64 of `user:password`; only the credentials (group 1) are replaced.
+    "(?i)" + not_after("", word=True) + r"basic[ \t]+([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])",
+    shapes=("[Bb][Aa][Ss][Ii][Cc]",),  # in any case, as the scheme is case-insensitive
+    group=1,
+    validate=checks.basic_credentials,
+)
 URL_PASSWORD = _secret(
     "url_password",
     # Only the password (group 1) is replaced; the user may be empty (`redis://:pw@host`).
@@ -184,5 +192,6 @@ SECRETS: tuple[Detector, ...] = (
     LANGSMITH_API_KEY,
     JWT,
     BEARER_TOKEN,
+    BASIC_AUTH,
     URL_PASSWORD,
 )
