@@ -109,7 +109,44 @@ def parse_request(signal: Signal, encoding: Encoding, body: bytes) -> Request:
     except (ValueError, RecursionError, json_format.ParseError):
         # ValueError covers invalid JSON and invalid UTF-8 (UnicodeDecodeError).
         raise BadRequest("the body is not a valid OTLP JSON export request") from None
+    _check_ids(request)
     return request
+
+
+#: The lengths OTLP allows for ids (empty: not set).
+_TRACE_ID_LENGTHS = (0, 16)
+_SPAN_ID_LENGTHS = (0, 8)
+
+
+def _check_ids(request: Request) -> None:
+    """`BadRequest` for a trace or span id of another length than OTLP's 16 and 8 bytes,
+    as the Collector refuses them: ids are bytes no anonymizer reads, and a client could
+    write anything into them (found by review: a 20-byte "trace id" holding an email
+    address went upstream)."""
+    if isinstance(request, ExportTraceServiceRequest):
+        for r, resource in enumerate(request.resource_spans):
+            for s, scope in enumerate(resource.scope_spans):
+                for i, span in enumerate(scope.spans):
+                    where = f"resource_spans[{r}].scope_spans[{s}].spans[{i}]"
+                    _check_id(span.trace_id, _TRACE_ID_LENGTHS, where, "trace_id")
+                    _check_id(span.span_id, _SPAN_ID_LENGTHS, where, "span_id")
+                    _check_id(span.parent_span_id, _SPAN_ID_LENGTHS, where, "parent_span_id")
+                    for k, link in enumerate(span.links):
+                        place = f"{where}.links[{k}]"
+                        _check_id(link.trace_id, _TRACE_ID_LENGTHS, place, "trace_id")
+                        _check_id(link.span_id, _SPAN_ID_LENGTHS, place, "span_id")
+        return
+    for r, resource_logs in enumerate(request.resource_logs):
+        for s, scope_logs in enumerate(resource_logs.scope_logs):
+            for i, record in enumerate(scope_logs.log_records):
+                where = f"resource_logs[{r}].scope_logs[{s}].log_records[{i}]"
+                _check_id(record.trace_id, _TRACE_ID_LENGTHS, where, "trace_id")
+                _check_id(record.span_id, _SPAN_ID_LENGTHS, where, "span_id")
+
+
+def _check_id(value: bytes, lengths: tuple[int, int], where: str, name: str) -> None:
+    if len(value) not in lengths:
+        raise BadRequest(f"{where}.{name} has {len(value)} bytes; OTLP ids have {lengths[1]}")
 
 
 def to_json(message: Message, signal: Signal | None = None) -> bytes:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from google.rpc.status_pb2 import Status
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from tests.gateway.conftest import EMAIL_CANARY, RunningGateway, gateway_config
@@ -107,6 +108,30 @@ def test_invalid_utf8_is_refused_on_both_protocols(gateway: RunningGateway) -> N
         with pytest.raises(grpc.RpcError) as caught:
             call(body, timeout=5)
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
+def test_ids_of_other_lengths_than_otlps_are_refused(
+    gateway: RunningGateway, upstream: Upstream
+) -> None:
+    """Found by review: ids are bytes no anonymizer reads, and a 20-byte "trace id"
+    holding an email address went upstream. Ids of other lengths than 16 and 8 bytes
+    are refused, as the Collector refuses them, on both protocols, naming the id."""
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name="s", span_id=b"s" * 8)
+    span.trace_id = EMAIL_CANARY.encode()
+    response = post(gateway, request.SerializeToString(), PROTOBUF)
+    assert response.status_code == 400
+    message = Status.FromString(response.content).message
+    assert "resource_spans[0].scope_spans[0].spans[0].trace_id has 20 bytes" in message
+    assert EMAIL_CANARY not in message
+    span.trace_id = b"t" * 16
+    span.links.add(trace_id=b"t" * 16, span_id=b"l" * 9)
+    with grpc.insecure_channel(gateway.grpc_target) as channel:
+        with pytest.raises(grpc.RpcError) as caught:
+            channel.unary_unary(TRACE_SERVICE)(request.SerializeToString(), timeout=5)
+        assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert "links[0].span_id has 9 bytes" in (caught.value.details() or "")
+    assert upstream.spans() == []
 
 
 def test_grpc_bad_input_and_oversized(gateway: RunningGateway, upstream: Upstream) -> None:
