@@ -61,9 +61,18 @@ def prose(rng: random.Random, words: int, pii_rate: float) -> str:
     return " ".join(out)
 
 
-def make_spans(count: int, seed: int = 7) -> list[ReadableSpan]:
-    """LLM spans with about 5 KB of message text each; 1 in 4 spans carries PII."""
+def make_spans(count: int, seed: int = 7, system_prompts: int = 0) -> list[ReadableSpan]:
+    """LLM spans with about 5 KB of message text each; 1 in 4 spans carries PII.
+
+    `system_prompts`: 0, every span has a system message of its own, inside its input
+    messages (nothing recurs); N, the system instructions are one of N fixed texts, in
+    `gen_ai.system_instructions`, as an application sends them."""
     rng = random.Random(seed)
+    fixed = random.Random(seed + 1)
+    prompts = [
+        json.dumps([{"type": "text", "content": prose(fixed, 150, 0.0)}])
+        for _ in range(system_prompts)
+    ]
     collected: list[ReadableSpan] = []
 
     class Collect(SpanProcessor):
@@ -90,9 +99,11 @@ def make_spans(count: int, seed: int = 7) -> list[ReadableSpan]:
     for index in range(count):
         rate = 0.01 if index % 4 == 0 else 0.0
         messages = [
-            {"role": "system", "parts": [{"type": "text", "content": prose(rng, 150, 0.0)}]},
             {"role": "user", "parts": [{"type": "text", "content": prose(rng, 350, rate)}]},
         ]
+        if not prompts:
+            system = {"type": "text", "content": prose(rng, 150, 0.0)}
+            messages.insert(0, {"role": "system", "parts": [system]})
         answer = [
             {
                 "role": "assistant",
@@ -103,6 +114,8 @@ def make_spans(count: int, seed: int = 7) -> list[ReadableSpan]:
         with tracer.start_as_current_span("chat gpt-4o") as span:
             span.set_attribute("gen_ai.operation.name", "chat")
             span.set_attribute("gen_ai.request.model", "gpt-4o")
+            if prompts:
+                span.set_attribute("gen_ai.system_instructions", rng.choice(prompts))
             span.set_attribute("gen_ai.input.messages", json.dumps(messages))
             span.set_attribute("gen_ai.output.messages", json.dumps(answer))
             span.set_attribute("llm.input_messages.0.message.role", "user")

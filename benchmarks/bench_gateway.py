@@ -2,7 +2,7 @@
 
 Run:  python benchmarks/bench_gateway.py [--requests 1000] [--spans 32] [--concurrency 8]
                                          [--workers 2] [--anonymizer default|seed]
-                                         [--rounds 5]
+                                         [--rounds 5] [--system-prompts 0]
 
 Starts the gateway in turns as a subprocess (`python -m otel_anonymizer.gateway serve`),
 once with the anonymizer processor and once as a pass-through (no processor), each time
@@ -12,7 +12,10 @@ LLM spans of `bench_adapters.py` (about 5 KB of message text each, 1 in 4 with P
 pre-serialized, sent over OTLP/gRPC by an asyncio client. No request is sent twice
 (warm-up, load and latency requests are all different spans): the anonymizer caches
 what numeric runs hold, and repeating requests would measure that cache rather than
-traffic, in which only parts of texts recur.
+traffic, in which only parts of texts recur. By default every span's system prompt is
+its own too; `--system-prompts N` sends the system instructions as applications do, one
+of N fixed texts in `gen_ai.system_instructions` (the text screen remembers long texts
+it found clean twice, so these cost a comparison).
 
 - throughput: `--requests` requests, `--concurrency` in flight, spans per second; the
   two configurations take turns for `--rounds` rounds (each with a fresh gateway), and
@@ -280,10 +283,17 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--anonymizer", default="default", choices=sorted(ANONYMIZERS))
     parser.add_argument("--rounds", type=int, default=5, help="pass-through/anonymizing pairs")
+    parser.add_argument(
+        "--system-prompts",
+        type=int,
+        default=0,
+        help="0: nothing recurs (the target's workload); N: system instructions are one of "
+        "N fixed texts, as applications send them",
+    )
     args = parser.parse_args()
 
     def requests(count: int, seed: int) -> list[bytes]:
-        spans = make_spans(count * args.spans, seed=seed)
+        spans = make_spans(count * args.spans, seed=seed, system_prompts=args.system_prompts)
         return [
             encode_spans(spans[index : index + args.spans]).SerializeToString()
             for index in range(0, len(spans), args.spans)
@@ -307,7 +317,7 @@ def main() -> None:
     print(
         f"{args.requests} requests of {args.spans} spans ({size:.0f} KB each), "
         f"concurrency {args.concurrency}, {args.workers} workers, anonymizer={args.anonymizer}, "
-        f"{args.rounds} rounds"
+        f"{args.rounds} rounds, system prompts {args.system_prompts or 'all different'}"
     )
     print(f"{'gateway':<16}{'spans/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'worker us/span':>16}")
     summary = {}

@@ -193,6 +193,8 @@ class PIIAnonymizer(RecursiveAnonymizer):
             self.keys.clear_cache()
         self._policy_cache.clear()
         self._clean_keys.clear()
+        if self._text_screen is not None:
+            self._text_screen.forget()
 
     def may_change(self, value: Any, name: str) -> bool:
         """False when nothing in `value` would be detected: the adapters then skip

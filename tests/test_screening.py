@@ -407,6 +407,39 @@ def test_the_text_screen_passes_only_what_rewrite_leaves() -> None:
     assert not screen.clean(pem)
 
 
+@pytest.mark.skipif(pii_anonymizer().text_screen() is None, reason="the C extension is not built")
+def test_the_text_screen_remembers_clean_texts_only_by_all_their_characters() -> None:
+    """Long texts found clean twice are remembered (system prompts and tool definitions
+    come in every request), in slots chosen by their length and 32 bytes at the start,
+    middle and end. A text that differs from a remembered one only elsewhere lands in
+    the same slot and must still be screened: here each dirty text is a clean one with
+    personal data written over other characters."""
+    screen = pii_anonymizer().text_screen()
+    rng = random.Random(7)
+    words = ["the", "customer", "asked", "about", "order", "status", "refund", "é", "日本"]
+    for length in (256, 257, 300, 1000, 5000):
+        for _ in range(40):
+            text = " ".join(rng.choices(words, k=length))[:length]
+            assert screen.clean(text) and screen.clean(text)  # found clean twice: remembered
+            for value in (VALUES[0], VALUES[1], VALUES[3], VALUES[4]):
+                at = rng.randrange(40, length - 40 - len(value))
+                if abs(at - length // 2) < 16 + len(value):
+                    continue  # in the sampled middle: another slot, not the case here
+                dirty = text[: at - 1] + " " + value + " " + text[at + len(value) + 1 :]
+                assert len(dirty) == length
+                assert not screen.clean(dirty), (length, at, value)
+                assert screen.clean(text)
+    # Texts of one length in two kinds of characters; then the same after `forget`.
+    text = "a safe sentence, " * 20
+    wide = text[:-1] + "日"
+    assert screen.clean(text) and screen.clean(wide)
+    assert not screen.clean(wide[:100] + " jane.roe@example.org " + wide[122:])
+    screen.forget()
+    assert screen.clean(text) and not screen.clean(
+        text[:100] + " jane.roe@example.org " + text[122:]
+    )
+
+
 def test_text_that_only_looks_like_json() -> None:
     """JSON text without escapes that does not parse is rewritten in place without
     asking `json.loads` where that cannot change the result: each of these must still

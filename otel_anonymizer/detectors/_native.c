@@ -1482,6 +1482,28 @@ static PyTypeObject PassesType = {
 /* ---- TextScreen: texts that an anonymizer certainly leaves as they are ----------- */
 
 /* The cached verdicts on JSON keys are dropped when there are more than this many. */
+/* Long texts the screen found clean, remembered by their characters: system prompts,
+ * tool definitions and the earlier messages of a conversation come again in every
+ * request, and screening them again costs a pass over all their characters. A text's
+ * verdict depends only on its characters (the screen's options do not change), and a
+ * remembered text is compared whole, so the slot a text lands in (by its length and
+ * some of its characters) decides only whether it is found, never what is found.
+ * Direct-mapped. A text is copied the second time it is found clean in a row of its
+ * slot: most texts never come again, and copying them all would cost more than it
+ * saves. The copies take at most `CLEAN_BYTES_LIMIT`, then all are forgotten. */
+#define CLEAN_SLOTS 1024
+#define CLEAN_MIN_LENGTH 256 /* shorter texts are screened about as fast as compared */
+#define CLEAN_MAX_BYTES ((Py_ssize_t)1 << 20)
+#define CLEAN_BYTES_LIMIT ((Py_ssize_t)16 << 20)
+
+typedef struct {
+    uint64_t hash;
+    Py_ssize_t n;
+    int kind;
+    void *data;    /* a copy of the n * kind bytes, or NULL: an empty slot */
+    uint64_t seen; /* the hash of the last text found clean here and not copied */
+} CleanSlot;
+
 #define KEY_CACHE_LIMIT 8192
 /* Longer keys are not cached (`KeyClassifier` does not cache them either). */
 #define CACHED_KEY_LENGTH 200
@@ -1512,6 +1534,8 @@ typedef struct {
     PyObject *unescape;
     PyObject *unescape_keeping_quotes;
     PyObject *clean_scalar; /* clean_scalar(int) -> bool */
+    CleanSlot *clean_slots; /* long texts found clean (`CLEAN_SLOTS`), or NULL: none yet */
+    Py_ssize_t clean_bytes; /* what their copies take */
 } TextScreenObject;
 
 
@@ -1552,11 +1576,26 @@ TextScreen_clear(TextScreenObject *self)
     return 0;
 }
 
+/* Forget the texts remembered clean. */
+static void
+forget_clean(TextScreenObject *self)
+{
+    if (self->clean_slots != NULL) {
+        for (Py_ssize_t i = 0; i < CLEAN_SLOTS; i++) {
+            PyMem_Free(self->clean_slots[i].data);
+        }
+        PyMem_Free(self->clean_slots);
+        self->clean_slots = NULL;
+    }
+    self->clean_bytes = 0;
+}
+
 static void
 TextScreen_dealloc(TextScreenObject *self)
 {
     PyObject_GC_UnTrack(self);
     TextScreen_clear(self);
+    forget_clean(self);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -2014,13 +2053,99 @@ json_finds_nothing(TextScreenObject *self, Text *text)
 
 /* Whether `PIIAnonymizer.rewrite` returns the text as it is under a name that is not
  * sensitive: 1 yes, 0 it may not, -1 on an error. Takes over `text->object`. */
+static uint64_t
+mix(uint64_t hash, uint64_t value)
+{
+    hash ^= value * 0x9E3779B97F4A7C15ULL;
+    return ((hash << 31) | (hash >> 33)) * 0xBF58476D1CE4E5B9ULL;
+}
+
+/* The slot key of a long text: its length and kind, and 32 bytes at its start, middle
+ * and end (a text of at least `CLEAN_MIN_LENGTH` characters has them all). */
+static uint64_t
+clean_hash(const Text *text)
+{
+    const char *data = text->data;
+    Py_ssize_t size = text->n * text->kind;
+    Py_ssize_t starts[3] = {0, size / 2 - 16, size - 32};
+    uint64_t hash = mix((uint64_t)size, (uint64_t)text->kind);
+    for (int part = 0; part < 3; part++) {
+        for (int word = 0; word < 4; word++) {
+            uint64_t value;
+            memcpy(&value, data + starts[part] + 8 * word, sizeof value);
+            hash = mix(hash, value);
+        }
+    }
+    return hash;
+}
+
+/* The slot a long text would be remembered in, or NULL: not a text remembered. */
+static CleanSlot *
+clean_slot(const TextScreenObject *self, uint64_t hash)
+{
+    if (self->clean_slots == NULL) {
+        return NULL;
+    }
+    return &self->clean_slots[hash & (CLEAN_SLOTS - 1)];
+}
+
+/* Note a long text found clean, and remember it (a copy) if it was the last one noted
+ * in its slot; without memory for it, it is not remembered. */
+static void
+remember_clean(TextScreenObject *self, const Text *text, uint64_t hash)
+{
+    Py_ssize_t size = text->n * text->kind;
+    if (size > CLEAN_MAX_BYTES) {
+        return;
+    }
+    if (self->clean_slots == NULL) {
+        self->clean_slots = PyMem_Calloc(CLEAN_SLOTS, sizeof(CleanSlot));
+        if (self->clean_slots == NULL) {
+            return;
+        }
+    }
+    CleanSlot *slot = &self->clean_slots[hash & (CLEAN_SLOTS - 1)];
+    if (slot->seen != hash) {
+        slot->seen = hash;
+        return;
+    }
+    if (self->clean_bytes + size > CLEAN_BYTES_LIMIT) {
+        forget_clean(self);
+        return;
+    }
+    void *copy = PyMem_Malloc(size);
+    if (copy == NULL) {
+        return;
+    }
+    memcpy(copy, text->data, size);
+    if (slot->data != NULL) {
+        self->clean_bytes -= slot->n * slot->kind;
+        PyMem_Free(slot->data);
+    }
+    *slot = (CleanSlot){hash, text->n, text->kind, copy, 0};
+    self->clean_bytes += size;
+}
+
 static int
 screen_text(PyObject *screen, Text *text)
 {
     TextScreenObject *self = (TextScreenObject *)screen;
+    uint64_t hash = 0;
+    if (text->n >= CLEAN_MIN_LENGTH) {
+        hash = clean_hash(text);
+        const CleanSlot *slot = clean_slot(self, hash);
+        if (slot != NULL && slot->data != NULL && slot->hash == hash && slot->n == text->n &&
+            slot->kind == text->kind && memcmp(slot->data, text->data, text->n * text->kind) == 0) {
+            Py_CLEAR(text->object);
+            return 1;
+        }
+    }
     int hit;
     int clean = looks_like_json(text) ? json_finds_nothing(self, text)
                                       : finds_nothing(self, text, &hit);
+    if (clean == 1 && text->n >= CLEAN_MIN_LENGTH) {
+        remember_clean(self, text, hash);
+    }
     Py_CLEAR(text->object);
     return clean;
 }
@@ -2054,6 +2179,18 @@ TextScreen_clean(TextScreenObject *self, PyObject *text)
     return clean < 0 ? NULL : PyBool_FromLong(clean);
 }
 
+PyDoc_STRVAR(TextScreen_forget_doc,
+             "forget()\n--\n\n"
+             "Forget the long texts remembered clean (for benchmarks that screen the same\n"
+             "texts again); verdicts stay the same.");
+
+static PyObject *
+TextScreen_forget(TextScreenObject *self, PyObject *unused)
+{
+    forget_clean(self);
+    Py_RETURN_NONE;
+}
+
 PyDoc_STRVAR(TextScreen_how_doc,
              "how(text, /)\n--\n\n"
              "How `rewrite` handles `text` (`PIIAnonymizer._how`): 0 as text, 1 as JSON text\n"
@@ -2078,6 +2215,7 @@ TextScreen_how(TextScreenObject *self, PyObject *text)
 
 static PyMethodDef TextScreen_methods[] = {
     {"clean", (PyCFunction)TextScreen_clean, METH_O, TextScreen_clean_doc},
+    {"forget", (PyCFunction)TextScreen_forget, METH_NOARGS, TextScreen_forget_doc},
     {"how", (PyCFunction)TextScreen_how, METH_O, TextScreen_how_doc},
     {NULL, NULL, 0, NULL},
 };

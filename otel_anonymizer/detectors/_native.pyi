@@ -67,6 +67,8 @@ class TextScreen:
     def clean(self, text: str, /) -> bool:
         """Whether `rewrite` certainly returns `text` as it is (under a name that is
         not sensitive)."""
+    def forget(self) -> None:
+        """Forget the long texts remembered clean (verdicts stay the same)."""
     def how(self, text: str, /) -> int | None:
         """How `rewrite` handles `text` (`PIIAnonymizer._how`): 0 as text, 1 as JSON
         text without escapes, 2 looked at, or None for the walk."""
