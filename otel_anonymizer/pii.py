@@ -562,10 +562,13 @@ class PIIAnonymizer(RecursiveAnonymizer):
             pass
         found = None
         if field_name is not None:
-            for pattern, policy in self._policies:
-                if pattern.match(field_name):
-                    found = policy
-                    break
+            # A policy on a field (`output`) covers its entries (`output.value`): a field
+            # is handed over as a dict of them, and only its entries are looked up.
+            field = field_name.partition(".")[0]
+            found = next(
+                (policy for pattern, policy in self._policies if pattern.match(field_name)),
+                None,
+            ) or next((policy for pattern, policy in self._policies if pattern.match(field)), None)
         if field_name is None or len(field_name) <= _CACHED_NAME_LENGTH:
             if len(self._policy_cache) >= _CACHE_LIMIT:
                 self._policy_cache.clear()

@@ -290,13 +290,18 @@ class TestFieldPolicies:
         )
         assert result == {"email": "jane@example.com", "user": {"email": "a@b.io"}}
 
-    def test_policies_apply_to_a_field_that_holds_one_text(self) -> None:
+    @pytest.mark.parametrize(
+        ("output", "input_"), [("output.*", "input.value"), ("output", "input")]
+    )
+    def test_policies_apply_to_a_field_that_holds_one_text(self, output: str, input_: str) -> None:
         """Found by review: a span with only `input.value` and `output.value` handed
         each field over as its text alone, named `input` and `output`, so policies on
         `output.*` or `input.value` never matched (they did once another attribute
-        shared the field)."""
+        shared the field). The fix handed it over as `{name: text}`, and then a policy
+        on the field itself (`output`) stopped matching (found by the next review): a
+        policy on a field covers its entries."""
         anonymizer = pii_anonymizer(
-            fields=[FieldPolicy("output.*", "drop"), FieldPolicy("input.value", "redact")]
+            fields=[FieldPolicy(output, "drop"), FieldPolicy(input_, "redact")]
         )
         memory = InMemorySpanExporter()
         provider = TracerProvider()
