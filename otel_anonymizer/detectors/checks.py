@@ -288,13 +288,21 @@ def bearer_token(text: str) -> bool:
 
 
 def basic_credentials(text: str) -> bool:
-    """Base64 of `user:password` in printable text: not a word after `basic` in prose
-    (`Basic idea`, `basic setup`), which decodes to bytes without a colon."""
+    """Base64 (standard or URL-safe, padded or not) of `user:password` in printable
+    text, UTF-8 or Latin-1 (what `requests` sends for non-ASCII passwords): not a word
+    after `basic` in prose (`Basic idea`, `basic setup`), which decodes to bytes without
+    a colon, or to control characters."""
+    padded = text.rstrip("=")
+    padded += "=" * (-len(padded) % 4)
     try:
-        decoded = base64.b64decode(text, validate=True).decode("utf-8")
-    except (binascii.Error, ValueError):
+        raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+    except binascii.Error:
         return False
-    return ":" in decoded and decoded.isprintable()
+    try:
+        decoded = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        decoded = raw.decode("latin-1")
+    return ":" in decoded and decoded.replace("\t", " ").isprintable()
 
 
 def github_classic_token(text: str) -> bool:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from otel_anonymizer.detectors import checks
 from otel_anonymizer.detectors.base import Detector, not_after
+from otel_anonymizer.detectors.words import WORD
 
 #: Where a token may start: not inside a longer token, or right after a JSON escape.
 _START = not_after("A-Za-z0-9_-")
@@ -159,7 +160,7 @@ BEARER_TOKEN = _secret(
 BASIC_AUTH = _secret(
     "basic_auth",
     # RFC 7617: base64 of `user:password`; only the credentials (group 1) are replaced.
-    "(?i)" + not_after("", word=True) + r"basic[ \t]+([A-Za-z0-9+/]{4,}={0,2})(?![A-Za-z0-9+/=])",
+    "(?i)" + not_after("", word=True) + r"basic[ \t]+([A-Za-z0-9+/_-]{4,}={0,2})(?![\w+/=-])",
     shapes=("[Bb][Aa][Ss][Ii][Cc]",),  # in any case, as the scheme is case-insensitive
     group=1,
     validate=checks.basic_credentials,
@@ -168,7 +169,8 @@ URL_PASSWORD = _secret(
     "url_password",
     # Only the password (group 1) is replaced; the user may be empty (`redis://:pw@host`).
     # The match starts at `://` and looks back for the scheme: found from its needle.
-    r"://(?<=\b[A-Za-z][A-Za-z0-9+.-]{1,20}://)[^\s:/?#@\"']{0,256}:([^\s/?#@\"']{1,256})@",
+    rf"://(?<=(?<!{WORD})[A-Za-z][A-Za-z0-9+.-]{{1,20}}://)"
+    r"[^\s:/?#@\"']{0,256}:([^\s/?#@\"']{1,256})@",
     "://",
     group=1,
     label="PASSWORD",
