@@ -420,3 +420,25 @@ def test_a_span_built_to_be_slow_is_bounded_by_the_timeout(wrapper: str) -> None
 def test_the_timeout_must_be_positive() -> None:
     with pytest.raises(ValueError, match="timeout must be a positive number of seconds"):
         AnonymizingSpanExporter(InMemorySpanExporter(), timeout=0)
+
+
+def test_attribute_keys_built_to_be_slow_are_bounded_by_the_timeout() -> None:
+    """Found by review: the bound covered the values only; attribute keys are
+    anonymized after them, and 128 keys of `"1 " * 50000` held `span.end()` for about
+    100 s. The bound covers the adapter's whole call; keys not scanned in time are
+    exported as the placeholder."""
+    memory = InMemorySpanExporter()
+    processor = AnonymizingSpanProcessor(
+        SimpleSpanProcessor(memory), [pii_anonymizer()], timeout=0.2
+    )
+    span = provider_with(processor).get_tracer("t").start_span("tool-call")
+    for index in range(16):
+        span.set_attribute(f"{index} " + "1 " * 50_000, "x")
+    span.set_attribute(f"user {CANARY}", "y")
+    started = time.monotonic()
+    span.end()
+    assert time.monotonic() - started < 3  # about 0.7 s per key without the bound
+    [exported] = memory.get_finished_spans()
+    assert exported.attributes is not None
+    assert CANARY not in everything(exported)
+    assert FAILURE_PLACEHOLDER in exported.attributes

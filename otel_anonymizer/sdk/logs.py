@@ -83,6 +83,37 @@ def _rebuild_log(
     return new_record, sanitize_resource(record.resource, sanitizer, "log")
 
 
+def _sanitize_all(
+    batch: Sequence[ReadableLogRecord], sanitizer: Sanitizer
+) -> list[ReadableLogRecord]:
+    """Sanitized copies of `batch`, their values in one Sanitizer call; a record that
+    cannot be read or rebuilt is dropped (fail closed), never exported raw."""
+    read = []
+    for record in batch:
+        try:
+            read.append((record, _log_entries(record, sanitizer)))
+        except Exception as error:
+            record_failure("log adapter", type(error).__name__, "log", "log")
+    results = sanitizer.sanitize_many([(entries, "log") for _, entries in read])
+    sanitized = []
+    for (record, _), values in zip(read, results, strict=True):
+        try:
+            log_record, resource = _rebuild_log(record, values, sanitizer)
+            sanitized.append(
+                ReadableLogRecord(
+                    log_record=log_record,
+                    resource=resource if resource is not None else record.resource,
+                    instrumentation_scope=sanitize_scope(
+                        record.instrumentation_scope, sanitizer, "log"
+                    ),
+                    limits=record.limits,
+                )
+            )
+        except Exception as error:  # fail closed: drop the record, never export it raw
+            record_failure("log adapter", type(error).__name__, "log", "log")
+    return sanitized
+
+
 class AnonymizingLogRecordExporter(LogRecordExporter):
     """Wraps any `LogRecordExporter` and hands it anonymized copies of the records.
 
@@ -104,31 +135,8 @@ class AnonymizingLogRecordExporter(LogRecordExporter):
         )
 
     def export(self, batch: Sequence[ReadableLogRecord]) -> LogRecordExportResult:
-        # The records' values in one Sanitizer call; a record that cannot be read or
-        # rebuilt is dropped (fail closed), never exported raw.
-        read = []
-        for record in batch:
-            try:
-                read.append((record, _log_entries(record, self.sanitizer)))
-            except Exception as error:
-                record_failure("log adapter", type(error).__name__, "log", "log")
-        results = self.sanitizer.sanitize_many([(entries, "log") for _, entries in read])
-        sanitized = []
-        for (record, _), values in zip(read, results, strict=True):
-            try:
-                log_record, resource = _rebuild_log(record, values, self.sanitizer)
-                sanitized.append(
-                    ReadableLogRecord(
-                        log_record=log_record,
-                        resource=resource if resource is not None else record.resource,
-                        instrumentation_scope=sanitize_scope(
-                            record.instrumentation_scope, self.sanitizer, "log"
-                        ),
-                        limits=record.limits,
-                    )
-                )
-            except Exception as error:  # fail closed: drop the record, never export it raw
-                record_failure("log adapter", type(error).__name__, "log", "log")
+        with self.sanitizer.bounded():
+            sanitized = _sanitize_all(batch, self.sanitizer)
         try:
             return self.exporter.export(sanitized)
         except Exception:
@@ -164,15 +172,16 @@ class AnonymizingLogRecordProcessor(LogRecordProcessor):
 
     def on_emit(self, log_record: ReadWriteLogRecord) -> None:
         try:
-            new_record, resource = sanitize_log_record(log_record, self.sanitizer)
-            sanitized = ReadWriteLogRecord(
-                log_record=new_record,
-                resource=resource if resource is not None else log_record.resource,
-                instrumentation_scope=sanitize_scope(
-                    log_record.instrumentation_scope, self.sanitizer, "log"
-                ),
-                limits=log_record.limits,
-            )
+            with self.sanitizer.bounded():
+                new_record, resource = sanitize_log_record(log_record, self.sanitizer)
+                sanitized = ReadWriteLogRecord(
+                    log_record=new_record,
+                    resource=resource if resource is not None else log_record.resource,
+                    instrumentation_scope=sanitize_scope(
+                        log_record.instrumentation_scope, self.sanitizer, "log"
+                    ),
+                    limits=log_record.limits,
+                )
         except Exception as error:  # fail closed: drop the record, never pass it on raw
             record_failure("log adapter", type(error).__name__, "log", "log")
             return

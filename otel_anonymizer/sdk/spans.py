@@ -178,7 +178,8 @@ class AnonymizingSpanExporter(SpanExporter):
         )
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        sanitized = _sanitize_all(spans, self.sanitizer)
+        with self.sanitizer.bounded():
+            sanitized = _sanitize_all(spans, self.sanitizer)
         try:
             return self.exporter.export(sanitized)
         except Exception:
@@ -217,7 +218,9 @@ class AnonymizingSpanProcessor(SpanProcessor):
         self.next_processor.on_start(span, parent_context=parent_context)
 
     def on_end(self, span: ReadableSpan) -> None:
-        for sanitized in _sanitize_all([span], self.sanitizer):
+        with self.sanitizer.bounded():
+            copies = _sanitize_all([span], self.sanitizer)
+        for sanitized in copies:
             try:
                 self.next_processor.on_end(sanitized)
             except Exception:
