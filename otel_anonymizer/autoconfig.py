@@ -11,7 +11,11 @@ at start-up on bad configuration.
 from __future__ import annotations
 
 from otel_anonymizer.config import anonymizers_from_environment
-from otel_anonymizer.providers import configured_placeholder, otlp_log_exporter, otlp_span_exporter
+from otel_anonymizer.providers import (
+    configured_exporter_options,
+    otlp_log_exporter,
+    otlp_span_exporter,
+)
 from otel_anonymizer.sdk import AnonymizingLogRecordExporter, AnonymizingSpanExporter
 
 
@@ -22,7 +26,7 @@ class AnonymizedOTLPSpanExporter(AnonymizingSpanExporter):
         super().__init__(
             otlp_span_exporter(),
             anonymizers_from_environment(),
-            placeholder=configured_placeholder(),
+            **configured_exporter_options(),
         )
 
 
@@ -33,5 +37,5 @@ class AnonymizedOTLPLogExporter(AnonymizingLogRecordExporter):
         super().__init__(
             otlp_log_exporter(),
             anonymizers_from_environment(),
-            placeholder=configured_placeholder(),
+            **configured_exporter_options(),
         )

@@ -22,6 +22,7 @@ from otel_anonymizer.fields import FIELDS
 from otel_anonymizer.operators import MIN_HASH_KEY_BYTES, OPERATOR_NAMES
 from otel_anonymizer.pii import ACTIONS, FieldPolicy, pii_anonymizer
 from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
+from otel_anonymizer.sanitizer import EXPORT_TIMEOUT
 
 
 class ConfigError(ValueError):
@@ -41,6 +42,7 @@ ENVIRONMENT = {
     "OTEL_ANONYMIZER_HASH_KEY_FILE": "hash_key_file",
     "OTEL_ANONYMIZER_MASK_KEEP": "mask_keep",
     "OTEL_ANONYMIZER_REGEX_TIMEOUT": "regex_timeout",
+    "OTEL_ANONYMIZER_EXPORT_TIMEOUT": "export_timeout",
 }
 CONFIG_ENV = "OTEL_ANONYMIZER_CONFIG"
 HASH_KEY_ENV = "OTEL_ANONYMIZER_HASH_KEY"
@@ -218,7 +220,7 @@ OPTIONS = (
     "detectors", "operator", "operators", "fields", "policies", "custom_detectors", "rules",
     "phone_regions", "check_keys", "sensitive_keys", "safe_keys", "hash_key_env",
     "hash_key_file", "hash_length", "mask_keep", "regex_timeout", "max_depth", "placeholder",
-    "hash_key",
+    "hash_key", "export_timeout",
 )  # fmt: skip
 
 
@@ -357,9 +359,18 @@ def load_options(
     return options, source, from_environment
 
 
-def placeholder_option(options: Mapping[str, Any], where: str) -> str:
-    """The failure placeholder the options ask for (default `[ANONYMIZATION_FAILED]`)."""
-    return _string(f"{where}.placeholder", options.get("placeholder", FAILURE_PLACEHOLDER))
+def exporter_options(options: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """What the options ask of the exporter wrappers `configure` and the zero-code
+    exporters build: the failure placeholder (default `[ANONYMIZATION_FAILED]`) and the
+    most an export call may spend anonymizing (`export_timeout`, default 10 s)."""
+    return {
+        "placeholder": _string(
+            f"{where}.placeholder", options.get("placeholder", FAILURE_PLACEHOLDER)
+        ),
+        "timeout": _number(
+            f"{where}.export_timeout", options.get("export_timeout", EXPORT_TIMEOUT), float, 0.001
+        ),
+    }
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
@@ -391,9 +402,25 @@ def anonymizers_from_environment(environ: Mapping[str, str] | None = None) -> li
     try:
         return anonymizers_from_options(options, source, environ)
     except ConfigError as error:
-        message = str(error)
-        for variable, option in from_environment.items():
-            prefix = f"{source}.{option}"
-            if message.startswith(prefix):
-                raise ConfigError(variable + message[len(prefix) :]) from None
-        raise
+        raise _named_by_variable(error, source, from_environment) from None
+
+
+def exporter_options_from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """`exporter_options` as the YAML file and the environment variables set them."""
+    options, source, from_environment = load_options(environ)
+    try:
+        return exporter_options(options, source)
+    except ConfigError as error:
+        raise _named_by_variable(error, source, from_environment) from None
+
+
+def _named_by_variable(
+    error: ConfigError, source: str, from_environment: Mapping[str, str]
+) -> ConfigError:
+    """`error`, naming the environment variable that set the option it is about."""
+    message = str(error)
+    for variable, option in from_environment.items():
+        prefix = f"{source}.{option}"
+        if message.startswith(prefix):
+            return ConfigError(variable + message[len(prefix) :])
+    return error

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from opentelemetry import _logs, trace
 from opentelemetry.sdk._logs import LoggerProvider
@@ -22,8 +23,7 @@ from otel_anonymizer.anonymizer import Anonymizer
 from otel_anonymizer.config import (
     ConfigError,
     anonymizers_from_environment,
-    load_options,
-    placeholder_option,
+    exporter_options_from_environment,
 )
 from otel_anonymizer.sdk import AnonymizingLogRecordExporter, AnonymizingSpanExporter
 
@@ -69,10 +69,10 @@ def otlp_log_exporter() -> LogRecordExporter:
     return OTLPLogExporter()
 
 
-def configured_placeholder() -> str:
-    """The failure placeholder set by the YAML file or `OTEL_ANONYMIZER_PLACEHOLDER`."""
-    options, source, _ = load_options()
-    return placeholder_option(options, source)
+def configured_exporter_options() -> dict[str, Any]:
+    """The exporter wrappers' options set by the YAML file or the environment
+    (`OTEL_ANONYMIZER_PLACEHOLDER`, `OTEL_ANONYMIZER_EXPORT_TIMEOUT`)."""
+    return exporter_options_from_environment()
 
 
 def configure(
@@ -97,19 +97,17 @@ def configure(
     Returns the anonymizers that were registered. Bad configuration raises `ConfigError`.
     """
     chain = list(anonymizers) if anonymizers is not None else anonymizers_from_environment()
-    placeholder = configured_placeholder()
+    wrapper_options = configured_exporter_options()
     for anonymizer in chain:
         hooks.add_anonymizer(anonymizer)
     if traces:
         provider = tracer_provider or _global_tracer_provider()
-        exporter = AnonymizingSpanExporter(
-            span_exporter or otlp_span_exporter(), placeholder=placeholder
-        )
+        exporter = AnonymizingSpanExporter(span_exporter or otlp_span_exporter(), **wrapper_options)
         provider.add_span_processor(BatchSpanProcessor(exporter))
     if logs:
         log_provider = logger_provider or _global_logger_provider()
         log_record_exporter = AnonymizingLogRecordExporter(
-            log_exporter or otlp_log_exporter(), placeholder=placeholder
+            log_exporter or otlp_log_exporter(), **wrapper_options
         )
         log_provider.add_log_record_processor(BatchLogRecordProcessor(log_record_exporter))
     return chain

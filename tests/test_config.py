@@ -250,6 +250,29 @@ def test_configure_wires_anonymizing_exporters_onto_providers() -> None:
     logger_provider.shutdown()
 
 
+def test_configure_takes_the_placeholder_and_the_export_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The exporter wrappers `configure` builds take `OTEL_ANONYMIZER_PLACEHOLDER` and
+    `OTEL_ANONYMIZER_EXPORT_TIMEOUT`: a span built to be slow is cut off there."""
+    monkeypatch.setenv("OTEL_ANONYMIZER_PLACEHOLDER", "[GONE]")
+    monkeypatch.setenv("OTEL_ANONYMIZER_EXPORT_TIMEOUT", "0.2")
+    spans = InMemorySpanExporter()
+    tracer_provider = TracerProvider()
+    configure(tracer_provider, LoggerProvider(), span_exporter=spans, logs=False)
+    with tracer_provider.get_tracer("t").start_as_current_span("s") as span:
+        for index in range(64):
+            span.set_attribute(f"row.{index}", " ".join("7" * 4095))
+    started = time.monotonic()
+    tracer_provider.force_flush()
+    assert time.monotonic() - started < 3
+    assert "[GONE]" in spans.get_finished_spans()[0].attributes.values()
+    tracer_provider.shutdown()
+    monkeypatch.setenv("OTEL_ANONYMIZER_EXPORT_TIMEOUT", "0")
+    with pytest.raises(ConfigError, match="OTEL_ANONYMIZER_EXPORT_TIMEOUT"):
+        configure(TracerProvider(), LoggerProvider(), span_exporter=InMemorySpanExporter())
+
+
 def test_configure_fails_at_start_up_on_bad_configuration(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
