@@ -79,7 +79,7 @@ def _number(where: str, value: Any, kind: type, minimum: float) -> Any:
         number = kind(value)
     except (TypeError, ValueError):
         raise _reject(where, value, f"expected a {kind.__name__}") from None
-    if isinstance(value, bool) or number < minimum:
+    if isinstance(value, bool) or not number >= minimum:  # NaN is no number of seconds
         raise _reject(where, value, f"expected a {kind.__name__} >= {minimum}")
     return number
 
@@ -250,6 +250,7 @@ def anonymizers_from_options(
         )
     max_depth = _number(f"{where}.max_depth", options.get("max_depth", 10), int, 1)
     timeout = _number(f"{where}.regex_timeout", options.get("regex_timeout", 1.0), float, 0.001)
+    exporter_options(options, where)  # read by `configure`: checked here with the rest
     anonymizers: list[Anonymizer] = []
     detectors = options.get("detectors", "default")
     if detectors not in ("none", [], None):

@@ -280,6 +280,11 @@ def _processor(name: str, section: Section, environ: Mapping[str, str]) -> Mappi
                 "(value not shown); name an environment variable with hash_key_env, or a "
                 "file with hash_key_file"
             )
+    if "export_timeout" in options:  # the SDK exporters' bound; requests have their own
+        raise ConfigError(
+            f"{section.key_path('export_timeout')}: not a gateway option; the gateway bounds "
+            "each request with service.anonymization_timeout"
+        )
     anonymizers_from_options(options, section.path, environ)  # fail at start-up, not later
     return options
 
