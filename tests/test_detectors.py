@@ -364,6 +364,7 @@ class TestPatterns:
             ("Authorization: Basic avxyZ2VuOnDkc3N39nJk", "avxyZ2VuOnDkc3N39nJk"),
             ("Authorization: Basic Ym9iOmh1bnRlcjJ4eQ", "Ym9iOmh1bnRlcjJ4eQ"),  # unpadded
             ("Authorization: Basic Pz8_Oj4-Pg", "Pz8_Oj4-Pg"),  # URL-safe, unpadded: ???:>>>
+            ("认证头是Basic dXNlcjpwYXNz吗", "dXNlcjpwYXNz"),  # against unspaced letters
         ],
     )
     def test_basic_credentials(self, text: str, credentials: str) -> None:
@@ -372,7 +373,18 @@ class TestPatterns:
         assert found(text) == [("basic_auth", credentials)]
 
     @pytest.mark.parametrize(
-        "text", ["the basic idea is simple", "Basic setup guide", "Basic QWxhZGRpbg=="]
+        "text",
+        [
+            "the basic idea is simple",
+            "Basic setup guide",
+            "Basic QWxhZGRpbg==",  # Aladdin: no colon
+            # Found by review once unpadded and Latin-1 credentials were read:
+            "## Basic Overview",
+            "Basic Output: 3 rows",
+            "BASIC Overflow",
+            "a basic 1986 Corolla",
+            "Visual Basic 2006",
+        ],
     )
     def test_basic_words_are_not_credentials(self, text: str) -> None:
         assert found(text) == []  # no `user:password` behind them

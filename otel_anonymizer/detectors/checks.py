@@ -289,9 +289,10 @@ def bearer_token(text: str) -> bool:
 
 def basic_credentials(text: str) -> bool:
     """Base64 (standard or URL-safe, padded or not) of `user:password` in printable
-    text, UTF-8 or Latin-1 (what `requests` sends for non-ASCII passwords): not a word
-    after `basic` in prose (`Basic idea`, `basic setup`), which decodes to bytes without
-    a colon, or to control characters."""
+    text, UTF-8 or mostly ASCII Latin-1 (what `requests` sends for non-ASCII passwords):
+    not a word after `basic` in prose (`Basic idea`, `Basic Overview`, `Visual Basic
+    2006`), which decodes to bytes without a colon between two parts, or to control
+    characters."""
     padded = text.rstrip("=")
     padded += "=" * (-len(padded) % 4)
     try:
@@ -301,8 +302,12 @@ def basic_credentials(text: str) -> bool:
     try:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError:
-        decoded = raw.decode("latin-1")
-    return ":" in decoded and decoded.replace("\t", " ").isprintable()
+        decoded = raw.decode("latin-1")  # most bytes read as something: mostly ASCII, then
+        if sum(map(str.isascii, decoded)) * 4 < len(decoded) * 3:
+            return False
+    user, _, password = decoded.partition(":")
+    # A user and a password: `Basic Overview` decodes to a colon first, `1986` to one last.
+    return bool(user and password) and decoded.replace("\t", " ").isprintable()
 
 
 def github_classic_token(text: str) -> bool:

@@ -160,7 +160,10 @@ BEARER_TOKEN = _secret(
 BASIC_AUTH = _secret(
     "basic_auth",
     # RFC 7617: base64 of `user:password`; only the credentials (group 1) are replaced.
-    "(?i)" + not_after("", word=True) + r"basic[ \t]+([A-Za-z0-9+/_-]{4,}={0,2})(?![\w+/=-])",
+    "(?i)"
+    + not_after("", word=True)
+    + r"basic[ \t]+([A-Za-z0-9+/_-]{4,}={0,2})"
+    + rf"(?!{WORD}|[+/=-])",
     shapes=("[Bb][Aa][Ss][Ii][Cc]",),  # in any case, as the scheme is case-insensitive
     group=1,
     validate=checks.basic_credentials,
