@@ -441,6 +441,8 @@ class PIIAnonymizer(RecursiveAnonymizer):
         policy = self._policy(field_name)
         if policy is not None and policy.action == "keep":
             return data
+        if policy is not None and policy.action == "redact" and data is not None:
+            return self._redacted(data, policy)
         if isinstance(data, bytes) and data:
             # Bytes are read as text (UTF-8, else one character per byte): what is found
             # in them is replaced, and they go out as that text.
@@ -483,6 +485,8 @@ class PIIAnonymizer(RecursiveAnonymizer):
         policy = self._policy(child_name(field_name, key)) if self._policies else None
         if policy is not None and policy.action == "drop":
             return DROP
+        if policy is not None and policy.action == "redact" and not isinstance(value, str):
+            return self._redacted(value, policy)  # a container or a number, whole
         if (
             self.keys is not None
             and isinstance(key, str)
@@ -553,6 +557,12 @@ class PIIAnonymizer(RecursiveAnonymizer):
             return [self._replace_whole(item, policy) for item in value]
         return operator.apply(str(value), SECRET_LABEL)
 
+    def _redacted(self, value: Any, policy: _Policy) -> str:
+        """A value under a `redact` policy, replaced whole whatever it holds (a JSON
+        object, a list, a number): its text, as the policy's operator writes it."""
+        text = value if isinstance(value, str) else json.dumps(value, default=str)
+        return (policy.operator or self.operator).apply(text, policy.label)
+
     def _policy(self, field_name: str | None) -> _Policy | None:
         if not self._policies:
             return None
@@ -561,14 +571,14 @@ class PIIAnonymizer(RecursiveAnonymizer):
         except KeyError:
             pass
         found = None
-        if field_name is not None:
-            # A policy on a field (`output`) covers its entries (`output.value`): a field
-            # is handed over as a dict of them, and only its entries are looked up.
-            field = field_name.partition(".")[0]
+        name = field_name
+        # A policy on a name covers what lies under it: a field (`output`) its entries
+        # (`output.value`), an entry holding JSON (`output.value`) what it holds.
+        while name is not None and found is None:
             found = next(
-                (policy for pattern, policy in self._policies if pattern.match(field_name)),
-                None,
-            ) or next((policy for pattern, policy in self._policies if pattern.match(field)), None)
+                (policy for pattern, policy in self._policies if pattern.match(name)), None
+            )
+            name = name.rpartition(".")[0] or None
         if field_name is None or len(field_name) <= _CACHED_NAME_LENGTH:
             if len(self._policy_cache) >= _CACHE_LIMIT:
                 self._policy_cache.clear()

@@ -317,6 +317,31 @@ class TestFieldPolicies:
             assert exported.attributes.get("input.value") == "[REDACTED]"
             assert "output.value" not in exported.attributes
 
+    def test_redact_replaces_json_numbers_and_lists_whole(self) -> None:
+        """Found by review: `redact` applied to a string right under the name only; a
+        number, a list or JSON under it was walked and went out (the README's own
+        `metadata.user.id` example exported an integer id)."""
+        data = {
+            "user": {"id": 4242, "ids": ["jroe", "asmith"]},
+            "answer": {"text": "Jane Roe lives at 1 Main St"},
+        }
+        anonymizer = pii_anonymizer(
+            fields=[
+                FieldPolicy("metadata.user.id", "redact", label="USER"),
+                FieldPolicy("metadata.user.ids", "redact", label="USER"),
+                FieldPolicy("metadata.answer", "redact"),
+            ]
+        )
+        assert anonymizer.anonymize(data, field_name="metadata") == {
+            "user": {"id": "[USER]", "ids": "[USER]"},
+            "answer": "[REDACTED]",
+        }
+        # A name's policy covers what lies under it: JSON text under a redacted entry.
+        (result,) = Sanitizer(
+            [pii_anonymizer(fields=[FieldPolicy("output.value", "redact")])]
+        ).sanitize([Entry("output.value", json.dumps({"answer": "Jane Roe, 1 Main St"}))], "span")
+        assert "Jane" not in result and "[REDACTED]" in result
+
     def test_unknown_action(self) -> None:
         with pytest.raises(ValueError, match="valid actions: scan, keep, drop, redact"):
             FieldPolicy("x", "delete")  # type: ignore[arg-type]
