@@ -27,6 +27,7 @@ from otel_anonymizer.anonymizer.base import (
     child_name,
 )
 from otel_anonymizer.detectors import Detector, Finding, Scanner, select
+from otel_anonymizer.detectors.budget import check_budget
 from otel_anonymizer.detectors.keys import DEFAULT_SAFE_KEYS, KeyClassifier
 from otel_anonymizer.jsontext import (
     IN_KEY,
@@ -145,7 +146,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
             for policy, op in policies
         ]
         self.reads_names = bool(self._policies)
-        self._policy_cache: dict[str | None, _Policy | None] = {}
+        self._policy_cache: dict[str | None, tuple[_Policy | None, bool]] = {}
         self._clean_keys: set[str] = set()  # dict keys in which nothing was found
         numeric = [detector for detector in detectors if detector.numeric]
         self._numbers = Scanner(numeric, timeout=timeout) if numeric else None
@@ -482,21 +483,26 @@ class PIIAnonymizer(RecursiveAnonymizer):
         path_ids: set[int],
         kwargs: dict[str, Any],
     ) -> Any:
-        policy = self._policy(child_name(field_name, key)) if self._policies else None
+        policy, own = (
+            self._policy_of(child_name(field_name, key)) if self._policies else (None, False)
+        )
         if policy is not None and policy.action == "drop":
             return DROP
         if policy is not None and policy.action == "redact" and not isinstance(value, str):
             return self._redacted(value, policy)  # a container or a number, whole
+        # Only a policy on the key itself keeps its value or chooses its operator: one on
+        # a name above (`metadata.user`) does not let `metadata.user.password` out.
+        own_policy = policy if own else None
         if (
             self.keys is not None
             and isinstance(key, str)
             and value is not None
             and not isinstance(value, bool)
             and self.keys.is_sensitive(key)
-            and (policy is None or policy.action != "keep")
+            and (own_policy is None or own_policy.action != "keep")
         ):
             REDACTIONS.add([f"key:{SECRET_LABEL.lower()}"])
-            return self._replace_whole(value, policy)
+            return self._replace_whole(value, own_policy)
         return super()._walk_entry(key, value, field_name, depth, path_ids, kwargs)
 
     def _keys(self, walked: dict[Any, Any], field_name: str | None) -> dict[Any, Any]:
@@ -560,26 +566,39 @@ class PIIAnonymizer(RecursiveAnonymizer):
     def _redacted(self, value: Any, policy: _Policy) -> str:
         """A value under a `redact` policy, replaced whole whatever it holds (a JSON
         object, a list, a number): its text, as the policy's operator writes it."""
-        text = value if isinstance(value, str) else json.dumps(value, default=str)
+        text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
         return (policy.operator or self.operator).apply(text, policy.label)
 
     def _policy(self, field_name: str | None) -> _Policy | None:
+        """The policy of the nearest name, `field_name` or one it lies under."""
+        return self._policy_of(field_name)[0]
+
+    def _policy_of(self, field_name: str | None) -> tuple[_Policy | None, bool]:
+        """The policy of the nearest name with one, and whether it is `field_name`'s own.
+
+        A policy on a name covers what lies under it: a field (`output`) its entries
+        (`output.value`), an entry holding JSON (`output.value`) what it holds. Names
+        come from the data: a long one (not cached) is read within the time budget."""
         if not self._policies:
-            return None
+            return None, False
         try:
             return self._policy_cache[field_name]
         except KeyError:
             pass
-        found = None
+        cached = field_name is None or len(field_name) <= _CACHED_NAME_LENGTH
+        if not cached:
+            check_budget()
+        found: tuple[_Policy | None, bool] = (None, False)
         name = field_name
-        # A policy on a name covers what lies under it: a field (`output`) its entries
-        # (`output.value`), an entry holding JSON (`output.value`) what it holds.
-        while name is not None and found is None:
-            found = next(
+        while name is not None:
+            policy = next(
                 (policy for pattern, policy in self._policies if pattern.match(name)), None
             )
+            if policy is not None:
+                found = (policy, name == field_name)
+                break
             name = name.rpartition(".")[0] or None
-        if field_name is None or len(field_name) <= _CACHED_NAME_LENGTH:
+        if cached:
             if len(self._policy_cache) >= _CACHE_LIMIT:
                 self._policy_cache.clear()
             self._policy_cache[field_name] = found

@@ -342,6 +342,18 @@ class TestFieldPolicies:
         ).sanitize([Entry("output.value", json.dumps({"answer": "Jane Roe, 1 Main St"}))], "span")
         assert "Jane" not in result and "[REDACTED]" in result
 
+    @pytest.mark.parametrize(
+        "policy",
+        [FieldPolicy("metadata.user", "keep"), FieldPolicy("metadata.user", operator="mask")],
+    )
+    def test_a_policy_above_a_sensitive_key_does_not_let_it_out(self, policy: FieldPolicy) -> None:
+        """Found by review: once a name's policy covered what lies under it, `keep` or
+        `mask` on `metadata.user` applied to `metadata.user.password` too (exported
+        raw, or with its last characters). Only a policy on the key itself does."""
+        data = {"user": {"name": "alice", "password": "correct-horse-X9z!"}}
+        result = pii_anonymizer(fields=[policy]).anonymize(data, field_name="metadata")
+        assert result["user"]["password"] == "[SECRET]"
+
     def test_unknown_action(self) -> None:
         with pytest.raises(ValueError, match="valid actions: scan, keep, drop, redact"):
             FieldPolicy("x", "delete")  # type: ignore[arg-type]
