@@ -363,8 +363,17 @@ class TestPatterns:
             # What `requests` sends for a non-ASCII password (Latin-1): jürgen:pässwörd
             ("Authorization: Basic avxyZ2VuOnDkc3N39nJk", "avxyZ2VuOnDkc3N39nJk"),
             ("Authorization: Basic Ym9iOmh1bnRlcjJ4eQ", "Ym9iOmh1bnRlcjJ4eQ"),  # unpadded
-            ("Authorization: Basic Pz8_Oj4-Pg", "Pz8_Oj4-Pg"),  # URL-safe, unpadded: ???:>>>
+            ("Authorization: Basic YWRtaW46cGE-PndvcmQ_fg", "YWRtaW46cGE-PndvcmQ_fg"),  # URL-safe
             ("认证头是Basic dXNlcjpwYXNz吗", "dXNlcjpwYXNz"),  # against unspaced letters
+            # A token alone (found by review): Azure DevOps `:token`, an API key `key:`
+            (
+                "Basic OngxN2txMm00aHY1ZTN6ajZwOXJuOHdxMXRsMHli",
+                "OngxN2txMm00aHY1ZTN6ajZwOXJuOHdxMXRsMHli",
+            ),
+            (
+                "Basic c2tfdGVzdF80ZUMzOUhxTHlqV0Rhcmp0VDF6ZHA3ZGM6",
+                "c2tfdGVzdF80ZUMzOUhxTHlqV0Rhcmp0VDF6ZHA3ZGM6",
+            ),
         ],
     )
     def test_basic_credentials(self, text: str, credentials: str) -> None:
@@ -384,6 +393,8 @@ class TestPatterns:
             "BASIC Overflow",
             "a basic 1986 Corolla",
             "Visual Basic 2006",
+            "The basic UsageTokens type counts tokens.",  # decodes to `RƠy:$z{`
+            "It wraps a basic TypeOut helper.",  # bits no encoder sets
         ],
     )
     def test_basic_words_are_not_credentials(self, text: str) -> None:

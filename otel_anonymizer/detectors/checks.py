@@ -288,26 +288,37 @@ def bearer_token(text: str) -> bool:
 
 
 def basic_credentials(text: str) -> bool:
-    """Base64 (standard or URL-safe, padded or not) of `user:password` in printable
-    text, UTF-8 or mostly ASCII Latin-1 (what `requests` sends for non-ASCII passwords):
-    not a word after `basic` in prose (`Basic idea`, `Basic Overview`, `Visual Basic
-    2006`), which decodes to bytes without a colon between two parts, or to control
-    characters."""
-    padded = text.rstrip("=")
-    padded += "=" * (-len(padded) % 4)
+    """Base64 (standard or URL-safe, padded or not, as an encoder writes it) of
+    `user:password` in printable UTF-8 or Latin-1 text (what `requests` sends for
+    non-ASCII passwords): a user name and a password, or a long token alone (an Azure
+    DevOps token is sent as `:token`, an API key as `key:`). Not a word after `basic` in
+    prose (`Basic idea`, `Basic Overview`, `Visual Basic 2006`, `basic UsageTokens`),
+    which decodes to bytes without a colon, to a colon and a few bytes, to punctuation
+    where a user name would be, or to control characters."""
+    standard = text.rstrip("=").replace("-", "+").replace("_", "/")
     try:
-        raw = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+        raw = base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
     except binascii.Error:
         return False
+    if base64.b64encode(raw).decode().rstrip("=") != standard:
+        return False  # bits no encoder sets: a camelCase word (`TypeOut`), not base64
     try:
         decoded = raw.decode("utf-8")
     except UnicodeDecodeError:
-        decoded = raw.decode("latin-1")  # most bytes read as something: mostly ASCII, then
-        if sum(map(str.isascii, decoded)) * 4 < len(decoded) * 3:
-            return False
-    user, _, password = decoded.partition(":")
-    # A user and a password: `Basic Overview` decodes to a colon first, `1986` to one last.
-    return bool(user and password) and decoded.replace("\t", " ").isprintable()
+        decoded = raw.decode("latin-1")
+    if not decoded.replace("\t", " ").isprintable():
+        return False
+    user, colon, password = decoded.partition(":")
+    if not colon:
+        return False
+    if user and password:  # a user name, and a password of a few characters at least
+        return _USER_NAME.fullmatch(user) is not None and len(password) >= 4
+    return _TOKEN.fullmatch(user or password) is not None
+
+
+#: What `basic_credentials` takes for a user name, and for a token sent alone.
+_USER_NAME = re.compile(r"[\w.@+-]+")
+_TOKEN = re.compile(r"[A-Za-z0-9_.-]{16,}")
 
 
 def github_classic_token(text: str) -> bool:

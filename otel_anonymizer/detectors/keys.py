@@ -48,6 +48,8 @@ _CACHE_LIMIT = 8192
 #: Longer keys are classified each time: real keys are short, and the cache must not
 #: hold thousands of long strings (JSON keys are read with text around them).
 _CACHED_KEY_LENGTH = 200
+#: Keys longer than this are sensitive without being read (see `is_sensitive`).
+_LONGEST_READ_KEY = 1 << 16
 #: The same for sets of keys, by their total length.
 _CACHED_GROUP_LENGTH = 400
 
@@ -69,9 +71,11 @@ class KeyClassifier:
             return cached
         if len(key) > _CACHED_KEY_LENGTH:
             # Read every time, and as long as a request makes it (found by review: 128
-            # keys of 100,000 characters held a span for 100 s): within the time budget.
+            # keys of 100,000 characters held a span for 100 s): within the time budget,
+            # and not at all past `_LONGEST_READ_KEY` (no name is that long; the value
+            # under such a key is replaced whole rather than read for seconds).
             check_budget()
-            return self._classify(key)
+            return len(key) > _LONGEST_READ_KEY or self._classify(key)
         result = self._classify(key)
         if len(self._cache) >= _CACHE_LIMIT:
             self._cache.clear()
