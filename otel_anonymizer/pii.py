@@ -566,7 +566,13 @@ class PIIAnonymizer(RecursiveAnonymizer):
     def _redacted(self, value: Any, policy: _Policy) -> str:
         """A value under a `redact` policy, replaced whole whatever it holds (a JSON
         object, a list, a number): its text, as the policy's operator writes it."""
-        text = value if isinstance(value, str) else json.dumps(value, default=str, sort_keys=True)
+        if isinstance(value, str):
+            text = value
+        else:  # sorted: a pseudonym (`hash`) must not depend on the order of the keys
+            try:
+                text = json.dumps(value, default=str, sort_keys=True)
+            except TypeError:  # keys that do not sort together (`1` and `"total"`)
+                text = json.dumps(value, default=str)
         return (policy.operator or self.operator).apply(text, policy.label)
 
     def _policy(self, field_name: str | None) -> _Policy | None:

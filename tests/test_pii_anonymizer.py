@@ -336,6 +336,11 @@ class TestFieldPolicies:
             "user": {"id": "[USER]", "ids": "[USER]"},
             "answer": "[REDACTED]",
         }
+        # Keys that do not sort together (found by review: `sort_keys` raised).
+        mixed = pii_anonymizer(fields=[FieldPolicy("metadata.scores", "redact")])
+        assert mixed.anonymize({"scores": {1: "alice", "total": "bob"}}, field_name="metadata") == {
+            "scores": "[REDACTED]"
+        }
         # A name's policy covers what lies under it: JSON text under a redacted entry.
         (result,) = Sanitizer(
             [pii_anonymizer(fields=[FieldPolicy("output.value", "redact")])]
