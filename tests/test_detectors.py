@@ -365,6 +365,25 @@ class TestPatterns:
             ("Authorization: Basic Ym9iOmh1bnRlcjJ4eQ", "Ym9iOmh1bnRlcjJ4eQ"),  # unpadded
             ("Authorization: Basic YWRtaW46cGE-PndvcmQ_fg", "YWRtaW46cGE-PndvcmQ_fg"),  # URL-safe
             ("认证头是Basic dXNlcjpwYXNz吗", "dXNlcjpwYXNz"),  # against unspaced letters
+            # Found by the last review: any user name (RFC 7617), short passwords
+            (
+                "Authorization: Basic Q09OVE9TT1xqZG9lOlBhc3N3MHJkIQ==",
+                "Q09OVE9TT1xqZG9lOlBhc3N3MHJkIQ==",
+            ),  # CONTOSO\\jdoe:Passw0rd!
+            (
+                "Authorization: Basic amRvZUBleGFtcGxlLmNvbS90b2tlbjo2d2lJQldiR2tCTW8xbVJETXVWd2t3MUVQc05rZVVqOTVQSXoyYWt2",
+                "amRvZUBleGFtcGxlLmNvbS90b2tlbjo2d2lJQldiR2tCTW8xbVJETXVWd2t3MUVQc05rZVVqOTVQSXoyYWt2",
+            ),  # jdoe@example.com/token:6wiIBWbGkBMo1mRDMuVwkw1EPsNkeUj95PIz2akv
+            (
+                "Authorization: Basic Sm9obiBEb2U6aHVudGVyMjI=",
+                "Sm9obiBEb2U6aHVudGVyMjI=",
+            ),  # John Doe:hunter22
+            (
+                "Authorization: Basic bydicmllbjpTdW1tZXIyMDI0IQ==",
+                "bydicmllbjpTdW1tZXIyMDI0IQ==",
+            ),  # o'brien:Summer2024!
+            ("Authorization: Basic YWRtaW46MTIz", "YWRtaW46MTIz"),  # admin:123
+            ("Authorization: Basic dXNlcjpwd2Q=", "dXNlcjpwd2Q="),  # user:pwd
             # A token alone (found by review): Azure DevOps `:token`, an API key `key:`
             (
                 "Basic OngxN2txMm00aHY1ZTN6ajZwOXJuOHdxMXRsMHli",
@@ -395,6 +414,7 @@ class TestPatterns:
             "Visual Basic 2006",
             "The basic UsageTokens type counts tokens.",  # decodes to `RƠy:$z{`
             "It wraps a basic TypeOut helper.",  # bits no encoder sets
+            "The Visual Basic MustOverride modifier",  # decodes to `2ë-:÷«®'^`
         ],
     )
     def test_basic_words_are_not_credentials(self, text: str) -> None:

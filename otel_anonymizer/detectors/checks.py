@@ -290,11 +290,11 @@ def bearer_token(text: str) -> bool:
 def basic_credentials(text: str) -> bool:
     """Base64 (standard or URL-safe, padded or not, as an encoder writes it) of
     `user:password` in printable UTF-8 or Latin-1 text (what `requests` sends for
-    non-ASCII passwords): a user name and a password, or a long token alone (an Azure
-    DevOps token is sent as `:token`, an API key as `key:`). Not a word after `basic` in
-    prose (`Basic idea`, `Basic Overview`, `Visual Basic 2006`, `basic UsageTokens`),
-    which decodes to bytes without a colon, to a colon and a few bytes, to punctuation
-    where a user name would be, or to control characters."""
+    non-ASCII passwords): a user and a password, mostly ASCII letters and digits, or a
+    long token alone (an Azure DevOps token is sent as `:token`, an API key as `key:`).
+    Not a word after `basic` in prose (`Basic idea`, `Basic Overview`, `Visual Basic
+    2006`, `basic UsageTokens`, `MustOverride`), which decodes to bytes without a colon,
+    to a colon and a few bytes, to punctuation and accents, or to control characters."""
     standard = text.rstrip("=").replace("-", "+").replace("_", "/")
     try:
         raw = base64.b64decode(standard + "=" * (-len(standard) % 4), validate=True)
@@ -311,13 +311,15 @@ def basic_credentials(text: str) -> bool:
     user, colon, password = decoded.partition(":")
     if not colon:
         return False
-    if user and password:  # a user name, and a password of a few characters at least
-        return _USER_NAME.fullmatch(user) is not None and len(password) >= 4
+    if user and password:  # any characters, as RFC 7617 allows, but mostly ASCII
+        # letters and digits: words after `basic` decode to a few bytes of punctuation
+        # and accents (`ù:t`, `RƠy:$z{`, `2ë-:÷«®'^`)
+        ascii_alnum = sum(char.isascii() and char.isalnum() for char in decoded)
+        return len(decoded) >= 5 and ascii_alnum * 2 >= len(decoded)
     return _TOKEN.fullmatch(user or password) is not None
 
 
-#: What `basic_credentials` takes for a user name, and for a token sent alone.
-_USER_NAME = re.compile(r"[\w.@+-]+")
+#: A token sent alone as Basic credentials (`:token`, `key:`).
 _TOKEN = re.compile(r"[A-Za-z0-9_.-]{16,}")
 
 
