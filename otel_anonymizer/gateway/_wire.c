@@ -1129,15 +1129,31 @@ entry_values(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 /* ---- Writing rewritten texts back into the request's bytes ---------------------- */
 
+/* Where rewritten bytes go. A `counting` buffer only adds up their size (a splice
+ * measures what it writes first, so that each message is copied once, straight to its
+ * place); a `fixed` one writes into memory it does not own (the result's bytes object,
+ * sized by that measure) and never grows. */
 typedef struct {
     uint8_t *data;
     size_t size, capacity;
+    int counting, fixed;
 } Buffer;
+
+/* An empty buffer for a part rebuilt on its way to `out`: it counts where `out` does. */
+#define PART_OF(out) {NULL, 0, 0, (out)->counting, 0}
 
 static int
 put(Buffer *buffer, const void *bytes, size_t size)
 {
+    if (buffer->counting) {
+        buffer->size += size;
+        return CLEAN;
+    }
     if (buffer->size + size > buffer->capacity) {
+        if (buffer->fixed) {
+            PyErr_SetString(PyExc_RuntimeError, "splice: a message outgrew its measure");
+            return FAILED;
+        }
         size_t capacity = buffer->capacity ? buffer->capacity : 256;
         while (capacity < buffer->size + size) {
             capacity *= 2;
@@ -1162,7 +1178,7 @@ put(Buffer *buffer, const void *bytes, size_t size)
 static int
 reserve(Buffer *buffer, size_t size)
 {
-    if (buffer->size + size <= buffer->capacity) {
+    if (buffer->counting || buffer->fixed || buffer->size + size <= buffer->capacity) {
         return CLEAN;
     }
     uint8_t *data = PyMem_Realloc(buffer->data, buffer->size + size);
@@ -1205,7 +1221,7 @@ static int
 put_string_value(Buffer *buffer, uint32_t field, PyObject *text)
 {
     Py_ssize_t size = PyBytes_GET_SIZE(text);
-    Buffer any_value = {NULL, 0, 0};
+    Buffer any_value = PART_OF(buffer);
     int result = put_field(&any_value, 1, PyBytes_AS_STRING(text), (size_t)size);
     if (result == CLEAN) {
         result = put_field(buffer, field, any_value.data, any_value.size);
@@ -1272,7 +1288,7 @@ write_attribute(Buffer *out, uint32_t number, Reader key_value, PyObject *text)
         return holds < 0 ? FAILED : DIRTY;
     }
     /* Its fields as they are (the key, unknown ones), the value replaced. */
-    Buffer rebuilt = {NULL, 0, 0};
+    Buffer rebuilt = PART_OF(out);
     const uint8_t *start = key_value.at;
     uint32_t field;
     int wire, status, result = CLEAN;
@@ -1391,7 +1407,7 @@ write_span(Buffer *out, Reader span, PyObject *replacements)
         }
         else if (wire == LEN && (field == 11 || field == 13)) {
             PartWrite *part = field == 11 ? &event : &link;
-            Buffer rebuilt = {NULL, 0, 0};
+            Buffer rebuilt = PART_OF(out);
             result = write_part(part, &rebuilt, inner);
             if (result == CLEAN) {
                 result = put_field(out, field, rebuilt.data, rebuilt.size);
@@ -1400,7 +1416,7 @@ write_span(Buffer *out, Reader span, PyObject *replacements)
             part->base += part->entries;
         }
         else if (wire == LEN && field == 15 && message != NULL) {
-            Buffer rebuilt = {NULL, 0, 0};
+            Buffer rebuilt = PART_OF(out);
             const uint8_t *status_start = inner.at;
             uint32_t status_field;
             int status_wire, status_status;
@@ -1497,6 +1513,10 @@ typedef struct {
     Py_ssize_t ordinal;
     Py_ssize_t *ordinals; /* the replaced items' ordinals, sorted */
     Py_ssize_t count;
+    /* The sizes of the rebuilt messages, in the order they are met: found by the
+     * measuring pass, read by the writing pass (`write_rebuilt`). */
+    size_t *sizes;
+    Py_ssize_t measured, capacity, next;
 } Splice;
 
 static int
@@ -1573,6 +1593,68 @@ replaces_any(const Splice *splice, Py_ssize_t first, Py_ssize_t count)
     return low < splice->count && splice->ordinals[low] < first + count;
 }
 
+static int write_nested(Splice *splice, Buffer *out, Reader reader, int depth);
+
+/* Writes the message `inner` at `depth` (1 a resource's, 2 a scope's, 3 an item, with
+ * its replacements `item`) rebuilt. */
+static int
+write_message(Splice *splice, Buffer *out, Reader inner, int depth, PyObject *item)
+{
+    if (depth < 3) {
+        return write_nested(splice, out, inner, depth);
+    }
+    return splice->logs ? write_log_record(out, inner, item) : write_span(out, inner, item);
+}
+
+/* `write_message` as the LEN field `field` of `out`, behind its length. The measuring
+ * pass (a counting `out`) finds that length and keeps it; the writing pass then writes
+ * the message straight into `out`, so that its bytes are copied once. */
+static int
+write_rebuilt(Splice *splice, Buffer *out, uint32_t field, Reader inner, int depth, PyObject *item)
+{
+    size_t size;
+    Py_ssize_t slot = -1;
+    if (out->counting) {
+        if (splice->measured == splice->capacity) {
+            Py_ssize_t capacity = splice->capacity ? splice->capacity * 2 : 64;
+            size_t *sizes = PyMem_Realloc(splice->sizes, sizeof(size_t) * (size_t)capacity);
+            if (sizes == NULL) {
+                PyErr_NoMemory();
+                return FAILED;
+            }
+            splice->sizes = sizes;
+            splice->capacity = capacity;
+        }
+        slot = splice->measured++; /* before the messages inside it: the writing order */
+        Buffer measure = {NULL, 0, 0, 1, 0};
+        int result = write_message(splice, &measure, inner, depth, item);
+        if (result != CLEAN) {
+            return result;
+        }
+        size = splice->sizes[slot] = measure.size;
+    }
+    else if (splice->next < splice->measured) {
+        size = splice->sizes[splice->next++];
+    }
+    else {
+        PyErr_SetString(PyExc_RuntimeError, "splice: a message was not measured");
+        return FAILED;
+    }
+    if (put_varint(out, (uint64_t)field << 3 | LEN) != CLEAN || put_varint(out, size) != CLEAN) {
+        return FAILED;
+    }
+    if (out->counting) {
+        return put(out, NULL, size);
+    }
+    size_t before = out->size;
+    int result = write_message(splice, out, inner, depth, item);
+    if (result == CLEAN && out->size - before != size) {
+        PyErr_SetString(PyExc_RuntimeError, "splice: a message did not match its measure");
+        return FAILED;
+    }
+    return result;
+}
+
 /* Copies a message at `depth` (0 the request, 1 a resource's, 2 a scope's), rebuilding
  * the fields that hold items down to the items that replacements name; the rest keeps
  * its bytes. */
@@ -1599,23 +1681,13 @@ write_nested(Splice *splice, Buffer *out, Reader reader, int depth)
                 splice->ordinal += items;
                 result = put(out, start, reader.at - start);
             }
-            else if (replaced < 0) {
-                result = replaced;
-            }
             else {
-                Buffer rebuilt = {NULL, 0, 0};
-                result = reserve(&rebuilt, (size_t)(inner.end - inner.at) + 1024);
-                if (result == CLEAN) {
-                    result = write_nested(splice, &rebuilt, inner, depth + 1);
-                }
-                if (result == CLEAN) {
-                    result = put_field(out, field, rebuilt.data, rebuilt.size);
-                }
-                PyMem_Free(rebuilt.data);
+                result = replaced < 0 ? replaced
+                                      : write_rebuilt(splice, out, field, inner, depth + 1, NULL);
             }
         }
         else {
-            PyObject *key = PyLong_FromSsize_t(splice->ordinal++);
+            PyObject *key = PyLong_FromSsize_t(splice->ordinal);
             PyObject *item = key == NULL ? NULL
                                          : PyDict_GetItemWithError(splice->replacements, key);
             Py_XDECREF(key);
@@ -1627,14 +1699,9 @@ write_nested(Splice *splice, Buffer *out, Reader reader, int depth)
                 result = FAILED;
             }
             else {
-                Buffer rebuilt = {NULL, 0, 0};
-                result = splice->logs ? write_log_record(&rebuilt, inner, item)
-                                      : write_span(&rebuilt, inner, item);
-                if (result == CLEAN) {
-                    result = put_field(out, field, rebuilt.data, rebuilt.size);
-                }
-                PyMem_Free(rebuilt.data);
+                result = write_rebuilt(splice, out, field, inner, 3, item);
             }
+            splice->ordinal++;
         }
         if (result != CLEAN) {
             return result;
@@ -1653,6 +1720,45 @@ PyDoc_STRVAR(splice_doc,
              "replaced alone (or an item holds an attribute without a value, which the\n"
              "adapter would drop): the adapter's full path handles the request then.");
 
+/* Measures the splice of `replacements` into the request `reader` reads (`build` 0),
+ * or writes it into a new bytes object (`build` 1): the size as an int, or the bytes;
+ * None where an entry is not laid out to be replaced alone, NULL on an error. */
+static PyObject *
+splice_request(Reader reader, int logs, PyObject *replacements, int build)
+{
+    Splice state = {logs, replacements, 0, NULL, 0, NULL, 0, 0, 0};
+    Buffer measure = {NULL, 0, 0, 1, 0};
+    int status = sort_ordinals(&state);
+    if (status == CLEAN) {
+        status = write_nested(&state, &measure, reader, 0);
+    }
+    PyObject *result = NULL;
+    if (status == CLEAN && !build) {
+        result = PyLong_FromSize_t(measure.size);
+    }
+    else if (status == CLEAN) {
+        result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)measure.size);
+        if (result != NULL) {
+            Buffer out = {(uint8_t *)PyBytes_AS_STRING(result), 0, measure.size, 0, 1};
+            state.ordinal = 0;
+            status = write_nested(&state, &out, reader, 0);
+            if (status == CLEAN && out.size != measure.size) {
+                PyErr_SetString(PyExc_RuntimeError, "splice: the request did not match its measure");
+                status = FAILED;
+            }
+            if (status != CLEAN) {
+                Py_CLEAR(result);
+            }
+        }
+    }
+    if (status != CLEAN && status != FAILED) {
+        result = Py_NewRef(Py_None);
+    }
+    PyMem_Free(state.ordinals);
+    PyMem_Free(state.sizes);
+    return result;
+}
+
 static PyObject *
 splice(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -1662,25 +1768,25 @@ splice(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
                           &logs, &reader) < 0) {
         return NULL;
     }
-    Splice state = {logs, args[2], 0, NULL, 0};
-    Buffer out = {NULL, 0, 0};
-    int status = sort_ordinals(&state);
-    if (status == CLEAN) {
-        status = reserve(&out, (size_t)PyBytes_GET_SIZE(args[0]) + 1024);
+    return splice_request(reader, logs, args[2], 1);
+}
+
+PyDoc_STRVAR(splice_size_doc,
+             "splice_size(body, logs, replacements, /)\n--\n\n"
+             "The size of `splice(body, logs, replacements)` without making it: None where\n"
+             "that is None. For a process that only needs to know the splice fits.");
+
+static PyObject *
+splice_size(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    int logs;
+    Reader reader;
+    if (request_arguments(args, nargs, 3, 2,
+                          "splice_size(body: bytes, logs: bool, replacements: dict)", &logs,
+                          &reader) < 0) {
+        return NULL;
     }
-    if (status == CLEAN) {
-        status = write_nested(&state, &out, reader, 0);
-    }
-    PyMem_Free(state.ordinals);
-    PyObject *result = NULL;
-    if (status == CLEAN) {
-        result = PyBytes_FromStringAndSize((const char *)out.data, (Py_ssize_t)out.size);
-    }
-    else if (status != FAILED) {
-        result = Py_NewRef(Py_None);
-    }
-    PyMem_Free(out.data);
-    return result;
+    return splice_request(reader, logs, args[2], 0);
 }
 
 /* ---- Fields this version of OTLP does not know ------------------------------------ */
@@ -1903,6 +2009,7 @@ static PyMethodDef module_methods[] = {
     {"dirty_items", (PyCFunction)(void (*)(void))dirty_items, METH_FASTCALL, dirty_items_doc},
     {"entry_values", (PyCFunction)(void (*)(void))entry_values, METH_FASTCALL, entry_values_doc},
     {"splice", (PyCFunction)(void (*)(void))splice, METH_FASTCALL, splice_doc},
+    {"splice_size", (PyCFunction)(void (*)(void))splice_size, METH_FASTCALL, splice_size_doc},
     {NULL, NULL, 0, NULL},
 };
 

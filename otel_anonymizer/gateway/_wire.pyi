@@ -30,6 +30,12 @@ def splice(body: bytes, logs: bool, replacements: dict[int, dict[int, bytes]], /
     UTF-8 text) replaced, everything else keeping its bytes; None where an entry is not
     laid out as one plain string that can be replaced alone."""
 
+def splice_size(
+    body: bytes, logs: bool, replacements: dict[int, dict[int, bytes]], /
+) -> int | None:
+    """The size of `splice(body, logs, replacements)`, measured without making it; None
+    where that is None."""
+
 class Schema:
     """The fields of the message types of an OTLP request (the request first): for each
     type, (number, wire type, index of the type it holds or -1, packable, singular,

@@ -56,7 +56,8 @@ class Stats:
 class Anonymized(NamedTuple):
     """What `OtlpSanitizer.anonymize` gives: the bytes to forward and the counts; and,
     where those bytes are the request's with new texts written in, those texts, so that
-    whoever holds the request's bytes can make the same bytes (`prescreen.splice`)."""
+    whoever holds the request's bytes can make the same bytes (`prescreen.splice`).
+    Asked not to make them (`spliced=False`), it leaves `payload` empty then."""
 
     payload: bytes
     stats: Stats
@@ -77,7 +78,7 @@ class OtlpSanitizer:
         self._shared_cache: dict[tuple[str, bytes, str], tuple[bytes | None, int]] = {}
         self._prescreen = Prescreen.of(sanitizer)
 
-    def anonymize(self, request: Request, serialized: bytes) -> Anonymized:
+    def anonymize(self, request: Request, serialized: bytes, spliced: bool = True) -> Anonymized:
         """Anonymize `request`, parsed from `serialized` (its protobuf bytes); return the
         bytes to forward and the counts.
 
@@ -85,7 +86,9 @@ class OtlpSanitizer:
         rewritten in the bytes where they can be (`Prescreen.rewrite`); what is left goes
         the full way through the request's objects, which are then serialized again.
         Without it, or where the bytes hold fields this version of OTLP does not know,
-        everything goes that way (and those fields are dropped)."""
+        everything goes that way (and those fields are dropped). Not `spliced`, a request
+        whose every change was written in its bytes comes back with its replacements
+        and no payload: for a caller that holds `serialized` and splices them later."""
         logs = isinstance(request, ExportLogsServiceRequest)
         dirty = self._dirty(serialized, logs)
         if dirty is None:  # no prescreen, or bytes it cannot vouch for: all the full way
@@ -96,7 +99,7 @@ class OtlpSanitizer:
         self._shared_parts(request, stats)
         body = serialized
         if not stats.changed:  # resources as they came: rewrite in the bytes
-            body, dirty, replacements = self._rewrite(serialized, logs, dirty, stats)
+            body, dirty, replacements = self._rewrite(serialized, logs, dirty, stats, spliced)
             if not dirty:
                 return Anonymized(body, stats, replacements if body is not serialized else None)
             if body is not serialized:
@@ -155,12 +158,12 @@ class OtlpSanitizer:
                 ordinal += len(records)
 
     def _rewrite(
-        self, serialized: bytes, logs: bool, dirty: dict[int, list[int]], stats: Stats
+        self, serialized: bytes, logs: bool, dirty: dict[int, list[int]], stats: Stats, build: bool
     ) -> tuple[bytes, dict[int, list[int]], Replacements]:
         """`Prescreen.rewrite`; on an error, every dirty item takes the full path."""
         assert self._prescreen is not None
         try:
-            return self._prescreen.rewrite(serialized, logs, dirty, stats)
+            return self._prescreen.rewrite(serialized, logs, dirty, stats, build)
         except Exception as error:  # the full path handles them, and fails closed
             record_failure("prescreen", type(error).__name__, "*", "log" if logs else "span")
             return serialized, dirty, {}

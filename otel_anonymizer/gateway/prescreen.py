@@ -162,13 +162,21 @@ class Prescreen:
         return self._anonymizer.passes_name(self._name(key, scope, mapped))
 
     def rewrite(
-        self, body: bytes, logs: bool, dirty: dict[int, list[int]], counts: Counts
+        self,
+        body: bytes,
+        logs: bool,
+        dirty: dict[int, list[int]],
+        counts: Counts,
+        build: bool = True,
     ) -> tuple[bytes, dict[int, list[int]], Replacements]:
         """`body` with the pending values of the `dirty` items (`dirty`'s answer)
         rewritten where `rewrite` turns every pending value of an item into a text; the
         items left for the full path, with their pending entries; and what was written,
         as `_wire.splice` takes it (the new body is `body` spliced with it). Changed
-        values are added to `counts`, and what was replaced to `REDACTIONS`."""
+        values are added to `counts`, and what was replaced to `REDACTIONS`. Not to
+        `build` it, when no item is left for the full path (which reads the new body),
+        the splice is only measured, to know that it fits, and the body returned is
+        empty: whoever holds `body` splices it (`processing.Processed.restore`)."""
         texts, full = self._texts(body, logs, dirty)
         if texts is None:
             return body, dirty, {}
@@ -191,7 +199,11 @@ class Prescreen:
                 replacements[ordinal] = changes
             replaced += (name for *_, names in rewritten for name in names)
         if replacements:
-            spliced = _wire.splice(body, logs, replacements)
+            if build or full:
+                spliced = _wire.splice(body, logs, replacements)
+            else:
+                fits = _wire.splice_size(body, logs, replacements) is not None
+                spliced = b"" if fits else None
             if spliced is None:  # laid out otherwise than one string per value
                 return body, dirty, {}
             body = spliced

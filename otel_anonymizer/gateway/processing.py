@@ -110,8 +110,12 @@ class Worker:
         self._failures = Counter(failure_counts())
         self._redactions = Counter(REDACTIONS.snapshot())
 
-    def process(self, pipeline: str, signal: Signal, encoding: Encoding, body: bytes) -> Processed:
-        """Parse, anonymize and serialize one request body; `BadRequest` if invalid."""
+    def process(
+        self, pipeline: str, signal: Signal, encoding: Encoding, body: bytes, spliced: bool = True
+    ) -> Processed:
+        """Parse, anonymize and serialize one request body; `BadRequest` if invalid.
+        Not `spliced`, a protobuf body whose changes were all written into its bytes
+        comes back with their replacements and no payload (`Processed.restore`)."""
         request = parse_request(signal, encoding, body)
         adapter = self.adapters[pipeline]
         if adapter is None:  # pass-through: validated and counted, forwarded as is
@@ -120,7 +124,9 @@ class Worker:
             return Processed(payload, stats)
         serialized = body if encoding == "proto" else request.SerializeToString()
         with time_budget(self.budget):
-            payload, stats, replacements = adapter.anonymize(request, serialized)
+            payload, stats, replacements = adapter.anonymize(
+                request, serialized, spliced or serialized is not body
+            )
         failures, self._failures = _delta(self._failures, failure_counts())
         redactions, self._redactions = _delta(self._redactions, REDACTIONS.snapshot())
         if serialized is not body:  # made from JSON: the gateway process has not these
@@ -162,9 +168,10 @@ def _exit_with_parent(parent: int) -> None:
 def _process(pipeline: str, signal: Signal, encoding: Encoding, body: bytes) -> Processed:
     """`Worker.process` in a worker process, with the result `compact`: what the gateway
     process can make from the body it holds is not pickled back through the pool's pipe
-    (a body as it came; an anonymized body made by writing new texts into it)."""
+    (a body as it came; an anonymized body made by writing new texts into it, which the
+    worker only measures)."""
     assert _worker is not None, "worker process was not initialized"
-    return _worker.process(pipeline, signal, encoding, body).compact(body)
+    return _worker.process(pipeline, signal, encoding, body, spliced=False).compact(body)
 
 
 def _ready() -> bool:

@@ -174,6 +174,7 @@ def run(
     if replacements is not None:  # what a worker process sends back instead of the bytes
         logs = isinstance(request, ExportLogsServiceRequest)
         assert prescreen.splice(body, logs, replacements) == screened
+        assert prescreen._wire.splice_size(body, logs, replacements) == len(screened)
     full = type(request).FromString(body)
     full_adapter = OtlpSanitizer(Sanitizer([anonymizer]))
     if isinstance(full, ExportTraceServiceRequest):
@@ -492,7 +493,10 @@ def test_a_value_not_found_where_expected_is_never_left_as_it_was() -> None:
     rewritten, full, replacements = screen.rewrite(body, False, {0: [1]}, stats)
     assert full == {} and CANARY.encode() not in rewritten and stats.redacted == 1
     assert prescreen.splice(body, False, replacements) == rewritten
+    # Not built (for a worker process), the same replacements come back, and no body.
+    assert screen.rewrite(body, False, {0: [1]}, Stats(), build=False) == (b"", {}, replacements)
     assert prescreen._wire.splice(body, False, {0: {1: b"x", 7: b"y"}}) is None
+    assert prescreen._wire.splice_size(body, False, {0: {1: b"x", 7: b"y"}}) is None
     assert prescreen._wire.splice(body, False, {0: {1: b"x"}}) is not None
 
 

@@ -46,6 +46,9 @@ def test_a_worker_sends_back_only_what_the_gateway_cannot_make(
         assert (processed.payload, processed.as_received) == (b"", True)
         assert processed.restore(CLEAN, "traces").payload is CLEAN
     # Anonymized in the bytes: only the new texts come back, and make the same bytes.
+    # The worker only measures the splice: the gateway process makes it.
+    unspliced = worker.process("anonymized", "traces", "proto", DIRTY, spliced=False)
+    assert unspliced.payload == b"" and unspliced.replacements
     processed = processing._process("anonymized", "traces", "proto", DIRTY)
     assert processed.payload == b"" and not processed.as_received
     assert processed.replacements == {0: {1: b"Write to [EMAIL]"}}  # span 0, attribute 0
