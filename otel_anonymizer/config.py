@@ -208,8 +208,9 @@ def _hash_key(options: Mapping[str, Any], where: str, environ: Mapping[str, str]
         try:
             return path.read_text().strip()
         except OSError as error:
+            # Not the path itself: a key set there by mistake would be echoed.
             raise ConfigError(
-                f"{where}.hash_key_file: cannot read {str(path)!r}: {error.strerror}"
+                f"{where}.hash_key_file: cannot read the file it names: {error.strerror}"
             ) from None
     variable = _string(f"{where}.hash_key_env", options.get("hash_key_env", HASH_KEY_ENV))
     return environ.get(variable) or None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Literal, NamedTuple, TypeVar
 
@@ -108,7 +108,7 @@ class Sanitizer:
 
     def __init__(
         self,
-        anonymizers: Sequence[Anonymizer] | None = None,
+        anonymizers: Iterable[Anonymizer] | None = None,
         *,
         mapping: FieldMapping = DEFAULT_MAPPING,
         placeholder: str = FAILURE_PLACEHOLDER,
@@ -117,6 +117,7 @@ class Sanitizer:
         if timeout is not None and not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
         if anonymizers is not None:
+            anonymizers = tuple(anonymizers)  # an iterator is read once, here
             for index, anonymizer in enumerate(anonymizers):
                 if not isinstance(anonymizer, Anonymizer):
                     raise TypeError(

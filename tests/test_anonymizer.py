@@ -57,6 +57,8 @@ def test_patterns_are_case_sensitive_unless_flagged() -> None:
 def test_precompiled_re_pattern_keeps_its_flags() -> None:
     rule = RegexRule(re.compile("secret", re.IGNORECASE), "X")
     assert rule.apply("SeCrEt") == "X"
+    # `re.ASCII` has the value of `regex.VERSION1`: translated by name, `\w` stays ASCII.
+    assert RegexRule(re.compile(r"\w+", re.ASCII), "X").apply("zoë") == "Xë"
 
 
 @pytest.mark.parametrize(

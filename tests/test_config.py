@@ -208,6 +208,13 @@ def test_hash_key_from_a_file(tmp_path: Path) -> None:
     assert run(chain, "jane.roe@example.org").startswith("[EMAIL:")
 
 
+def test_an_unreadable_hash_key_file_is_not_echoed(tmp_path: Path) -> None:
+    """A key put where the file's path goes must not appear in the error."""
+    with pytest.raises(ConfigError, match="hash_key_file: cannot read") as error:
+        anonymizers_from_options({"operator": "hash", "hash_key_file": KEY}, "anonymizer", {})
+    assert KEY not in str(error.value)
+
+
 def test_detectors_none_keeps_only_user_rules() -> None:
     chain = anonymizers_from_options(
         {"detectors": "none", "rules": [{"regex": "secret", "replace": "[X]"}]}, "a", {}

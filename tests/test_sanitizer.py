@@ -103,6 +103,11 @@ def test_explicit_empty_chain_ignores_the_registry() -> None:
     assert Sanitizer([]).sanitize([Entry("k", CANARY)], "span") == [CANARY]
 
 
+def test_a_chain_given_as_an_iterator_is_read_once() -> None:
+    sanitizer = Sanitizer(iter([EMAIL]))
+    assert sanitizer.sanitize([Entry("k", CANARY)], "span") == ["[EMAIL]"]
+
+
 def test_non_anonymizers_are_rejected_with_their_index() -> None:
     with pytest.raises(TypeError, match=r"anonymizers\[1\] is a function"):
         Sanitizer([EMAIL, lambda text: text])  # type: ignore[list-item]

@@ -150,8 +150,19 @@ def _regex_rule(pattern: object, replace: object, where: str, timeout: float) ->
         raise RuleError(f"Invalid regex {source!r}{where}: {error.msg}{position}") from None
 
 
+#: The flags of `re` and the same flags of `regex`, whose values differ for some
+#: (`re.ASCII` has the value of `regex.VERSION1`). `re.DEBUG` only prints: left out.
+_FLAGS = tuple(
+    (getattr(re, name), getattr(regex, name))
+    for name in ("ASCII", "IGNORECASE", "LOCALE", "MULTILINE", "DOTALL", "UNICODE", "VERBOSE")
+)
+
+
 def _compile(pattern: str | re.Pattern[str]) -> Any:
     if isinstance(pattern, re.Pattern):
-        # `re` and `regex` share flag values for the flags `re` has.
-        return regex.compile(pattern.pattern, pattern.flags)
+        flags = 0
+        for re_flag, regex_flag in _FLAGS:
+            if pattern.flags & re_flag:
+                flags |= regex_flag
+        return regex.compile(pattern.pattern, flags)
     return regex.compile(pattern)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from opentelemetry.sdk._logs import LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord
@@ -123,7 +123,7 @@ class AnonymizingLogRecordExporter(LogRecordExporter):
     def __init__(
         self,
         exporter: LogRecordExporter,
-        anonymizers: Sequence[Anonymizer] | None = None,
+        anonymizers: Iterable[Anonymizer] | None = None,
         *,
         mapping: FieldMapping = DEFAULT_MAPPING,
         placeholder: str = FAILURE_PLACEHOLDER,
@@ -159,7 +159,7 @@ class AnonymizingLogRecordProcessor(LogRecordProcessor):
     def __init__(
         self,
         next_processor: LogRecordProcessor,
-        anonymizers: Sequence[Anonymizer] | None = None,
+        anonymizers: Iterable[Anonymizer] | None = None,
         *,
         mapping: FieldMapping = DEFAULT_MAPPING,
         placeholder: str = FAILURE_PLACEHOLDER,

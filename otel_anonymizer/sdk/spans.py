@@ -9,7 +9,7 @@ downstream processor must see clean data.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from opentelemetry.context import Context
@@ -166,7 +166,7 @@ class AnonymizingSpanExporter(SpanExporter):
     def __init__(
         self,
         exporter: SpanExporter,
-        anonymizers: Sequence[Anonymizer] | None = None,
+        anonymizers: Iterable[Anonymizer] | None = None,
         *,
         mapping: FieldMapping = DEFAULT_MAPPING,
         placeholder: str = FAILURE_PLACEHOLDER,
@@ -203,7 +203,7 @@ class AnonymizingSpanProcessor(SpanProcessor):
     def __init__(
         self,
         next_processor: SpanProcessor,
-        anonymizers: Sequence[Anonymizer] | None = None,
+        anonymizers: Iterable[Anonymizer] | None = None,
         *,
         mapping: FieldMapping = DEFAULT_MAPPING,
         placeholder: str = FAILURE_PLACEHOLDER,
