@@ -44,9 +44,14 @@ ENVIRONMENT = {
     "OTEL_ANONYMIZER_REGEX_TIMEOUT": "regex_timeout",
     "OTEL_ANONYMIZER_EXPORT_TIMEOUT": "export_timeout",
 }
+_PREFIX = "OTEL_ANONYMIZER_"
 CONFIG_ENV = "OTEL_ANONYMIZER_CONFIG"
 HASH_KEY_ENV = "OTEL_ANONYMIZER_HASH_KEY"
 
+_NO_DETECTOR = (
+    "selects no detector; write none for no detectors, or start from a set to remove "
+    "some (default,-email)"
+)
 _LIST_OPTIONS = ("fields", "phone_regions", "sensitive_keys", "safe_keys")
 
 
@@ -254,7 +259,10 @@ def anonymizers_from_options(
     exporter_options(options, where)  # read by `configure`: checked here with the rest
     anonymizers: list[Anonymizer] = []
     detectors = options.get("detectors", "default")
-    if detectors not in ("none", [], None):
+    if detectors is None or detectors == [] or detectors == "":
+        # A list whose items were all commented out reads as null: not "no detectors".
+        raise ConfigError(f"{where}.detectors: {_NO_DETECTOR}")
+    if detectors != "none" or options.get("custom_detectors"):
         try:
             anonymizers.append(_pii(options, where, environ, max_depth, timeout))
         except ValueError as error:
@@ -287,7 +295,8 @@ def _pii(
     hash_key = (
         _hash_key(options, where, environ) if _needs_hash(operator, operators, policies) else None
     )
-    selection = _strings(f"{where}.detectors", options.get("detectors", "default"))
+    detectors = options.get("detectors", "default")
+    selection = [] if detectors == "none" else _strings(f"{where}.detectors", detectors)
     custom = _custom_detectors(f"{where}.custom_detectors", options.get("custom_detectors", []))
     regions = (
         _strings(f"{where}.phone_regions", options["phone_regions"])
@@ -295,12 +304,20 @@ def _pii(
         else None
     )
     try:
-        select(selection, custom=custom, phone_regions=regions)
+        chosen = select(selection, custom=custom, phone_regions=regions)
     except ValueError as error:
         raise ConfigError(f"{where}.detectors: {error}") from None
+    if not chosen:  # `-email` alone, or `,`: everything would go out as it came
+        raise ConfigError(f"{where}.detectors: {_NO_DETECTOR}")
     needs_key = _needs_hash(operator, operators, policies)
     if needs_key and (hash_key is None or len(hash_key.encode()) < MIN_HASH_KEY_BYTES):
-        key = "operator" if operator == "hash" else "operators"
+        if operator == "hash":
+            key = "operator"
+        elif "hash" in operators.values():
+            key = "operators"
+        else:
+            first = next(i for i, policy in enumerate(policies) if policy.operator == "hash")
+            key = f"policies[{first}].operator"
         raise ConfigError(
             f"{where}.{key}: the hash operator needs a secret key of at least "
             f"{MIN_HASH_KEY_BYTES} bytes in {HASH_KEY_ENV} (or the variable named by "
@@ -352,6 +369,13 @@ def load_options(
     if path:
         options.update(read_yaml(path))
         source = path
+    known = {*ENVIRONMENT, CONFIG_ENV, HASH_KEY_ENV, options.get("hash_key_env")}
+    unknown = sorted(name for name in environ if name.startswith(_PREFIX) and name not in known)
+    if unknown:  # a misspelt variable would be ignored, and its data exported as it came
+        raise ConfigError(
+            f"{unknown[0]}: unknown variable; valid ones: "
+            f"{', '.join(sorted({*ENVIRONMENT, CONFIG_ENV, HASH_KEY_ENV}))}"
+        )
     from_environment: dict[str, str] = {}
     for variable, option in ENVIRONMENT.items():
         value = environ.get(variable)
@@ -423,6 +447,7 @@ def _named_by_variable(
     message = str(error)
     for variable, option in from_environment.items():
         prefix = f"{source}.{option}"
-        if message.startswith(prefix):
+        # `operator` is a prefix of `operators`: the option's name must end there.
+        if message.startswith(prefix) and message[len(prefix) : len(prefix) + 1] in ".[:":
             return ConfigError(variable + message[len(prefix) :])
     return error

@@ -83,12 +83,27 @@ def test_precompiled_re_pattern_keeps_its_flags() -> None:
             [("a", 3)],
             r"Rule replacement must be a string or a function, got int \(rule at index 0\)",
         ),
+        # A template that refers to a missing group fails here, not at every match.
+        (
+            [("a", "b"), (r"(\d)", r"\2")],
+            r"Invalid replacement '\\\\2' for regex '\(\\\\d\)' \(rule at index 1\): "
+            "invalid group reference",
+        ),
+        ([{"regex": "(?P<n>a)", "replace": r"\g<x>"}], r"\(rule at index 0\): unknown group"),
     ],
 )
 def test_malformed_rules_name_what_and_where(rules: Any, message: str) -> None:
     with pytest.raises(RuleError, match=message):
         create_anonymizer(rules)
     assert issubclass(RuleError, ValueError)
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), "1", True])
+def test_a_rule_timeout_must_be_a_positive_number(timeout: Any) -> None:
+    """0 would fail every value; a negative number or NaN would lift the bound."""
+    with pytest.raises(RuleError, match="timeout must be a positive number of seconds or None"):
+        create_anonymizer([("a", "b")], timeout=timeout)
+    assert create_anonymizer([("a", "b")], timeout=None).anonymize("a") == "b"
 
 
 def test_walks_dicts_lists_and_tuples_keeping_keys_and_other_leaves() -> None:

@@ -147,6 +147,19 @@ def test_environment_overrides_the_yaml_file(tmp_path: Path) -> None:
             {"OTEL_ANONYMIZER_CONFIG": "/nonexistent/anonymizer.yaml"},
             "OTEL_ANONYMIZER_CONFIG: cannot read '/nonexistent/anonymizer.yaml'",
         ),
+        # Selections of nothing would export everything as it came.
+        ({"OTEL_ANONYMIZER_DETECTORS": "-email"}, "OTEL_ANONYMIZER_DETECTORS: selects no detector"),
+        ({"OTEL_ANONYMIZER_DETECTORS": ","}, "OTEL_ANONYMIZER_DETECTORS: selects no detector"),
+        # `operator` is a prefix of `operators`: the error names the variable that set it.
+        (
+            {"OTEL_ANONYMIZER_OPERATOR": "mask", "OTEL_ANONYMIZER_OPERATORS": "email=hash"},
+            "OTEL_ANONYMIZER_OPERATORS: the hash operator needs",
+        ),
+        # A misspelt variable would be ignored.
+        (
+            {"OTEL_ANONYMIZER_SENSITIVE_KEY": "pin"},
+            "OTEL_ANONYMIZER_SENSITIVE_KEY: unknown variable; valid ones: OTEL_ANONYMIZER_CONFIG",
+        ),
     ],
 )
 def test_bad_environment_names_the_variable_value_and_choices(
@@ -184,12 +197,37 @@ def test_bad_environment_names_the_variable_value_and_choices(
             "anonymizer.rules[0].fields: expected one of input, output, metadata, got 'inputs'",
         ),
         ({"detectors": 3}, "anonymizer.detectors: expected a list of strings, got 3"),
+        # A list whose items are all commented out reads as null.
+        ({"detectors": None}, "anonymizer.detectors: selects no detector; write none"),
+        ({"detectors": ""}, "anonymizer.detectors: selects no detector"),
+        ({"detectors": ["-email"]}, "anonymizer.detectors: selects no detector"),
+        (
+            {"rules": [{"regex": r"ticket-(\d+)", "replace": r"T\2"}]},
+            r"anonymizer.rules[0]: Invalid replacement 'T\\2' for regex 'ticket-(\\d+)': "
+            "invalid group reference",
+        ),
+        (
+            {"policies": [{"match": "metadata.user.id", "action": "redact", "operator": "hash"}]},
+            "anonymizer.policies[0].operator: the hash operator needs a secret key",
+        ),
     ],
 )
 def test_bad_options_name_the_yaml_key(options: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as info:
         anonymizers_from_options(options, "anonymizer", {})
     assert str(info.value).startswith(message)
+
+
+def test_the_variable_named_by_hash_key_env_is_known(tmp_path: Path) -> None:
+    path = tmp_path / "anonymizer.yaml"
+    path.write_text("operator: hash\nhash_key_env: OTEL_ANONYMIZER_KEY_PROD\n")
+    env = {"OTEL_ANONYMIZER_CONFIG": str(path), "OTEL_ANONYMIZER_KEY_PROD": KEY}
+    assert run(anonymizers_from_environment(env), "jane.roe@example.org").startswith("[EMAIL:")
+
+
+def test_custom_detectors_work_without_the_built_in_ones() -> None:
+    options = {"detectors": "none", "custom_detectors": [{"name": "ticket", "regex": r"T-\d+"}]}
+    assert run(anonymizers_from_options(options, "a", {}), "T-42 a@b.org") == "[TICKET] a@b.org"
 
 
 def test_malformed_yaml_names_the_file_and_line(tmp_path: Path) -> None:

@@ -44,9 +44,12 @@ class RegexRule(Rule):
         regex: str | re.Pattern[str],
         replace: Replacement,
         *,
-        timeout: float = DEFAULT_REGEX_TIMEOUT,
+        timeout: float | None = DEFAULT_REGEX_TIMEOUT,
     ) -> None:
+        _check_timeout(timeout)
         self.pattern = _compile(regex)
+        if isinstance(replace, str):
+            _check_template(self.pattern, replace)
         self.replace = replace
         self.timeout = timeout
 
@@ -98,15 +101,17 @@ def create_anonymizer(
     max_depth: int = 10,
     on_max_depth: OnMaxDepth = "placeholder",
     *,
-    timeout: float = DEFAULT_REGEX_TIMEOUT,
+    timeout: float | None = DEFAULT_REGEX_TIMEOUT,
 ) -> RulesAnonymizer:
     """Build a `RulesAnonymizer` from one rule or a list of rules.
 
     A rule is a dict `{"regex": ..., "replace": ...}`, a tuple `(regex, replace)`, a
     function `str -> str`, or a `Rule`. Malformed rules raise `RuleError` (a
     `ValueError`) naming the rule's index; invalid patterns fail here, not at export time.
-    `timeout` bounds each substitution of the dict and tuple rules (seconds).
+    `timeout` bounds each substitution of the dict and tuple rules (seconds; None for
+    no bound).
     """
+    _check_timeout(timeout)
     if isinstance(rules, list):
         parsed = [_parse_rule(rule, index, timeout) for index, rule in enumerate(rules)]
     elif isinstance(rules, (dict, tuple, Rule)) or callable(rules):
@@ -116,7 +121,7 @@ def create_anonymizer(
     return RulesAnonymizer(parsed, max_depth=max_depth, on_max_depth=on_max_depth)
 
 
-def _parse_rule(spec: object, index: int | None, timeout: float) -> Rule:
+def _parse_rule(spec: object, index: int | None, timeout: float | None) -> Rule:
     where = "" if index is None else f" (rule at index {index})"
     if isinstance(spec, Rule):
         return spec
@@ -135,7 +140,7 @@ def _parse_rule(spec: object, index: int | None, timeout: float) -> Rule:
     raise RuleError(f"Unsupported rule type in list: {type(spec)}{where}")
 
 
-def _regex_rule(pattern: object, replace: object, where: str, timeout: float) -> RegexRule:
+def _regex_rule(pattern: object, replace: object, where: str, timeout: float | None) -> RegexRule:
     if not isinstance(pattern, (str, re.Pattern)):
         raise RuleError(f"Rule regex must be a string, got {type(pattern).__name__}{where}")
     if not isinstance(replace, str) and not callable(replace):
@@ -144,10 +149,45 @@ def _regex_rule(pattern: object, replace: object, where: str, timeout: float) ->
         )
     try:
         return RegexRule(pattern, replace, timeout=timeout)
+    except _TemplateError as error:
+        source = pattern if isinstance(pattern, str) else pattern.pattern
+        message = f"Invalid replacement {replace!r} for regex {source!r}{where}: {error}"
+        raise RuleError(message) from None
     except regex.error as error:
         position = f" at position {error.pos}" if error.pos is not None else ""
         source = pattern if isinstance(pattern, str) else pattern.pattern
         raise RuleError(f"Invalid regex {source!r}{where}: {error.msg}{position}") from None
+
+
+class _TemplateError(RuleError):
+    """A replacement template that refers to a group its pattern does not have."""
+
+
+def _check_timeout(timeout: object) -> None:
+    """0, a negative number or NaN would fail every value, or lift the bound."""
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not 0 < timeout < float("inf")
+    ):
+        raise RuleError(f"timeout must be a positive number of seconds or None, got {timeout!r}")
+
+
+def _check_template(pattern: Any, replace: str) -> None:
+    """Raise `_TemplateError` if `replace` is not a valid template for `pattern` (a
+    group it does not have): at creation, not at each match, where the value would
+    only fail. It is expanded once on an empty match of a pattern with the same groups."""
+    names = {number: name for name, number in pattern.groupindex.items()}
+    groups = "".join(
+        f"(?P<{names[number]}>)" if number in names else "()"
+        for number in range(1, pattern.groups + 1)
+    )
+    try:
+        regex.compile(groups).sub(replace, "")
+    except IndexError as error:  # an unknown group name
+        raise _TemplateError(str(error)) from None
+    except regex.error as error:
+        raise _TemplateError(error.msg) from None
 
 
 #: The flags of `re` and the same flags of `regex`, whose values differ for some
