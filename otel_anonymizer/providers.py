@@ -96,20 +96,28 @@ def configure(
 
     Returns the anonymizers that were registered. Bad configuration raises `ConfigError`.
     """
+    # Everything that can fail first: a failed call must not leave a half-configured
+    # registry or providers (retried, it would then export twice).
     chain = list(anonymizers) if anonymizers is not None else anonymizers_from_environment()
     wrapper_options = configured_exporter_options()
+    span_wrapper = (
+        AnonymizingSpanExporter(span_exporter or otlp_span_exporter(), **wrapper_options)
+        if traces
+        else None
+    )
+    log_wrapper = (
+        AnonymizingLogRecordExporter(log_exporter or otlp_log_exporter(), **wrapper_options)
+        if logs
+        else None
+    )
     for anonymizer in chain:
         hooks.add_anonymizer(anonymizer)
-    if traces:
+    if span_wrapper is not None:
         provider = tracer_provider or _global_tracer_provider()
-        exporter = AnonymizingSpanExporter(span_exporter or otlp_span_exporter(), **wrapper_options)
-        provider.add_span_processor(BatchSpanProcessor(exporter))
-    if logs:
+        provider.add_span_processor(BatchSpanProcessor(span_wrapper))
+    if log_wrapper is not None:
         log_provider = logger_provider or _global_logger_provider()
-        log_record_exporter = AnonymizingLogRecordExporter(
-            log_exporter or otlp_log_exporter(), **wrapper_options
-        )
-        log_provider.add_log_record_processor(BatchLogRecordProcessor(log_record_exporter))
+        log_provider.add_log_record_processor(BatchLogRecordProcessor(log_wrapper))
     return chain
 
 

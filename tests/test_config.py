@@ -327,6 +327,24 @@ def test_configure_fails_at_start_up_on_bad_configuration(
     assert not hooks.has_anonymizers()
 
 
+def test_a_failed_configure_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exporter that cannot be built fails the call before the registry or the
+    providers change: retried, it exports each span once."""
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "http/json")
+    provider, exporter = TracerProvider(), InMemorySpanExporter()
+    with pytest.raises(ConfigError, match="OTEL_EXPORTER_OTLP_LOGS_PROTOCOL"):
+        configure(provider, LoggerProvider(), span_exporter=exporter)
+    assert not hooks.has_anonymizers()
+    monkeypatch.delenv("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL")
+    configure(provider, LoggerProvider(), span_exporter=exporter)
+    with provider.get_tracer("t").start_as_current_span("op", attributes={"input.value": "x"}):
+        pass
+    provider.force_flush()
+    assert len(exporter.get_finished_spans()) == 1
+    assert len(hooks.get_anonymizers()) == 1
+    provider.shutdown()
+
+
 def test_an_unknown_option_is_named_without_its_value() -> None:
     with pytest.raises(ConfigError) as info:
         anonymizers_from_options({"hmac_secret": "s3cr3t-value"}, "anonymizer", {})

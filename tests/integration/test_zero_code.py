@@ -57,6 +57,8 @@ def test_spans_and_logs_are_exported_anonymized(otlp_receiver: OTLPReceiver) -> 
         assert canary not in text
     assert "[EMAIL]" in text and "[CREDIT_CARD]" in text
     assert "gpt-4o" in text
+    # The application's own rule applies too: the exporters read the registry.
+    assert "EMP-123456" not in text and "[EMPLOYEE_ID]" in text
     bodies = [record.body.string_value for record in otlp_receiver.log_records()]
     assert "refund requested by [EMAIL] for order 1234" in bodies
 

@@ -1,9 +1,14 @@
-"""An application with no anonymization code: run under `opentelemetry-instrument`."""
+"""An application run under `opentelemetry-instrument`: its only anonymization code is
+one rule of its own, registered in `hooks` as Opik users do."""
 
 import json
 import logging
 
 from opentelemetry import trace
+
+from otel_anonymizer import create_anonymizer, hooks
+
+hooks.add_anonymizer(create_anonymizer([(r"\bEMP-\d{6}\b", "[EMPLOYEE_ID]")]))
 
 tracer = trace.get_tracer("zero-code-app")
 logger = logging.getLogger("zero-code-app")
@@ -26,4 +31,5 @@ with tracer.start_as_current_span("chat gpt-4o") as span:
         ),
     )
     span.set_attribute("gen_ai.request.model", "gpt-4o")
+    span.set_attribute("app.employee", "EMP-123456")
     logger.warning("refund requested by jane.roe@example.org for order 1234")
