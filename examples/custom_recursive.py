@@ -3,7 +3,8 @@
 `RecursiveAnonymizer` walks dicts and lists (keys are kept, containers are copied) and
 calls `anonymize_text(text, field_name=...)` for every string, where `field_name` is the
 dotted path: an unknown span attribute `ssn` is `metadata.ssn`; a tracked function's
-argument `patient` is under `input.value.patient`. Rules can target paths, not just text.
+argument `patient` is under `input.patient`, as in Opik. Rules can target paths, not just
+text.
 
 Run: python examples/custom_recursive.py
 """

@@ -163,6 +163,13 @@ DEFAULT_RULES: tuple[FieldRule, ...] = (
     ),
 )
 
+#: The names the rules above give a whole input or output (OpenInference's `input.value`,
+#: OpenLLMetry's entity, Langfuse's observation and trace, MLflow's span inputs, and
+#: `track`'s): a field that holds one of them alone is that value, as Opik's `input` is
+#: the dict of a function's arguments.
+WHOLE_FIELD_NAMES = frozenset({"value", "entity", "observation", "trace", "span_inputs"})
+WHOLE_FIELD_NAMES |= {"span_outputs"}
+
 #: Event names (of log records and span events) whose body and unmapped attributes hold
 #: content of a field.
 DEFAULT_EVENT_FIELDS: Mapping[str, Field] = {

@@ -145,7 +145,7 @@ class PIIAnonymizer(RecursiveAnonymizer):
             (re.compile(fnmatch.translate(policy.match)), _Policy(policy, op))
             for policy, op in policies
         ]
-        self.reads_names = bool(self._policies)
+        self.reads_names = True  # sensitive keys, policies, and keys it replaces
         self._policy_cache: dict[str | None, tuple[_Policy | None, bool]] = {}
         self._clean_keys: set[str] = set()  # dict keys in which nothing was found
         numeric = [detector for detector in detectors if detector.numeric]

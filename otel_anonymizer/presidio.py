@@ -167,6 +167,8 @@ class PresidioAnonymizer(RecursiveAnonymizer):
     [pii_anonymizer("secrets"), PresidioAnonymizer()])` adds the built-in secret detectors.
     """
 
+    reads_names = True  # it replaces what it finds in the keys of the dicts it walks
+
     def __init__(
         self,
         entities: Iterable[str] | None = None,

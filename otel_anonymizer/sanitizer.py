@@ -24,7 +24,7 @@ from otel_anonymizer.anonymizer import Anonymizer
 from otel_anonymizer.anonymizer.base import WALK
 from otel_anonymizer.detectors.budget import end_budget, start_budget, time_budget
 from otel_anonymizer.failures import failure_total, record_failure
-from otel_anonymizer.fields import DEFAULT_MAPPING, FIELDS, Field, FieldMapping
+from otel_anonymizer.fields import DEFAULT_MAPPING, FIELDS, WHOLE_FIELD_NAMES, Field, FieldMapping
 from otel_anonymizer.jsontext import Shape, decode, encode, redecode
 from otel_anonymizer.names import FreeNames
 from otel_anonymizer.placeholders import FAILURE_PLACEHOLDER
@@ -397,26 +397,34 @@ class Sanitizer:
     ) -> dict[str, Any]:
         """The chain's results for one field of an object; `alone` says that the object
         has no other entry in that field (whether or not those take the walk)."""
-        if field != "metadata" and alone and not any(a.reads_names for a in chain):
-            [(name, value)] = data.items()
-            if isinstance(value, str) and "." not in name:
-                # A field that is one text (a tracked function's string result, a plain
-                # `output.value`) is passed as that text, as the seed's examples expect.
-                # Not a flattened part (`prompt.0.api_key`): its path is kept for the
-                # anonymizers, which may replace values by their key. Nor for field
-                # policies, which match the name (`output.value`).
-                for anonymizer in chain:
-                    value = self._apply_text(anonymizer, value, field, object_type)
-                return {name: value}
+        [(name, value)] = data.items() if alone else [("", None)]
+        whole = isinstance(value, str) or name in WHOLE_FIELD_NAMES
+        if field != "metadata" and alone and "." not in name and whole:
+            # A field that is one text, or one whole value (a tracked function's
+            # arguments, a plain `output.value`, JSON text decoded) is passed as that,
+            # as Opik passes `input` and `output` and the seed's examples expect: a dict
+            # of arguments, not `{"value": {...}}` (but `{"messages": [...]}` stays).
+            # Not a flattened part (`prompt.0.api_key`): its path is kept for the
+            # anonymizers, which may replace values by their key. Nor to an anonymizer
+            # that reads names (sensitive keys, field policies, the keys of the dict).
+            for anonymizer in chain:
+                if anonymizer.reads_names:
+                    data = self._apply(anonymizer, data, field, object_type)
+                    if name not in data:  # dropped
+                        return data
+                else:
+                    value = self._apply_value(anonymizer, data[name], field, object_type)
+                    data = {name: value}
+            return data
         for anonymizer in chain:
             data = self._apply(anonymizer, data, field, object_type)
         return data
 
-    def _apply_text(
-        self, anonymizer: Anonymizer, text: Any, field: Field, object_type: ObjectType
+    def _apply_value(
+        self, anonymizer: Anonymizer, value: Any, field: Field, object_type: ObjectType
     ) -> Any:
         try:
-            result = anonymizer.anonymize(text, field_name=field, object_type=object_type)
+            result = anonymizer.anonymize(value, field_name=field, object_type=object_type)
             if result is None:
                 raise UnusableValue(result)
             return result

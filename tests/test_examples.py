@@ -92,7 +92,7 @@ def test_field_aware() -> None:
 
 def test_custom_recursive() -> None:
     out = run_example("custom_recursive.py")
-    for field_name in ("metadata.ssn", "input.value.patient.ssn", "input.value.note", "output"):
+    for field_name in ("metadata.ssn", "input.patient.ssn", "input.note", "output"):
         assert f"  {field_name}\n" in out
     assert "intake: {'ssn': '[SSN_REMOVED]'}" in out
     assert '"ssn":"[SSN_REMOVED]"' in out

@@ -85,6 +85,39 @@ def test_each_field_is_passed_once_to_every_anonymizer() -> None:
     ]
 
 
+class DropsApiKey(Anonymizer):
+    """The seed's `AdvancedPIIAnonymizer`, its dict part: keys at the top level."""
+
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict):
+            data.pop("api_key", None)
+            if "email" in data:
+                data["email"] = "[EMAIL_REDACTED]"
+        return data
+
+
+def test_a_whole_input_alone_is_passed_as_itself() -> None:
+    """Opik passes `input` as the dict of a function's arguments: code written for it
+    checks keys at the top level. Found by review: `{"value": {...}}` let them out."""
+    arguments = json.dumps({"email": CANARY, "api_key": "sk-live-0123456789", "plan": "pro"})
+    for chain in ([DropsApiKey()], [pii_anonymizer("credit_card"), DropsApiKey()]):
+        [result] = Sanitizer(chain).sanitize([Entry("input.value", arguments)], "span")
+        assert json.loads(result) == {"email": "[EMAIL_REDACTED]", "plan": "pro"}
+    capture = Capture()
+    Sanitizer([capture]).sanitize([Entry("output.value", '{"a": {"b": 1}}')], "span")
+    assert capture.calls == [({"a": {"b": 1}}, {"field_name": "output", "object_type": "span"})]
+
+
+def test_the_builtin_anonymizer_gets_the_dict_with_its_names() -> None:
+    """It reads names: the keys of a whole input and the key a value is under."""
+    text = json.dumps({CANARY: "x"})
+    [result] = Sanitizer([pii_anonymizer()]).sanitize([Entry("output.value", text)], "span")
+    assert json.loads(result) == {"[EMAIL]": "x"}
+    entry = Entry("password", '{"a": "b"}', mapped=False, default_field="input")
+    [result] = Sanitizer([pii_anonymizer()]).sanitize([entry], "span")
+    assert json.loads(result) == {"a": "[SECRET]"}
+
+
 def test_chain_applies_in_order_each_on_the_previous_result() -> None:
     first = create_anonymizer([("a", "b")])
     second = create_anonymizer([("b", "c")])

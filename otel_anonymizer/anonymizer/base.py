@@ -41,9 +41,11 @@ class Anonymizer(abc.ABC):
     in place when they can avoid it; the adapters always pass a private copy.
     """
 
-    #: Whether the anonymizer treats values by their dotted names (field policies such
-    #: as `output.*`): a field that holds one text is then handed over as `{name: text}`,
-    #: where the name is seen, instead of as the text alone.
+    #: Whether the anonymizer treats values by their names (sensitive keys, field
+    #: policies such as `output.*`) or changes keys: a field that holds one value (a
+    #: text, the dict of a tracked function's arguments) is then handed over as
+    #: `{name: value}`, where the name and the dict's keys are seen, instead of as the
+    #: value alone (as Opik hands its `input` to the seed's anonymizers).
     reads_names: bool = False
 
     @abc.abstractmethod
