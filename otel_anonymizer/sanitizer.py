@@ -21,7 +21,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 from otel_anonymizer import hooks
 from otel_anonymizer.anonymizer import Anonymizer
-from otel_anonymizer.anonymizer.base import WALK
+from otel_anonymizer.anonymizer.base import WALK, RecursiveAnonymizer
 from otel_anonymizer.detectors.budget import end_budget, start_budget, time_budget
 from otel_anonymizer.failures import failure_total, record_failure
 from otel_anonymizer.fields import DEFAULT_MAPPING, FIELDS, WHOLE_FIELD_NAMES, Field, FieldMapping
@@ -337,8 +337,11 @@ class Sanitizer:
             for entry, (field, name), walk in zip(entries, places, walking, strict=True)
         ]
         sizes = Counter(field for field, _ in places)
+        decoded = {slot.field for slot in slots if slot is not None and slot.shape is not None}
         results = {
-            field: self._run_chain(chain, data, field, obj.object_type, sizes[field] == 1)
+            field: self._run_chain(
+                chain, data, field, obj.object_type, sizes[field] == 1, field in decoded
+            )
             for field, data in fields.items()
             if data
         }
@@ -394,9 +397,11 @@ class Sanitizer:
         field: Field,
         object_type: ObjectType,
         alone: bool,
+        from_json: bool = False,
     ) -> dict[str, Any]:
         """The chain's results for one field of an object; `alone` says that the object
-        has no other entry in that field (whether or not those take the walk)."""
+        has no other entry in that field (whether or not those take the walk), and
+        `from_json` that an entry of it was decoded from JSON text."""
         [(name, value)] = data.items() if alone else [("", None)]
         whole = isinstance(value, str) or name in WHOLE_FIELD_NAMES
         if field != "metadata" and alone and "." not in name and whole:
@@ -413,7 +418,9 @@ class Sanitizer:
                     if name not in data:  # dropped
                         return data
                 else:
-                    value = self._apply_value(anonymizer, data[name], field, object_type)
+                    value = self._apply_value(
+                        anonymizer, data[name], field, object_type, keys=from_json
+                    )
                     data = {name: value}
             return data
         for anonymizer in chain:
@@ -421,12 +428,22 @@ class Sanitizer:
         return data
 
     def _apply_value(
-        self, anonymizer: Anonymizer, value: Any, field: Field, object_type: ObjectType
+        self,
+        anonymizer: Anonymizer,
+        value: Any,
+        field: Field,
+        object_type: ObjectType,
+        keys: bool = False,
     ) -> Any:
+        """`anonymizer` on a field's one value; with `keys` (an object decoded from JSON
+        text, which is text to a rule in Opik), on its own keys too, as on those of the
+        dicts nested in it (`RecursiveAnonymizer.anonymize_keys`)."""
         try:
             result = anonymizer.anonymize(value, field_name=field, object_type=object_type)
             if result is None:
                 raise UnusableValue(result)
+            if keys and isinstance(result, dict) and isinstance(anonymizer, RecursiveAnonymizer):
+                result = anonymizer.anonymize_keys(result, field)
             return result
         except Exception as error:
             self._failed(anonymizer, error, field, object_type)

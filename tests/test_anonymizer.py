@@ -106,6 +106,17 @@ def test_a_rule_timeout_must_be_a_positive_number(timeout: Any) -> None:
     assert create_anonymizer([("a", "b")], timeout=None).anonymize("a") == "b"
 
 
+def test_regex_rules_apply_to_nested_keys_and_function_rules_do_not() -> None:
+    """In Opik a JSON string is text to a rule, keys included; parsed here, an address
+    used as a key must not escape. Keys that meet stay distinct."""
+    anonymizer = create_anonymizer([(EMAIL, "[EMAIL]"), str.upper])
+    data = {"top@example.org": {"a@example.org": "x", "b@example.org": "y", "k": "v"}}
+    assert anonymizer.anonymize(data) == {
+        "top@example.org": {"[EMAIL]": "X", "[EMAIL] (2)": "Y", "k": "V"}
+    }
+    assert anonymizer.anonymize_keys({"top@example.org": 1}) == {"[EMAIL]": 1}
+
+
 def test_walks_dicts_lists_and_tuples_keeping_keys_and_other_leaves() -> None:
     anonymizer = create_anonymizer((EMAIL, "[EMAIL]"))
     data = {"a@b.com": ["x@y.org", 3, 2.5, True, None, b"c@d.io", ("e@f.net",)]}

@@ -108,6 +108,14 @@ def test_a_whole_input_alone_is_passed_as_itself() -> None:
     assert capture.calls == [({"a": {"b": 1}}, {"field_name": "output", "object_type": "span"})]
 
 
+def test_rules_reach_the_keys_of_json_text() -> None:
+    """Also of its top-level object passed alone: its keys are data there."""
+    text = json.dumps({CANARY: {"note": f"mail {CANARY}"}})
+    for key in ("output.value", "gen_ai.tool.call.result", "custom.attribute"):
+        [result] = Sanitizer([EMAIL]).sanitize([Entry(key, text)], "span")
+        assert json.loads(result) == {"[EMAIL]": {"note": "mail [EMAIL]"}}
+
+
 def test_the_builtin_anonymizer_gets_the_dict_with_its_names() -> None:
     """It reads names: the keys of a whole input and the key a value is under."""
     text = json.dumps({CANARY: "x"})

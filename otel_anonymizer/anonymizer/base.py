@@ -175,6 +175,12 @@ class RecursiveAnonymizer(Anonymizer):
         """A walked dict with its keys anonymized: as it is here, as in the seed."""
         return walked
 
+    def anonymize_keys(self, data: dict[Any, Any], field_name: str | None = None) -> dict[Any, Any]:
+        """`data`, a dict already walked, with its own keys anonymized as those of the
+        dicts nested in it are: for a caller whose dict's keys are data, not names (the
+        top-level object of JSON text)."""
+        return self._keys(data, field_name)
+
     def _walk_entry(
         self,
         key: Any,

@@ -10,6 +10,7 @@ from typing import Any, Union
 import regex
 
 from otel_anonymizer.anonymizer.base import OnMaxDepth, RecursiveAnonymizer
+from otel_anonymizer.names import renamed
 
 #: Seconds one regex substitution may run before it is abandoned (and the value fails
 #: closed). Guards the exporter against catastrophic backtracking in user patterns.
@@ -79,7 +80,14 @@ class FunctionRule(Rule):
 
 
 class RulesAnonymizer(RecursiveAnonymizer):
-    """Applies its rules, in order, to every string of the data it walks."""
+    """Applies its rules, in order, to every string of the data it walks, and its regex
+    rules to the keys of the dicts nested in it.
+
+    Keys: the seed never changes them. But an object in JSON text is text to a rule in
+    Opik, whose rules would replace an address used as a key there; parsed here, its keys
+    would escape them. So the regex rules (not function rules, which may transform any
+    text) apply to keys too, which are kept distinct (`names.renamed`).
+    """
 
     def __init__(
         self,
@@ -89,11 +97,34 @@ class RulesAnonymizer(RecursiveAnonymizer):
     ) -> None:
         super().__init__(max_depth=max_depth, on_max_depth=on_max_depth)
         self.rules = list(rules)
+        self._key_rules = [rule for rule in self.rules if isinstance(rule, RegexRule)]
+        self._clean_keys: set[str] = set()  # keys no regex rule changes
 
     def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
         for rule in self.rules:
             data = rule.apply(data)
         return data
+
+    def _keys(self, walked: dict[Any, Any], field_name: str | None) -> dict[Any, Any]:
+        new_names = {}
+        for key in walked:
+            if not isinstance(key, str) or key in self._clean_keys:
+                continue
+            new = key
+            for rule in self._key_rules:
+                new = rule.apply(new)
+            if new != key:
+                new_names[key] = new
+            elif len(key) <= _CLEAN_KEY_LENGTH:
+                if len(self._clean_keys) >= _CLEAN_KEYS_LIMIT:
+                    self._clean_keys.clear()
+                self._clean_keys.add(key)
+        return renamed(walked, new_names) if new_names else walked
+
+
+#: Keys up to this length that no rule changes are remembered, up to this many.
+_CLEAN_KEY_LENGTH = 256
+_CLEAN_KEYS_LIMIT = 10_000
 
 
 def create_anonymizer(
