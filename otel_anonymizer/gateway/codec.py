@@ -66,28 +66,39 @@ def encoding_of(content_type: str) -> Encoding:
 
 
 def decompress(body: bytes, content_encoding: str, limit: int) -> bytes:
-    """The body inflated per Content-Encoding (gzip, deflate, identity), at most `limit` bytes."""
+    """The body inflated per Content-Encoding (gzip, deflate, identity), at most `limit`
+    bytes. A gzip body may hold several members, one after another (RFC 1952): all are
+    read, as `gzip.decompress` and the Collector read them; bytes after a deflate stream
+    are refused (reading one member and dropping the rest would lose data)."""
     coding = content_encoding.strip().lower()
     if coding in ("", "identity", "none"):
         return body
-    if coding == "gzip":
-        inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-    elif coding == "deflate":
-        inflater = zlib.decompressobj()
-    else:
+    if coding not in ("gzip", "deflate"):
         raise UnsupportedMedia("unsupported content encoding; use gzip, deflate or none")
-    try:
-        inflated = inflater.decompress(body, limit + 1)
-        if len(inflated) > limit or inflater.unconsumed_tail:
+    wbits = 16 + zlib.MAX_WBITS if coding == "gzip" else zlib.MAX_WBITS
+    parts: list[bytes] = []
+    size = 0
+    rest = body
+    while True:
+        inflater = zlib.decompressobj(wbits=wbits)
+        try:
+            inflated = inflater.decompress(rest, limit - size + 1)
+            if size + len(inflated) > limit or inflater.unconsumed_tail:
+                raise PayloadTooLarge(f"the decompressed body exceeds {limit} bytes")
+            inflated += inflater.flush()
+        except zlib.error:
+            raise BadRequest(f"the body is not valid {coding} data") from None
+        size += len(inflated)
+        if size > limit:
             raise PayloadTooLarge(f"the decompressed body exceeds {limit} bytes")
-        inflated += inflater.flush()
-        if len(inflated) > limit:
-            raise PayloadTooLarge(f"the decompressed body exceeds {limit} bytes")
-    except zlib.error:
-        raise BadRequest(f"the body is not valid {coding} data") from None
-    if not inflater.eof:
-        raise BadRequest(f"the {coding} body is truncated")
-    return inflated
+        if not inflater.eof:
+            raise BadRequest(f"the {coding} body is truncated")
+        parts.append(inflated)
+        rest = inflater.unused_data
+        if not rest:
+            return b"".join(parts)
+        if coding != "gzip":
+            raise BadRequest(f"the {coding} body has bytes after its end")
 
 
 def parse_request(signal: Signal, encoding: Encoding, body: bytes) -> Request:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import zlib
 from collections.abc import Callable, Iterator
 
 import grpc
@@ -70,6 +71,8 @@ def post(gateway: RunningGateway, body: bytes, headers: dict[str, str]) -> httpx
         (gzip.compress(b"\0" * (LIMIT * 100)), {**PROTOBUF, "Content-Encoding": "gzip"}, 413),
         (b"not gzip at all", {**PROTOBUF, "Content-Encoding": "gzip"}, 400),
         (gzip.compress(b"abc")[:-4], {**PROTOBUF, "Content-Encoding": "gzip"}, 400),
+        (gzip.compress(valid_body()) + b"junk", {**PROTOBUF, "Content-Encoding": "gzip"}, 400),
+        (zlib.compress(valid_body()) + b"x", {**PROTOBUF, "Content-Encoding": "deflate"}, 400),
         (b"", {**PROTOBUF, "Content-Encoding": "br"}, 415),
     ],
     ids=[
@@ -85,6 +88,8 @@ def post(gateway: RunningGateway, body: bytes, headers: dict[str, str]) -> httpx
         "gzip-bomb",
         "corrupt-gzip",
         "truncated-gzip",
+        "gzip-then-junk",
+        "deflate-then-junk",
         "brotli",
     ],
 )
@@ -98,6 +103,16 @@ def test_http_bad_input(
     # ...and the gateway keeps serving.
     assert post(gateway, valid_body(), PROTOBUF).status_code == 200
     assert len(upstream.spans()) == 1
+
+
+def test_every_member_of_a_gzip_body_is_read(gateway: RunningGateway, upstream: Upstream) -> None:
+    """Found by review: a body of two gzip members (RFC 1952; `gzip.decompress` reads
+    both) was answered 200 with only the first member's spans forwarded."""
+    first = encode_spans(make_spans(1)).SerializeToString()
+    second = encode_spans(make_spans(2)[1:]).SerializeToString()
+    body = gzip.compress(first) + gzip.compress(second)
+    assert post(gateway, body, {**PROTOBUF, "Content-Encoding": "gzip"}).status_code == 200
+    assert len(upstream.spans()) == 2
 
 
 def test_invalid_utf8_is_refused_on_both_protocols(gateway: RunningGateway) -> None:
