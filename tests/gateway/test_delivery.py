@@ -141,3 +141,17 @@ def test_a_permanently_refused_request_is_kept_aside(
     gateway.stop()  # drains: the one request is refused (404) and moved aside
     assert len(list(failed.iterdir())) == 1
     assert gateway.gateway.telemetry.total("failed_items_total") == 1
+
+
+def test_a_redirect_is_not_a_delivery(
+    upstream: Upstream, start_gateway: StartGateway, tmp_path: Path
+) -> None:
+    """Found by review: a redirect turned the POST into a GET without the data, whose
+    200 counted as delivered. It is now a permanent error of the gateway's setup."""
+    config = gateway_config(upstream)
+    config["exporters"]["otlphttp"]["traces_endpoint"] = f"{upstream.http_url}/sso/v1/traces"
+    gateway = start_gateway(config)
+    body = encode_spans(make_spans(1)).SerializeToString()
+    response = httpx.post(f"{gateway.http_url}/v1/traces", content=body, headers=PROTOBUF)
+    assert not response.is_success and upstream.attempts == 1
+    assert gateway.gateway.telemetry.total("exported_items_total") == 0

@@ -84,6 +84,9 @@ class Upstream:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/v1/traces", self._http("traces"))
         app.router.add_post("/v1/logs", self._http("logs"))
+        # A sign-in proxy: a POST is sent to a page that answers any GET with 200.
+        app.router.add_post("/sso/v1/traces", self._redirect)
+        app.router.add_get("/sign-in", self._sign_in)
         self._runner = web.AppRunner(app, access_log=None, auto_decompress=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -126,6 +129,15 @@ class Upstream:
                 response = ExportLogsServiceResponse().SerializeToString()
             self._changed.notify_all()
         return response
+
+    async def _redirect(self, request: web.Request) -> web.Response:
+        await request.read()
+        with self._changed:
+            self.attempts += 1
+        raise web.HTTPFound("/sign-in")
+
+    async def _sign_in(self, request: web.Request) -> web.Response:
+        return web.Response(text="please sign in")
 
     def _http(self, signal: str) -> Callable[[web.Request], Coroutine[Any, Any, web.Response]]:
         async def handle(request: web.Request) -> web.Response:

@@ -55,7 +55,11 @@ class OtlpHttpExporter(Exporter):
             headers["Content-Encoding"] = "gzip"
         url = self.config.signal_endpoints[signal]
         try:
-            async with self._session.post(url, data=payload, headers=headers) as response:
+            # Not followed: a 302 or 303 turns the POST into a GET without the data,
+            # whose 200 would count as delivered (found by review: a sign-in page).
+            async with self._session.post(
+                url, data=payload, headers=headers, allow_redirects=False
+            ) as response:
                 body = await response.read()
                 status = response.status
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -65,6 +69,8 @@ class OtlpHttpExporter(Exporter):
             return ExportResult(*partial_success(signal, body))
         if status in RETRYABLE_STATUSES:
             raise RetryableExport(f"HTTP {status} from {url}", retry_after)
+        if 300 <= status < 400:  # the endpoint is not the receiver's: the setup is wrong
+            raise PermanentExport(f"HTTP {status} (a redirect) from {url}", False)
         raise PermanentExport(f"HTTP {status} from {url}", status in DATA_REFUSED_STATUSES)
 
     async def close(self) -> None:
