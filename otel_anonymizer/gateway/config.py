@@ -71,6 +71,7 @@ def parse_config(data: Any, environ: Mapping[str, str]) -> GatewayConfig:
     exporters = {
         name: _exporter(name, sub, extensions) for name, sub in _components(root, "exporters")
     }
+    _check_queue_directories(exporters)
     service = root.section("service")
     enabled = service.string_list("extensions")
     for index, name in enumerate(enabled):
@@ -392,7 +393,9 @@ def _queue(
     section.finish()
     if not enabled:
         return None
-    exporter_dir = section.path.split(".")[1].replace("/", "_")
+    # The whole component id (`otlphttp/eu.prod`): names may hold dots.
+    exporter_dir = section.path.split(".", 1)[1].rsplit(".sending_queue", 1)[0]
+    exporter_dir = exporter_dir.replace("/", "_")
     if storage:
         _check_reference(storage, extensions, section.key_path("storage"))
         base = extensions[storage]
@@ -408,6 +411,22 @@ def _queue(
         "not supported; set `storage: file_storage` (durable queue), `directory: PATH` "
         "(durable queue), or `enabled: false` (answer after the upstream accepted)"
     )
+
+
+def _check_queue_directories(exporters: Mapping[str, ExporterConfig]) -> None:
+    """Two exporters sharing a queue directory would send each other's requests (and
+    race on its files): refused, naming both."""
+    owners: dict[str, str] = {}
+    for name, exporter in exporters.items():
+        if exporter.queue is None:
+            continue
+        directory = os.path.abspath(exporter.queue.directory)
+        if directory in owners:
+            raise ConfigError(
+                f"exporters.{name}.sending_queue: its queue directory {directory} is also "
+                f"that of exporters.{owners[directory]}; each exporter needs its own"
+            )
+        owners[directory] = name
 
 
 # Pipelines ----------------------------------------------------------------------------

@@ -14,6 +14,7 @@ Only sanitized data is ever written here: raw requests never touch the disk.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections import deque
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 from otel_anonymizer.gateway.settings import SIGNALS, Signal
 
 _TEMP_PREFIX = ".tmp-"
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,11 @@ class DiskQueue:
                 found.append(request)
         found.sort(key=lambda request: request.path.name)
         self._pending.extend(found)
-        if found:
-            self._sequence = int(found[-1].path.name.split("-", 1)[0])
+        # Numbered on from the highest number here or in `failed/`: a new request must
+        # not take the name of one kept aside there (it would replace it when refused).
+        kept = [_parse_name(path) for path in (self.directory / "failed").iterdir()]
+        numbers = [_sequence(request) for request in [*found, *kept] if request is not None]
+        self._sequence = max(numbers, default=0)
         return len(found)
 
     def __len__(self) -> int:
@@ -102,16 +107,21 @@ class DiskQueue:
         return final
 
     async def take(self) -> tuple[QueuedRequest, bytes]:
-        """The oldest waiting request and its payload; waits while the queue is empty."""
-        async with self._available:
-            await self._available.wait_for(lambda: bool(self._pending))
-            request = self._pending.popleft()
-            self._in_flight += 1
-        try:
-            return request, await asyncio.to_thread(request.path.read_bytes)
-        except BaseException:
-            await self.release(request)
-            raise
+        """The oldest waiting request and its payload; waits while the queue is empty.
+        A request whose file is gone (removed by hand) is passed over, and logged."""
+        while True:
+            async with self._available:
+                await self._available.wait_for(lambda: bool(self._pending))
+                request = self._pending.popleft()
+                self._in_flight += 1
+            try:
+                return request, await asyncio.to_thread(request.path.read_bytes)
+            except FileNotFoundError:
+                self._in_flight -= 1
+                logger.error("queued request %s is gone from %s", request.path.name, self.directory)
+            except BaseException:
+                await self.release(request)
+                raise
 
     async def release(self, request: QueuedRequest) -> None:
         """Put a taken request back at the front, unsent (at shutdown)."""
@@ -126,11 +136,23 @@ class DiskQueue:
         await asyncio.to_thread(request.path.unlink, True)
 
     async def fail(self, request: QueuedRequest) -> None:
-        """The upstream refused it for good: keep it aside, in `failed/`, for inspection."""
+        """The upstream refused it for good: keep it aside, in `failed/`, for inspection
+        (never over another one kept there)."""
         self._in_flight -= 1
-        await asyncio.to_thread(
-            os.replace, request.path, self.directory / "failed" / request.path.name
-        )
+        await asyncio.to_thread(_keep_aside, request.path, self.directory / "failed")
+
+
+def _keep_aside(path: Path, failed: Path) -> None:
+    target = failed / path.name
+    copy = 1
+    while target.exists():
+        copy += 1
+        target = failed / f"{path.name}.{copy}"
+    os.replace(path, target)
+
+
+def _sequence(request: QueuedRequest) -> int:
+    return int(request.path.name.split("-", 1)[0])
 
 
 def _parse_name(path: Path) -> QueuedRequest | None:

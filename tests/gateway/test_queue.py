@@ -1,0 +1,108 @@
+"""The durable queue's files: what survives a restart, and what two exporters share.
+
+Found by review: after a restart, requests were numbered from the pending files only,
+so a request refused for good replaced the one kept aside in `failed/` under the same
+name; and exporters whose names hold a dot (`otlphttp/eu.prod`, `otlphttp/eu.staging`)
+shared one queue directory, each sending the other's requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from otel_anonymizer.config import ConfigError
+from otel_anonymizer.gateway.config import parse_config
+from otel_anonymizer.gateway.queue import DiskQueue
+
+
+def refuse_one(directory: Path, payload: bytes) -> None:
+    """A fresh queue (a restarted gateway) that accepts one request, then sees it
+    refused for good."""
+
+    async def run() -> None:
+        queue = DiskQueue(directory, capacity=10)
+        queue.open()
+        assert queue.reserve()
+        await queue.put("traces", payload, items=1)
+        request, _ = await queue.take()
+        await queue.fail(request)
+
+    asyncio.run(run())
+
+
+def test_a_request_kept_aside_survives_later_refusals(tmp_path: Path) -> None:
+    refuse_one(tmp_path, b"first")
+    refuse_one(tmp_path, b"second")
+    kept = sorted(path.read_bytes() for path in (tmp_path / "failed").iterdir())
+    assert kept == [b"first", b"second"]
+
+
+def test_a_queued_file_removed_by_hand_is_passed_over(tmp_path: Path) -> None:
+    async def run() -> list[bytes]:
+        queue = DiskQueue(tmp_path, capacity=10)
+        queue.open()
+        for payload in (b"gone", b"kept"):
+            assert queue.reserve()
+            await queue.put("logs", payload, items=1)
+        files = [path for path in tmp_path.iterdir() if path.is_file()]
+        next(path for path in files if path.read_bytes() == b"gone").unlink()
+        request, payload = await asyncio.wait_for(queue.take(), 5)
+        await queue.ack(request)
+        return [payload, *([b"left"] if len(queue) else [])]
+
+    assert asyncio.run(run()) == [b"kept"]
+
+
+def exporters_config(tmp_path: Path, exporters: dict[str, Any]) -> Any:
+    data = {
+        "receivers": {"otlp": {"protocols": {"http": None}}},
+        "exporters": exporters,
+        "extensions": {"file_storage": {"directory": str(tmp_path)}},
+        "service": {
+            "extensions": ["file_storage"],
+            "pipelines": {
+                "traces": {"receivers": ["otlp"], "exporters": list(exporters)},
+            },
+        },
+    }
+    return parse_config(yaml.safe_load(yaml.safe_dump(data)), {})
+
+
+def test_exporter_names_with_dots_get_queues_of_their_own(tmp_path: Path) -> None:
+    queue = {"sending_queue": {"storage": "file_storage"}}
+    parsed = exporters_config(
+        tmp_path,
+        {
+            "otlphttp/eu.prod": {"endpoint": "http://127.0.0.1:1", **queue},
+            "otlphttp/eu.staging": {"endpoint": "http://127.0.0.1:2", **queue},
+        },
+    )
+    directories = {exporter.queue.directory for exporter in parsed.exporters.values()}
+    assert directories == {tmp_path / "otlphttp_eu.prod", tmp_path / "otlphttp_eu.staging"}
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("otlphttp/x/y", "otlphttp/x_y"),  # both would be otlphttp_x_y
+        ("otlphttp/a", "otlphttp/b"),  # both told to use one directory
+    ],
+)
+def test_two_exporters_never_share_a_queue_directory(
+    tmp_path: Path, first: str, second: str
+) -> None:
+    shared = {"directory": str(tmp_path / "q")} if first == "otlphttp/a" else None
+    queue = {"sending_queue": shared or {"storage": "file_storage"}}
+    with pytest.raises(ConfigError, match=f"exporters.{second}.sending_queue: its queue"):
+        exporters_config(
+            tmp_path,
+            {
+                first: {"endpoint": "http://127.0.0.1:1", **queue},
+                second: {"endpoint": "http://127.0.0.1:2", **queue},
+            },
+        )
