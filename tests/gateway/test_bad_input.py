@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import socket
 import zlib
 from collections.abc import Callable, Iterator
 
@@ -187,6 +188,29 @@ def test_request_content_never_reaches_the_logs(
     post(gateway, f'{{"x": "{EMAIL_CANARY}"'.encode(), {"Content-Type": "application/json"})
     post(gateway, valid_body(), PROTOBUF)
     assert EMAIL_CANARY not in caplog.text
+
+
+def test_what_aiohttp_cannot_read_is_logged_without_content(
+    gateway: RunningGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Found by review: aiohttp logged a request it could not read with the bytes it
+    choked on: a JSON body sent as chunked without chunks, a header without its colon."""
+    caplog.set_level(logging.DEBUG)
+    host, port = gateway.http_url.removeprefix("http://").split(":")
+    body = f'{{"resourceSpans": [], "note": "{EMAIL_CANARY}"}}'.encode()
+    requests = [
+        b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" + body + b"\r\n",
+        b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nAuthorization Bearer sk-live-0123456789\r\n"
+        b"Content-Length: 0\r\n\r\n",
+    ]
+    for request in requests:
+        with socket.create_connection((host, int(port)), timeout=5) as connection:
+            connection.sendall(request)
+            assert b" 400 " in connection.recv(4096).split(b"\r\n", 1)[0]
+    assert post(gateway, valid_body(), PROTOBUF).status_code == 200
+    assert "unreadable HTTP request" in caplog.text
+    assert EMAIL_CANARY not in caplog.text and "sk-live" not in caplog.text
 
 
 def test_rejections_are_counted(gateway: RunningGateway) -> None:

@@ -5,12 +5,14 @@ actual body size (413), decompression with an output limit (413, 400 for corrupt
 then the pipelines (400 for invalid bodies, 429/503 with `Retry-After` when they cannot
 take the data). Success is 200 with an export response, carrying partial success when
 the upstream reported one; errors carry a `google.rpc.Status`, in the request's
-encoding. Nothing from the request body is ever logged.
+encoding. Nothing from the request body is ever logged, nor what aiohttp's server
+logs about a request it cannot read (`_ContentFree`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Awaitable, Callable
 
@@ -32,6 +34,30 @@ from otel_anonymizer.gateway.settings import SIGNALS, Endpoint, ServerSettings, 
 from otel_anonymizer.gateway.tls import server_context
 
 
+class _ContentFree(logging.Filter):
+    """aiohttp's server logs a request it cannot read with the bytes it choked on, which
+    may be a line of the body or a header with a token (found by review). Its records
+    keep their level and say the type of the error only."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[0] if record.exc_info else None
+        record.msg = f"unreadable HTTP request ({error.__name__})" if error else "HTTP server error"
+        record.args = ()
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
+#: The loggers of aiohttp's server side (filters apply to a logger's own records).
+_SERVER_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.internal", "aiohttp.access")
+
+
+def _quiet_server_logs() -> None:
+    for name in _SERVER_LOGGERS:
+        log = logging.getLogger(name)
+        if not any(isinstance(existing, _ContentFree) for existing in log.filters):
+            log.addFilter(_ContentFree())
+
+
 class HttpReceiver:
     """Serves one `otlp` receiver's `protocols.http`."""
 
@@ -44,6 +70,7 @@ class HttpReceiver:
 
     async def start(self) -> Endpoint:
         """Listen; returns the bound address (the port is chosen when configured as 0)."""
+        _quiet_server_logs()
         app = web.Application(client_max_size=self.settings.max_body_bytes)
         for signal in SIGNALS:
             if self.router.accepts(self.name, signal):
