@@ -326,6 +326,13 @@ def _exporter(
     else:
         endpoint = section.required_string("endpoint")
     tls = _client_tls(section.optional_section("tls"))
+    if kind == "otlp" and tls.insecure_skip_verify and not tls.insecure:
+        # gRPC's Python credentials have no way to skip it: accepted, it would be ignored.
+        raise ConfigError(
+            f"{section.key_path('tls')}.insecure_skip_verify: the gRPC exporter cannot skip "
+            "certificate verification; set ca_file to the upstream's CA (and "
+            "server_name_override for another host name), or use otlphttp"
+        )
     exporter = ExporterConfig(
         name,
         kind,

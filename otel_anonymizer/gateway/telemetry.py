@@ -75,7 +75,7 @@ class Telemetry:
         for name, (kind, help_text) in METRICS.items():
             lines += [f"# HELP {PREFIX}{name} {help_text}", f"# TYPE {PREFIX}{name} {kind}"]
             for labels, value in sorted(values.get(name, {}).items()):
-                lines.append(f"{PREFIX}{name}{_labels(labels)} {value:g}")
+                lines.append(f"{PREFIX}{name}{_labels(labels)} {_number(value)}")
         return "\n".join(lines) + "\n"
 
 
@@ -87,3 +87,11 @@ def _labels(labels: Labels) -> str:
 
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _number(value: float) -> str:
+    """A sample value as Prometheus reads it: counts exactly (`{:g}` wrote 1234567 as
+    `1.23457e+06`), other numbers in full precision."""
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
+        return str(int(value))
+    return repr(float(value))

@@ -204,6 +204,12 @@ def test_load_config_reads_a_file(tmp_path: Path) -> None:
             "service.anonymization_timeout: invalid duration 'soon'",
         ),
         (with_changes(surprise=1), "surprise: unknown key"),
+        (
+            with_changes(
+                exporters__otlp={"endpoint": "backend:4317", "tls": {"insecure_skip_verify": True}}
+            ),
+            "exporters.otlp.tls.insecure_skip_verify: the gRPC exporter cannot skip",
+        ),
     ],
 )
 def test_bad_config_names_the_key_and_the_choices(text: str, message: str) -> None:

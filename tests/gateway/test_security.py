@@ -144,3 +144,26 @@ def test_tls_exporters_with_client_certificates(
     assert span_exporter(first, "http").export(make_spans(2)) == SpanExportResult.SUCCESS
     assert len(upstream.spans()) == 2
     assert "[EMAIL]" in str(upstream.traces[0])  # anonymized by gateway B
+
+
+@pytest.mark.parametrize("exporter", ["otlp", "otlphttp"])
+def test_server_name_override_is_what_the_certificate_is_checked_against(
+    upstream: Upstream, start_gateway: StartGateway, certificates: Path, exporter: str
+) -> None:
+    """Found by review: the HTTP exporter ignored it. The certificate names 127.0.0.1
+    and localhost: any other name must fail the handshake."""
+    second = start_gateway(tls_gateway_config(upstream, certificates))
+    delivered = []
+    for name in ("localhost", "elsewhere.example"):
+        config = gateway_config(None, exporter=exporter, anonymize=False)
+        settings = config["exporters"][exporter]
+        settings["endpoint"] = (
+            f"https://{second.addresses['otlp/http']}"
+            if exporter == "otlphttp"
+            else second.grpc_target
+        )
+        settings["tls"] = {"ca_file": str(certificates / "ca.crt"), "server_name_override": name}
+        settings["retry_on_failure"] = {"max_elapsed_time": "100ms"}
+        first = start_gateway(config)
+        delivered.append(span_exporter(first, "http").export(make_spans(1)))
+    assert delivered == [SpanExportResult.SUCCESS, SpanExportResult.FAILURE]

@@ -9,6 +9,7 @@ import httpx
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace.export import SpanExportResult
 
+from otel_anonymizer.gateway.telemetry import Telemetry
 from tests.gateway.conftest import RunningGateway, gateway_config
 from tests.gateway.sdk_clients import make_spans, span_exporter
 from tests.gateway.test_bad_input import PROTOBUF
@@ -49,6 +50,19 @@ def test_metrics_in_prometheus_text_format(upstream: Upstream, start_gateway: St
         line for line in lines if line.startswith(f'{prefix}redactions_total{{detector="email"}}')
     )
     assert float(emails.rsplit(" ", 1)[1]) >= 6
+
+
+def test_counts_are_exposed_exactly() -> None:
+    """Found by review: `{:g}` wrote 1,234,567 items as `1.23457e+06`."""
+    telemetry = Telemetry()
+    telemetry.add("received_items_total", 1_234_567, pipeline="traces")
+    telemetry.add("exported_items_total", 2**53 + 2, exporter="otlp")
+    telemetry.gauge("queue_size", lambda: 0.5, exporter="otlp")
+    lines = set(telemetry.render().splitlines())
+    prefix = "otel_anonymizer_gateway_"
+    assert f'{prefix}received_items_total{{pipeline="traces"}} 1234567' in lines
+    assert f'{prefix}exported_items_total{{exporter="otlp"}} {2**53 + 2}' in lines
+    assert f'{prefix}queue_size{{exporter="otlp"}} 0.5' in lines
 
 
 def test_sigterm_style_stop_finishes_in_flight_requests(

@@ -58,7 +58,11 @@ class OtlpHttpExporter(Exporter):
             # Not followed: a 302 or 303 turns the POST into a GET without the data,
             # whose 200 would count as delivered (found by review: a sign-in page).
             async with self._session.post(
-                url, data=payload, headers=headers, allow_redirects=False
+                url,
+                data=payload,
+                headers=headers,
+                allow_redirects=False,
+                server_hostname=self.config.tls.server_name_override,
             ) as response:
                 body = await response.read()
                 status = response.status
