@@ -60,9 +60,15 @@ class Delivery(abc.ABC):
         self.exporter = exporter
         self.retry = retry
         self.telemetry = telemetry
+        self._closing_at = math.inf  # when the receivers' grace ends, once stopping
 
     async def start(self) -> None:
         await self.exporter.start()
+
+    def closing(self, grace: float) -> None:
+        """The gateway is stopping: requests in flight must be answered within `grace`
+        seconds, so no retry is started that would end later."""
+        self._closing_at = time.monotonic() + grace
 
     @abc.abstractmethod
     async def deliver(
@@ -98,7 +104,7 @@ class SyncDelivery(Delivery):
                 result = await self.exporter.export(signal, payload)
             except RetryableExport as error:
                 delay = backoff.next_delay(error.retry_after)
-                if not self.retry.enabled or time.monotonic() + delay > end:
+                if not self.retry.enabled or time.monotonic() + delay > min(end, self._closing_at):
                     raise Unavailable(
                         f"exporter {name}: upstream unavailable ({error})",
                         retry_after=error.retry_after or DEFAULT_RETRY_AFTER,

@@ -65,7 +65,9 @@ class Gateway:
             if settings.grpc:
                 self.receivers.append(GrpcReceiver(name, settings.grpc, self.router))
             if settings.http:
-                self.receivers.append(HttpReceiver(name, settings.http, self.router))
+                self.receivers.append(
+                    HttpReceiver(name, settings.http, self.router, RECEIVER_GRACE)
+                )
         self.status_servers = self._status_servers()
         self.ready = False
 
@@ -112,6 +114,8 @@ class Gateway:
     async def stop(self) -> None:
         """Graceful shutdown: stop accepting, finish in-flight requests, drain, flush."""
         self.ready = False
+        for delivery in self.deliveries.values():  # no retry outlasts the grace
+            delivery.closing(RECEIVER_GRACE)
         await asyncio.gather(
             *(
                 receiver.stop(RECEIVER_GRACE) if isinstance(receiver, GrpcReceiver)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace.export import SpanExportResult
 
+from otel_anonymizer.gateway import server
 from otel_anonymizer.gateway.telemetry import Telemetry
 from tests.gateway.conftest import RunningGateway, gateway_config
 from tests.gateway.sdk_clients import make_spans, span_exporter
@@ -63,6 +66,39 @@ def test_counts_are_exposed_exactly() -> None:
     assert f'{prefix}received_items_total{{pipeline="traces"}} 1234567' in lines
     assert f'{prefix}exported_items_total{{exporter="otlp"}} {2**53 + 2}' in lines
     assert f'{prefix}queue_size{{exporter="otlp"}} 0.5' in lines
+
+
+def test_stop_answers_requests_in_flight_within_the_grace(
+    upstream: Upstream, start_gateway: StartGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by review: with the upstream down, an OTLP/HTTP request in flight kept the
+    gateway retrying until `max_elapsed_time` (40 s here) after SIGTERM. No retry now
+    outlasts the receivers' grace (1 s here, 10 s by default); the client gets 503."""
+    monkeypatch.setattr(server, "RECEIVER_GRACE", 1.0)
+    upstream.down = True
+    config = gateway_config(upstream)
+    config["exporters"]["otlphttp"]["retry_on_failure"] = {
+        "initial_interval": "50ms",
+        "max_interval": "100ms",
+        "max_elapsed_time": "40s",
+    }
+    gateway = start_gateway(config)
+    body = encode_spans(make_spans(1)).SerializeToString()
+    answers: list[int] = []
+    client = threading.Thread(
+        target=lambda: answers.append(
+            httpx.post(
+                f"{gateway.http_url}/v1/traces", content=body, headers=PROTOBUF, timeout=60
+            ).status_code
+        )
+    )
+    client.start()
+    upstream.wait_for(lambda: upstream.attempts >= 2)  # retrying
+    started = time.monotonic()
+    gateway.stop()
+    client.join(30)
+    assert answers == [503]
+    assert time.monotonic() - started < 5
 
 
 def test_sigterm_style_stop_finishes_in_flight_requests(

@@ -116,6 +116,7 @@ class Upstream:
         with self._changed:
             self.attempts += 1
             self.attempt_times.append(time.monotonic())
+            self._changed.notify_all()
             return self.down or bool(self.fail_every and self.attempts % self.fail_every == 0)
 
     def _record(self, signal: str, body: bytes, headers: dict[str, str]) -> bytes:

@@ -61,10 +61,13 @@ def _quiet_server_logs() -> None:
 class HttpReceiver:
     """Serves one `otlp` receiver's `protocols.http`."""
 
-    def __init__(self, name: str, settings: ServerSettings, router: Router) -> None:
+    def __init__(
+        self, name: str, settings: ServerSettings, router: Router, grace: float = 10.0
+    ) -> None:
         self.name = name
         self.settings = settings
         self.router = router
+        self.grace = grace  # seconds in-flight requests get at `stop`
         self._runner: web.AppRunner | None = None
         self.address: Endpoint | None = None
 
@@ -76,8 +79,9 @@ class HttpReceiver:
             if self.router.accepts(self.name, signal):
                 app.router.add_post(f"/v1/{signal}", self._handler(signal))
         # Decompression is done by `decompress`, with an output limit (gzip bombs).
+        # aiohttp waits this long for handlers twice (before and after cancelling them).
         self._runner = web.AppRunner(
-            app, access_log=None, shutdown_timeout=30.0, auto_decompress=False
+            app, access_log=None, shutdown_timeout=self.grace / 2, auto_decompress=False
         )
         await self._runner.setup()
         sock = listen(self.settings.endpoint)
@@ -87,7 +91,7 @@ class HttpReceiver:
         return self.address
 
     async def stop(self) -> None:
-        """Stop accepting connections and wait for in-flight requests."""
+        """Stop accepting connections and wait for in-flight requests (up to `grace`)."""
         if self._runner is not None:
             await self._runner.cleanup()
 
