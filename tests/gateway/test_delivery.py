@@ -9,6 +9,7 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
+from google.rpc.status_pb2 import Status
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace.export import SpanExportResult
 
@@ -155,3 +156,20 @@ def test_a_redirect_is_not_a_delivery(
     response = httpx.post(f"{gateway.http_url}/v1/traces", content=body, headers=PROTOBUF)
     assert not response.is_success and upstream.attempts == 1
     assert gateway.gateway.telemetry.total("exported_items_total") == 0
+
+
+def test_errors_do_not_show_credentials_in_the_upstream_url(
+    upstream: Upstream, start_gateway: StartGateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Errors reach clients and logs: a URL's user part and query are left out."""
+    config = gateway_config(upstream)
+    url = upstream.http_url.replace("http://", "http://user:pa55word@")
+    config["exporters"]["otlphttp"]["traces_endpoint"] = f"{url}/nowhere?token=s3cr3t"
+    gateway = start_gateway(config)
+    body = encode_spans(make_spans(1)).SerializeToString()
+    response = httpx.post(f"{gateway.http_url}/v1/traces", content=body, headers=PROTOBUF)
+    assert response.status_code >= 400
+    message = Status.FromString(response.content).message
+    assert "HTTP 404 from http://127.0.0.1:" in message
+    for secret in ("pa55word", "s3cr3t"):
+        assert secret not in message and secret not in caplog.text

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
+import urllib.parse
 import zlib
 
 import aiohttp
@@ -68,18 +69,27 @@ class OtlpHttpExporter(Exporter):
                 status = response.status
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
-            raise RetryableExport(f"{type(error).__name__} from {url}") from None
+            raise RetryableExport(f"{type(error).__name__} from {_shown(url)}") from None
         if 200 <= status < 300:
             return ExportResult(*partial_success(signal, body))
         if status in RETRYABLE_STATUSES:
-            raise RetryableExport(f"HTTP {status} from {url}", retry_after)
+            raise RetryableExport(f"HTTP {status} from {_shown(url)}", retry_after)
         if 300 <= status < 400:  # the endpoint is not the receiver's: the setup is wrong
-            raise PermanentExport(f"HTTP {status} (a redirect) from {url}", False)
-        raise PermanentExport(f"HTTP {status} from {url}", status in DATA_REFUSED_STATUSES)
+            raise PermanentExport(f"HTTP {status} (a redirect) from {_shown(url)}", False)
+        refused = status in DATA_REFUSED_STATUSES
+        raise PermanentExport(f"HTTP {status} from {_shown(url)}", refused)
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+def _shown(url: str) -> str:
+    """`url` as errors name it (they reach clients and logs): without credentials in
+    its user part or its query."""
+    parts = urllib.parse.urlsplit(url)
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _gzip(payload: bytes) -> bytes:
