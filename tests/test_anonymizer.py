@@ -106,6 +106,23 @@ def test_a_rule_timeout_must_be_a_positive_number(timeout: Any) -> None:
     assert create_anonymizer([("a", "b")], timeout=None).anonymize("a") == "b"
 
 
+def test_a_subclass_that_skips_super_init_still_walks() -> None:
+    """Opik's RecursiveAnonymizer needs no `super().__init__()`: code that sets only
+    `max_depth` (or nothing) must not fail at the depth limit."""
+
+    class Upper(RecursiveAnonymizer):
+        def __init__(self) -> None:
+            self.max_depth = 2
+
+        def anonymize_text(self, data: str, field_name: str | None = None, **kw: Any) -> str:
+            return data.upper()
+
+    assert Upper().anonymize({"a": {"b": {"c": "x"}}, "d": "y"}) == {
+        "a": {"b": MAX_DEPTH_PLACEHOLDER},
+        "d": "Y",
+    }
+
+
 def test_regex_rules_apply_to_nested_keys_and_function_rules_do_not() -> None:
     """In Opik a JSON string is text to a rule, keys included; parsed here, an address
     used as a key must not escape. Keys that meet stay distinct."""

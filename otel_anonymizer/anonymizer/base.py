@@ -112,13 +112,18 @@ class RecursiveAnonymizer(Anonymizer):
     is replaced by a placeholder where the cycle closes.
     """
 
+    # Defaults for subclasses whose `__init__` sets `max_depth` without calling this one
+    # (Opik's own needs nothing more).
+    max_depth: int = 10
+    on_max_depth: OnMaxDepth = "placeholder"
+
     def __init__(self, max_depth: int = 10, on_max_depth: OnMaxDepth = "placeholder") -> None:
         if not isinstance(max_depth, int) or isinstance(max_depth, bool) or max_depth < 0:
             raise ValueError(f"max_depth must be a non-negative int, got {max_depth!r}")
         if on_max_depth not in ("placeholder", "keep"):
             raise ValueError(f"on_max_depth must be 'placeholder' or 'keep', got {on_max_depth!r}")
         self.max_depth = max_depth
-        self.on_max_depth: OnMaxDepth = on_max_depth
+        self.on_max_depth = on_max_depth
 
     @abc.abstractmethod
     def anonymize_text(self, data: str, field_name: str | None = None, **kwargs: Any) -> str:
