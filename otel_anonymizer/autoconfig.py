@@ -7,36 +7,27 @@ configuration from the environment (and `OTEL_ANONYMIZER_CONFIG`), wrap the SDK'
 exporter for the protocol the standard `OTEL_EXPORTER_OTLP_*` variables choose, and fail
 at start-up on bad configuration.
 
-As with `configure()`, the environment's anonymizers go into the `hooks` registry
-(once, however many exporters are built), and the exporters read the registry at each
-export: anonymizers the application registers itself apply too.
+The environment's anonymizers come first, then those in the `hooks` registry, read at
+each export: anonymizers the application registers itself apply too, and an application
+that clears the registry (as Opik's samples do) does not remove the operator's.
 """
 
 from __future__ import annotations
 
-import threading
-
-from otel_anonymizer import hooks
 from otel_anonymizer.config import anonymizers_from_environment
 from otel_anonymizer.providers import (
     configured_exporter_options,
     otlp_log_exporter,
     otlp_span_exporter,
 )
+from otel_anonymizer.sanitizer import Sanitizer
 from otel_anonymizer.sdk import AnonymizingLogRecordExporter, AnonymizingSpanExporter
 
-_registered = False
-_lock = threading.Lock()
 
-
-def _register_environment_chain() -> None:
-    """Add the environment's anonymizers to the registry, the first time only."""
-    global _registered
-    with _lock:
-        if not _registered:
-            for anonymizer in anonymizers_from_environment():
-                hooks.add_anonymizer(anonymizer)
-            _registered = True
+def _sanitizer() -> Sanitizer:
+    """The environment's chain, then the registry's."""
+    options = configured_exporter_options()
+    return Sanitizer(anonymizers_from_environment(), then_registry=True, **options)
 
 
 class AnonymizedOTLPSpanExporter(AnonymizingSpanExporter):
@@ -44,10 +35,9 @@ class AnonymizedOTLPSpanExporter(AnonymizingSpanExporter):
     the anonymizers registered in `hooks`."""
 
     def __init__(self) -> None:
-        options = configured_exporter_options()
-        exporter = otlp_span_exporter()
-        _register_environment_chain()
-        super().__init__(exporter, None, **options)
+        sanitizer = _sanitizer()
+        super().__init__(otlp_span_exporter(), [])
+        self.sanitizer = sanitizer
 
 
 class AnonymizedOTLPLogExporter(AnonymizingLogRecordExporter):
@@ -55,7 +45,6 @@ class AnonymizedOTLPLogExporter(AnonymizingLogRecordExporter):
     the anonymizers registered in `hooks`."""
 
     def __init__(self) -> None:
-        options = configured_exporter_options()
-        exporter = otlp_log_exporter()
-        _register_environment_chain()
-        super().__init__(exporter, None, **options)
+        sanitizer = _sanitizer()
+        super().__init__(otlp_log_exporter(), [])
+        self.sanitizer = sanitizer

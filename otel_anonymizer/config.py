@@ -8,6 +8,7 @@ path or the variable), the value and the valid choices, before any telemetry flo
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -82,10 +83,11 @@ def _choice(where: str, value: Any, choices: Sequence[str]) -> str:
 def _number(where: str, value: Any, kind: type, minimum: float) -> Any:
     try:
         number = kind(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # int(inf) overflows
         raise _reject(where, value, f"expected a {kind.__name__}") from None
-    if isinstance(value, bool) or not number >= minimum:  # NaN is no number of seconds
-        raise _reject(where, value, f"expected a {kind.__name__} >= {minimum}")
+    # NaN is no number of seconds, and infinity no bound.
+    if isinstance(value, bool) or not minimum <= number < math.inf:
+        raise _reject(where, value, f"expected a finite {kind.__name__} >= {minimum}")
     return number
 
 
@@ -200,22 +202,38 @@ class FieldScoped(Anonymizer):
         self.anonymizer = anonymizer
         self.fields = frozenset(fields)
 
+    @property
+    def reads_names(self) -> bool:  # type: ignore[override]
+        return self.anonymizer.reads_names
+
     def anonymize(self, data: Any, **kwargs: Any) -> Any:
-        field = str(kwargs.get("field_name") or "").split(".", 1)[0]
-        if field in self.fields:
+        if self._covers(kwargs.get("field_name")):
             return self.anonymizer.anonymize(data, **kwargs)
         return data
+
+    def anonymize_keys(self, data: dict[Any, Any], field_name: str | None = None) -> dict[Any, Any]:
+        if self._covers(field_name):
+            return self.anonymizer.anonymize_keys(data, field_name)
+        return data
+
+    def _covers(self, field_name: str | None) -> bool:
+        return str(field_name or "").split(".", 1)[0] in self.fields
 
 
 def _hash_key(options: Mapping[str, Any], where: str, environ: Mapping[str, str]) -> str | None:
     if "hash_key_file" in options:
         path = Path(_string(f"{where}.hash_key_file", options["hash_key_file"]))
         try:
-            return path.read_text().strip()
+            return path.read_text(encoding="utf-8").strip()
         except OSError as error:
             # Not the path itself: a key set there by mistake would be echoed.
             raise ConfigError(
                 f"{where}.hash_key_file: cannot read the file it names: {error.strerror}"
+            ) from None
+        except UnicodeDecodeError:  # nor the byte it stopped at: a part of the key
+            raise ConfigError(
+                f"{where}.hash_key_file: the file it names is not UTF-8 text; write the "
+                "key as text (`openssl rand -hex 32`)"
             ) from None
     variable = _string(f"{where}.hash_key_env", options.get("hash_key_env", HASH_KEY_ENV))
     return environ.get(variable) or None
@@ -254,6 +272,9 @@ def anonymizers_from_options(
             f"{where}.hash_key: a key must not be written in configuration; set "
             f"{HASH_KEY_ENV}, or hash_key_env (a variable name) or hash_key_file (a path)"
         )
+    for name in ("hash_key_env", "hash_key_file"):  # checked even where no hash needs them
+        if name in options:
+            _string(f"{where}.{name}", options[name])
     max_depth = _number(f"{where}.max_depth", options.get("max_depth", 10), int, 1)
     timeout = _number(f"{where}.regex_timeout", options.get("regex_timeout", 1.0), float, 0.001)
     exporter_options(options, where)  # read by `configure`: checked here with the rest
@@ -262,6 +283,11 @@ def anonymizers_from_options(
     if detectors is None or detectors == [] or detectors == "":
         # A list whose items were all commented out reads as null: not "no detectors".
         raise ConfigError(f"{where}.detectors: {_NO_DETECTOR}")
+    if detectors == "none" and not options.get("custom_detectors") and not options.get("rules"):
+        raise ConfigError(
+            f"{where}.detectors: none, and no rules or custom_detectors: nothing would be "
+            "anonymized"
+        )
     if detectors != "none" or options.get("custom_detectors"):
         try:
             anonymizers.append(_pii(options, where, environ, max_depth, timeout))
@@ -287,6 +313,8 @@ def _pii(
             _choice(f"{where}.fields", field, FIELDS)
             for field in _strings(f"{where}.fields", options["fields"])
         ]
+        if not covered:  # every field kept: everything would go out as it came
+            raise ConfigError(f"{where}.fields: covers no field; list some of {', '.join(FIELDS)}")
         for field in FIELDS:
             if field not in covered:
                 policies += [FieldPolicy(field, "keep"), FieldPolicy(f"{field}.*", "keep")]
@@ -369,7 +397,8 @@ def load_options(
     if path:
         options.update(read_yaml(path))
         source = path
-    known = {*ENVIRONMENT, CONFIG_ENV, HASH_KEY_ENV, options.get("hash_key_env")}
+    named = options.get("hash_key_env")  # checked with the other options
+    known = {*ENVIRONMENT, CONFIG_ENV, HASH_KEY_ENV, named if isinstance(named, str) else ""}
     unknown = sorted(name for name in environ if name.startswith(_PREFIX) and name not in known)
     if unknown:  # a misspelt variable would be ignored, and its data exported as it came
         raise ConfigError(

@@ -29,6 +29,7 @@ from otel_anonymizer.anonymizer.base import (
 from otel_anonymizer.detectors import Detector, Finding, Scanner, select
 from otel_anonymizer.detectors.budget import check_budget
 from otel_anonymizer.detectors.keys import DEFAULT_SAFE_KEYS, KeyClassifier
+from otel_anonymizer.fields import WHOLE_FIELD_NAMES
 from otel_anonymizer.jsontext import (
     IN_KEY,
     OUTSIDE,
@@ -597,8 +598,14 @@ class PIIAnonymizer(RecursiveAnonymizer):
         found: tuple[_Policy | None, bool] = (None, False)
         name = field_name
         while name is not None:
+            alias = _without_whole_name(name)
             policy = next(
-                (policy for pattern, policy in self._policies if pattern.match(name)), None
+                (
+                    policy
+                    for pattern, policy in self._policies
+                    if pattern.match(name) or (alias is not None and pattern.match(alias))
+                ),
+                None,
             )
             if policy is not None:
                 found = (policy, name == field_name)
@@ -609,6 +616,17 @@ class PIIAnonymizer(RecursiveAnonymizer):
                 self._policy_cache.clear()
             self._policy_cache[field_name] = found
         return found
+
+
+def _without_whole_name(name: str) -> str | None:
+    """`input.patient.id` for `input.value.patient.id`: the name other anonymizers see
+    for what a whole input holds (`fields.WHOLE_FIELD_NAMES`), which policies may use
+    too. None for other names."""
+    field, _, rest = name.partition(".")
+    whole, _, tail = rest.partition(".")
+    if tail and whole in WHOLE_FIELD_NAMES:
+        return f"{field}.{tail}"
+    return None
 
 
 def _json_string(text: str) -> str:

@@ -25,6 +25,7 @@ from otel_anonymizer.config import (
     anonymizers_from_environment,
     exporter_options_from_environment,
 )
+from otel_anonymizer.sanitizer import checked_chain
 from otel_anonymizer.sdk import AnonymizingLogRecordExporter, AnonymizingSpanExporter
 
 _PROTOCOLS = ("grpc", "http/protobuf")
@@ -98,7 +99,11 @@ def configure(
     """
     # Everything that can fail first: a failed call must not leave a half-configured
     # registry or providers (retried, it would then export twice).
-    chain = list(anonymizers) if anonymizers is not None else anonymizers_from_environment()
+    chain = (
+        list(checked_chain(anonymizers))
+        if anonymizers is not None
+        else anonymizers_from_environment()
+    )
     wrapper_options = configured_exporter_options()
     span_wrapper = (
         AnonymizingSpanExporter(span_exporter or otlp_span_exporter(), **wrapper_options)

@@ -21,7 +21,7 @@ from typing import Any, Literal, NamedTuple, TypeVar
 
 from otel_anonymizer import hooks
 from otel_anonymizer.anonymizer import Anonymizer
-from otel_anonymizer.anonymizer.base import WALK, RecursiveAnonymizer
+from otel_anonymizer.anonymizer.base import WALK
 from otel_anonymizer.detectors.budget import end_budget, start_budget, time_budget
 from otel_anonymizer.failures import failure_total, record_failure
 from otel_anonymizer.fields import DEFAULT_MAPPING, FIELDS, WHOLE_FIELD_NAMES, Field, FieldMapping
@@ -95,11 +95,27 @@ EXPORT_TIMEOUT = 10.0
 EMIT_TIMEOUT = 1.0
 
 
+def checked_chain(anonymizers: Iterable[Anonymizer]) -> tuple[Anonymizer, ...]:
+    """`anonymizers` as a tuple (an iterator is read once); a `TypeError` naming the
+    index of one that is not an `Anonymizer`."""
+    chain = tuple(anonymizers)
+    for index, anonymizer in enumerate(chain):
+        if not isinstance(anonymizer, Anonymizer):
+            raise TypeError(
+                f"anonymizers[{index}] is a {type(anonymizer).__name__}, not an "
+                "Anonymizer; wrap rules or functions with create_anonymizer()"
+            )
+    return chain
+
+
 class Sanitizer:
     """Applies anonymizers to the entries of telemetry objects.
 
     `anonymizers=None` means the registry in `hooks`, read on every call, so anonymizers
-    registered later take effect. An empty chain returns the values unchanged.
+    registered later take effect. An empty chain returns the values unchanged. With
+    `then_registry`, the given anonymizers come first and the registry's after them (the
+    zero-code exporters: the operator's configuration stays when the application clears
+    the registry).
 
     `timeout`: the most one `sanitize_many` call (a batch, or one object) may spend in
     the built-in detectors' scans, in seconds; what is not scanned by then is replaced
@@ -113,18 +129,14 @@ class Sanitizer:
         mapping: FieldMapping = DEFAULT_MAPPING,
         placeholder: str = FAILURE_PLACEHOLDER,
         timeout: float | None = None,
+        then_registry: bool = False,
     ) -> None:
         if timeout is not None and not timeout > 0:
             raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
-        if anonymizers is not None:
-            anonymizers = tuple(anonymizers)  # an iterator is read once, here
-            for index, anonymizer in enumerate(anonymizers):
-                if not isinstance(anonymizer, Anonymizer):
-                    raise TypeError(
-                        f"anonymizers[{index}] is a {type(anonymizer).__name__}, not an "
-                        "Anonymizer; wrap rules or functions with create_anonymizer()"
-                    )
-        self._anonymizers = None if anonymizers is None else tuple(anonymizers)
+        self._anonymizers = None if anonymizers is None else checked_chain(anonymizers)
+        self._pinned: tuple[Anonymizer, ...] = ()
+        if then_registry:  # read like the registry, with these first
+            self._pinned, self._anonymizers = self._anonymizers or (), None
         self._mapping = mapping
         self.placeholder = placeholder
         self.timeout = timeout
@@ -144,7 +156,7 @@ class Sanitizer:
     def chain(self) -> Sequence[Anonymizer]:
         """The anonymizers that the next call applies, in order."""
         if self._anonymizers is None:
-            return hooks.get_anonymizers()
+            return [*self._pinned, *hooks.get_anonymizers()]
         return self._anonymizers
 
     def key(self, key: str) -> str:
@@ -153,7 +165,7 @@ class Sanitizer:
         placeholder (not cached: the failure may pass)."""
         chain = self._anonymizers
         if chain is None:
-            chain = tuple(hooks.get_anonymizers())
+            chain = (*self._pinned, *hooks.get_anonymizers())
             if chain != self._keys_chain:
                 with self._shared_lock:
                     self._keys.clear()
@@ -337,11 +349,8 @@ class Sanitizer:
             for entry, (field, name), walk in zip(entries, places, walking, strict=True)
         ]
         sizes = Counter(field for field, _ in places)
-        decoded = {slot.field for slot in slots if slot is not None and slot.shape is not None}
         results = {
-            field: self._run_chain(
-                chain, data, field, obj.object_type, sizes[field] == 1, field in decoded
-            )
+            field: self._run_chain(chain, data, field, obj.object_type, sizes[field] == 1)
             for field, data in fields.items()
             if data
         }
@@ -397,11 +406,9 @@ class Sanitizer:
         field: Field,
         object_type: ObjectType,
         alone: bool,
-        from_json: bool = False,
     ) -> dict[str, Any]:
         """The chain's results for one field of an object; `alone` says that the object
-        has no other entry in that field (whether or not those take the walk), and
-        `from_json` that an entry of it was decoded from JSON text."""
+        has no other entry in that field (whether or not those take the walk)."""
         [(name, value)] = data.items() if alone else [("", None)]
         whole = isinstance(value, str) or name in WHOLE_FIELD_NAMES
         if field != "metadata" and alone and "." not in name and whole:
@@ -418,31 +425,30 @@ class Sanitizer:
                     if name not in data:  # dropped
                         return data
                 else:
-                    value = self._apply_value(
-                        anonymizer, data[name], field, object_type, keys=from_json
-                    )
-                    data = {name: value}
+                    data = {name: self._apply_value(anonymizer, data[name], field, object_type)}
             return data
         for anonymizer in chain:
             data = self._apply(anonymizer, data, field, object_type)
         return data
 
     def _apply_value(
-        self,
-        anonymizer: Anonymizer,
-        value: Any,
-        field: Field,
-        object_type: ObjectType,
-        keys: bool = False,
+        self, anonymizer: Anonymizer, value: Any, field: Field, object_type: ObjectType
     ) -> Any:
-        """`anonymizer` on a field's one value; with `keys` (an object decoded from JSON
-        text, which is text to a rule in Opik), on its own keys too, as on those of the
-        dicts nested in it (`RecursiveAnonymizer.anonymize_keys`)."""
+        """`anonymizer` on a field's one value. A dict's keys are data here, not names
+        (an object of JSON text, a map): they are anonymized as those of the dicts
+        nested in it (`Anonymizer.anonymize_keys`). A structure must come back as one of
+        its kind, or as JSON text of one (a wrapper that serializes), read again: a
+        later anonymizer would not see the keys in other text."""
         try:
             result = anonymizer.anonymize(value, field_name=field, object_type=object_type)
+            if isinstance(value, (dict, list)) and not isinstance(result, type(value)):
+                decoded = decode(result)[0] if isinstance(result, str) else None
+                if not isinstance(decoded, type(value)):
+                    raise UnusableValue(result)
+                result = decoded
             if result is None:
                 raise UnusableValue(result)
-            if keys and isinstance(result, dict) and isinstance(anonymizer, RecursiveAnonymizer):
+            if isinstance(result, dict):
                 result = anonymizer.anonymize_keys(result, field)
             return result
         except Exception as error:

@@ -13,7 +13,7 @@ from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from otel_anonymizer import ConfigError, configure, hooks
+from otel_anonymizer import ConfigError, Entry, Sanitizer, configure, create_anonymizer, hooks
 from otel_anonymizer.config import (
     anonymizers_from_environment,
     anonymizers_from_options,
@@ -138,7 +138,10 @@ def test_environment_overrides_the_yaml_file(tmp_path: Path) -> None:
             {"OTEL_ANONYMIZER_FIELDS": "input,outptu"},
             "OTEL_ANONYMIZER_FIELDS: expected one of input, output, metadata, got 'outptu'",
         ),
-        ({"OTEL_ANONYMIZER_MASK_KEEP": "-1"}, "OTEL_ANONYMIZER_MASK_KEEP: expected a int >= 0"),
+        (
+            {"OTEL_ANONYMIZER_MASK_KEEP": "-1"},
+            "OTEL_ANONYMIZER_MASK_KEEP: expected a finite int >= 0",
+        ),
         (
             {"OTEL_ANONYMIZER_REGEX_TIMEOUT": "soon"},
             "OTEL_ANONYMIZER_REGEX_TIMEOUT: expected a float, got 'soon'",
@@ -201,6 +204,12 @@ def test_bad_environment_names_the_variable_value_and_choices(
         ({"detectors": None}, "anonymizer.detectors: selects no detector; write none"),
         ({"detectors": ""}, "anonymizer.detectors: selects no detector"),
         ({"detectors": ["-email"]}, "anonymizer.detectors: selects no detector"),
+        ({"detectors": "none"}, "anonymizer.detectors: none, and no rules or custom_detectors"),
+        ({"fields": []}, "anonymizer.fields: covers no field"),
+        ({"max_depth": float("inf")}, "anonymizer.max_depth: expected a int, got inf"),
+        ({"regex_timeout": "inf"}, "anonymizer.regex_timeout: expected a finite float"),
+        ({"hash_key_env": ["A", "B"]}, "anonymizer.hash_key_env: expected a string"),
+        ({"hash_key_env": {"A": 1}}, "anonymizer.hash_key_env: expected a string"),
         (
             {"rules": [{"regex": r"ticket-(\d+)", "replace": r"T\2"}]},
             r"anonymizer.rules[0]: Invalid replacement 'T\\2' for regex 'ticket-(\\d+)': "
@@ -216,6 +225,24 @@ def test_bad_options_name_the_yaml_key(options: dict[str, Any], message: str) ->
     with pytest.raises(ConfigError) as info:
         anonymizers_from_options(options, "anonymizer", {})
     assert str(info.value).startswith(message)
+
+
+def test_rules_limited_to_fields_reach_the_keys_of_json_text() -> None:
+    rule = {"regex": r"[\w.]+@[\w.]+\.\w+", "replace": "[EMAIL]", "fields": ["output"]}
+    chain = anonymizers_from_options({"detectors": "none", "rules": [rule]}, "a", {})
+    text = json.dumps({"jane.roe@example.com": "ok"})
+    [result] = Sanitizer(chain).sanitize([Entry("output.value", text)], "span")
+    assert json.loads(result) == {"[EMAIL]": "ok"}
+    [kept] = Sanitizer(chain).sanitize([Entry("input.value", text)], "span")
+    assert kept == text
+
+
+def test_a_hash_key_file_that_is_not_text_is_named_without_its_bytes(tmp_path: Path) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_bytes(b"\x01\xc3\x28" + b"k" * 40)
+    with pytest.raises(ConfigError, match="hash_key_file: the file it names is not UTF-8") as error:
+        anonymizers_from_options({"operator": "hash", "hash_key_file": str(key_file)}, "a", {})
+    assert "0xc3" not in str(error.value)
 
 
 def test_the_variable_named_by_hash_key_env_is_known(tmp_path: Path) -> None:
@@ -324,6 +351,19 @@ def test_configure_fails_at_start_up_on_bad_configuration(
     monkeypatch.setenv("OTEL_ANONYMIZER_OPERATOR", "blur")
     with pytest.raises(ConfigError, match="OTEL_ANONYMIZER_OPERATOR"):
         configure(TracerProvider(), LoggerProvider(), span_exporter=InMemorySpanExporter())
+    assert not hooks.has_anonymizers()
+
+
+def test_a_chain_with_a_non_anonymizer_registers_nothing() -> None:
+    rules = create_anonymizer([("a", "b")])
+    with pytest.raises(TypeError, match=r"anonymizers\[1\] is a tuple"):
+        configure(
+            TracerProvider(),
+            LoggerProvider(),
+            span_exporter=InMemorySpanExporter(),
+            log_exporter=InMemoryLogRecordExporter(),
+            anonymizers=[rules, ("a", "b")],  # type: ignore[list-item]
+        )
     assert not hooks.has_anonymizers()
 
 

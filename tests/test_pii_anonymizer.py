@@ -284,6 +284,14 @@ class TestFieldPolicies:
             "user": {"email": "a@b.io"},
         }
 
+    def test_policies_match_the_names_of_a_whole_input_without_its_entry(self) -> None:
+        """Found by review: other anonymizers see a tracked function's argument as
+        `input.patient.id`; a policy written so must match `input.value.patient.id`."""
+        arguments = json.dumps({"patient": {"id": "MRN-0042-7781", "name": "Ann"}})
+        anonymizer = pii_anonymizer(fields=[FieldPolicy("input.patient.id", "redact")])
+        [result] = Sanitizer([anonymizer]).sanitize([Entry("input.value", arguments)], "span")
+        assert json.loads(result) == {"patient": {"id": "[REDACTED]", "name": "Ann"}}
+
     def test_first_matching_policy_wins(self) -> None:
         result = self.anonymize(
             FieldPolicy("metadata.notes", "drop"), FieldPolicy("metadata.*", "keep")

@@ -116,6 +116,33 @@ def test_rules_reach_the_keys_of_json_text() -> None:
         assert json.loads(result) == {"[EMAIL]": {"note": "mail [EMAIL]"}}
 
 
+class Serializes(Anonymizer):
+    """A wrapper that turns what it gets into text (as third-party ones do)."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        return json.dumps(data) if self.as_json else str(data)
+
+
+def test_a_structure_given_back_as_text_is_read_again_or_refused() -> None:
+    """Found by review: the dict came back as JSON text, and the built-in anonymizer
+    after it, handed `{"value": "<text>"}`, did not see the password's key."""
+    arguments = json.dumps({"user": "jane", "password": "hunter2-correct-horse"})
+    entry = Entry("input.value", arguments)
+    [result] = Sanitizer([Serializes(True), pii_anonymizer()]).sanitize([entry], "span")
+    assert json.loads(result) == {"user": "jane", "password": "[SECRET]"}
+    [result] = Sanitizer([Serializes(False), pii_anonymizer()]).sanitize([entry], "span")
+    assert json.loads(result) == FAILURE_PLACEHOLDER  # not JSON: unusable, as before
+
+
+def test_the_keys_of_a_whole_map_are_data() -> None:
+    """A map alone in its field (an OTLP kvlist, a log attribute dict) has data keys."""
+    [result] = Sanitizer([EMAIL]).sanitize([Entry("input.value", {CANARY: "x"})], "span")
+    assert json.loads(result) == {"[EMAIL]": "x"}
+
+
 def test_the_builtin_anonymizer_gets_the_dict_with_its_names() -> None:
     """It reads names: the keys of a whole input and the key a value is under."""
     text = json.dumps({CANARY: "x"})

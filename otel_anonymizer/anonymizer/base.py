@@ -52,6 +52,12 @@ class Anonymizer(abc.ABC):
     def anonymize(self, data: Any, **kwargs: Any) -> Any:
         """Return the anonymized form of `data`."""
 
+    def anonymize_keys(self, data: dict[Any, Any], field_name: str | None = None) -> dict[Any, Any]:
+        """`data`, a dict this anonymizer returned, with its own keys anonymized: for a
+        caller whose dict's keys are data, not names (a whole input's object, alone in
+        its field). The default keeps them."""
+        return data
+
     def anonymize_key(self, key: str) -> str:
         """The key of an attribute as it is to be exported.
 
@@ -181,9 +187,7 @@ class RecursiveAnonymizer(Anonymizer):
         return walked
 
     def anonymize_keys(self, data: dict[Any, Any], field_name: str | None = None) -> dict[Any, Any]:
-        """`data`, a dict already walked, with its own keys anonymized as those of the
-        dicts nested in it are: for a caller whose dict's keys are data, not names (the
-        top-level object of JSON text)."""
+        """As those of the dicts nested in the data are (`_keys`)."""
         return self._keys(data, field_name)
 
     def _walk_entry(

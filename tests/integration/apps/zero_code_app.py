@@ -8,6 +8,7 @@ from opentelemetry import trace
 
 from otel_anonymizer import create_anonymizer, hooks
 
+hooks.clear_anonymizers()  # as Opik's samples start; the operator's chain stays
 hooks.add_anonymizer(create_anonymizer([(r"\bEMP-\d{6}\b", "[EMPLOYEE_ID]")]))
 
 tracer = trace.get_tracer("zero-code-app")
