@@ -65,11 +65,17 @@ def encoding_of(content_type: str) -> Encoding:
     )
 
 
+#: Members of one gzip body (clients write one).
+MAX_GZIP_MEMBERS = 64
+
+
 def decompress(body: bytes, content_encoding: str, limit: int) -> bytes:
     """The body inflated per Content-Encoding (gzip, deflate, identity), at most `limit`
     bytes. A gzip body may hold several members, one after another (RFC 1952): all are
-    read, as `gzip.decompress` and the Collector read them; bytes after a deflate stream
-    are refused (reading one member and dropping the rest would lose data)."""
+    read, as `gzip.decompress` and the Collector read them, up to `MAX_GZIP_MEMBERS`
+    (each costs a copy of what follows it: a body of 20-byte empty members cost minutes);
+    bytes after a deflate stream are refused (reading one member and dropping the rest
+    would lose data)."""
     coding = content_encoding.strip().lower()
     if coding in ("", "identity", "none"):
         return body
@@ -99,6 +105,8 @@ def decompress(body: bytes, content_encoding: str, limit: int) -> bytes:
             return b"".join(parts)
         if coding != "gzip":
             raise BadRequest(f"the {coding} body has bytes after its end")
+        if len(parts) == MAX_GZIP_MEMBERS:
+            raise BadRequest(f"the gzip body has more than {MAX_GZIP_MEMBERS} members")
 
 
 def parse_request(signal: Signal, encoding: Encoding, body: bytes) -> Request:

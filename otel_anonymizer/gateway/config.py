@@ -10,8 +10,11 @@ choices; anonymizer options are built once here so that their errors surface too
 
 from __future__ import annotations
 
+import logging
 import os
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,8 @@ from otel_anonymizer.gateway.settings import (
     Signal,
 )
 from otel_anonymizer.gateway.substitution import substitute
+
+_logger = logging.getLogger("otel_anonymizer.gateway")
 
 _MIB = 1024 * 1024
 
@@ -326,7 +331,7 @@ def _exporter(
     else:
         endpoint = section.required_string("endpoint")
     tls = _client_tls(section.optional_section("tls"))
-    if kind == "otlp" and tls.insecure_skip_verify and not tls.insecure:
+    if kind == "otlp" and tls.insecure_skip_verify:
         # gRPC's Python credentials have no way to skip it: accepted, it would be ignored.
         raise ConfigError(
             f"{section.key_path('tls')}.insecure_skip_verify: the gRPC exporter cannot skip "
@@ -400,9 +405,11 @@ def _queue(
     section.finish()
     if not enabled:
         return None
-    # The whole component id (`otlphttp/eu.prod`): names may hold dots.
-    exporter_dir = section.path.split(".", 1)[1].rsplit(".sending_queue", 1)[0]
-    exporter_dir = exporter_dir.replace("/", "_")
+    # The whole component id (`otlphttp/eu.prod`): names may hold dots. Earlier
+    # versions cut it at the first one (`otlphttp_eu`): what is queued there is taken over.
+    component = section.path.split(".", 1)[1].rsplit(".sending_queue", 1)[0]
+    exporter_dir = component.replace("/", "_")
+    legacy_dir = component.split(".", 1)[0].replace("/", "_")
     if storage:
         _check_reference(storage, extensions, section.key_path("storage"))
         base = extensions[storage]
@@ -410,7 +417,8 @@ def _queue(
             raise ConfigError(
                 f"{section.key_path('storage')}: {storage!r} is not a file_storage extension"
             )
-        return QueueConfig(base / exporter_dir, queue_size, num_consumers, storage)
+        legacy = base / legacy_dir if legacy_dir != exporter_dir else None
+        return QueueConfig(base / exporter_dir, queue_size, num_consumers, storage, legacy)
     if directory:
         return QueueConfig(Path(directory), queue_size, num_consumers)
     raise ConfigError(
@@ -420,20 +428,38 @@ def _queue(
     )
 
 
-def _check_queue_directories(exporters: Mapping[str, ExporterConfig]) -> None:
+def _check_queue_directories(exporters: dict[str, ExporterConfig]) -> None:
     """Two exporters sharing a queue directory would send each other's requests (and
-    race on its files): refused, naming both."""
+    race on its files): refused, naming both. An earlier version's directory is taken
+    over only by the one exporter it can have been (`QueueConfig.legacy_directory`)."""
     owners: dict[str, str] = {}
+    legacy: Counter[str] = Counter()
     for name, exporter in exporters.items():
         if exporter.queue is None:
             continue
-        directory = os.path.abspath(exporter.queue.directory)
+        directory = os.path.realpath(exporter.queue.directory)
         if directory in owners:
             raise ConfigError(
                 f"exporters.{name}.sending_queue: its queue directory {directory} is also "
                 f"that of exporters.{owners[directory]}; each exporter needs its own"
             )
         owners[directory] = name
+        if exporter.queue.legacy_directory is not None:
+            legacy[os.path.realpath(exporter.queue.legacy_directory)] += 1
+    for name, exporter in exporters.items():
+        queue = exporter.queue
+        if queue is None or queue.legacy_directory is None:
+            continue
+        old = os.path.realpath(queue.legacy_directory)
+        if legacy[old] > 1 or old in owners:  # whose requests they are is not known
+            if os.path.isdir(old):
+                _logger.error(
+                    "exporters.%s: %s may hold requests queued by an earlier version for "
+                    "it or another exporter; move them into the right queue directory",
+                    name,
+                    old,
+                )
+            exporters[name] = replace(exporter, queue=replace(queue, legacy_directory=None))
 
 
 # Pipelines ----------------------------------------------------------------------------

@@ -134,7 +134,7 @@ class QueuedDelivery(Delivery):
     ) -> None:
         super().__init__(exporter, retry, telemetry)
         self.config = queue
-        self.queue = DiskQueue(queue.directory, queue.queue_size)
+        self.queue = DiskQueue(queue.directory, queue.queue_size, queue.legacy_directory)
         self._consumers: list[asyncio.Task[None]] = []
         telemetry.gauge("queue_size", lambda: float(len(self.queue)), exporter=exporter.name)
 
@@ -164,20 +164,35 @@ class QueuedDelivery(Delivery):
         return ExportResult()
 
     async def _consume(self) -> None:
+        """Send queued requests until cancelled. An unexpected error is logged and the
+        consumer goes on: a dead one would leave accepted requests on disk unsent."""
         while True:
-            request, payload = await self.queue.take()
             try:
-                result = await self._send(request, payload)
+                await self._consume_one()
             except asyncio.CancelledError:
-                await self.queue.release(request)  # still on disk: sent again later
                 raise
-            # Counted first: a shutdown may cancel this task while the file is removed.
-            if result is None:
-                self.telemetry.add("failed_items_total", request.items, exporter=self.exporter.name)
-                await asyncio.shield(self.queue.fail(request))
-            else:
-                self._exported(request.items, result)
-                await asyncio.shield(self.queue.ack(request))
+            except Exception as error:
+                _logger.error(
+                    "exporter %s: a queue consumer failed (%s); it goes on",
+                    self.exporter.name,
+                    type(error).__name__,
+                )
+                await asyncio.sleep(self.retry.initial_interval)
+
+    async def _consume_one(self) -> None:
+        request, payload = await self.queue.take()
+        try:
+            result = await self._send(request, payload)
+        except asyncio.CancelledError:
+            await self.queue.release(request)  # still on disk: sent again later
+            raise
+        # Counted first: a shutdown may cancel this task while the file is removed.
+        if result is None:
+            self.telemetry.add("failed_items_total", request.items, exporter=self.exporter.name)
+            await asyncio.shield(self.queue.fail(request))
+        else:
+            self._exported(request.items, result)
+            await asyncio.shield(self.queue.ack(request))
 
     async def _send(self, request: QueuedRequest, payload: bytes) -> ExportResult | None:
         """Retry until the upstream accepts (the result) or refuses for good (None)."""

@@ -42,9 +42,10 @@ class DiskQueue:
     loop, which is the only thread touching it.
     """
 
-    def __init__(self, directory: Path, capacity: int) -> None:
+    def __init__(self, directory: Path, capacity: int, legacy: Path | None = None) -> None:
         self.directory = directory
         self.capacity = capacity
+        self.legacy = legacy  # an earlier version's directory for this queue
         self._pending: deque[QueuedRequest] = deque()
         self._in_flight = 0
         self._reserved = 0
@@ -70,7 +71,31 @@ class DiskQueue:
         kept = [_parse_name(path) for path in (self.directory / "failed").iterdir()]
         numbers = [_sequence(request) for request in [*found, *kept] if request is not None]
         self._sequence = max(numbers, default=0)
+        if self.legacy is not None and self.legacy.is_dir():
+            adopted = self._adopt(self.legacy)
+            self._pending.extend(adopted)
+            found += adopted
         return len(found)
+
+    def _adopt(self, legacy: Path) -> list[QueuedRequest]:
+        """Take over the requests an earlier version queued in `legacy` (accepted, so
+        they must be sent), numbered after this queue's; and what it kept aside."""
+        adopted = []
+        for path in sorted(legacy.iterdir()):
+            request = _parse_name(path)
+            if request is None or not path.is_file():
+                continue
+            self._sequence += 1
+            target = self.directory / f"{self._sequence:020d}-{request.items}.{request.signal}"
+            os.replace(path, target)
+            adopted.append(QueuedRequest(target, request.signal, request.items))
+        if (legacy / "failed").is_dir():
+            for path in sorted((legacy / "failed").iterdir()):
+                _keep_aside(path, self.directory / "failed")
+        _fsync_directory(self.directory)
+        if adopted:
+            logger.info("took over %d queued requests from %s", len(adopted), legacy)
+        return adopted
 
     def __len__(self) -> int:
         """Requests on disk that are not yet acknowledged (waiting or being sent)."""
@@ -148,7 +173,10 @@ def _keep_aside(path: Path, failed: Path) -> None:
     while target.exists():
         copy += 1
         target = failed / f"{path.name}.{copy}"
-    os.replace(path, target)
+    try:
+        os.replace(path, target)
+    except FileNotFoundError:  # removed by hand while it was being sent
+        logger.error("queued request %s is gone from %s", path.name, path.parent)
 
 
 def _sequence(request: QueuedRequest) -> int:

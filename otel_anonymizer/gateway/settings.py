@@ -103,6 +103,9 @@ class QueueConfig:
     queue_size: int = 1000
     num_consumers: int = 2
     storage: str | None = None  # the file_storage extension, if the directory is its
+    # Where earlier versions put this queue (they cut an id at its first dot), to take
+    # over what it holds; None where that is not this queue's alone.
+    legacy_directory: Path | None = None
 
 
 @dataclass(frozen=True)

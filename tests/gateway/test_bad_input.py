@@ -74,6 +74,7 @@ def post(gateway: RunningGateway, body: bytes, headers: dict[str, str]) -> httpx
         (gzip.compress(b"abc")[:-4], {**PROTOBUF, "Content-Encoding": "gzip"}, 400),
         (gzip.compress(valid_body()) + b"junk", {**PROTOBUF, "Content-Encoding": "gzip"}, 400),
         (zlib.compress(valid_body()) + b"x", {**PROTOBUF, "Content-Encoding": "deflate"}, 400),
+        (gzip.compress(b"") * 65, {**PROTOBUF, "Content-Encoding": "gzip"}, 400),
         (b"", {**PROTOBUF, "Content-Encoding": "br"}, 415),
     ],
     ids=[
@@ -91,6 +92,7 @@ def post(gateway: RunningGateway, body: bytes, headers: dict[str, str]) -> httpx
         "truncated-gzip",
         "gzip-then-junk",
         "deflate-then-junk",
+        "too-many-gzip-members",
         "brotli",
     ],
 )

@@ -210,6 +210,15 @@ def test_load_config_reads_a_file(tmp_path: Path) -> None:
             ),
             "exporters.otlp.tls.insecure_skip_verify: the gRPC exporter cannot skip",
         ),
+        (
+            with_changes(
+                exporters__otlp={
+                    "endpoint": "https://backend:4317",
+                    "tls": {"insecure": True, "insecure_skip_verify": True},
+                }
+            ),
+            "exporters.otlp.tls.insecure_skip_verify: the gRPC exporter cannot skip",
+        ),
     ],
 )
 def test_bad_config_names_the_key_and_the_choices(text: str, message: str) -> None:

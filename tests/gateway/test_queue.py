@@ -106,3 +106,51 @@ def test_two_exporters_never_share_a_queue_directory(
                 second: {"endpoint": "http://127.0.0.1:2", **queue},
             },
         )
+
+
+def test_a_request_whose_file_is_gone_when_refused_is_passed_over(tmp_path: Path) -> None:
+    """Found by review: moving it to `failed/` raised, and killed its consumer."""
+
+    async def run() -> int:
+        queue = DiskQueue(tmp_path, capacity=10)
+        queue.open()
+        assert queue.reserve()
+        await queue.put("traces", b"x", items=1)
+        request, _ = await queue.take()
+        request.path.unlink()
+        await queue.fail(request)
+        return len(queue)
+
+    assert asyncio.run(run()) == 0
+
+
+def test_what_an_earlier_version_queued_is_taken_over(tmp_path: Path) -> None:
+    """Found by review: earlier versions named the queue of `otlphttp/eu.prod`
+    `otlphttp_eu`; after an upgrade, requests accepted there were never sent."""
+    old = tmp_path / "otlphttp_eu"
+    (old / "failed").mkdir(parents=True)
+    (old / "00000000000000000007-3.traces").write_bytes(b"accepted")
+    (old / "failed" / "00000000000000000002-1.logs").write_bytes(b"refused")
+    queue = {"sending_queue": {"storage": "file_storage"}}
+    parsed = exporters_config(tmp_path, {"otlphttp/eu.prod": {"endpoint": "http://h:1", **queue}})
+    config = parsed.exporters["otlphttp/eu.prod"].queue
+    assert config.legacy_directory == old
+
+    async def run() -> list[bytes]:
+        disk = DiskQueue(config.directory, 10, config.legacy_directory)
+        assert disk.open() == 1
+        request, payload = await disk.take()
+        assert request.items == 3 and request.signal == "traces"
+        return [payload]
+
+    assert asyncio.run(run()) == [b"accepted"]
+    assert [path.read_bytes() for path in (config.directory / "failed").iterdir()] == [b"refused"]
+    # Two exporters it can have been: neither takes it over.
+    parsed = exporters_config(
+        tmp_path,
+        {
+            "otlphttp/eu.prod": {"endpoint": "http://h:1", **queue},
+            "otlphttp/eu.staging": {"endpoint": "http://h:2", **queue},
+        },
+    )
+    assert all(e.queue.legacy_directory is None for e in parsed.exporters.values())

@@ -85,11 +85,13 @@ class OtlpHttpExporter(Exporter):
 
 
 def _shown(url: str) -> str:
-    """`url` as errors name it (they reach clients and logs): without credentials in
-    its user part or its query."""
+    """`url` as errors name it (they reach clients and logs): without its query, and
+    not at all if it has a user part (credentials, which may hold `/`, `?` or `#`
+    and then read as a host or a path)."""
     parts = urllib.parse.urlsplit(url)
-    host = parts.netloc.rsplit("@", 1)[-1]
-    return urllib.parse.urlunsplit((parts.scheme, host, parts.path, "", ""))
+    if "@" in url or not parts.hostname:
+        return "the configured endpoint"
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 def _gzip(payload: bytes) -> bytes:
