@@ -184,10 +184,12 @@ def _sequence(request: QueuedRequest) -> int:
 
 
 def _parse_name(path: Path) -> QueuedRequest | None:
-    """`<sequence>-<items>.<signal>`, as `put` names files; None for anything else."""
+    """`<sequence>-<items>.<signal>`, as `put` names files, or with `.<copy>` after it
+    as `failed/` may (moved back by hand to be sent again); None for anything else."""
     stem, _, signal = path.name.partition(".")
     sequence, _, items = stem.partition("-")
-    if not (sequence.isdigit() and items.isdigit()):
+    signal, _, copy = signal.partition(".")
+    if not (sequence.isdigit() and items.isdigit()) or (copy and not copy.isdigit()):
         return None
     for known in SIGNALS:
         if signal == known:

@@ -42,6 +42,22 @@ def test_a_request_kept_aside_survives_later_refusals(tmp_path: Path) -> None:
     assert kept == [b"first", b"second"]
 
 
+def test_requests_kept_aside_can_be_moved_back_to_be_sent(tmp_path: Path) -> None:
+    """As collector-config/README.md says: also those `failed/` named with a copy number."""
+    refuse_one(tmp_path, b"first")
+    refuse_one(tmp_path, b"second")
+    [first, second] = sorted((tmp_path / "failed").iterdir())
+    first.rename(tmp_path / first.name)
+    second.rename(tmp_path / f"{second.name}.2")  # as `failed/` names a second copy
+
+    async def run() -> set[bytes]:
+        queue = DiskQueue(tmp_path, capacity=10)
+        assert queue.open() == 2
+        return {(await queue.take())[1], (await queue.take())[1]}
+
+    assert asyncio.run(run()) == {b"first", b"second"}
+
+
 def test_a_queued_file_removed_by_hand_is_passed_over(tmp_path: Path) -> None:
     async def run() -> list[bytes]:
         queue = DiskQueue(tmp_path, capacity=10)
