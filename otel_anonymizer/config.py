@@ -239,6 +239,12 @@ def _hash_key(options: Mapping[str, Any], where: str, environ: Mapping[str, str]
     return environ.get(variable) or None
 
 
+#: The options of the built-in anonymizer (not of `rules`).
+_BUILT_IN_OPTIONS = (
+    "operator", "operators", "fields", "policies", "phone_regions", "check_keys",
+    "sensitive_keys", "safe_keys", "hash_length", "mask_keep", "hash_key_env", "hash_key_file",
+)  # fmt: skip
+
 #: Every option the anonymizer accepts, and how it is read.
 OPTIONS = (
     "detectors", "operator", "operators", "fields", "policies", "custom_detectors", "rules",
@@ -283,11 +289,17 @@ def anonymizers_from_options(
     if detectors is None or detectors == [] or detectors == "":
         # A list whose items were all commented out reads as null: not "no detectors".
         raise ConfigError(f"{where}.detectors: {_NO_DETECTOR}")
-    if detectors == "none" and not options.get("custom_detectors") and not options.get("rules"):
-        raise ConfigError(
-            f"{where}.detectors: none, and no rules or custom_detectors: nothing would be "
-            "anonymized"
-        )
+    if detectors == "none" and not options.get("custom_detectors"):
+        if not options.get("rules"):
+            raise ConfigError(
+                f"{where}.detectors: none, and no rules or custom_detectors: nothing would "
+                "be anonymized"
+            )
+        unused = sorted(set(options) & set(_BUILT_IN_OPTIONS))
+        if unused:  # they would be ignored (a policy to redact, not applied)
+            raise ConfigError(
+                f"{where}.{unused[0]}: applies to the built-in detectors, and detectors is none"
+            )
     if detectors != "none" or options.get("custom_detectors"):
         try:
             anonymizers.append(_pii(options, where, environ, max_depth, timeout))
@@ -431,9 +443,11 @@ def exporter_options(options: Mapping[str, Any], where: str) -> dict[str, Any]:
 def read_yaml(path: str | Path) -> dict[str, Any]:
     """A YAML mapping from `path`; unreadable or malformed files raise `ConfigError`."""
     try:
-        text = Path(path).read_text()
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"{CONFIG_ENV}: cannot read {str(path)!r}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:

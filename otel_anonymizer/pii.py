@@ -603,7 +603,8 @@ class PIIAnonymizer(RecursiveAnonymizer):
                 (
                     policy
                     for pattern, policy in self._policies
-                    if pattern.match(name) or (alias is not None and pattern.match(alias))
+                    if pattern.match(name)
+                    or (alias is not None and policy.action in _STRICTER and pattern.match(alias))
                 ),
                 None,
             )
@@ -618,13 +619,19 @@ class PIIAnonymizer(RecursiveAnonymizer):
         return found
 
 
+#: The policies that may also match a name without its whole-input part: they only
+#: replace more (found by review: a `keep` on `input.email` kept `input.value.email`
+#: where the field held other entries too, and `metadata.value.email`).
+_STRICTER = ("redact", "drop")
+
+
 def _without_whole_name(name: str) -> str | None:
     """`input.patient.id` for `input.value.patient.id`: the name other anonymizers see
-    for what a whole input holds (`fields.WHOLE_FIELD_NAMES`), which policies may use
-    too. None for other names."""
+    for what a whole input or output holds (`fields.WHOLE_FIELD_NAMES`), which `redact`
+    and `drop` policies may use too. None for other names."""
     field, _, rest = name.partition(".")
     whole, _, tail = rest.partition(".")
-    if tail and whole in WHOLE_FIELD_NAMES:
+    if tail and whole in WHOLE_FIELD_NAMES and field in ("input", "output"):
         return f"{field}.{tail}"
     return None
 

@@ -441,9 +441,10 @@ class Sanitizer:
         later anonymizer would not see the keys in other text."""
         try:
             result = anonymizer.anonymize(value, field_name=field, object_type=object_type)
-            if isinstance(value, (dict, list)) and not isinstance(result, type(value)):
+            kind = dict if isinstance(value, dict) else list if isinstance(value, list) else None
+            if kind is not None and not isinstance(result, kind):
                 decoded = decode(result)[0] if isinstance(result, str) else None
-                if not isinstance(decoded, type(value)):
+                if not isinstance(decoded, kind):
                     raise UnusableValue(result)
                 result = decoded
             if result is None:

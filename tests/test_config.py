@@ -211,6 +211,14 @@ def test_bad_environment_names_the_variable_value_and_choices(
         ({"hash_key_env": ["A", "B"]}, "anonymizer.hash_key_env: expected a string"),
         ({"hash_key_env": {"A": 1}}, "anonymizer.hash_key_env: expected a string"),
         (
+            {
+                "detectors": "none",
+                "rules": [{"regex": "a", "replace": "b"}],
+                "policies": [{"match": "metadata.user.id", "action": "redact"}],
+            },
+            "anonymizer.policies: applies to the built-in detectors, and detectors is none",
+        ),
+        (
             {"rules": [{"regex": r"ticket-(\d+)", "replace": r"T\2"}]},
             r"anonymizer.rules[0]: Invalid replacement 'T\\2' for regex 'ticket-(\\d+)': "
             "invalid group reference",
@@ -255,6 +263,13 @@ def test_the_variable_named_by_hash_key_env_is_known(tmp_path: Path) -> None:
 def test_custom_detectors_work_without_the_built_in_ones() -> None:
     options = {"detectors": "none", "custom_detectors": [{"name": "ticket", "regex": r"T-\d+"}]}
     assert run(anonymizers_from_options(options, "a", {}), "T-42 a@b.org") == "[TICKET] a@b.org"
+
+
+def test_a_yaml_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("operator: mask # caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin1.yaml: not UTF-8 text"):
+        anonymizers_from_environment({"OTEL_ANONYMIZER_CONFIG": str(path)})
 
 
 def test_malformed_yaml_names_the_file_and_line(tmp_path: Path) -> None:

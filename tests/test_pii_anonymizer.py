@@ -292,6 +292,16 @@ class TestFieldPolicies:
         [result] = Sanitizer([anonymizer]).sanitize([Entry("input.value", arguments)], "span")
         assert json.loads(result) == {"patient": {"id": "[REDACTED]", "name": "Ann"}}
 
+    def test_a_keep_policy_does_not_match_without_the_whole_name(self) -> None:
+        """Found by review: only policies that replace more use the short names; a
+        `keep` on `input.email` kept `input.value.email`, and on `metadata.email` kept
+        `metadata.value.email`."""
+        text = json.dumps({"email": "jane@example.com"})
+        for policy, key in (("input.email", "input.value"), ("metadata.email", "value")):
+            anonymizer = pii_anonymizer(fields=[FieldPolicy(policy, "keep")])
+            [result] = Sanitizer([anonymizer]).sanitize([Entry(key, text)], "span")
+            assert json.loads(result) == {"email": "[EMAIL]"}
+
     def test_first_matching_policy_wins(self) -> None:
         result = self.anonymize(
             FieldPolicy("metadata.notes", "drop"), FieldPolicy("metadata.*", "keep")

@@ -137,6 +137,21 @@ def test_a_structure_given_back_as_text_is_read_again_or_refused() -> None:
     assert json.loads(result) == FAILURE_PLACEHOLDER  # not JSON: unusable, as before
 
 
+class Rebuilds(Anonymizer):
+    """Opik-style: a plain dict rebuilt from the one it gets."""
+
+    def anonymize(self, data: Any, **kwargs: Any) -> Any:
+        return {key: value for key, value in data.items()} if isinstance(data, dict) else data
+
+
+def test_a_plain_dict_is_a_dict_after_renamed_keys() -> None:
+    """Found by review: after the built-in anonymizer renamed a key (a dict subclass),
+    a plain dict was refused as another kind."""
+    entry = Entry("input.value", json.dumps({CANARY: "x"}))
+    [result] = Sanitizer([pii_anonymizer(), Rebuilds()]).sanitize([entry], "span")
+    assert json.loads(result) == {"[EMAIL]": "x"}
+
+
 def test_the_keys_of_a_whole_map_are_data() -> None:
     """A map alone in its field (an OTLP kvlist, a log attribute dict) has data keys."""
     [result] = Sanitizer([EMAIL]).sanitize([Entry("input.value", {CANARY: "x"})], "span")

@@ -434,6 +434,9 @@ def _check_queue_directories(exporters: dict[str, ExporterConfig]) -> None:
     over only by the one exporter it can have been (`QueueConfig.legacy_directory`)."""
     owners: dict[str, str] = {}
     legacy: Counter[str] = Counter()
+    # An exporter's own name (`otlphttp/eu` -> otlphttp_eu) is its earlier directory too,
+    # queued or not now.
+    own = {name.replace("/", "_") for name in exporters}
     for name, exporter in exporters.items():
         if exporter.queue is None:
             continue
@@ -451,7 +454,8 @@ def _check_queue_directories(exporters: dict[str, ExporterConfig]) -> None:
         if queue is None or queue.legacy_directory is None:
             continue
         old = os.path.realpath(queue.legacy_directory)
-        if legacy[old] > 1 or old in owners:  # whose requests they are is not known
+        if legacy[old] > 1 or old in owners or queue.legacy_directory.name in own:
+            # whose requests they are is not known
             if os.path.isdir(old):
                 _logger.error(
                     "exporters.%s: %s may hold requests queued by an earlier version for "

@@ -39,6 +39,13 @@ _logger = logging.getLogger(__name__)
 DEFAULT_RETRY_AFTER = 1.0
 
 
+#: The longest wait an upstream's retry hint may ask for (a far-future date would stop a
+#: queue's consumer for good).
+MAX_RETRY_HINT = 300.0
+#: The least a queue consumer waits after an unexpected error (no busy loop).
+_MIN_ERROR_PAUSE = 0.1
+
+
 class Backoff:
     """Exponential backoff with jitter; a retry hint from the upstream is a lower bound."""
 
@@ -50,7 +57,7 @@ class Backoff:
         factor = self.retry.randomization_factor
         delay = self._interval * (1 + factor * (2 * random.random() - 1))
         self._interval = min(self._interval * self.retry.multiplier, self.retry.max_interval)
-        return max(delay, hint or 0.0)
+        return max(delay, min(hint or 0.0, MAX_RETRY_HINT))
 
 
 class Delivery(abc.ABC):
@@ -177,14 +184,14 @@ class QueuedDelivery(Delivery):
                     self.exporter.name,
                     type(error).__name__,
                 )
-                await asyncio.sleep(self.retry.initial_interval)
+                await asyncio.sleep(max(self.retry.initial_interval, _MIN_ERROR_PAUSE))
 
     async def _consume_one(self) -> None:
         request, payload = await self.queue.take()
         try:
             result = await self._send(request, payload)
-        except asyncio.CancelledError:
-            await self.queue.release(request)  # still on disk: sent again later
+        except BaseException:  # cancelled, or an error: still on disk, sent again later
+            await self.queue.release(request)
             raise
         # Counted first: a shutdown may cancel this task while the file is removed.
         if result is None:

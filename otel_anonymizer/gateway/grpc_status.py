@@ -40,10 +40,10 @@ def retry_delay(trailing_metadata: Iterable[Any] | None) -> float | None:
             continue
         try:
             status = Status.FromString(value)
-        except DecodeError:
+            for detail in status.details:
+                info = RetryInfo()
+                if detail.Unpack(info):
+                    return float(info.retry_delay.ToNanoseconds()) / 1e9
+        except DecodeError:  # a malformed status or RetryInfo: no hint
             return None
-        for detail in status.details:
-            info = RetryInfo()
-            if detail.Unpack(info):
-                return float(info.retry_delay.ToNanoseconds()) / 1e9
     return None

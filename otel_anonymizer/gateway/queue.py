@@ -14,6 +14,7 @@ Only sanitized data is ever written here: raw requests never touch the disk.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 from collections import deque
@@ -80,19 +81,23 @@ class DiskQueue:
     def _adopt(self, legacy: Path) -> list[QueuedRequest]:
         """Take over the requests an earlier version queued in `legacy` (accepted, so
         they must be sent), numbered after this queue's; and what it kept aside."""
+        failed = self.directory / "failed"
+        if (legacy / "failed").is_dir():
+            for path in sorted((legacy / "failed").iterdir()):
+                request = _parse_name(path)
+                if request is not None and _move(path, _free_name(path.name, failed)):
+                    self._sequence = max(self._sequence, _sequence(request))
         adopted = []
         for path in sorted(legacy.iterdir()):
             request = _parse_name(path)
             if request is None or not path.is_file():
                 continue
-            self._sequence += 1
-            target = self.directory / f"{self._sequence:020d}-{request.items}.{request.signal}"
-            os.replace(path, target)
-            adopted.append(QueuedRequest(target, request.signal, request.items))
-        if (legacy / "failed").is_dir():
-            for path in sorted((legacy / "failed").iterdir()):
-                _keep_aside(path, self.directory / "failed")
+            name = f"{self._sequence + 1:020d}-{request.items}.{request.signal}"
+            if _move(path, self.directory / name):
+                self._sequence += 1
+                adopted.append(QueuedRequest(self.directory / name, request.signal, request.items))
         _fsync_directory(self.directory)
+        _fsync_directory(failed)
         if adopted:
             logger.info("took over %d queued requests from %s", len(adopted), legacy)
         return adopted
@@ -133,7 +138,9 @@ class DiskQueue:
 
     async def take(self) -> tuple[QueuedRequest, bytes]:
         """The oldest waiting request and its payload; waits while the queue is empty.
-        A request whose file is gone (removed by hand) is passed over, and logged."""
+        A request whose file is gone (removed by hand) is passed over, and one that
+        cannot be read is moved to `failed/` (it would hold up all behind it); both are
+        logged."""
         while True:
             async with self._available:
                 await self._available.wait_for(lambda: bool(self._pending))
@@ -144,6 +151,14 @@ class DiskQueue:
             except FileNotFoundError:
                 self._in_flight -= 1
                 logger.error("queued request %s is gone from %s", request.path.name, self.directory)
+            except OSError as error:
+                logger.error(
+                    "queued request %s cannot be read (%s); moved to %s",
+                    request.path.name,
+                    error.strerror,
+                    self.directory / "failed",
+                )
+                await self.fail(request)
             except BaseException:
                 await self.release(request)
                 raise
@@ -167,16 +182,46 @@ class DiskQueue:
         await asyncio.to_thread(_keep_aside, request.path, self.directory / "failed")
 
 
-def _keep_aside(path: Path, failed: Path) -> None:
-    target = failed / path.name
+def _free_name(name: str, failed: Path) -> Path:
+    """`failed / name`, or with the first free `.2`, `.3`... after it."""
+    target = failed / name
     copy = 1
     while target.exists():
         copy += 1
-        target = failed / f"{path.name}.{copy}"
+        target = failed / f"{name}.{copy}"
+    return target
+
+
+def _keep_aside(path: Path, failed: Path) -> None:
     try:
-        os.replace(path, target)
+        os.replace(path, _free_name(path.name, failed))
     except FileNotFoundError:  # removed by hand while it was being sent
         logger.error("queued request %s is gone from %s", path.name, path.parent)
+
+
+def _move(path: Path, target: Path) -> bool:
+    """`path` moved to `target` durably, also from another file system (copied, synced,
+    then removed); False, logged, where it cannot be (left where it is)."""
+    try:
+        os.replace(path, target)
+        return True
+    except OSError as error:
+        if error.errno != errno.EXDEV:
+            logger.error("cannot move %s to %s (%s)", path, target.parent, error.strerror)
+            return False
+    temporary = target.parent / f"{_TEMP_PREFIX}{target.name}"
+    try:
+        with open(temporary, "wb") as file:
+            file.write(path.read_bytes())
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+        path.unlink()
+        return True
+    except OSError as error:
+        logger.error("cannot move %s to %s (%s)", path, target.parent, error.strerror)
+        temporary.unlink(missing_ok=True)
+        return False
 
 
 def _sequence(request: QueuedRequest) -> int:

@@ -9,18 +9,35 @@ from pathlib import Path
 import grpc
 import httpx
 import pytest
+from google.protobuf.any_pb2 import Any
 from google.rpc.status_pb2 import Status
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace.export import SpanExportResult
 
-from otel_anonymizer.gateway.exporters.otlp_http import _shown
+from otel_anonymizer.gateway.delivery import MAX_RETRY_HINT, Backoff
+from otel_anonymizer.gateway.exporters.otlp_http import _shown, parse_retry_after
 from otel_anonymizer.gateway.grpc_status import retry_delay
+from otel_anonymizer.gateway.settings import RetryConfig
 from tests.gateway.conftest import EMAIL_CANARY, RunningGateway, gateway_config
 from tests.gateway.sdk_clients import make_spans, span_exporter
 from tests.gateway.test_bad_input import PROTOBUF, TRACE_SERVICE
 from tests.gateway.upstream import Upstream
 
 StartGateway = Callable[..., RunningGateway]
+
+
+RETRY_INFO_TYPE = "type.googleapis.com/google.rpc.RetryInfo"
+
+
+def test_retry_hints_that_are_not_numbers_or_too_far_are_not_obeyed() -> None:
+    """Found by review: `Retry-After: \u00b2` passed `str.isdigit` and raised; a
+    far-future date would have stopped a queue's consumer for good."""
+    assert parse_retry_after("\u00b2") is None
+    assert parse_retry_after("7") == 7.0
+    backoff = Backoff(RetryConfig(initial_interval=0.01))
+    assert backoff.next_delay(1e12) == MAX_RETRY_HINT
+    malformed = Status(code=14, details=[Any(type_url=RETRY_INFO_TYPE, value=b"\xff")])
+    assert retry_delay([("grpc-status-details-bin", malformed.SerializeToString())]) is None
 
 
 @pytest.mark.parametrize("mode", ["synchronous", "queued"])

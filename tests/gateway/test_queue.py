@@ -17,7 +17,11 @@ import yaml
 
 from otel_anonymizer.config import ConfigError
 from otel_anonymizer.gateway.config import parse_config
+from otel_anonymizer.gateway.delivery import QueuedDelivery
+from otel_anonymizer.gateway.exporters.base import Exporter, ExportResult
 from otel_anonymizer.gateway.queue import DiskQueue
+from otel_anonymizer.gateway.settings import QueueConfig, RetryConfig, Signal
+from otel_anonymizer.gateway.telemetry import Telemetry
 
 
 def refuse_one(directory: Path, payload: bytes) -> None:
@@ -170,3 +174,82 @@ def test_what_an_earlier_version_queued_is_taken_over(tmp_path: Path) -> None:
         },
     )
     assert all(e.queue.legacy_directory is None for e in parsed.exporters.values())
+    # Nor when an exporter of that very name exists, queued or not.
+    parsed = exporters_config(
+        tmp_path,
+        {
+            "otlphttp/eu": {"endpoint": "http://h:3"},
+            "otlphttp/eu.prod": {"endpoint": "http://h:1", **queue},
+        },
+    )
+    assert parsed.exporters["otlphttp/eu.prod"].queue.legacy_directory is None
+
+
+class Once(Exporter):
+    """An exporter whose first attempt fails in a way no exporter should (a bug)."""
+
+    def __init__(self) -> None:
+        super().__init__("once")
+        self.sent: list[bytes] = []
+
+    async def export(self, signal: Signal, payload: bytes) -> ExportResult:
+        if not self.sent:
+            self.sent.append(b"")
+            raise ValueError("unexpected")
+        self.sent.append(payload)
+        return ExportResult()
+
+
+def test_a_request_whose_send_failed_unexpectedly_is_sent_again(tmp_path: Path) -> None:
+    """Found by review: it stayed counted in flight and was never sent again."""
+
+    async def run() -> list[bytes]:
+        exporter = Once()
+        retry = RetryConfig(initial_interval=0.01)
+        delivery = QueuedDelivery(exporter, retry, QueueConfig(tmp_path, 10, 1), Telemetry())
+        await delivery.start()
+        await delivery.deliver("traces", b"payload", 1, None)
+        for _ in range(200):
+            if len(exporter.sent) == 2:
+                break
+            await asyncio.sleep(0.01)
+        await delivery.stop(1.0)
+        return exporter.sent
+
+    assert asyncio.run(run()) == [b"", b"payload"]
+
+
+def test_a_request_that_cannot_be_read_does_not_hold_up_the_queue(tmp_path: Path) -> None:
+    """Found by review: it was put back at the front and tried again forever."""
+
+    async def run() -> bytes:
+        queue = DiskQueue(tmp_path, capacity=10)
+        queue.open()
+        for payload in (b"unreadable", b"next"):
+            assert queue.reserve()
+            await queue.put("traces", payload, items=1)
+        first = min(path for path in tmp_path.iterdir() if path.is_file())
+        first.unlink()
+        first.mkdir()  # reading it fails (as root, modes do not)
+        _, payload = await asyncio.wait_for(queue.take(), 5)
+        return payload
+
+    assert asyncio.run(run()) == b"next"
+    assert [path.is_dir() for path in (tmp_path / "failed").iterdir()] == [True]
+
+
+def test_after_a_take_over_new_requests_do_not_reuse_names_kept_aside(tmp_path: Path) -> None:
+    old = tmp_path / "old"
+    (old / "failed").mkdir(parents=True)
+    for number in (1, 2, 3):
+        (old / "failed" / f"{number:020d}-1.traces").write_bytes(b"refused")
+
+    async def run() -> str:
+        queue = DiskQueue(tmp_path / "new", capacity=10, legacy=old)
+        queue.open()
+        assert queue.reserve()
+        await queue.put("traces", b"new", items=1)
+        request, _ = await queue.take()
+        return request.path.name
+
+    assert asyncio.run(run()) == f"{4:020d}-1.traces"
