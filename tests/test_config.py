@@ -265,6 +265,21 @@ def test_custom_detectors_work_without_the_built_in_ones() -> None:
     assert run(anonymizers_from_options(options, "a", {}), "T-42 a@b.org") == "[TICKET] a@b.org"
 
 
+def test_rules_alone_accept_settings_shared_with_the_built_in_detectors(tmp_path: Path) -> None:
+    """A key file or a mask length set for every service does not stop one that uses
+    only rules; a policy would (it would be ignored)."""
+    path = tmp_path / "anonymizer.yaml"
+    path.write_text("detectors: none\nrules: [{regex: secret, replace: '[X]'}]\n")
+    key_file = tmp_path / "key"
+    key_file.write_text(KEY)
+    env = {
+        "OTEL_ANONYMIZER_CONFIG": str(path),
+        "OTEL_ANONYMIZER_HASH_KEY_FILE": str(key_file),
+        "OTEL_ANONYMIZER_MASK_KEEP": "2",
+    }
+    assert run(anonymizers_from_environment(env), "a secret") == "a [X]"
+
+
 def test_a_yaml_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
     path.write_bytes("operator: mask # caf\xe9\n".encode("latin-1"))

@@ -54,8 +54,10 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> G
     """Read, substitute and validate the YAML file at `path`."""
     try:
         text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise ConfigError(f"cannot read configuration file {path}: {error}") from None
+    except UnicodeDecodeError:  # its message quotes a byte of the file
+        raise ConfigError(f"cannot read configuration file {path}: not UTF-8 text") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
@@ -162,6 +164,8 @@ def _bearer_token(sub: Section) -> str:
             token = Path(filename).read_text(encoding="utf-8").strip()
         except OSError as error:
             raise ConfigError(f"{sub.key_path('filename')}: cannot read: {error}") from None
+        except UnicodeDecodeError:  # its message quotes a byte of the token
+            raise ConfigError(f"{sub.key_path('filename')}: not UTF-8 text") from None
     if not token:
         raise ConfigError(f"{sub.path}: set `token` (from ${{env:VAR}}) or `filename`")
     return token

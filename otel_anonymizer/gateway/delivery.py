@@ -39,9 +39,6 @@ _logger = logging.getLogger(__name__)
 DEFAULT_RETRY_AFTER = 1.0
 
 
-#: The longest wait an upstream's retry hint may ask for (a far-future date would stop a
-#: queue's consumer for good).
-MAX_RETRY_HINT = 300.0
 #: The least a queue consumer waits after an unexpected error (no busy loop).
 _MIN_ERROR_PAUSE = 0.1
 
@@ -57,7 +54,7 @@ class Backoff:
         factor = self.retry.randomization_factor
         delay = self._interval * (1 + factor * (2 * random.random() - 1))
         self._interval = min(self._interval * self.retry.multiplier, self.retry.max_interval)
-        return max(delay, min(hint or 0.0, MAX_RETRY_HINT))
+        return max(delay, hint or 0.0)  # bounded where it is read (`bounded_hint`)
 
 
 class Delivery(abc.ABC):

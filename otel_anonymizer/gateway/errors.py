@@ -73,3 +73,15 @@ class Unavailable(GatewayError):
     http_status = 503
     grpc_code = grpc.StatusCode.UNAVAILABLE
     reason = "unavailable"
+
+
+#: The longest wait an upstream's retry hint may ask for: a far-future date would stop
+#: a queue's consumer for good, or tell clients to wait for years.
+MAX_RETRY_HINT = 300.0
+
+
+def bounded_hint(seconds: float) -> float | None:
+    """An upstream's retry hint within [0, `MAX_RETRY_HINT`]; None if not a number."""
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_HINT)

@@ -17,6 +17,8 @@ from google.protobuf.message import DecodeError
 from google.rpc.error_details_pb2 import RetryInfo
 from google.rpc.status_pb2 import Status
 
+from otel_anonymizer.gateway.errors import bounded_hint
+
 DETAILS_KEY = "grpc-status-details-bin"
 
 
@@ -43,7 +45,7 @@ def retry_delay(trailing_metadata: Iterable[Any] | None) -> float | None:
             for detail in status.details:
                 info = RetryInfo()
                 if detail.Unpack(info):
-                    return float(info.retry_delay.ToNanoseconds()) / 1e9
+                    return bounded_hint(float(info.retry_delay.ToNanoseconds()) / 1e9)
         except DecodeError:  # a malformed status or RetryInfo: no hint
             return None
     return None

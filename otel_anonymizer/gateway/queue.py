@@ -24,6 +24,8 @@ from pathlib import Path
 from otel_anonymizer.gateway.settings import SIGNALS, Signal
 
 _TEMP_PREFIX = ".tmp-"
+#: Errors reading a file that say nothing about the file (out of descriptors or memory).
+_PASSING_ERRORS = frozenset({errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.EAGAIN, errno.EINTR})
 logger = logging.getLogger(__name__)
 
 
@@ -152,6 +154,9 @@ class DiskQueue:
                 self._in_flight -= 1
                 logger.error("queued request %s is gone from %s", request.path.name, self.directory)
             except OSError as error:
+                if error.errno in _PASSING_ERRORS:  # not the file's fault: read it later
+                    await self.release(request)
+                    raise
                 logger.error(
                     "queued request %s cannot be read (%s); moved to %s",
                     request.path.name,
@@ -183,12 +188,16 @@ class DiskQueue:
 
 
 def _free_name(name: str, failed: Path) -> Path:
-    """`failed / name`, or with the first free `.2`, `.3`... after it."""
+    """`failed / name`, or with the first free `.2`, `.3`... after it (after the name
+    without its own copy number: `_parse_name` reads one, not two)."""
+    stem, dot, copy = name.rpartition(".")
+    if dot and copy.isdigit() and stem.count(".") == 1:
+        name = stem
     target = failed / name
-    copy = 1
+    number = 1
     while target.exists():
-        copy += 1
-        target = failed / f"{name}.{copy}"
+        number += 1
+        target = failed / f"{name}.{number}"
     return target
 
 
@@ -216,12 +225,17 @@ def _move(path: Path, target: Path) -> bool:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, target)
-        path.unlink()
-        return True
     except OSError as error:
         logger.error("cannot move %s to %s (%s)", path, target.parent, error.strerror)
         temporary.unlink(missing_ok=True)
         return False
+    try:
+        path.unlink()
+    except OSError as error:  # left where it was: the copy goes, or it would be sent twice
+        logger.error("cannot move %s to %s (%s)", path, target.parent, error.strerror)
+        target.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _sequence(request: QueuedRequest) -> int:

@@ -61,5 +61,7 @@ def _substitute_text(text: str, environ: Mapping[str, str], path: str) -> str:
 def _read_file(name: str, path: str) -> str:
     try:
         return Path(name).read_text(encoding="utf-8").rstrip("\r\n")
-    except (OSError, UnicodeDecodeError) as error:
+    except OSError as error:
         raise ConfigError(f"{path}: cannot read ${{file:{name}}}: {error}") from None
+    except UnicodeDecodeError:  # its message quotes a byte of the (secret) file
+        raise ConfigError(f"{path}: cannot read ${{file:{name}}}: not UTF-8 text") from None

@@ -120,6 +120,27 @@ def test_load_config_reads_a_file(tmp_path: Path) -> None:
     assert "traces" in load_config(path, {}).pipelines
 
 
+def test_files_that_are_not_utf8_are_named_without_their_bytes(tmp_path: Path) -> None:
+    """Found by review: the decoding error quoted a byte of the (secret) file."""
+    secret = tmp_path / "token"
+    secret.write_bytes(b"abc\xe9def-secret")
+    for text in (
+        MINIMAL.replace("endpoint: https://backend.example:4318", f"endpoint: ${{file:{secret}}}"),
+        with_changes(
+            extensions={"bearertokenauth": {"filename": str(secret)}},
+            service__extensions=["bearertokenauth"],
+            receivers__otlp__auth={"authenticator": "bearertokenauth"},
+        ),
+    ):
+        with pytest.raises(ConfigError, match="not UTF-8 text") as error:
+            config(text)
+        assert "0xe9" not in str(error.value)
+    path = tmp_path / "gateway.yaml"
+    path.write_bytes(MINIMAL.encode() + b"# caf\xe9\n")
+    with pytest.raises(ConfigError, match=r"gateway\.yaml: not UTF-8 text"):
+        load_config(path, {})
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -10,14 +10,15 @@ import grpc
 import httpx
 import pytest
 from google.protobuf.any_pb2 import Any
+from google.protobuf.duration_pb2 import Duration
+from google.rpc.error_details_pb2 import RetryInfo
 from google.rpc.status_pb2 import Status
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace.export import SpanExportResult
 
-from otel_anonymizer.gateway.delivery import MAX_RETRY_HINT, Backoff
+from otel_anonymizer.gateway.errors import MAX_RETRY_HINT
 from otel_anonymizer.gateway.exporters.otlp_http import _shown, parse_retry_after
 from otel_anonymizer.gateway.grpc_status import retry_delay
-from otel_anonymizer.gateway.settings import RetryConfig
 from tests.gateway.conftest import EMAIL_CANARY, RunningGateway, gateway_config
 from tests.gateway.sdk_clients import make_spans, span_exporter
 from tests.gateway.test_bad_input import PROTOBUF, TRACE_SERVICE
@@ -34,10 +35,14 @@ def test_retry_hints_that_are_not_numbers_or_too_far_are_not_obeyed() -> None:
     far-future date would have stopped a queue's consumer for good."""
     assert parse_retry_after("\u00b2") is None
     assert parse_retry_after("7") == 7.0
-    backoff = Backoff(RetryConfig(initial_interval=0.01))
-    assert backoff.next_delay(1e12) == MAX_RETRY_HINT
+    assert parse_retry_after("9" * 400) == MAX_RETRY_HINT  # reads as infinity
+    assert parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT") == MAX_RETRY_HINT
+    assert parse_retry_after("31 Dec 99999999999 23:59:59") is None  # past year 9999
     malformed = Status(code=14, details=[Any(type_url=RETRY_INFO_TYPE, value=b"\xff")])
     assert retry_delay([("grpc-status-details-bin", malformed.SerializeToString())]) is None
+    years = Status(code=14)
+    years.details.add().Pack(RetryInfo(retry_delay=Duration(seconds=10**11)))
+    assert retry_delay([("grpc-status-details-bin", years.SerializeToString())]) == MAX_RETRY_HINT
 
 
 @pytest.mark.parametrize("mode", ["synchronous", "queued"])
@@ -205,3 +210,17 @@ def test_errors_do_not_show_credentials_in_the_upstream_url(
 def test_the_url_errors_show_holds_no_credentials(url: str) -> None:
     """Found by review: a password holding `/`, `?` or `#` read as a host or a path."""
     assert "s3cr3t" not in _shown(url) and "tok" not in _shown(url)
+
+
+def test_a_retry_hint_on_an_accepted_request_is_ignored(
+    upstream: Upstream, start_gateway: StartGateway, tmp_path: Path
+) -> None:
+    """Found by review: a 200 carrying a Retry-After date past year 9999 raised while
+    it was read, and the accepted request was sent again and again."""
+    upstream.success_headers = {"Retry-After": "31 Dec 99999999999 23:59:59"}
+    gateway = start_gateway(gateway_config(upstream, queue_dir=str(tmp_path)))
+    body = encode_spans(make_spans(1)).SerializeToString()
+    assert httpx.post(f"{gateway.http_url}/v1/traces", content=body, headers=PROTOBUF).is_success
+    upstream.wait_for_spans(1)
+    gateway.stop()
+    assert upstream.attempts == 1 and len(upstream.spans()) == 1

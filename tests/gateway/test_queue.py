@@ -9,6 +9,7 @@ shared one queue directory, each sending the other's requests.
 from __future__ import annotations
 
 import asyncio
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -253,3 +254,46 @@ def test_after_a_take_over_new_requests_do_not_reuse_names_kept_aside(tmp_path: 
         return request.path.name
 
     assert asyncio.run(run()) == f"{4:020d}-1.traces"
+
+
+def test_a_read_that_fails_for_want_of_descriptors_leaves_the_request_queued(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by review: any error reading a file sent it to `failed/`, also running out
+    of file descriptors for a moment. The process's limits cannot be lowered safely in
+    a test run, so the read fails through a patched `Path.read_bytes`."""
+    real = Path.read_bytes
+    failures = [OSError(errno.EMFILE, "Too many open files")]
+
+    def read_bytes(path: Path) -> bytes:
+        if failures and path.parent == tmp_path:
+            raise failures.pop()
+        return real(path)
+
+    async def run() -> bytes:
+        queue = DiskQueue(tmp_path, capacity=10)
+        queue.open()
+        assert queue.reserve()
+        await queue.put("traces", b"payload", items=1)
+        monkeypatch.setattr(Path, "read_bytes", read_bytes)
+        with pytest.raises(OSError):
+            await queue.take()
+        _, payload = await queue.take()
+        return payload
+
+    assert asyncio.run(run()) == b"payload"
+    assert list((tmp_path / "failed").iterdir()) == []
+
+
+def test_names_taken_over_into_failed_keep_one_copy_number(tmp_path: Path) -> None:
+    """Found by review: `X.traces.2` became `X.traces.2.2`, which the queue does not
+    read when moved back."""
+    old = tmp_path / "old"
+    (old / "failed").mkdir(parents=True)
+    name = f"{1:020d}-1.traces"
+    (old / "failed" / f"{name}.2").write_bytes(b"second")
+    (tmp_path / "new" / "failed").mkdir(parents=True)
+    (tmp_path / "new" / "failed" / f"{name}.2").write_bytes(b"first")
+    DiskQueue(tmp_path / "new", capacity=10, legacy=old).open()
+    names = sorted(path.name for path in (tmp_path / "new" / "failed").iterdir())
+    assert names == [name, f"{name}.2"]  # both read when moved back

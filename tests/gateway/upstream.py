@@ -63,6 +63,7 @@ class Upstream:
         self.attempt_times: list[float] = []
         self.down = False
         self.fail_every = 0
+        self.success_headers: dict[str, str] = {}  # sent with every 200
         self.retry_after = 0.0
         self.delay = 0.0  # seconds before answering: a slow backend
         self._changed = threading.Condition()
@@ -150,7 +151,11 @@ class Upstream:
             if request.headers.get("Content-Encoding") == "gzip":
                 body = gzip.decompress(body)
             response = self._record(signal, body, dict(request.headers))
-            return web.Response(body=response, content_type="application/x-protobuf")
+            return web.Response(
+                body=response,
+                content_type="application/x-protobuf",
+                headers=self.success_headers,
+            )
 
         return handle
 

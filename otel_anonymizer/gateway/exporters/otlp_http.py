@@ -17,6 +17,7 @@ import zlib
 import aiohttp
 
 from otel_anonymizer.gateway.codec import partial_success
+from otel_anonymizer.gateway.errors import bounded_hint
 from otel_anonymizer.gateway.exporters.base import (
     Exporter,
     ExportResult,
@@ -67,13 +68,13 @@ class OtlpHttpExporter(Exporter):
             ) as response:
                 body = await response.read()
                 status = response.status
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                hint = response.headers.get("Retry-After")
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
             raise RetryableExport(f"{type(error).__name__} from {_shown(url)}") from None
         if 200 <= status < 300:
             return ExportResult(*partial_success(signal, body))
-        if status in RETRYABLE_STATUSES:
-            raise RetryableExport(f"HTTP {status} from {_shown(url)}", retry_after)
+        if status in RETRYABLE_STATUSES:  # the hint counts only here (not on a 2xx)
+            raise RetryableExport(f"HTTP {status} from {_shown(url)}", parse_retry_after(hint))
         if 300 <= status < 400:  # the endpoint is not the receiver's: the setup is wrong
             raise PermanentExport(f"HTTP {status} (a redirect) from {_shown(url)}", False)
         refused = status in DATA_REFUSED_STATUSES
@@ -105,9 +106,10 @@ def parse_retry_after(value: str | None) -> float | None:
         return None
     value = value.strip()
     if value.isascii() and value.isdigit():  # `str.isdigit` takes `²` too
-        return float(value)
+        return bounded_hint(float(value))  # 400 digits read as infinity
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        seconds: float = when.timestamp() - time.time()
+        return bounded_hint(seconds)
+    except (TypeError, ValueError, OverflowError):  # a date past year 9999
         return None
-    return max(0.0, when.timestamp() - time.time())
