@@ -294,6 +294,8 @@ def anonymizers_from_options(
                 "be anonymized"
             )
         unused = sorted(set(options) & set(_BUILT_IN_OPTIONS))
+        if options.get("check_keys"):  # asked for, and no built-in anonymizer to do it
+            unused.append("check_keys")
         if unused:  # they would be ignored (a policy to redact, not applied)
             raise ConfigError(
                 f"{where}.{unused[0]}: applies to the built-in detectors, and detectors is none"

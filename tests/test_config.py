@@ -219,6 +219,10 @@ def test_bad_environment_names_the_variable_value_and_choices(
             "anonymizer.policies: applies to the built-in detectors, and detectors is none",
         ),
         (
+            {"detectors": "none", "rules": [{"regex": "a", "replace": "b"}], "check_keys": True},
+            "anonymizer.check_keys: applies to the built-in detectors, and detectors is none",
+        ),
+        (
             {"rules": [{"regex": r"ticket-(\d+)", "replace": r"T\2"}]},
             r"anonymizer.rules[0]: Invalid replacement 'T\\2' for regex 'ticket-(\\d+)': "
             "invalid group reference",

@@ -60,8 +60,10 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> G
         raise ConfigError(f"cannot read configuration file {path}: not UTF-8 text") from None
     try:
         data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    except yaml.YAMLError as error:  # its message quotes the line, maybe a secret
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None
     return parse_config(data, os.environ if environ is None else environ)
 
 

@@ -41,6 +41,9 @@ DEFAULT_RETRY_AFTER = 1.0
 
 #: The least a queue consumer waits after an unexpected error (no busy loop).
 _MIN_ERROR_PAUSE = 0.1
+#: The least any retry waits (an interval of 0 and `Retry-After: 0` hammered the
+#: upstream thousands of times a second).
+_MIN_RETRY_PAUSE = 0.05
 
 
 class Backoff:
@@ -54,7 +57,7 @@ class Backoff:
         factor = self.retry.randomization_factor
         delay = self._interval * (1 + factor * (2 * random.random() - 1))
         self._interval = min(self._interval * self.retry.multiplier, self.retry.max_interval)
-        return max(delay, hint or 0.0)  # bounded where it is read (`bounded_hint`)
+        return max(delay, hint or 0.0, _MIN_RETRY_PAUSE)  # hints bounded where read
 
 
 class Delivery(abc.ABC):

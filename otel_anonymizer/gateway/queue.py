@@ -187,12 +187,15 @@ class DiskQueue:
         await asyncio.to_thread(_keep_aside, request.path, self.directory / "failed")
 
 
-def _free_name(name: str, failed: Path) -> Path:
-    """`failed / name`, or with the first free `.2`, `.3`... after it (after the name
-    without its own copy number: `_parse_name` reads one, not two)."""
+def _base_name(name: str) -> str:
+    """`name` without its copy number (`_parse_name` reads one, not two)."""
     stem, dot, copy = name.rpartition(".")
-    if dot and copy.isdigit() and stem.count(".") == 1:
-        name = stem
+    return stem if dot and copy.isdigit() and stem.count(".") == 1 else name
+
+
+def _free_name(name: str, failed: Path) -> Path:
+    """`failed / name`, or with the first free `.2`, `.3`... after its base name."""
+    name = _base_name(name)
     target = failed / name
     number = 1
     while target.exists():
@@ -202,10 +205,24 @@ def _free_name(name: str, failed: Path) -> Path:
 
 
 def _keep_aside(path: Path, failed: Path) -> None:
-    try:
-        os.replace(path, _free_name(path.name, failed))
-    except FileNotFoundError:  # removed by hand while it was being sent
-        logger.error("queued request %s is gone from %s", path.name, path.parent)
+    """Move `path` into `failed`, under a name no other file has: claimed with a hard
+    link, as consumers in threads may keep copies of one name aside at once (found by
+    review: two found the same name free, and the second replaced the first)."""
+    base, number = _base_name(path.name), 1
+    while True:
+        target = failed / (base if number == 1 else f"{base}.{number}")
+        try:
+            os.link(path, target)
+            break
+        except FileExistsError:
+            number += 1
+        except FileNotFoundError:  # removed by hand while it was being sent
+            logger.error("queued request %s is gone from %s", path.name, path.parent)
+            return
+        except OSError:  # a file system without hard links
+            os.replace(path, _free_name(path.name, failed))
+            return
+    path.unlink(missing_ok=True)
 
 
 def _move(path: Path, target: Path) -> bool:
@@ -225,6 +242,7 @@ def _move(path: Path, target: Path) -> bool:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, target)
+        _fsync_directory(target.parent)  # the new name is on disk before the old goes
     except OSError as error:
         logger.error("cannot move %s to %s (%s)", path, target.parent, error.strerror)
         temporary.unlink(missing_ok=True)

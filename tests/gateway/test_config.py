@@ -135,6 +135,11 @@ def test_files_that_are_not_utf8_are_named_without_their_bytes(tmp_path: Path) -
         with pytest.raises(ConfigError, match="not UTF-8 text") as error:
             config(text)
         assert "0xe9" not in str(error.value)
+    path = tmp_path / "bad.yaml"
+    path.write_text('exporters:\n  otlphttp:\n    headers: {x-api-key: "sk-live-9f8e7d}\n')
+    with pytest.raises(ConfigError, match=r"bad\.yaml: not valid YAML at line \d+") as error:
+        load_config(path, {})
+    assert "sk-live" not in str(error.value)  # the parser's message quotes the line
     path = tmp_path / "gateway.yaml"
     path.write_bytes(MINIMAL.encode() + b"# caf\xe9\n")
     with pytest.raises(ConfigError, match=r"gateway\.yaml: not UTF-8 text"):

@@ -16,9 +16,11 @@ from google.rpc.status_pb2 import Status
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
 from opentelemetry.sdk.trace.export import SpanExportResult
 
+from otel_anonymizer.gateway.delivery import Backoff
 from otel_anonymizer.gateway.errors import MAX_RETRY_HINT
 from otel_anonymizer.gateway.exporters.otlp_http import _shown, parse_retry_after
 from otel_anonymizer.gateway.grpc_status import retry_delay
+from otel_anonymizer.gateway.settings import RetryConfig
 from tests.gateway.conftest import EMAIL_CANARY, RunningGateway, gateway_config
 from tests.gateway.sdk_clients import make_spans, span_exporter
 from tests.gateway.test_bad_input import PROTOBUF, TRACE_SERVICE
@@ -224,3 +226,25 @@ def test_a_retry_hint_on_an_accepted_request_is_ignored(
     upstream.wait_for_spans(1)
     gateway.stop()
     assert upstream.attempts == 1 and len(upstream.spans()) == 1
+
+
+def test_an_accepted_request_whose_answer_cannot_be_read_is_not_resent(
+    upstream: Upstream, start_gateway: StartGateway, tmp_path: Path
+) -> None:
+    """Found by review: a 200 whose body could not be read (declared gzip, and not)
+    counted as a failed attempt, and the request was sent again and again."""
+    upstream.success_headers = {"Content-Encoding": "gzip"}
+    upstream.success_body = b"not gzip at all"
+    gateway = start_gateway(gateway_config(upstream, queue_dir=str(tmp_path)))
+    body = encode_spans(make_spans(1)).SerializeToString()
+    assert httpx.post(f"{gateway.http_url}/v1/traces", content=body, headers=PROTOBUF).is_success
+    upstream.wait_for_spans(1)
+    gateway.stop()
+    assert upstream.attempts == 1
+
+
+def test_retries_never_follow_each_other_at_once() -> None:
+    """Found by review: `initial_interval: 0s` and `Retry-After: 0` gave thousands of
+    attempts a second."""
+    backoff = Backoff(RetryConfig(initial_interval=0.0, randomization_factor=0.0))
+    assert min(backoff.next_delay(0.0) for _ in range(5)) >= 0.05

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from otel_anonymizer.config import ConfigError
 from otel_anonymizer.gateway.config import parse_config
 from otel_anonymizer.gateway.delivery import QueuedDelivery
 from otel_anonymizer.gateway.exporters.base import Exporter, ExportResult
-from otel_anonymizer.gateway.queue import DiskQueue
+from otel_anonymizer.gateway.queue import DiskQueue, _keep_aside
 from otel_anonymizer.gateway.settings import QueueConfig, RetryConfig, Signal
 from otel_anonymizer.gateway.telemetry import Telemetry
 
@@ -297,3 +298,27 @@ def test_names_taken_over_into_failed_keep_one_copy_number(tmp_path: Path) -> No
     DiskQueue(tmp_path / "new", capacity=10, legacy=old).open()
     names = sorted(path.name for path in (tmp_path / "new" / "failed").iterdir())
     assert names == [name, f"{name}.2"]  # both read when moved back
+
+
+def test_copies_of_one_name_kept_aside_at_once_are_all_kept(tmp_path: Path) -> None:
+    """Found by review: consumers in threads both found `failed/X` free, and the
+    second replaced the first. Names are claimed with a hard link now."""
+    (tmp_path / "failed").mkdir()
+    name = f"{1:020d}-1.traces"
+    sources = [tmp_path / name] + [tmp_path / f"{name}.{n}" for n in range(2, 9)]
+    for index, path in enumerate(sources):
+        path.write_bytes(b"%d" % index)
+    barrier = threading.Barrier(len(sources))
+
+    def keep(path: Path) -> None:
+        barrier.wait()
+        _keep_aside(path, tmp_path / "failed")
+
+    threads = [threading.Thread(target=keep, args=(path,)) for path in sources]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    kept = sorted(path.read_bytes() for path in (tmp_path / "failed").iterdir())
+    assert kept == sorted(b"%d" % index for index in range(len(sources)))
+    assert not any(path.exists() for path in sources)

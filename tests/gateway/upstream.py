@@ -64,6 +64,7 @@ class Upstream:
         self.down = False
         self.fail_every = 0
         self.success_headers: dict[str, str] = {}  # sent with every 200
+        self.success_body: bytes | None = None  # instead of the export response
         self.retry_after = 0.0
         self.delay = 0.0  # seconds before answering: a slow backend
         self._changed = threading.Condition()
@@ -152,7 +153,7 @@ class Upstream:
                 body = gzip.decompress(body)
             response = self._record(signal, body, dict(request.headers))
             return web.Response(
-                body=response,
+                body=response if self.success_body is None else self.success_body,
                 content_type="application/x-protobuf",
                 headers=self.success_headers,
             )

@@ -66,13 +66,13 @@ class OtlpHttpExporter(Exporter):
                 allow_redirects=False,
                 server_hostname=self.config.tls.server_name_override,
             ) as response:
-                body = await response.read()
                 status = response.status
                 hint = response.headers.get("Retry-After")
+                body = await _body(response, status)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
             raise RetryableExport(f"{type(error).__name__} from {_shown(url)}") from None
         if 200 <= status < 300:
-            return ExportResult(*partial_success(signal, body))
+            return ExportResult(*partial_success(signal, body)) if body else ExportResult()
         if status in RETRYABLE_STATUSES:  # the hint counts only here (not on a 2xx)
             raise RetryableExport(f"HTTP {status} from {_shown(url)}", parse_retry_after(hint))
         if 300 <= status < 400:  # the endpoint is not the receiver's: the setup is wrong
@@ -83,6 +83,18 @@ class OtlpHttpExporter(Exporter):
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
+
+
+async def _body(response: aiohttp.ClientResponse, status: int) -> bytes:
+    """The answer's body; for an accepted request, b"" where it cannot be read (the
+    request was delivered: sending it again for an unreadable answer would repeat it
+    forever)."""
+    if not 200 <= status < 300:
+        return await response.read()
+    try:
+        return await response.read()
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        return b""
 
 
 def _shown(url: str) -> str:
