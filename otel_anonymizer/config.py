@@ -91,6 +91,15 @@ def _number(where: str, value: Any, kind: type, minimum: float) -> Any:
     return number
 
 
+def _boolean(where: str, value: Any) -> bool:
+    """A boolean, or its text (`${env:...}` substitutes text): `"false"` is false."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise _reject(where, value, "expected true or false")
+
+
 def _mapping(where: str, value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise _reject(where, value, "expected a mapping")
@@ -294,7 +303,8 @@ def anonymizers_from_options(
                 "be anonymized"
             )
         unused = sorted(set(options) & set(_BUILT_IN_OPTIONS))
-        if options.get("check_keys"):  # asked for, and no built-in anonymizer to do it
+        if _boolean(f"{where}.check_keys", options.get("check_keys", False)):
+            # asked for, and no built-in anonymizer to do it
             unused.append("check_keys")
         if unused:  # they would be ignored (a policy to redact, not applied)
             raise ConfigError(
@@ -375,7 +385,7 @@ def _pii(
             mask_keep=_number(f"{where}.mask_keep", options.get("mask_keep", 4), int, 0),
             custom_detectors=custom,
             phone_regions=regions,
-            check_keys=bool(options.get("check_keys", True)),
+            check_keys=_boolean(f"{where}.check_keys", options.get("check_keys", True)),
             sensitive_keys=_strings(f"{where}.sensitive_keys", options.get("sensitive_keys", [])),
             safe_keys=DEFAULT_SAFE_KEYS
             | frozenset(_strings(f"{where}.safe_keys", options.get("safe_keys", []))),
@@ -454,6 +464,8 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
         mark = getattr(error, "problem_mark", None)
         line = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(f"{path}: invalid YAML{line}") from None
+    except (ValueError, RecursionError):  # a date that is none (2024-13-45), deep nesting
+        raise ConfigError(f"{path}: invalid YAML") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

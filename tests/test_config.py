@@ -284,6 +284,23 @@ def test_rules_alone_accept_settings_shared_with_the_built_in_detectors(tmp_path
     assert run(anonymizers_from_environment(env), "a secret") == "a [X]"
 
 
+def test_check_keys_is_read_as_a_boolean_from_text() -> None:
+    """`${env:...}` and variables give text: "false" is false, not a true string."""
+    rules = {"detectors": "none", "rules": [{"regex": "a", "replace": "b"}]}
+    assert anonymizers_from_options({**rules, "check_keys": "false"}, "a", {})
+    chain = anonymizers_from_options({"check_keys": "False"}, "a", {})
+    assert run(chain, {"password": "hunter2"}) == {"password": "hunter2"}
+    with pytest.raises(ConfigError, match=r"a\.check_keys: expected true or false"):
+        anonymizers_from_options({"check_keys": "maybe"}, "a", {})
+
+
+def test_yaml_the_parser_refuses_otherwise_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "dates.yaml"
+    path.write_text("detectors: default\nbuild: 2024-13-45\n")
+    with pytest.raises(ConfigError, match=r"dates\.yaml: invalid YAML"):
+        anonymizers_from_environment({"OTEL_ANONYMIZER_CONFIG": str(path)})
+
+
 def test_a_yaml_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
     path.write_bytes("operator: mask # caf\xe9\n".encode("latin-1"))

@@ -64,6 +64,8 @@ def load_config(path: str | Path, environ: Mapping[str, str] | None = None) -> G
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ConfigError(f"{path}: not valid YAML{where}") from None
+    except (ValueError, RecursionError):  # a date that is none (2024-13-45), deep nesting
+        raise ConfigError(f"{path}: not valid YAML") from None
     return parse_config(data, os.environ if environ is None else environ)
 
 

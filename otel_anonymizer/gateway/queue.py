@@ -205,24 +205,29 @@ def _free_name(name: str, failed: Path) -> Path:
 
 
 def _keep_aside(path: Path, failed: Path) -> None:
-    """Move `path` into `failed`, under a name no other file has: claimed with a hard
-    link, as consumers in threads may keep copies of one name aside at once (found by
-    review: two found the same name free, and the second replaced the first)."""
+    """Move `path` into `failed`, under a name no other file has. The name is claimed
+    by creating it (consumers in threads may keep copies of one name aside at once:
+    found by review, the second replaced the first), then the file replaces the claim
+    in one step (a crash leaves it in one place, or an empty claim); across file systems
+    it is copied (`_move`)."""
     base, number = _base_name(path.name), 1
     while True:
         target = failed / (base if number == 1 else f"{base}.{number}")
         try:
-            os.link(path, target)
+            os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             break
         except FileExistsError:
             number += 1
-        except FileNotFoundError:  # removed by hand while it was being sent
-            logger.error("queued request %s is gone from %s", path.name, path.parent)
+    try:
+        os.replace(path, target)
+    except FileNotFoundError:  # removed by hand while it was being sent
+        logger.error("queued request %s is gone from %s", path.name, path.parent)
+        target.unlink(missing_ok=True)
+    except OSError as error:
+        if error.errno == errno.EXDEV and _move(path, target):
             return
-        except OSError:  # a file system without hard links
-            os.replace(path, _free_name(path.name, failed))
-            return
-    path.unlink(missing_ok=True)
+        target.unlink(missing_ok=True)  # not a file (a directory in its place): as it is
+        os.replace(path, _free_name(path.name, failed))
 
 
 def _move(path: Path, target: Path) -> bool:

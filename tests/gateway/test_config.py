@@ -140,6 +140,10 @@ def test_files_that_are_not_utf8_are_named_without_their_bytes(tmp_path: Path) -
     with pytest.raises(ConfigError, match=r"bad\.yaml: not valid YAML at line \d+") as error:
         load_config(path, {})
     assert "sk-live" not in str(error.value)  # the parser's message quotes the line
+    path = tmp_path / "dates.yaml"
+    path.write_text(MINIMAL + "x-build: 2024-13-45\n")  # PyYAML raises ValueError
+    with pytest.raises(ConfigError, match=r"dates\.yaml: not valid YAML"):
+        load_config(path, {})
     path = tmp_path / "gateway.yaml"
     path.write_bytes(MINIMAL.encode() + b"# caf\xe9\n")
     with pytest.raises(ConfigError, match=r"gateway\.yaml: not UTF-8 text"):

@@ -228,12 +228,14 @@ def test_a_retry_hint_on_an_accepted_request_is_ignored(
     assert upstream.attempts == 1 and len(upstream.spans()) == 1
 
 
+@pytest.mark.parametrize("coding", ["gzip", "br"])
 def test_an_accepted_request_whose_answer_cannot_be_read_is_not_resent(
-    upstream: Upstream, start_gateway: StartGateway, tmp_path: Path
+    upstream: Upstream, start_gateway: StartGateway, tmp_path: Path, coding: str
 ) -> None:
-    """Found by review: a 200 whose body could not be read (declared gzip, and not)
-    counted as a failed attempt, and the request was sent again and again."""
-    upstream.success_headers = {"Content-Encoding": "gzip"}
+    """Found by review: a 200 whose body could not be read (declared gzip, and not; or
+    an encoding aiohttp cannot decode) counted as a failed attempt, and the request was
+    sent again and again."""
+    upstream.success_headers = {"Content-Encoding": coding}
     upstream.success_body = b"not gzip at all"
     gateway = start_gateway(gateway_config(upstream, queue_dir=str(tmp_path)))
     body = encode_spans(make_spans(1)).SerializeToString()
@@ -248,3 +250,16 @@ def test_retries_never_follow_each_other_at_once() -> None:
     attempts a second."""
     backoff = Backoff(RetryConfig(initial_interval=0.0, randomization_factor=0.0))
     assert min(backoff.next_delay(0.0) for _ in range(5)) >= 0.05
+
+
+def test_a_refusal_whose_answer_cannot_be_read_is_a_refusal(
+    upstream: Upstream, start_gateway: StartGateway
+) -> None:
+    """Found by review: a 400 whose body could not be read became retryable (503 to
+    the client after seven attempts). Its body is not read at all now."""
+    config = gateway_config(upstream)
+    config["exporters"]["otlphttp"]["traces_endpoint"] = f"{upstream.http_url}/refuse/v1/traces"
+    gateway = start_gateway(config)
+    body = encode_spans(make_spans(1)).SerializeToString()
+    response = httpx.post(f"{gateway.http_url}/v1/traces", content=body, headers=PROTOBUF)
+    assert response.status_code == 400 and upstream.attempts == 1

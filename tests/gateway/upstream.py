@@ -89,6 +89,8 @@ class Upstream:
         # A sign-in proxy: a POST is sent to a page that answers any GET with 200.
         app.router.add_post("/sso/v1/traces", self._redirect)
         app.router.add_get("/sign-in", self._sign_in)
+        # A refusal whose body cannot be read (declared gzip, and not).
+        app.router.add_post("/refuse/v1/traces", self._refuse_unreadably)
         self._runner = web.AppRunner(app, access_log=None, auto_decompress=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -138,6 +140,13 @@ class Upstream:
         with self._changed:
             self.attempts += 1
         raise web.HTTPFound("/sign-in")
+
+    async def _refuse_unreadably(self, request: web.Request) -> web.Response:
+        await request.read()
+        with self._changed:
+            self.attempts += 1
+            self._changed.notify_all()
+        return web.Response(status=400, body=b"not gzip", headers={"Content-Encoding": "gzip"})
 
     async def _sign_in(self, request: web.Request) -> web.Response:
         return web.Response(text="please sign in")

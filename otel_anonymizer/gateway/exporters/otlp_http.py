@@ -28,6 +28,8 @@ from otel_anonymizer.gateway.settings import ExporterConfig, Signal
 from otel_anonymizer.gateway.tls import client_context
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+#: The most of an answer read for its partial success (an export response is small).
+_MAX_ANSWER_BYTES = 1 << 20
 DATA_REFUSED_STATUSES = frozenset({400, 413, 415, 422})
 
 
@@ -46,7 +48,7 @@ class OtlpHttpExporter(Exporter):
             connector=aiohttp.TCPConnector(ssl=ssl),
             timeout=aiohttp.ClientTimeout(total=self.config.timeout),
             headers=dict(self.config.headers),
-            auto_decompress=True,
+            auto_decompress=False,  # `_body` decodes: an undecodable answer is no failure
         )
 
     async def export(self, signal: Signal, payload: bytes) -> ExportResult:
@@ -68,7 +70,7 @@ class OtlpHttpExporter(Exporter):
             ) as response:
                 status = response.status
                 hint = response.headers.get("Retry-After")
-                body = await _body(response, status)
+                body = await _body(response, status) if 200 <= status < 300 else b""
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as error:
             raise RetryableExport(f"{type(error).__name__} from {_shown(url)}") from None
         if 200 <= status < 300:
@@ -86,14 +88,24 @@ class OtlpHttpExporter(Exporter):
 
 
 async def _body(response: aiohttp.ClientResponse, status: int) -> bytes:
-    """The answer's body; for an accepted request, b"" where it cannot be read (the
-    request was delivered: sending it again for an unreadable answer would repeat it
-    forever)."""
-    if not 200 <= status < 300:
-        return await response.read()
+    """The body of an accepted request's answer (for partial success), or b"" where it
+    cannot be read or decoded: the request was delivered, and sending it again for an
+    unreadable answer would repeat it forever (found by review: gzip that was not, br)."""
     try:
-        return await response.read()
+        raw = await response.read()
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        return b""
+    coding = response.headers.get("Content-Encoding", "").strip().lower()
+    if coding in ("", "identity"):
+        return raw
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}.get(coding)
+    if wbits is None:
+        return b""
+    try:
+        inflater = zlib.decompressobj(wbits=wbits)
+        body = inflater.decompress(raw, _MAX_ANSWER_BYTES)
+        return b"" if inflater.unconsumed_tail else body
+    except zlib.error:
         return b""
 
 
