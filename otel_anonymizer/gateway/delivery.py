@@ -91,9 +91,10 @@ class Delivery(abc.ABC):
 
     def _exported(self, items: int, result: ExportResult) -> None:
         name = self.exporter.name
-        self.telemetry.add("exported_items_total", items - result.rejected, exporter=name)
-        if result.rejected:
-            self.telemetry.add("failed_items_total", result.rejected, exporter=name)
+        rejected = min(result.rejected, items)  # an upstream may say more than it got
+        self.telemetry.add("exported_items_total", items - rejected, exporter=name)
+        if rejected:
+            self.telemetry.add("failed_items_total", rejected, exporter=name)
 
 
 class SyncDelivery(Delivery):

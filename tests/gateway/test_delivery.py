@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from google.protobuf.duration_pb2 import Duration
 from google.rpc.error_details_pb2 import RetryInfo
 from google.rpc.status_pb2 import Status
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 from opentelemetry.sdk.trace.export import SpanExportResult
 
 from otel_anonymizer.gateway.delivery import Backoff
@@ -263,3 +265,25 @@ def test_a_refusal_whose_answer_cannot_be_read_is_a_refusal(
     body = encode_spans(make_spans(1)).SerializeToString()
     response = httpx.post(f"{gateway.http_url}/v1/traces", content=body, headers=PROTOBUF)
     assert response.status_code == 400 and upstream.attempts == 1
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "raw deflate"])
+def test_partial_success_in_a_compressed_answer_is_counted(
+    upstream: Upstream, start_gateway: StartGateway, coding: str
+) -> None:
+    """Found by review: decoding answers itself, the exporter lost the partial success
+    of raw-deflate answers (Go's compress/flate), and let aiohttp offer encodings it
+    does not decode (br, zstd). It offers gzip and deflate only, and reads both forms."""
+    answer = ExportTraceServiceResponse()
+    answer.partial_success.rejected_spans = 1
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}.get(coding, -zlib.MAX_WBITS)
+    compressor = zlib.compressobj(wbits=wbits)
+    upstream.success_body = compressor.compress(answer.SerializeToString()) + compressor.flush()
+    upstream.success_headers = {"Content-Encoding": coding.split()[-1]}
+    gateway = start_gateway(gateway_config(upstream))
+    body = encode_spans(make_spans(2)).SerializeToString()
+    assert httpx.post(f"{gateway.http_url}/v1/traces", content=body, headers=PROTOBUF).is_success
+    assert upstream.headers[0]["Accept-Encoding"] == "gzip, deflate"
+    telemetry = gateway.gateway.telemetry
+    assert telemetry.total("failed_items_total") == 1
+    assert telemetry.total("exported_items_total") == 1

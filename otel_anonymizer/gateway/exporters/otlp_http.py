@@ -47,7 +47,9 @@ class OtlpHttpExporter(Exporter):
         self._session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(ssl=ssl),
             timeout=aiohttp.ClientTimeout(total=self.config.timeout),
-            headers=dict(self.config.headers),
+            # Only the encodings `_body` decodes (aiohttp would also offer br and zstd,
+            # where installed, and their answers' partial success would be lost).
+            headers={**dict(self.config.headers), "Accept-Encoding": "gzip, deflate"},
             auto_decompress=False,  # `_body` decodes: an undecodable answer is no failure
         )
 
@@ -98,15 +100,16 @@ async def _body(response: aiohttp.ClientResponse, status: int) -> bytes:
     coding = response.headers.get("Content-Encoding", "").strip().lower()
     if coding in ("", "identity"):
         return raw
-    wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}.get(coding)
-    if wbits is None:
-        return b""
-    try:
-        inflater = zlib.decompressobj(wbits=wbits)
-        body = inflater.decompress(raw, _MAX_ANSWER_BYTES)
+    # `deflate` is zlib-wrapped, or raw as some servers send it (Go's compress/flate).
+    forms = {"gzip": (16 + zlib.MAX_WBITS,), "deflate": (zlib.MAX_WBITS, -zlib.MAX_WBITS)}
+    for wbits in forms.get(coding, ()):
+        try:
+            inflater = zlib.decompressobj(wbits=wbits)
+            body = inflater.decompress(raw, _MAX_ANSWER_BYTES)
+        except zlib.error:
+            continue
         return b"" if inflater.unconsumed_tail else body
-    except zlib.error:
-        return b""
+    return b""
 
 
 def _shown(url: str) -> str:
