@@ -61,9 +61,10 @@ typedef struct {
      * first[...] of c holds (any character for a shape of length 1), so that most
      * places are passed over after one lookup. */
     CharClass second[128];
-    /* The same for the third character (any character for a shape of length 2 or
-     * less): most places the second lets through are passed over here. */
+    /* The same for the third and the fourth character (any character for a shape
+     * that ends before): most places the second lets through are passed over here. */
     CharClass third[128];
+    CharClass fourth[128];
     /* The shapes whose first class may hold a non-ASCII character. */
     Py_ssize_t *wide;
     Py_ssize_t wide_count;
@@ -197,8 +198,10 @@ Shapes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     self->first_offsets[128] = next;
     for (Py_UCS4 c = 0; c < 128; c++) {
-        for (int place = 1; place <= 2; place++) {
-            CharClass *union_ = place == 1 ? &self->second[c] : &self->third[c];
+        for (int place = 1; place <= 3; place++) {
+            CharClass *union_ = place == 1   ? &self->second[c]
+                                : place == 2 ? &self->third[c]
+                                             : &self->fourth[c];
             for (Py_ssize_t k = self->first_offsets[c]; k < self->first_offsets[c + 1]; k++) {
                 Py_ssize_t s = self->first[k];
                 if (self->lengths[s] <= place) {
@@ -251,7 +254,8 @@ error:
                            : !class_has(second, next)) {                                  \
                 return -1;                                                                \
             }                                                                             \
-            if (i + 2 < n && !class_has(&self->third[ch], data[i + 2])) {                 \
+            if ((i + 2 < n && !class_has(&self->third[ch], data[i + 2])) ||               \
+                (i + 3 < n && !class_has(&self->fourth[ch], data[i + 3]))) {              \
                 return -1;                                                                \
             }                                                                             \
             candidates = self->first + self->first_offsets[ch];                           \
@@ -1292,6 +1296,45 @@ DEFINE_PASSES(passes_ucs2, Py_UCS2, pass_at_ucs2)
 DEFINE_PASSES(passes_ucs4, Py_UCS4, pass_at_ucs4)
 
 #if PAIR_FILTER_SSSE3
+/* Which of 16 one-byte characters are digits, as a mask. */
+__attribute__((target("ssse3"))) static inline unsigned
+digit_mask(__m128i chars)
+{
+    __m128i offsets = _mm_sub_epi8(chars, _mm_set1_epi8('0'));
+    return (unsigned)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(_mm_min_epu8(offsets, _mm_set1_epi8(9)), offsets));
+}
+
+/* Which of 16 one-byte characters are separators (`IS_SEPARATOR`), as a mask. */
+__attribute__((target("ssse3"))) static inline unsigned
+separator_mask(__m128i chars)
+{
+    __m128i parentheses = _mm_or_si128(_mm_cmpeq_epi8(chars, _mm_set1_epi8('(')),
+                                       _mm_cmpeq_epi8(chars, _mm_set1_epi8(')')));
+    __m128i marks = _mm_or_si128(_mm_cmpeq_epi8(chars, _mm_set1_epi8('.')),
+                                 _mm_cmpeq_epi8(chars, _mm_set1_epi8('-')));
+    __m128i spaces = _mm_or_si128(_mm_cmpeq_epi8(chars, _mm_set1_epi8('/')),
+                                  _mm_cmpeq_epi8(chars, _mm_set1_epi8(' ')));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(parentheses, marks), spaces));
+}
+
+/* Of the 16 places at `data` (32 characters readable there), those where a digit may
+ * start a run of at least 7 characters (`run_at`): a digit, five digits or separators
+ * after it, then a digit, or a separator followed by one more of either (a run goes on
+ * past a separator to a digit). Every such run starts at a place kept; short numbers
+ * (`2.4.1`, `$19.99`, an order number), most of prose's, are passed over in a few
+ * instructions instead of a call each. */
+__attribute__((target("ssse3"))) static inline unsigned
+long_run_places(const Py_UCS1 *data, __m128i block, unsigned digits)
+{
+    __m128i next = _mm_loadu_si128((const __m128i *)(data + 16));
+    uint32_t d = digits | digit_mask(next) << 16;
+    uint32_t s = separator_mask(block) | separator_mask(next) << 16;
+    uint32_t r = d | s;
+    return d & r >> 1 & r >> 2 & r >> 3 & r >> 4 & r >> 5 & (d >> 6 | (s >> 6 & r >> 7)) &
+           0xffffu;
+}
+
 /* The passes over a one-byte text, 16 places at a time: the pair filter (see
  * `set_pair_filter`) tells in a few instructions the places where a mark may start,
  * and a comparison the digits; only those places are looked at one by one. A run
@@ -1307,7 +1350,6 @@ passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
                       unknown};
     const ShapesObject *marks = self->marks == Py_None ? NULL : (const ShapesObject *)self->marks;
     const __m128i low = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
-    const __m128i zero_char = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
     const __m128i first_low = _mm_loadu_si128((const __m128i *)self->pair_filter[0]);
     const __m128i first_high = _mm_loadu_si128((const __m128i *)self->pair_filter[1]);
     const __m128i second_low = _mm_loadu_si128((const __m128i *)self->pair_filter[2]);
@@ -1323,11 +1365,12 @@ passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
     for (; i + 17 <= n; i += 16) {
         __m128i a = _mm_loadu_si128((const __m128i *)(data + i));
         __m128i b = _mm_loadu_si128((const __m128i *)(data + i + 1));
-        __m128i offsets = _mm_sub_epi8(a, zero_char);
-        unsigned digits = (unsigned)_mm_movemask_epi8(
-            _mm_cmpeq_epi8(_mm_min_epu8(offsets, nine), offsets));
+        unsigned digits = digit_mask(a);
         if (visit.lookup != NULL) {
             unsigned starts = digits & ~(digits << 1 | digit_before) & 0xffffu;
+            if (starts != 0 && i + 32 <= n) {
+                starts &= long_run_places(data + i, a, digits);
+            }
             while (starts != 0) {
                 Py_ssize_t place = i + __builtin_ctz(starts);
                 starts &= starts - 1;
@@ -1359,9 +1402,10 @@ passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
                 !((self->pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1)) {
                 continue;
             }
-            /* The third character, as `shape_at` checks it first (at most places, the
-             * last check), without a call. */
-            if (ch < 128 && place + 2 < n && !class_has(&marks->third[ch], data[place + 2])) {
+            /* The third and fourth characters, as `shape_at` checks them first (at most
+             * places, the last check), without a call. */
+            if (ch < 128 && ((place + 2 < n && !class_has(&marks->third[ch], data[place + 2])) ||
+                             (place + 3 < n && !class_has(&marks->fourth[ch], data[place + 3])))) {
                 continue;
             }
             while ((shape = shape_at_ucs1(marks, data, n, place, found)) >= 0) {
