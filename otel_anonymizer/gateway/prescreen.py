@@ -225,18 +225,19 @@ class Prescreen:
             return None, dirty
         texts: dict[int, list[tuple[int, str, str]]] = {}
         full: dict[int, list[int]] = {}
+        exported_key = self._sanitizer.key
         for ordinal, entries in values.items():
-            if (
-                {entry[0] for entry in entries} != wanted[ordinal]
-                or any(text is None for _, text, *_ in entries)
-                or any(mapped and self._sanitizer.key(key) != key for *_, key, _, mapped in entries)
-            ):
-                full[ordinal] = dirty[ordinal]
-                continue
-            texts[ordinal] = [
-                (index, text or "", self._name(key, scope, mapped))
-                for index, text, key, scope, mapped in entries
-            ]
+            items = []
+            for index, text, key, scope, mapped in entries:
+                if text is None or (mapped and exported_key(key) != key):
+                    full[ordinal] = dirty[ordinal]
+                    break
+                items.append((index, text, self._name(key, scope, mapped)))
+            else:
+                if {index for index, _, _ in items} == wanted[ordinal]:
+                    texts[ordinal] = items
+                else:
+                    full[ordinal] = dirty[ordinal]
         return texts, full
 
     def _answers(
