@@ -291,16 +291,33 @@ class PIIAnonymizer(RecursiveAnonymizer):
         for position, findings in scanned.items():
             index, how = owners[position]
             value = results[index]
-            if value is WALK:
-                continue
-            if how == _TEXT:
-                results[index] = self._replace(value, findings)
-                found[index] += (finding.detector.name for finding in findings)
-            elif how == _JSON:
-                results[index] = self._in_place(value, findings, found[index])
-            else:
-                results[index] = WALK
+            if value is not WALK:
+                results[index] = self._rewritten_text(value, how, findings, found[index])
         return results, found
+
+    def rewrite_scanned(
+        self, text: str, how: int, findings: list[Finding]
+    ) -> tuple[Any, list[str]]:
+        """`rewrite_found` of one text under a name that is not sensitive, from its
+        `findings` (not empty) and how `rewrite` handles it (`TextScreen.how`), for a
+        caller whose text screen scanned it already (`_wire.dirty_items`)."""
+        found: list[str] = []
+        if self._policies:
+            return WALK, found
+        return self._rewritten_text(text, how, findings, found), found
+
+    def _rewritten_text(
+        self, text: str, how: int, findings: list[Finding], found: list[str]
+    ) -> Any:
+        """`text` rewritten from its findings: as text (`_TEXT`), in place as JSON text
+        (`_JSON`), or `WALK` for the others; adds the names of what it replaced to
+        `found`."""
+        if how == _TEXT:
+            found += (finding.detector.name for finding in findings)
+            return self._replace(text, findings)
+        if how == _JSON:
+            return self._in_place(text, findings, found)
+        return WALK
 
     def _how(self, text: str) -> int | None:
         """How `rewrite` handles a text: `_TEXT`, `_JSON`, `_LOOK`, or None for the walk;

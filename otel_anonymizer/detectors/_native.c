@@ -1580,6 +1580,11 @@ typedef struct {
     PyObject *clean_scalar; /* clean_scalar(int) -> bool */
     CleanSlot *clean_slots; /* long texts found clean (`CLEAN_SLOTS`), or NULL: none yet */
     Py_ssize_t clean_bytes; /* what their copies take */
+    /* The last text `scan` found something in, and its findings (or NULL); kept by
+     * `screen_text` as what it scanned when the anonymizer rewrites that text from
+     * them (`take_scanned`). */
+    PyObject *found_text, *findings;
+    int scanned_how; /* `HOW_TEXT` or `HOW_JSON` when kept, else -1 */
 } TextScreenObject;
 
 
@@ -1603,6 +1608,8 @@ TextScreen_traverse(TextScreenObject *self, visitproc visit, void *arg)
     Py_VISIT(self->unescape);
     Py_VISIT(self->unescape_keeping_quotes);
     Py_VISIT(self->clean_scalar);
+    Py_VISIT(self->found_text);
+    Py_VISIT(self->findings);
     return 0;
 }
 
@@ -1617,6 +1624,8 @@ TextScreen_clear(TextScreenObject *self)
     Py_CLEAR(self->unescape);
     Py_CLEAR(self->unescape_keeping_quotes);
     Py_CLEAR(self->clean_scalar);
+    Py_CLEAR(self->found_text);
+    Py_CLEAR(self->findings);
     return 0;
 }
 
@@ -1666,6 +1675,7 @@ TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (self == NULL) {
         return NULL;
     }
+    self->scanned_how = -1;
     self->verdicts = PyDict_New();
     if (self->verdicts == NULL) {
         Py_DECREF(self);
@@ -1699,7 +1709,13 @@ scan_finds_nothing(TextScreenObject *self, Text *text, PyObject *passes)
         return -1;
     }
     Py_ssize_t size = PyObject_Length(findings);
-    Py_DECREF(findings);
+    if (size > 0) {
+        Py_XSETREF(self->found_text, Py_NewRef(object));
+        Py_XSETREF(self->findings, findings);
+    }
+    else {
+        Py_DECREF(findings);
+    }
     return size < 0 ? -1 : size == 0;
 }
 
@@ -2059,12 +2075,13 @@ json_how(TextScreenObject *self, Text *text, int check_needles)
 }
 
 /* `screen_text` for text that looks like JSON: `PIIAnonymizer._how` must not send it to
- * the walk, and neither the text nor (with escapes) the text unescaped holds a finding. */
+ * the walk, and neither the text nor (with escapes) the text unescaped holds a finding.
+ * Stores in `how_out` how `rewrite` handles the text. */
 static int
-json_finds_nothing(TextScreenObject *self, Text *text)
+json_finds_nothing(TextScreenObject *self, Text *text, int *how_out)
 {
     /* Needles that are marks too occur only where the passes find something. */
-    int how = json_how(self, text, !self->needles_marked);
+    int how = *how_out = json_how(self, text, !self->needles_marked);
     if (how == HOW_ERROR || how == HOW_WALK) {
         return how == HOW_ERROR ? -1 : 0;
     }
@@ -2095,8 +2112,6 @@ json_finds_nothing(TextScreenObject *self, Text *text)
     return clean;
 }
 
-/* Whether `PIIAnonymizer.rewrite` returns the text as it is under a name that is not
- * sensitive: 1 yes, 0 it may not, -1 on an error. Takes over `text->object`. */
 static uint64_t
 mix(uint64_t hash, uint64_t value)
 {
@@ -2170,10 +2185,17 @@ remember_clean(TextScreenObject *self, const Text *text, uint64_t hash)
     self->clean_bytes += size;
 }
 
+/* Whether `PIIAnonymizer.rewrite` returns the text as it is under a name that is not
+ * sensitive: 1 yes, 0 it may not, -1 on an error. Takes over `text->object`. Where it
+ * may not because `scan` found something, and `rewrite` would rewrite the text from
+ * those findings (`HOW_TEXT`, `HOW_JSON`), keeps them for `take_scanned`. */
 static int
 screen_text(PyObject *screen, Text *text)
 {
     TextScreenObject *self = (TextScreenObject *)screen;
+    Py_CLEAR(self->found_text);
+    Py_CLEAR(self->findings);
+    self->scanned_how = -1;
     uint64_t hash = 0;
     if (text->n >= CLEAN_MIN_LENGTH) {
         hash = clean_hash(text);
@@ -2184,14 +2206,47 @@ screen_text(PyObject *screen, Text *text)
             return 1;
         }
     }
-    int hit;
-    int clean = looks_like_json(text) ? json_finds_nothing(self, text)
+    int hit, how = HOW_TEXT;
+    int clean = looks_like_json(text) ? json_finds_nothing(self, text, &how)
                                       : finds_nothing(self, text, &hit);
     if (clean == 1 && text->n >= CLEAN_MIN_LENGTH) {
         remember_clean(self, text, hash);
     }
+    if (clean == 0 && self->findings != NULL && (how == HOW_TEXT || how == HOW_JSON)) {
+        /* `how` was told without the needles that are marks too (see `json_how`). */
+        int needle = how == HOW_JSON && self->needles_marked ? contains_needle(self, text) : 0;
+        if (needle < 0) {
+            clean = -1;
+        }
+        else if (needle == 0) {
+            self->scanned_how = how;
+        }
+    }
+    if (self->scanned_how < 0) {
+        Py_CLEAR(self->found_text);
+        Py_CLEAR(self->findings);
+    }
     Py_CLEAR(text->object);
     return clean;
+}
+
+/* What the last `screen_text` found in the text it said may change, when `rewrite`
+ * would rewrite that text from it: 1 with new references to the text (a str) and its
+ * findings (a list of `Finding`), and how it is rewritten (`HOW_TEXT`, `HOW_JSON`); 0
+ * when there is nothing to take. Taken once. */
+static int
+take_scanned(PyObject *screen, PyObject **text, PyObject **findings, int *how)
+{
+    TextScreenObject *self = (TextScreenObject *)screen;
+    if (self->scanned_how < 0 || self->found_text == NULL || self->findings == NULL) {
+        return 0;
+    }
+    *text = self->found_text;
+    *findings = self->findings;
+    *how = self->scanned_how;
+    self->found_text = self->findings = NULL;
+    self->scanned_how = -1;
+    return 1;
 }
 
 /* Whether the anonymizer leaves an integer as it is: 1 yes, 0 no, -1 on an error. */
@@ -2288,6 +2343,7 @@ static PyTypeObject TextScreenType = {
 static const NativeAPI native_api = {
     .text_screen_type = &TextScreenType,
     .screen_text = screen_text,
+    .take_scanned = take_scanned,
     .screen_integer = screen_integer,
 };
 

@@ -24,6 +24,11 @@ typedef struct {
     int (*screen_text)(PyObject *screen, Text *text);
     /* The same for an integer. */
     int (*screen_integer)(PyObject *screen, long long value);
+    /* After `screen_text` said a text may change: 1 with new references to that text
+     * (a str), the findings the anonymizer's scanner returned for it (a list), and how
+     * the anonymizer rewrites it from them (0 plain text, 1 JSON text in place), where
+     * it does so; else 0. Taken once. */
+    int (*take_scanned)(PyObject *screen, PyObject **text, PyObject **findings, int *how);
 } NativeAPI;
 
 #endif

@@ -42,6 +42,14 @@ typedef struct {
     PyObject *screen;  /* a `TextScreen` */
     PyObject *passes;  /* passes(key, scope, mapped) -> bool */
     PyObject *names;   /* dict: the cache of `passes` */
+    /* What the screen found in the last string it said may change, when the anonymizer
+     * rewrites that string from it (`take_scanned`): `(text, how, findings)`, or NULL;
+     * and where the string's bytes are. */
+    PyObject *scanned;
+    Reader scanned_bytes;
+    /* `scanned`, once found to be the only value of the entry being screened, whose
+     * name passes: `note` hands it over with the entry. */
+    PyObject *record;
 } Walk;
 
 static int
@@ -185,11 +193,27 @@ is_ascii(const Reader *bytes)
     return !(high & UINT64_C(0x8080808080808080));
 }
 
+/* Keeps in `walk->scanned` what the screen found in the string `bytes`, when it said
+ * the string may change (see `take_scanned`). 0, or FAILED. */
+static int
+keep_scanned(Walk *walk, const Reader *bytes)
+{
+    PyObject *text, *findings;
+    int how;
+    if (!native->take_scanned(walk->screen, &text, &findings, &how)) {
+        return 0;
+    }
+    walk->scanned = Py_BuildValue("(NiN)", text, how, findings);
+    walk->scanned_bytes = *bytes;
+    return walk->scanned == NULL ? FAILED : 0;
+}
+
 /* The screen's verdict on a string; `in_array`: text that looks like JSON is dirty
  * there (the anonymizer leaves JSON in a list to the walk). */
 static int
 screen_string(Walk *walk, const Reader *bytes, int in_array)
 {
+    Py_CLEAR(walk->scanned);
     Text text;
     if (is_ascii(bytes)) {
         text = (Text){PyUnicode_1BYTE_KIND, bytes->at, bytes->end - bytes->at, NULL};
@@ -214,6 +238,9 @@ screen_string(Walk *walk, const Reader *bytes, int in_array)
         }
     }
     int clean = native->screen_text(walk->screen, &text);
+    if (clean == 0 && !in_array && keep_scanned(walk, bytes) < 0) {
+        return FAILED;
+    }
     return clean < 0 ? FAILED : clean ? CLEAN : DIRTY;
 }
 
@@ -275,10 +302,30 @@ screen_any_value(Walk *walk, Reader reader, int in_array)
     return status == 0 ? CLEAN : status;
 }
 
+static int single_field(Reader reader, uint32_t number, Reader *found);
+static int string_field(Reader any_value, Reader *text);
+
+/* Makes `walk->scanned` the entry's record where the AnyValue in field `number` of
+ * `message` is the entry's only value and holds its only string, the one scanned (the
+ * value the adapter reads, `entry_values`); else drops it. */
+static void
+keep_record(Walk *walk, Reader message, uint32_t number)
+{
+    Reader value, text;
+    if (walk->scanned != NULL && single_field(message, number, &value) &&
+        string_field(value, &text) && text.at == walk->scanned_bytes.at &&
+        text.end == walk->scanned_bytes.end) {
+        Py_XSETREF(walk->record, walk->scanned);
+        walk->scanned = NULL;
+    }
+    Py_CLEAR(walk->scanned);
+}
+
 /* A KeyValue: dirty unless `passes` accepts its key and its value is clean. */
 static int
 screen_attribute(Walk *walk, Reader reader, PyObject *scope)
 {
+    Reader key_value = reader;
     uint32_t field;
     int wire, status;
     Reader inner, key = {reader.at, reader.at};
@@ -307,6 +354,10 @@ screen_attribute(Walk *walk, Reader reader, PyObject *scope)
         if (field == 2 && wire == LEN) {
             verdict = screen_any_value(walk, inner, 0);
             if (verdict != CLEAN) {
+                Reader only_key;
+                if (verdict == DIRTY && single_field(key_value, 1, &only_key)) {
+                    keep_record(walk, key_value, 2);
+                }
                 return verdict;
             }
         }
@@ -330,23 +381,43 @@ own_name_passes(Walk *walk, const char *name)
 }
 
 /* The entries of an item that may change, by their index in the list the adapter
- * makes of its values (`otlp._span_entries`, `otlp._log_entries`). */
+ * makes of its values (`otlp._span_entries`, `otlp._log_entries`), and for some what
+ * the screen found in them. */
 typedef struct {
     PyObject *indices; /* a list of int */
+    PyObject *records; /* a list of `(index, text, how, findings)`, or NULL: none yet */
 } Dirty;
 
-/* Takes a verdict on the entry at `index`: a dirty one is added to `dirty`. Returns
- * CLEAN to go on, or an error (FAILED, MALFORMED). */
+/* Takes a verdict on the entry at `index`: a dirty one is added to `dirty`, with the
+ * walk's record of it if there is one. Returns CLEAN to go on, or an error (FAILED,
+ * MALFORMED). */
 static int
-note(Dirty *dirty, int verdict, Py_ssize_t index)
+note(Walk *walk, Dirty *dirty, int verdict, Py_ssize_t index)
 {
+    PyObject *record = walk->record;
+    walk->record = NULL;
+    Py_CLEAR(walk->scanned);
     if (verdict != DIRTY) {
+        Py_XDECREF(record);
         return verdict;
     }
     PyObject *number = PyLong_FromSsize_t(index);
     if (number == NULL || PyList_Append(dirty->indices, number) < 0) {
         Py_XDECREF(number);
+        Py_XDECREF(record);
         return FAILED;
+    }
+    if (record != NULL) {
+        PyObject *entry = PyTuple_Pack(4, number, PyTuple_GET_ITEM(record, 0),
+                                       PyTuple_GET_ITEM(record, 1), PyTuple_GET_ITEM(record, 2));
+        Py_DECREF(record);
+        if (entry == NULL || (dirty->records == NULL && (dirty->records = PyList_New(0)) == NULL) ||
+            PyList_Append(dirty->records, entry) < 0) {
+            Py_XDECREF(entry);
+            Py_DECREF(number);
+            return FAILED;
+        }
+        Py_DECREF(entry);
     }
     Py_DECREF(number);
     return CLEAN;
@@ -365,7 +436,7 @@ screen_part(Walk *walk, Reader reader, const char *kind, Py_ssize_t index,
     if (name_field) {
         char name[64];
         PyOS_snprintf(name, sizeof(name), "%s.%zd.name", kind, index);
-        verdict = note(dirty, own_name_passes(walk, name), base);
+        verdict = note(walk, dirty, own_name_passes(walk, name), base);
         if (verdict != CLEAN) {
             return verdict;
         }
@@ -381,10 +452,10 @@ screen_part(Walk *walk, Reader reader, const char *kind, Py_ssize_t index,
     FOR_EACH_FIELD(reader, field, wire, inner, number, status)
     {
         if (field == name_field && wire == LEN) {
-            verdict = note(dirty, screen_string(walk, &inner, 0), base);
+            verdict = note(walk, dirty, screen_string(walk, &inner, 0), base);
         }
         else if (field == attributes_field && wire == LEN) {
-            verdict = note(dirty, screen_attribute(walk, inner, scope),
+            verdict = note(walk, dirty, screen_attribute(walk, inner, scope),
                            first_attribute + attributes++);
         }
         if (verdict != CLEAN) {
@@ -522,7 +593,7 @@ screen_span(Walk *walk, Reader reader, Dirty *dirty)
     Py_ssize_t trace_base = link_base + layout.link_entries;
     Py_ssize_t link_states = trace_base + layout.trace_state;
     Py_ssize_t events = 0, links = 0, entries = 0;
-    int verdict = note(dirty, own_name_passes(walk, "span.name"), 0);
+    int verdict = note(walk, dirty, own_name_passes(walk, "span.name"), 0);
     if (verdict != CLEAN) {
         return verdict;
     }
@@ -537,10 +608,11 @@ screen_span(Walk *walk, Reader reader, Dirty *dirty)
         }
         switch (field) {
         case 5: /* name */
-            verdict = note(dirty, screen_string(walk, &inner, 0), 0);
+            verdict = note(walk, dirty, screen_string(walk, &inner, 0), 0);
             break;
         case 9: /* attributes */
-            verdict = note(dirty, screen_attribute(walk, inner, NULL), attributes + attribute++);
+            verdict = note(walk, dirty, screen_attribute(walk, inner, NULL),
+                           attributes + attribute++);
             break;
         case 11: /* events: name 2, attributes 3 */
             verdict = screen_part(walk, inner, "events", events++, 2, 3, dirty, event_base,
@@ -549,7 +621,8 @@ screen_span(Walk *walk, Reader reader, Dirty *dirty)
             break;
         case 3: /* trace_state */
             if (layout.trace_state && inner.at < inner.end) {
-                verdict = note(dirty, screen_own_text(walk, &inner, "trace_state"), trace_base);
+                verdict =
+                    note(walk, dirty, screen_own_text(walk, &inner, "trace_state"), trace_base);
             }
             break;
         case 13: { /* links: attributes 4, trace_state 3 */
@@ -564,7 +637,7 @@ screen_span(Walk *walk, Reader reader, Dirty *dirty)
             if (verdict == CLEAN && found) {
                 char name[64];
                 PyOS_snprintf(name, sizeof(name), "links.%zd.trace_state", links);
-                verdict = note(dirty, screen_own_text(walk, &state, name), link_states++);
+                verdict = note(walk, dirty, screen_own_text(walk, &state, name), link_states++);
             }
             links++;
             break;
@@ -584,7 +657,7 @@ screen_span(Walk *walk, Reader reader, Dirty *dirty)
                     if (verdict == CLEAN) {
                         verdict = screen_string(walk, &message, 0);
                     }
-                    verdict = note(dirty, verdict, 1);
+                    verdict = note(walk, dirty, verdict, 1);
                     if (verdict != CLEAN) {
                         break;
                     }
@@ -626,23 +699,30 @@ screen_log_record(Walk *walk, Reader reader, Dirty *dirty)
     if (status != 0) {
         return status;
     }
-    int verdict = note(dirty, own_name_passes(walk, "body"), 0);
+    int body_name = own_name_passes(walk, "body");
+    int verdict = note(walk, dirty, body_name, 0);
     if (verdict != CLEAN) {
         return verdict;
     }
+    Reader whole = reader;
     FOR_EACH_FIELD(reader, field, wire, inner, number, status)
     {
         if (field == 5 && wire == LEN) { /* body */
-            verdict = note(dirty, screen_any_value(walk, inner, 0), 0);
+            int value = screen_any_value(walk, inner, 0);
+            if (value == DIRTY && body_name == CLEAN) {
+                keep_record(walk, whole, 5);
+            }
+            verdict = note(walk, dirty, value, 0);
         }
         else if (field == 6 && wire == LEN) { /* attributes */
-            verdict = note(dirty, screen_attribute(walk, inner, NULL), 1 + attribute++);
+            verdict = note(walk, dirty, screen_attribute(walk, inner, NULL), 1 + attribute++);
         }
         else if (field == 12 && wire == LEN && event_name && inner.at < inner.end) {
-            verdict = note(dirty, screen_own_text(walk, &inner, "event_name"), 1 + attributes);
+            verdict =
+                note(walk, dirty, screen_own_text(walk, &inner, "event_name"), 1 + attributes);
         }
         else if (field == 3 && wire == LEN && severity_text && inner.at < inner.end) {
-            verdict = note(dirty, screen_own_text(walk, &inner, "severity_text"),
+            verdict = note(walk, dirty, screen_own_text(walk, &inner, "severity_text"),
                            1 + attributes + event_name);
         }
         if (verdict != CLEAN) {
@@ -726,20 +806,22 @@ static int
 screen_item(void *context, Py_ssize_t ordinal, Reader item)
 {
     Screening *screening = context;
-    Dirty entries = {PyList_New(0)};
+    Dirty entries = {PyList_New(0), NULL};
     if (entries.indices == NULL) {
         return FAILED;
     }
     int verdict = screening->logs ? screen_log_record(screening->walk, item, &entries)
                                   : screen_span(screening->walk, item, &entries);
     if (verdict == CLEAN && PyList_GET_SIZE(entries.indices) > 0) {
-        PyObject *pair = Py_BuildValue("(nO)", ordinal, entries.indices);
-        if (pair == NULL || PyList_Append(screening->dirty, pair) < 0) {
+        PyObject *found = Py_BuildValue("(nOO)", ordinal, entries.indices,
+                                        entries.records ? entries.records : Py_None);
+        if (found == NULL || PyList_Append(screening->dirty, found) < 0) {
             verdict = FAILED;
         }
-        Py_XDECREF(pair);
+        Py_XDECREF(found);
     }
     Py_DECREF(entries.indices);
+    Py_XDECREF(entries.records);
     return verdict;
 }
 
@@ -747,9 +829,13 @@ PyDoc_STRVAR(dirty_items_doc,
              "dirty_items(body, logs, screen, passes, names, /)\n--\n\n"
              "The spans (log records if `logs`) of the serialized export request `body` that\n"
              "the anonymizer behind `screen` (a `TextScreen`) may change, as `(ordinal,\n"
-             "entries)`: the item's place in the request (from 0), and the indices of its\n"
-             "entries that may change, in the adapter's order. None if `body` does not read\n"
-             "as a request. `passes(key, scope, mapped)` says whether a value's name is no\n"
+             "entries, scanned)`: the item's place in the request (from 0), the indices of\n"
+             "its entries that may change, in the adapter's order, and for those whose only\n"
+             "value is a string the screen scanned and found something in (under a name\n"
+             "that passes), `(index, text, how, findings)`: the text, how the anonymizer\n"
+             "rewrites it from its findings (0 as text, 1 as JSON text in place), and the\n"
+             "findings (None if there are none of these). None if `body` does not read as a\n"
+             "request. `passes(key, scope, mapped)` says whether a value's name is no\n"
              "reason to change it; its answers are cached in the dict `names`.");
 
 static PyObject *
@@ -773,6 +859,8 @@ dirty_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     }
     Screening screening = {&walk, logs, dirty};
     int status = visit_items(reader, screen_item, &screening);
+    Py_CLEAR(walk.scanned);
+    Py_CLEAR(walk.record);
     if (status == FAILED) {
         Py_DECREF(dirty);
         return NULL;

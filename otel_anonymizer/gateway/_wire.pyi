@@ -4,6 +4,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from otel_anonymizer.detectors._native import TextScreen
+from otel_anonymizer.detectors.base import Finding
 
 def dirty_items(
     body: bytes,
@@ -12,10 +13,11 @@ def dirty_items(
     passes: Callable[[str, str, bool], bool],
     names: dict[Any, bool],
     /,
-) -> list[tuple[int, list[int]]] | None:
+) -> list[tuple[int, list[int], list[tuple[int, str, int, list[Finding]]] | None]] | None:
     """The spans (log records if `logs`) of the serialized export request `body` that
     the anonymizer behind `screen` may change, as `(ordinal, indices of the entries that
-    may change)`; None if `body` does not read as a request."""
+    may change, (index, text, how, findings) of those the screen scanned)`; None if
+    `body` does not read as a request."""
 
 def entry_values(
     body: bytes, logs: bool, wanted: dict[int, set[int]], /

@@ -33,7 +33,7 @@ from otel_anonymizer import tracestate
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import Field
 from otel_anonymizer.gateway.codec import Request
-from otel_anonymizer.gateway.prescreen import Prescreen, Replacements
+from otel_anonymizer.gateway.prescreen import Prescreen, Replacements, Scanned
 from otel_anonymizer.names import FreeNames
 from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitizer
 from otel_anonymizer.values import UnusableValue
@@ -90,16 +90,19 @@ class OtlpSanitizer:
         whose every change was written in its bytes comes back with its replacements
         and no payload: for a caller that holds `serialized` and splices them later."""
         logs = isinstance(request, ExportLogsServiceRequest)
-        dirty = self._dirty(serialized, logs)
-        if dirty is None:  # no prescreen, or bytes it cannot vouch for: all the full way
+        screened = self._screen(serialized, logs)
+        if screened is None:  # no prescreen, or bytes it cannot vouch for: all the full way
             stats = self._sanitize(request)
             stats.changed = True  # fields this version of OTLP does not know were dropped
             return Anonymized(request.SerializeToString(), stats)
+        dirty, scanned = screened
         stats = Stats(items=count_items(request))
         self._shared_parts(request, stats)
         body = serialized
         if not stats.changed:  # resources as they came: rewrite in the bytes
-            body, dirty, replacements = self._rewrite(serialized, logs, dirty, stats, spliced)
+            body, dirty, replacements = self._rewrite(
+                serialized, logs, dirty, scanned, stats, spliced
+            )
             if not dirty:
                 return Anonymized(body, stats, replacements if body is not serialized else None)
             if body is not serialized:
@@ -158,23 +161,31 @@ class OtlpSanitizer:
                 ordinal += len(records)
 
     def _rewrite(
-        self, serialized: bytes, logs: bool, dirty: dict[int, list[int]], stats: Stats, build: bool
+        self,
+        serialized: bytes,
+        logs: bool,
+        dirty: dict[int, list[int]],
+        scanned: Scanned,
+        stats: Stats,
+        build: bool,
     ) -> tuple[bytes, dict[int, list[int]], Replacements]:
         """`Prescreen.rewrite`; on an error, every dirty item takes the full path."""
         assert self._prescreen is not None
         try:
-            return self._prescreen.rewrite(serialized, logs, dirty, stats, build)
+            return self._prescreen.rewrite(serialized, logs, dirty, stats, build, scanned)
         except Exception as error:  # the full path handles them, and fails closed
             record_failure("prescreen", type(error).__name__, "*", "log" if logs else "span")
             return serialized, dirty, {}
 
-    def _dirty(self, serialized: bytes | None, logs: bool) -> dict[int, list[int]] | None:
-        """The items that may change, with their entries that may (`Prescreen.dirty`);
-        None for all."""
+    def _screen(
+        self, serialized: bytes | None, logs: bool
+    ) -> tuple[dict[int, list[int]], Scanned] | None:
+        """The items that may change, with their entries that may, and what the screen
+        found in them (`Prescreen.screen`); None for all."""
         if serialized is None or self._prescreen is None:
             return None
         try:
-            return self._prescreen.dirty(serialized, logs)
+            return self._prescreen.screen(serialized, logs)
         except Exception as error:  # the full path handles every item, and fails closed
             record_failure("prescreen", type(error).__name__, "*", "log" if logs else "span")
             return None

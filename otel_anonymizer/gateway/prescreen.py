@@ -29,6 +29,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 from otel_anonymizer.anonymizer.base import WALK
+from otel_anonymizer.detectors import Finding
 from otel_anonymizer.pii import REDACTIONS, PIIAnonymizer
 from otel_anonymizer.sanitizer import Entry, Sanitizer
 
@@ -99,6 +100,10 @@ _SCHEMAS: dict[bool, Any] = (
 #: the request, by the entry's index (`Prescreen.dirty`), UTF-8 encoded.
 Replacements = dict[int, dict[int, bytes]]
 
+#: What the text screen found in the values of dirty entries it scanned, by the item's
+#: ordinal: `(entry index, text, how it is rewritten, findings)` (`_wire.dirty_items`).
+Scanned = dict[int, list[tuple[int, str, int, list[Finding]]]]
+
 
 def splice(body: bytes, logs: bool, replacements: Replacements) -> bytes | None:
     """`body` with `replacements` written in (`Prescreen.rewrite`'s new body, from its
@@ -140,13 +145,22 @@ class Prescreen:
         `_span_entries` / `_log_entries`). None if that cannot be told (then all may):
         also where `body` holds fields this version of OTLP does not know, which only
         the full path drops."""
+        screened = self.screen(body, logs)
+        return None if screened is None else screened[0]
+
+    def screen(self, body: bytes, logs: bool) -> tuple[dict[int, list[int]], Scanned] | None:
+        """`dirty`, and what the text screen found in the dirty entries it scanned,
+        for `rewrite` (which then need not read and scan those again)."""
         chain = self._sanitizer.chain()
         if len(chain) != 1 or chain[0] is not self._anonymizer:
             return None  # the registry's chain changed since
         if _SCHEMAS[logs].has_unknown(body) is not False:
             return None
-        dirty = _wire.dirty_items(body, logs, self._screen, self._passes, self._names)
-        return None if dirty is None else dict(dirty)
+        found = _wire.dirty_items(body, logs, self._screen, self._passes, self._names)
+        if found is None:
+            return None
+        dirty = {ordinal: entries for ordinal, entries, _ in found}
+        return dirty, {ordinal: scanned for ordinal, _, scanned in found if scanned is not None}
 
     def _passes(self, key: str, scope: str, mapped: bool) -> bool:
         """Whether the name of a value with this key is no reason to replace it, and
@@ -168,6 +182,7 @@ class Prescreen:
         dirty: dict[int, list[int]],
         counts: Counts,
         build: bool = True,
+        scanned: Scanned | None = None,
     ) -> tuple[bytes, dict[int, list[int]], Replacements]:
         """`body` with the pending values of the `dirty` items (`dirty`'s answer)
         rewritten where `rewrite` turns every pending value of an item into a text; the
@@ -176,11 +191,16 @@ class Prescreen:
         values are added to `counts`, and what was replaced to `REDACTIONS`. Not to
         `build` it, when no item is left for the full path (which reads the new body),
         the splice is only measured, to know that it fits, and the body returned is
-        empty: whoever holds `body` splices it (`processing.Processed.restore`)."""
-        texts, full = self._texts(body, logs, dirty)
-        if texts is None:
-            return body, dirty, {}
-        answers = self._answers(texts)
+        empty: whoever holds `body` splices it (`processing.Processed.restore`).
+        Items whose every pending entry the screen `scanned` (`screen`'s answer) are
+        rewritten from that; the others' values are read from the bytes."""
+        answers, unread = self._scanned_answers(dirty, scanned or {})
+        full: dict[int, list[int]] = {}
+        if unread:
+            texts, full = self._texts(body, logs, unread)
+            if texts is None:
+                return body, dirty, {}
+            answers.update(self._answers(texts))
         replacements: Replacements = {}
         replaced: list[str] = []
         for ordinal, rewritten in answers.items():
@@ -239,6 +259,26 @@ class Prescreen:
                 else:
                     full[ordinal] = dirty[ordinal]
         return texts, full
+
+    def _scanned_answers(
+        self, dirty: dict[int, list[int]], scanned: Scanned
+    ) -> tuple[dict[int, list[tuple[int, str, Any, list[str]]]], dict[int, list[int]]]:
+        """`_answers` for the dirty items whose every pending entry was scanned, from
+        what was found (their names pass: `rewrite` depends on the text alone); and the
+        other dirty items, whose values are to be read."""
+        answers: dict[int, list[tuple[int, str, Any, list[str]]]] = {}
+        unread: dict[int, list[int]] = {}
+        rewrite = self._anonymizer.rewrite_scanned
+        for ordinal, entries in dirty.items():
+            records = scanned.get(ordinal)
+            if records is None or sorted(index for index, *_ in records) != sorted(entries):
+                unread[ordinal] = entries
+                continue
+            answers[ordinal] = [
+                (index, text, *rewrite(text, how, findings))
+                for index, text, how, findings in records
+            ]
+        return answers, unread
 
     def _answers(
         self, texts: dict[int, list[tuple[int, str, str]]]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from collections.abc import Callable
 
 import pytest
@@ -28,7 +29,10 @@ from otel_anonymizer.detectors.budget import time_budget
 from otel_anonymizer.gateway import prescreen
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats, write_any_value
 from otel_anonymizer.gateway.processing import Worker
-from otel_anonymizer.pii import PIIAnonymizer
+from otel_anonymizer.pii import REDACTIONS, PIIAnonymizer
+
+Request = ExportTraceServiceRequest | ExportLogsServiceRequest
+LogsRequest = ExportLogsServiceRequest
 
 pytestmark = pytest.mark.skipif(prescreen._wire is None, reason="the C extensions are not built")
 CANARY = "jane.roe@example.org"
@@ -329,6 +333,111 @@ def test_log_entries_are_named_in_the_adapters_order() -> None:
         assert found == expected
     screened, _, changed = run(pii_anonymizer(), request)
     assert changed and CANARY.encode() not in screened
+
+
+@pytest.mark.parametrize("signal", ["traces", "logs"])
+def test_what_the_screen_found_rewrites_as_reading_the_values_back(signal: str) -> None:
+    """`Prescreen.screen` hands over the text, how it is rewritten and the findings of
+    each dirty entry whose only value is a string it scanned (under a name that passes):
+    `rewrite` then need not read and scan them again. From those it must write exactly
+    what reading the values back from the bytes writes, and count the same."""
+    handed_over = 0
+    for name, make in ANONYMIZERS.items():
+        screen = prescreen.Prescreen.of(Sanitizer([make()]))
+        assert screen is not None
+        values = Values(seed=200 + len(name))
+        for _ in range(30):
+            request = traces(values, spans=4) if signal == "traces" else logs(values, records=6)
+            body = request.SerializeToString()
+            screened = screen.screen(body, logs=signal == "logs")
+            assert screened is not None
+            dirty, scanned = screened
+            handed_over += sum(map(len, scanned.values()))
+            results = []
+            for given in (scanned, None):
+                stats, before = Stats(), REDACTIONS.snapshot()
+                rewritten = screen.rewrite(body, signal == "logs", dirty, stats, scanned=given)
+                counted = Counter(REDACTIONS.snapshot()) - Counter(before)
+                results.append((rewritten, stats.redacted, stats.changed, counted))
+            assert results[0] == results[1]
+    assert handed_over > 100
+
+
+def scanned_entries(anonymizer: PIIAnonymizer, request: Request) -> dict[int, list[int]]:
+    """The dirty entries of `request` that `Prescreen.screen` hands over scanned."""
+    screen = prescreen.Prescreen.of(Sanitizer([anonymizer]))
+    assert screen is not None
+    screened = screen.screen(request.SerializeToString(), isinstance(request, LogsRequest))
+    assert screened is not None
+    return {ordinal: [index for index, *_ in found] for ordinal, found in screened[1].items()}
+
+
+def attribute_bytes(key: bytes, *fields: bytes) -> bytes:
+    """A span's attribute (a KeyValue) written field by field, as a client may."""
+    return length_delimited(9, length_delimited(1, key) + b"".join(fields))
+
+
+def any_value(*fields: bytes) -> bytes:
+    """A KeyValue's value (an AnyValue) written field by field."""
+    return length_delimited(2, b"".join(fields))
+
+
+def string_value(text: bytes) -> bytes:
+    return length_delimited(1, text)
+
+
+MAIL = f"mail {CANARY}".encode()
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        attribute_bytes(b"password", any_value(string_value(MAIL))),
+        attribute_bytes(
+            b"listed", any_value(length_delimited(5, length_delimited(1, string_value(MAIL))))
+        ),
+        attribute_bytes(b"twice", any_value(string_value(MAIL)), any_value(string_value(b"ok"))),
+        attribute_bytes(b"twice", length_delimited(1, b"other"), any_value(string_value(MAIL))),
+        attribute_bytes(b"both", any_value(string_value(MAIL), string_value(b"ok"))),
+    ],
+    ids=["sensitive name", "in a list", "value twice", "key twice", "string twice"],
+)
+def test_only_an_entry_whose_only_value_is_the_string_scanned_is_handed_over(
+    written: bytes,
+) -> None:
+    """A value the adapter reads otherwise than the screen (a key or a value written
+    twice, two strings in one value, a value in a list) or judges by its name is read
+    back (or the request takes the full path), never rewritten from the screen's scan;
+    what the adapter exports is the same either way."""
+    plain = attribute_bytes(b"plain", any_value(string_value(MAIL)))
+    span = length_delimited(5, b"chat") + plain + written
+    body = length_delimited(1, length_delimited(2, length_delimited(2, span)))
+    screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
+    assert screen is not None
+    # Fields written twice make the request take the full path (`has_unknown`); the
+    # screen itself must not hand such an entry over either.
+    found = prescreen._wire.dirty_items(body, False, screen._screen, screen._passes, {})
+    assert found is not None
+    assert [
+        (ordinal, entries, [entry[0] for entry in scanned or ()])
+        for ordinal, entries, scanned in found
+    ] == [(0, [1, 2], [1])]
+    screened_body, _, changed = run(
+        pii_anonymizer(), ExportTraceServiceRequest.FromString(body), body
+    )
+    assert changed and MAIL not in screened_body
+
+
+def test_a_log_body_under_a_sensitive_name_is_not_handed_over() -> None:
+    """A log record's body is handed over scanned only where its name passes: under a
+    sensitive name it is replaced whole, not where the scan found something."""
+    request = ExportLogsServiceRequest()
+    record = request.resource_logs.add().scope_logs.add().log_records.add()
+    record.body.string_value = f"the user jane wrote from {CANARY} about the order"
+    assert scanned_entries(pii_anonymizer(), request) == {0: [0]}
+    assert scanned_entries(pii_anonymizer(sensitive_keys=["body"]), request) == {}
+    screened, _, changed = run(pii_anonymizer(sensitive_keys=["body"]), request)
+    assert changed and b"the user jane" not in screened
 
 
 def test_a_key_not_worked_out_in_time_is_asked_again() -> None:
