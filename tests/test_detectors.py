@@ -951,7 +951,7 @@ class TestRunCache:
     BEFORE += ("\\x", "\\a", "1,", "1;")
     AFTER = ("", " ", "x", "-", "-x", ".5", ".", "/1", ",7", " 2024-05-01", " 12/26", "\\n")
     AFTER += ('"', "\x00", "}", "_", "n", "t1", ",", ":", "é", "\\", "/x", "e5", "1", ";7")
-    AFTER += ("\t0", '"0', "\x000", " x", "\tx")
+    AFTER += ("\t0", '"0', "\x000", " x", "\tx", "x.5", " a,7", "__1", "\\n1", " then", " row")
 
     def test_cached_runs_give_what_a_fresh_scan_gives(self) -> None:
         rng = random.Random(31)
@@ -978,6 +978,15 @@ class TestRunCache:
         for text in ('a "415-555-2671" bc', "a \x00415-555-2671\x00 bc", "x [415-555-2671] yz"):
             assert [f.detector.name for f in scanner.scan(text)] == ["phone"]
         assert len(scanner._run_cache) == 1
+
+    def test_what_follows_a_run_is_read_only_as_far_as_the_patterns_look(self) -> None:
+        """After a run, the patterns tell apart two characters, and letters only from
+        digits and the rest (`n`, `r`, `t` only matter after a backslash, before a run):
+        the next word does not make a run a new entry."""
+        scanner = Scanner(select("default"))
+        for word in ("now", "then", "right", "tomorrow", "at noon", "is"):
+            assert [f.detector.name for f in scanner.scan(f"call 415-555-2671 {word}")] == ["phone"]
+        assert list(scanner._run_cache) == [(12, 2, "a 415-555-2671 a")]
 
     def test_long_runs_are_scanned_each_time_and_not_kept(self) -> None:
         # A table of numbers and spaces is one run as long as its text: kept, 8192 such

@@ -22,7 +22,7 @@ import pytest
 from corpus import clean_texts, iter_all
 
 from otel_anonymizer.detectors import BUILTIN, Detector, Scanner, base, select
-from otel_anonymizer.detectors.runs import numeric_runs
+from otel_anonymizer.detectors.runs import AFTER_CONTEXT_CLASSES, numeric_runs
 from otel_anonymizer.detectors.shapes import shape_classes
 from otel_anonymizer.jsontext import IN_VALUE, read_keys, read_layout
 
@@ -55,23 +55,28 @@ def test_the_extension_is_built_where_a_compiler_is() -> None:
     assert native is not None, "a C compiler is available but _native was not built"
 
 
-def run_lookup(skip_inert: bool, classes: str | None = None) -> tuple[Any, dict[Any, Any]]:
+def run_lookup(
+    skip_inert: bool, classes: str | None = None, lookahead: int = base.LOOKAHEAD_CONTEXT
+) -> tuple[Any, dict[Any, Any]]:
     """A `RunLookup` with an empty cache of its own (so that the passes give every run),
-    and that cache."""
+    and that cache; with `classes`, the context after a run as `AFTER_CONTEXT_CLASSES`."""
     cache: dict[Any, Any] = {}
     lookup = native.RunLookup(
         skip_inert=skip_inert,
         lookbehind=base.LOOKBEHIND_CONTEXT,
-        lookahead=base.LOOKAHEAD_CONTEXT,
+        lookahead=lookahead,
         classes=classes,
+        after_classes=None if classes is None else AFTER_CONTEXT_CLASSES,
         cache=cache,
     )
     return lookup, cache
 
 
-def runs_only(skip_inert: bool, classes: str | None = None) -> tuple[Any, dict[Any, Any]]:
+def runs_only(
+    skip_inert: bool, classes: str | None = None, lookahead: int = base.LOOKAHEAD_CONTEXT
+) -> tuple[Any, dict[Any, Any]]:
     """`Passes` for the numeric runs alone (see `run_lookup`), and its cache."""
-    lookup, cache = run_lookup(skip_inert, classes)
+    lookup, cache = run_lookup(skip_inert, classes, lookahead)
     return native.Passes(None, lookup), cache
 
 
@@ -203,7 +208,8 @@ def test_runs_the_cache_does_not_know_match_the_python_reference(classes: bool) 
     scanner = Scanner(select("default"))
     if not classes:  # as with a numeric user detector that reads the context as it is
         scanner._context_classes = None
-    passes, cache = runs_only(scanner._skip_inert, scanner._context_classes)
+        scanner._run_lookahead = base.LOOKAHEAD_CONTEXT
+    passes, cache = runs_only(scanner._skip_inert, scanner._context_classes, scanner._run_lookahead)
     scanner._run_cache = cache
     texts = random_texts(RUN_ALPHABET + '\t"', 6_000, seed=5, length=60) + corpus_texts()
     unknown = 0

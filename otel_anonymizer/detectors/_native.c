@@ -445,7 +445,7 @@ typedef struct {
     int skip_inert;
     Py_ssize_t lookbehind, lookahead;
     int has_classes;
-    Py_UCS4 classes[128];
+    Py_UCS4 classes[128], after_classes[128]; /* before a run, and after it */
     PyObject *cache; /* dict: a run's key -> the findings it holds */
     /* The runs the cache said hold nothing, by their keys' characters: most runs recur
      * (dates, versions, prices), and these are passed over without building their keys.
@@ -479,16 +479,26 @@ RunLookup_dealloc(RunLookupObject *self)
 static PyObject *
 RunLookup_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *keywords[] = {"skip_inert", "lookbehind", "lookahead", "classes", "cache", NULL};
-    PyObject *classes, *cache;
+    static char *keywords[] = {"skip_inert", "lookbehind",    "lookahead", "classes",
+                               "cache",      "after_classes", NULL};
+    PyObject *classes, *cache, *after_classes;
     int skip_inert;
     Py_ssize_t lookbehind, lookahead;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$pnnOO!:RunLookup", keywords, &skip_inert,
-                                     &lookbehind, &lookahead, &classes, &PyDict_Type, &cache)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$pnnOO!O:RunLookup", keywords, &skip_inert,
+                                     &lookbehind, &lookahead, &classes, &PyDict_Type, &cache,
+                                     &after_classes)) {
         return NULL;
     }
-    if (classes != Py_None && (!PyUnicode_Check(classes) || PyUnicode_GET_LENGTH(classes) != 128)) {
-        PyErr_SetString(PyExc_TypeError, "classes must be a str of 128 characters or None");
+    for (int side = 0; side < 2; side++) {
+        PyObject *table = side == 0 ? classes : after_classes;
+        if (table != Py_None && (!PyUnicode_Check(table) || PyUnicode_GET_LENGTH(table) != 128)) {
+            PyErr_SetString(PyExc_TypeError,
+                            "classes and after_classes must be a str of 128 characters or None");
+            return NULL;
+        }
+    }
+    if ((classes == Py_None) != (after_classes == Py_None)) {
+        PyErr_SetString(PyExc_TypeError, "classes and after_classes go together");
         return NULL;
     }
     if (lookbehind < 0 || lookahead < 0) {
@@ -505,6 +515,8 @@ RunLookup_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     self->has_classes = classes != Py_None;
     for (int c = 0; c < 128; c++) {
         self->classes[c] = self->has_classes ? PyUnicode_READ_CHAR(classes, c) : (Py_UCS4)c;
+        self->after_classes[c] =
+            self->has_classes ? PyUnicode_READ_CHAR(after_classes, c) : (Py_UCS4)c;
     }
     self->cache = Py_NewRef(cache);
     return (PyObject *)self;
@@ -521,7 +533,7 @@ run_context(const RunLookupObject *self, const Text *text, Py_ssize_t start, Py_
 }
 
 /* The characters of a run's key into `chars`: its context as character classes (when
- * given) around the run. */
+ * given) around the run, those of `after_classes` after it. */
 static void
 run_characters(const RunLookupObject *self, const Text *text, Py_ssize_t start, Py_ssize_t end,
                Py_ssize_t before, Py_ssize_t stop, Py_UCS4 *chars)
@@ -529,7 +541,7 @@ run_characters(const RunLookupObject *self, const Text *text, Py_ssize_t start, 
     for (Py_ssize_t i = before; i < stop; i++) {
         Py_UCS4 ch = PyUnicode_READ(text->kind, text->data, i);
         if (self->has_classes && (i < start || i >= end) && ch < 128) {
-            ch = self->classes[ch];
+            ch = i < start ? self->classes[ch] : self->after_classes[ch];
         }
         chars[i - before] = ch;
     }
@@ -676,9 +688,12 @@ static PyMethodDef RunLookup_methods[] = {
 };
 
 PyDoc_STRVAR(RunLookup_doc,
-             "RunLookup(*, skip_inert, lookbehind, lookahead, classes, cache)\n--\n\n"
+             "RunLookup(*, skip_inert, lookbehind, lookahead, classes, cache, after_classes)\n"
+             "--\n\n"
              "Looks the numeric runs `Passes` finds up in `cache` (a dict), under the keys\n"
-             "`Scanner._scan_numbers` stores them with.");
+             "`Scanner._scan_numbers` stores them with: `lookbehind` characters before a\n"
+             "run as `classes`, `lookahead` after it as `after_classes`, or both as they\n"
+             "are (None).");
 
 static PyTypeObject RunLookupType = {
     PyVarObject_HEAD_INIT(NULL, 0)

@@ -32,6 +32,7 @@ class RunLookup:
         lookahead: int,
         classes: str | None,
         cache: dict[Any, Any],
+        after_classes: str | None,
     ) -> None: ...
     def clear(self) -> None:
         """Forget the runs known to hold nothing, as the cache forgets its own."""

@@ -36,7 +36,7 @@ from typing import Any, Literal, NamedTuple
 import regex
 
 from otel_anonymizer.detectors.budget import check_budget, end_budget, remaining, start_budget
-from otel_anonymizer.detectors.runs import CONTEXT_CLASSES, numeric_runs
+from otel_anonymizer.detectors.runs import AFTER_CONTEXT_CLASSES, CONTEXT_CLASSES, numeric_runs
 from otel_anonymizer.detectors.shapes import Shape, char_class, shape_classes
 from otel_anonymizer.detectors.words import WORD
 
@@ -51,6 +51,10 @@ _DROP_SEPARATORS = str.maketrans("", "", " ().-/")
 #: How far past the end of its search range a detector's lookaheads can see (enough for
 #: `(?![.,]\d)`; every character more is one more place a numeric search must try).
 LOOKAHEAD_CONTEXT = 4
+#: How far past a numeric run the lookaheads of the detectors that set `context_classes`
+#: read (`(?![.,]\d)`): the context after a run in the key its findings are cached under,
+#: when every numeric detector sets it. Fewer characters, more runs share an entry.
+CLASSED_LOOKAHEAD = 2
 #: How far before a match a numeric detector's lookbehinds may look (`(?<!\d[.,])`).
 LOOKBEHIND_CONTEXT = 2
 _RUN_CACHE_LIMIT = 8192
@@ -112,32 +116,34 @@ class Detector:
     run of digits and dashes glued to a word (`runs._glued`), so that the scanner may
     skip those when every numeric detector says so. `context_classes` says that its
     lookarounds tell the characters around a run apart only by their class in
-    `runs.CONTEXT_CLASSES`: the scanner then caches results per run and classes of its
-    context when every numeric detector says so. `trusted` exempts the pattern and
-    prefilters from the scanner's timeout; only set it for patterns known to run in
-    linear time. A trusted `pattern` may be a compiled stdlib `re` pattern: cheaper to
-    call on short numeric runs. `joinable` says that a NUL character reads to the
-    pattern like the start or end of a text (no anchors, no lookaround that a NUL
-    passes) and that no candidate it validates holds one: then `Scanner.scan_many` may
-    scan many texts joined by NULs as one. `reach`, when known, says how far from the
-    start of a match the first needle or shape inside it may begin (0 for a prefix such
-    as `AKIA`): the pattern is then tried only that far before each needle (up to 16),
-    or searched from that far before the first one. `quote_bounded` says that no match
-    holds a `"`, and that a `"` next to a match reads to the pattern like the start or
-    end of a text: then, in JSON text without escapes, what it finds within a string is
-    what it finds in that string alone. `extent`, with `reach`, is a regex that, matched
-    where a needle or shape occurs, ends where any match around it ends at the latest
-    (`@[A-Za-z0-9.-]*`: an email ends within the domain characters after its `@`): the
-    pattern is then searched only in those windows, not through the rest of the text.
-    `lead`, with `extent`, is a regex of one character that every character of a match
-    before its needle matches (`[A-Za-z0-9._%+-]`, an email's local part): a window then
-    starts where the run of them before the needle starts, not `reach` before it.
-    `cacheable_windows`, with `extent`, says that where the pattern is searched in a
-    window, it reads at most `LOOKBEHIND_CONTEXT` characters before it, tells the
-    characters around it apart no further than `_WINDOW_CONTEXT` does (ASCII letters
-    other than `n`, `r`, `t` alike, digits alike), and that `validate` gives the same
-    answer for the same text: what it finds in a window is then cached by the window's
-    text and that context (the same address recurs in every turn of a conversation).
+    `runs.CONTEXT_CLASSES` (after the run, `runs.AFTER_CONTEXT_CLASSES`), and read at
+    most `CLASSED_LOOKAHEAD` characters past it: the scanner then caches results per run
+    and classes of its context when every numeric detector says so. `trusted` exempts
+    the pattern and prefilters from the scanner's timeout; only set it for patterns
+    known to run in linear time. A trusted `pattern` may be a compiled stdlib `re`
+    pattern: cheaper to call on short numeric runs. `joinable` says that a NUL character
+    reads to the pattern like the start or end of a text (no anchors, no lookaround that
+    a NUL passes) and that no candidate it validates holds one: then `Scanner.scan_many`
+    may scan many texts joined by NULs as one. `reach`, when known, says how far from
+    the start of a match the first needle or shape inside it may begin (0 for a prefix
+    such as `AKIA`): the pattern is then tried only that far before each needle (up to
+    16), or searched from that far before the first one. `quote_bounded` says that no
+    match holds a `"`, and that a `"` next to a match reads to the pattern like the
+    start or end of a text: then, in JSON text without escapes, what it finds within a
+    string is what it finds in that string alone. `extent`, with `reach`, is a regex
+    that, matched where a needle or shape occurs, ends where any match around it ends at
+    the latest (`@[A-Za-z0-9.-]*`: an email ends within the domain characters after its
+    `@`): the pattern is then searched only in those windows, not through the rest of
+    the text. `lead`, with `extent`, is a regex of one character that every character of
+    a match before its needle matches (`[A-Za-z0-9._%+-]`, an email's local part): a
+    window then starts where the run of them before the needle starts, not `reach`
+    before it. `cacheable_windows`, with `extent`, says that where the pattern is
+    searched in a window, it reads at most `LOOKBEHIND_CONTEXT` characters before it,
+    tells the characters around it apart no further than `_WINDOW_CONTEXT` does (ASCII
+    letters other than `n`, `r`, `t` alike, digits alike), and that `validate` gives the
+    same answer for the same text: what it finds in a window is then cached by the
+    window's text and that context (the same address recurs in every turn of a
+    conversation).
     """
 
     name: str
@@ -398,6 +404,10 @@ class Scanner:
         self._context_classes = (
             CONTEXT_CLASSES if all(detector.context_classes for detector in self._numeric) else None
         )
+        # The context after a run that its key holds (see `_python_unknown_runs`).
+        self._run_lookahead = (
+            LOOKAHEAD_CONTEXT if self._context_classes is None else CLASSED_LOOKAHEAD
+        )
         # What `_scan_numbers` needs of each numeric detector, looked up once.
         self._numeric_plan = [
             (
@@ -458,8 +468,9 @@ class Scanner:
             _native.RunLookup(
                 skip_inert=self._skip_inert,
                 lookbehind=LOOKBEHIND_CONTEXT,
-                lookahead=LOOKAHEAD_CONTEXT,
+                lookahead=self._run_lookahead,
                 classes=self._context_classes,
+                after_classes=AFTER_CONTEXT_CLASSES if self._context_classes else None,
                 cache=self._run_cache,
             )
             if _native is not None
@@ -652,7 +663,8 @@ class Scanner:
         self, text: str, timeout: float | None, unknown: Iterable[tuple[int, int, Any, Any]] | None
     ) -> list[Finding]:
         """The numeric detectors' findings, run by run. What a run holds depends only on
-        the run and `LOOKBEHIND_CONTEXT` / `LOOKAHEAD_CONTEXT` characters around it, and
+        the run, `LOOKBEHIND_CONTEXT` characters before it and those after it that the
+        detectors read (`CLASSED_LOOKAHEAD`, or `LOOKAHEAD_CONTEXT`), and
         the same runs recur endlessly in traces (dates, versions, prices, the numbers of
         a conversation sent again each turn): results are cached by that text (with the
         context as classes of characters, when the detectors allow it). Runs cached as
@@ -688,11 +700,11 @@ class Scanner:
                 key: tuple[int, int, str] = (
                     0,
                     start - before,
-                    text[before : end + LOOKAHEAD_CONTEXT],
+                    text[before : end + self._run_lookahead],
                 )
             else:
                 # With the run's length: classes blur where a run would have ended.
-                context = text[end : end + LOOKAHEAD_CONTEXT].translate(classes)
+                context = text[end : end + self._run_lookahead].translate(AFTER_CONTEXT_CLASSES)
                 key = (
                     end - start,
                     start - before,

@@ -53,6 +53,9 @@ def _context_class(char: str) -> str:
 #: they name, and the `n`, `r`, `t` of JSON escapes), one character per class; the rest
 #: (other whitespace, quotes, brackets, NUL) as `"`. Other characters stay as they are.
 CONTEXT_CLASSES = "".join(_context_class(chr(code)) for code in range(128))
+#: The same for the characters after a run, where the letters of JSON escapes are
+#: letters like the others: the patterns look back for escapes, never ahead.
+AFTER_CONTEXT_CLASSES = CONTEXT_CLASSES.translate(str.maketrans("nrt", "aaa"))
 
 
 def numeric_runs(text: str, skip_inert: bool) -> Iterator[tuple[int, int]]:
