@@ -1015,9 +1015,9 @@ typedef struct {
     /* Whether a mark may start at each character below 256 (digits mostly cannot). */
     uint8_t starts_mark[256];
     /* The pairs as up to 8 groups, for 16 places at a time (`set_pair_filter`): lookups
-     * by the low and the high half of the first character, then of the second, each
-     * giving a bit per group. */
-    uint8_t pair_filter[4][16];
+     * by the low and the high half of the first character, then of the second, the
+     * third and the fourth, each giving a bit per group. */
+    uint8_t pair_filter[8][16];
 } PassesObject;
 
 static int
@@ -1124,25 +1124,32 @@ halves_weight(Halves halves)
 }
 
 /* Places the pair filter lets through: a character of `first` followed by one of
- * `second`; `cost`, how often that happens in text, roughly. */
+ * `second`, then one of `third` and one of `fourth`; `cost`, how often the pair occurs
+ * in text, roughly. */
 typedef struct {
-    Halves first, second;
+    Halves first, second, third, fourth;
     int64_t cost;
 } PairGroup;
 
 static PairGroup
-pair_group(Halves first, Halves second)
+pair_group(Halves first, Halves second, Halves third, Halves fourth)
 {
-    PairGroup group = {first, second, halves_weight(first) * halves_weight(second)};
+    PairGroup group = {first, second, third, fourth,
+                       halves_weight(first) * halves_weight(second)};
     return group;
+}
+
+static Halves
+halves_union(Halves a, Halves b)
+{
+    return (Halves){a.low | b.low, a.high | b.high};
 }
 
 static PairGroup
 merged_group(const PairGroup *a, const PairGroup *b)
 {
-    Halves first = {a->first.low | b->first.low, a->first.high | b->first.high};
-    Halves second = {a->second.low | b->second.low, a->second.high | b->second.high};
-    return pair_group(first, second);
+    return pair_group(halves_union(a->first, b->first), halves_union(a->second, b->second),
+                      halves_union(a->third, b->third), halves_union(a->fourth, b->fourth));
 }
 
 /* What merging groups `a` and `b` adds to the places let through. */
@@ -1154,15 +1161,35 @@ merge_cost(const PairGroup *a, const PairGroup *b)
 
 #define PAIR_GROUPS 8
 
+/* The characters below 256 that may stand `place` (2 or 3) characters after a mark
+ * starting with `a`, as `Halves`: every one where no shape's class is known there. */
+static Halves
+later_halves(const ShapesObject *marks, int a, int place)
+{
+    Halves every = {0xffff, 0xffff};
+    if (marks == NULL || a >= 128) {
+        return every;
+    }
+    const CharClass *cls = place == 2 ? &marks->third[a] : &marks->fourth[a];
+    uint64_t bits[4] = {0, 0, 0, 0};
+    for (Py_UCS4 c = 0; c < 256; c++) {
+        if (class_has(cls, c)) {
+            bits[c >> 6] |= (uint64_t)1 << (c & 63);
+        }
+    }
+    return halves_of(bits);
+}
+
 /* The pair filter: every pair the bitmap of pairs lets through, covered by at most 8
  * groups, each a set of first characters and a set of second characters, both as
  * `Halves`, so that two table lookups per character tell a place's groups (SSSE3's
  * byte shuffle). The groups start as one per first character and are merged, the
- * cheapest merge first, until 8 are left. The filter lets through more pairs than the
- * bitmap, never fewer; the bitmap then decides each place it lets through. 0, or -1
- * on an error. */
+ * cheapest merge first, until 8 are left. Each group also holds the characters its
+ * marks allow third and fourth (`later_halves`), looked up the same way. The filter
+ * lets through more places than the marks start at, never fewer; the bitmap and the
+ * marks' classes then decide each place it lets through. 0, or -1 on an error. */
 static int
-set_pair_filter(PassesObject *self)
+set_pair_filter(PassesObject *self, const ShapesObject *marks)
 {
     PairGroup groups[256];
     int count = 0;
@@ -1170,7 +1197,8 @@ set_pair_filter(PassesObject *self)
         const uint64_t *bits = &self->pairs[a * 4];
         if ((bits[0] | bits[1] | bits[2] | bits[3]) != 0) {
             Halves first = {(uint16_t)(1u << (a & 15)), (uint16_t)(1u << (a >> 4))};
-            groups[count++] = pair_group(first, halves_of(bits));
+            groups[count++] = pair_group(first, halves_of(bits), later_halves(marks, a, 2),
+                                         later_halves(marks, a, 3));
         }
     }
     int left = count;
@@ -1215,11 +1243,14 @@ set_pair_filter(PassesObject *self)
         if (merged[g]) {
             continue;
         }
-        for (int half = 0; half < 16; half++) {
-            self->pair_filter[0][half] |= (groups[g].first.low >> half) & 1 ? bit : 0;
-            self->pair_filter[1][half] |= (groups[g].first.high >> half) & 1 ? bit : 0;
-            self->pair_filter[2][half] |= (groups[g].second.low >> half) & 1 ? bit : 0;
-            self->pair_filter[3][half] |= (groups[g].second.high >> half) & 1 ? bit : 0;
+        const Halves *halves[4] = {&groups[g].first, &groups[g].second, &groups[g].third,
+                                   &groups[g].fourth};
+        for (int place = 0; place < 4; place++) {
+            for (int half = 0; half < 16; half++) {
+                self->pair_filter[2 * place][half] |= (halves[place]->low >> half) & 1 ? bit : 0;
+                self->pair_filter[2 * place + 1][half] |=
+                    (halves[place]->high >> half) & 1 ? bit : 0;
+            }
         }
         bit = (uint8_t)(bit << 1);
     }
@@ -1249,7 +1280,7 @@ Passes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     self->marks = Py_NewRef(marks);
     self->runs = Py_NewRef(runs);
     set_pairs(self, marks == Py_None ? NULL : (const ShapesObject *)marks);
-    if (set_pair_filter(self) < 0) {
+    if (set_pair_filter(self, marks == Py_None ? NULL : (const ShapesObject *)marks) < 0) {
         Py_DECREF(self);
         return NULL;
     }
@@ -1369,15 +1400,19 @@ passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
     const __m128i first_high = _mm_loadu_si128((const __m128i *)self->pair_filter[1]);
     const __m128i second_low = _mm_loadu_si128((const __m128i *)self->pair_filter[2]);
     const __m128i second_high = _mm_loadu_si128((const __m128i *)self->pair_filter[3]);
+    const __m128i third_low = _mm_loadu_si128((const __m128i *)self->pair_filter[4]);
+    const __m128i third_high = _mm_loadu_si128((const __m128i *)self->pair_filter[5]);
+    const __m128i fourth_low = _mm_loadu_si128((const __m128i *)self->pair_filter[6]);
+    const __m128i fourth_high = _mm_loadu_si128((const __m128i *)self->pair_filter[7]);
     /* Digits are looked at as marks only if a mark may start with one. */
     unsigned digits_marked = 0;
     for (int digit = '0'; digit <= '9'; digit++) {
         digits_marked |= self->starts_mark[digit];
     }
     unsigned digit_before = 0; /* whether the character before the block is a digit */
-    /* Each block also reads the character after it: the last block here ends before the
-     * text's last character, and the places left are looked at one by one. */
-    for (; i + 17 <= n; i += 16) {
+    /* Each block also reads the three characters after it: the last block here ends
+     * before the text's last three, and the places left are looked at one by one. */
+    for (; i + 19 <= n; i += 16) {
         __m128i a = _mm_loadu_si128((const __m128i *)(data + i));
         __m128i b = _mm_loadu_si128((const __m128i *)(data + i + 1));
         unsigned digits = digit_mask(a);
@@ -1406,8 +1441,17 @@ passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
         __m128i seconds = _mm_and_si128(
             _mm_shuffle_epi8(second_low, _mm_and_si128(b, low)),
             _mm_shuffle_epi8(second_high, _mm_and_si128(_mm_srli_epi16(b, 4), low)));
-        unsigned mask = ~(unsigned)_mm_movemask_epi8(
-                            _mm_cmpeq_epi8(_mm_and_si128(firsts, seconds), zero)) &
+        __m128i c = _mm_loadu_si128((const __m128i *)(data + i + 2));
+        __m128i d = _mm_loadu_si128((const __m128i *)(data + i + 3));
+        __m128i thirds = _mm_and_si128(
+            _mm_shuffle_epi8(third_low, _mm_and_si128(c, low)),
+            _mm_shuffle_epi8(third_high, _mm_and_si128(_mm_srli_epi16(c, 4), low)));
+        __m128i fourths = _mm_and_si128(
+            _mm_shuffle_epi8(fourth_low, _mm_and_si128(d, low)),
+            _mm_shuffle_epi8(fourth_high, _mm_and_si128(_mm_srli_epi16(d, 4), low)));
+        __m128i groups = _mm_and_si128(_mm_and_si128(firsts, seconds),
+                                       _mm_and_si128(thirds, fourths));
+        unsigned mask = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(groups, zero)) &
                         (digits_marked ? 0xffffu : ~digits & 0xffffu);
         while (mask != 0) {
             Py_ssize_t place = i + __builtin_ctz(mask), shape;
