@@ -1381,6 +1381,16 @@ long_run_places(const Py_UCS1 *data, __m128i block, unsigned digits)
            0xffffu;
 }
 
+/* The groups (bits) of the pair filter that allow each of 16 one-byte characters, from
+ * a pair of its tables: by the low and by the high half of a character. */
+__attribute__((target("ssse3"))) static inline __m128i
+filter_groups(__m128i chars, __m128i low_table, __m128i high_table)
+{
+    const __m128i low = _mm_set1_epi8(0x0f);
+    return _mm_and_si128(_mm_shuffle_epi8(low_table, _mm_and_si128(chars, low)),
+                         _mm_shuffle_epi8(high_table, _mm_and_si128(_mm_srli_epi16(chars, 4), low)));
+}
+
 /* The passes over a one-byte text, 16 places at a time: the pair filter (see
  * `set_pair_filter`) tells in a few instructions the places where a mark may start,
  * and a comparison the digits; only those places are looked at one by one. A run
@@ -1395,7 +1405,7 @@ passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
     RunVisit visit = {(RunLookupObject *)(self->runs == Py_None ? NULL : self->runs), text,
                       unknown};
     const ShapesObject *marks = self->marks == Py_None ? NULL : (const ShapesObject *)self->marks;
-    const __m128i low = _mm_set1_epi8(0x0f), zero = _mm_setzero_si128();
+    const __m128i zero = _mm_setzero_si128();
     const __m128i first_low = _mm_loadu_si128((const __m128i *)self->pair_filter[0]);
     const __m128i first_high = _mm_loadu_si128((const __m128i *)self->pair_filter[1]);
     const __m128i second_low = _mm_loadu_si128((const __m128i *)self->pair_filter[2]);
@@ -1435,22 +1445,13 @@ passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
         if (marks == NULL) {
             continue;
         }
-        __m128i firsts = _mm_and_si128(
-            _mm_shuffle_epi8(first_low, _mm_and_si128(a, low)),
-            _mm_shuffle_epi8(first_high, _mm_and_si128(_mm_srli_epi16(a, 4), low)));
-        __m128i seconds = _mm_and_si128(
-            _mm_shuffle_epi8(second_low, _mm_and_si128(b, low)),
-            _mm_shuffle_epi8(second_high, _mm_and_si128(_mm_srli_epi16(b, 4), low)));
         __m128i c = _mm_loadu_si128((const __m128i *)(data + i + 2));
         __m128i d = _mm_loadu_si128((const __m128i *)(data + i + 3));
-        __m128i thirds = _mm_and_si128(
-            _mm_shuffle_epi8(third_low, _mm_and_si128(c, low)),
-            _mm_shuffle_epi8(third_high, _mm_and_si128(_mm_srli_epi16(c, 4), low)));
-        __m128i fourths = _mm_and_si128(
-            _mm_shuffle_epi8(fourth_low, _mm_and_si128(d, low)),
-            _mm_shuffle_epi8(fourth_high, _mm_and_si128(_mm_srli_epi16(d, 4), low)));
-        __m128i groups = _mm_and_si128(_mm_and_si128(firsts, seconds),
-                                       _mm_and_si128(thirds, fourths));
+        __m128i groups = _mm_and_si128(
+            _mm_and_si128(filter_groups(a, first_low, first_high),
+                          filter_groups(b, second_low, second_high)),
+            _mm_and_si128(filter_groups(c, third_low, third_high),
+                          filter_groups(d, fourth_low, fourth_high)));
         unsigned mask = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(groups, zero)) &
                         (digits_marked ? 0xffffu : ~digits & 0xffffu);
         while (mask != 0) {

@@ -4,9 +4,10 @@ Most spans of LLM traffic hold nothing to anonymize, yet reading one into Python
 protobuf values, then the Sanitizer's entries) costs more than scanning its text. When
 the chain is one `PIIAnonymizer`:
 
-- `Prescreen.dirty` reads the serialized request in C (`_wire`, with the anonymizer's
+- `Prescreen.screen` reads the serialized request in C (`_wire`, with the anonymizer's
   `TextScreen`) and returns the items the anonymizer may change, and which of their
-  values (the others are passed by as they are);
+  values (the others are passed by as they are), with what it found in those it
+  scanned;
 - `Prescreen.rewrite` asks the anonymizer to `rewrite` those values, read straight
   from the bytes, and writes the texts it returns back into the bytes; the items where
   it answers otherwise (the walk, a value that is not one string) are left to the
@@ -97,7 +98,7 @@ _SCHEMAS: dict[bool, Any] = (
 
 
 #: New texts for entries of items, as `_wire.splice` takes them: by the item's ordinal in
-#: the request, by the entry's index (`Prescreen.dirty`), UTF-8 encoded.
+#: the request, by the entry's index (`Prescreen.screen`), UTF-8 encoded.
 Replacements = dict[int, dict[int, bytes]]
 
 #: What the text screen found in the values of dirty entries it scanned, by the item's
@@ -138,19 +139,14 @@ class Prescreen:
         screen = chain[0].text_screen()
         return None if screen is None else cls(sanitizer, chain[0], screen)
 
-    def dirty(self, body: bytes, logs: bool) -> dict[int, list[int]] | None:
+    def screen(self, body: bytes, logs: bool) -> tuple[dict[int, list[int]], Scanned] | None:
         """The spans or log records of `body` (a serialized `ExportTraceServiceRequest`,
         or `ExportLogsServiceRequest` if `logs`) that may change, by their ordinal in the
         request: the indices of their entries that may (in the order of the adapter's
-        `_span_entries` / `_log_entries`). None if that cannot be told (then all may):
-        also where `body` holds fields this version of OTLP does not know, which only
-        the full path drops."""
-        screened = self.screen(body, logs)
-        return None if screened is None else screened[0]
-
-    def screen(self, body: bytes, logs: bool) -> tuple[dict[int, list[int]], Scanned] | None:
-        """`dirty`, and what the text screen found in the dirty entries it scanned,
-        for `rewrite` (which then need not read and scan those again)."""
+        `_span_entries` / `_log_entries`); and what the text screen found in the dirty
+        entries it scanned, for `rewrite` (which then need not read and scan those
+        again). None if that cannot be told (then all may): also where `body` holds
+        fields this version of OTLP does not know, which only the full path drops."""
         chain = self._sanitizer.chain()
         if len(chain) != 1 or chain[0] is not self._anonymizer:
             return None  # the registry's chain changed since
@@ -184,7 +180,7 @@ class Prescreen:
         build: bool = True,
         scanned: Scanned | None = None,
     ) -> tuple[bytes, dict[int, list[int]], Replacements]:
-        """`body` with the pending values of the `dirty` items (`dirty`'s answer)
+        """`body` with the pending values of the `dirty` items (`screen`'s answer)
         rewritten where `rewrite` turns every pending value of an item into a text; the
         items left for the full path, with their pending entries; and what was written,
         as `_wire.splice` takes it (the new body is `body` spliced with it). Changed
