@@ -1640,12 +1640,12 @@ typedef struct {
     PyObject *clean_scalar; /* clean_scalar(int) -> bool */
     CleanSlot *clean_slots; /* long texts found clean (`CLEAN_SLOTS`), or NULL: none yet */
     Py_ssize_t clean_bytes; /* what their copies take */
-    /* The last text `scan` found something in, and its findings (or NULL); kept by
-     * `screen_text` as what it scanned when the anonymizer rewrites that text from
-     * them (`take_scanned`). */
-    PyObject *found_text, *findings;
-    int scanned_how; /* `HOW_TEXT` or `HOW_JSON` when kept, else -1 */
 } TextScreenObject;
+
+/* A text `scan` found something in, and its findings: new references, or NULL. */
+typedef struct {
+    PyObject *text, *findings;
+} Found;
 
 
 static PyObject *
@@ -1668,8 +1668,6 @@ TextScreen_traverse(TextScreenObject *self, visitproc visit, void *arg)
     Py_VISIT(self->unescape);
     Py_VISIT(self->unescape_keeping_quotes);
     Py_VISIT(self->clean_scalar);
-    Py_VISIT(self->found_text);
-    Py_VISIT(self->findings);
     return 0;
 }
 
@@ -1684,8 +1682,6 @@ TextScreen_clear(TextScreenObject *self)
     Py_CLEAR(self->unescape);
     Py_CLEAR(self->unescape_keeping_quotes);
     Py_CLEAR(self->clean_scalar);
-    Py_CLEAR(self->found_text);
-    Py_CLEAR(self->findings);
     return 0;
 }
 
@@ -1735,7 +1731,6 @@ TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (self == NULL) {
         return NULL;
     }
-    self->scanned_how = -1;
     self->verdicts = PyDict_New();
     if (self->verdicts == NULL) {
         Py_DECREF(self);
@@ -1754,9 +1749,10 @@ TextScreen_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 }
 
 /* 1 if scanning the text finds nothing, 0 if it finds something, -1 on an error;
- * `passes` (or NULL) is what the scanner's passes found in it, for `scan` to use. */
+ * `passes` (or NULL) is what the scanner's passes found in it, for `scan` to use.
+ * What it finds is kept in `found`, if given. */
 static int
-scan_finds_nothing(TextScreenObject *self, Text *text, PyObject *passes)
+scan_finds_nothing(TextScreenObject *self, Text *text, PyObject *passes, Found *found)
 {
     PyObject *object = text_object(text);
     if (object == NULL) {
@@ -1769,9 +1765,9 @@ scan_finds_nothing(TextScreenObject *self, Text *text, PyObject *passes)
         return -1;
     }
     Py_ssize_t size = PyObject_Length(findings);
-    if (size > 0) {
-        Py_XSETREF(self->found_text, Py_NewRef(object));
-        Py_XSETREF(self->findings, findings);
+    if (size > 0 && found != NULL) {
+        Py_XSETREF(found->text, Py_NewRef(object));
+        Py_XSETREF(found->findings, findings);
     }
     else {
         Py_DECREF(findings);
@@ -1782,13 +1778,14 @@ scan_finds_nothing(TextScreenObject *self, Text *text, PyObject *passes)
 /* Whether the scanner certainly finds nothing in a text: 1 yes, 0 no, -1 error. Only
  * texts where a mark occurs, or a numeric run not known to hold nothing, are scanned,
  * and the scanner is handed what the passes found (it does not read the text again);
- * `hit` says whether there was any (or the text was scanned anyway). */
+ * `hit` says whether there was any (or the text was scanned anyway); what the scanner
+ * finds is kept in `kept`, if given. */
 static int
-finds_nothing(TextScreenObject *self, Text *text, int *hit)
+finds_nothing(TextScreenObject *self, Text *text, int *hit, Found *kept)
 {
     *hit = 1;
     if (self->always) {
-        return scan_finds_nothing(self, text, NULL);
+        return scan_finds_nothing(self, text, NULL, kept);
     }
     const PassesObject *passes = (const PassesObject *)self->passes;
     Py_ssize_t count = shape_count(passes), small[64] = {0};
@@ -1807,7 +1804,7 @@ finds_nothing(TextScreenObject *self, Text *text, int *hit)
         result = 1;
         if (*hit) {
             PyObject *passed = passes_result(passes, found, unknown);
-            result = passed == NULL ? -1 : scan_finds_nothing(self, text, passed);
+            result = passed == NULL ? -1 : scan_finds_nothing(self, text, passed, kept);
             Py_XDECREF(passed);
         }
     }
@@ -2136,16 +2133,17 @@ json_how(TextScreenObject *self, Text *text, int check_needles)
 
 /* `screen_text` for text that looks like JSON: `PIIAnonymizer._how` must not send it to
  * the walk, and neither the text nor (with escapes) the text unescaped holds a finding.
- * Stores in `how_out` how `rewrite` handles the text. */
+ * Stores in `how_out` how `rewrite` handles the text, and in `found` (if given) what
+ * the scanner finds in the text itself. */
 static int
-json_finds_nothing(TextScreenObject *self, Text *text, int *how_out)
+json_finds_nothing(TextScreenObject *self, Text *text, int *how_out, Found *found)
 {
     /* Needles that are marks too occur only where the passes find something. */
     int how = *how_out = json_how(self, text, !self->needles_marked);
     if (how == HOW_ERROR || how == HOW_WALK) {
         return how == HOW_ERROR ? -1 : 0;
     }
-    int hit, clean = finds_nothing(self, text, &hit);
+    int hit, clean = finds_nothing(self, text, &hit, found);
     /* Only a text found clean can be sent to the walk by a needle. */
     if (clean == 1 && hit && self->needles_marked) {
         int contains = contains_needle(self, text);
@@ -2167,7 +2165,7 @@ json_finds_nothing(TextScreenObject *self, Text *text, int *how_out)
     }
     Text decoded = {PyUnicode_KIND(unescaped), PyUnicode_DATA(unescaped),
                     PyUnicode_GET_LENGTH(unescaped), unescaped};
-    clean = finds_nothing(self, &decoded, &hit);
+    clean = finds_nothing(self, &decoded, &hit, NULL);
     Py_DECREF(unescaped);
     return clean;
 }
@@ -2247,15 +2245,16 @@ remember_clean(TextScreenObject *self, const Text *text, uint64_t hash)
 
 /* Whether `PIIAnonymizer.rewrite` returns the text as it is under a name that is not
  * sensitive: 1 yes, 0 it may not, -1 on an error. Takes over `text->object`. Where it
- * may not because `scan` found something, and `rewrite` would rewrite the text from
- * those findings (`HOW_TEXT`, `HOW_JSON`), keeps them for `take_scanned`. */
+ * may not because `scan` found something, and `rewrite` rewrites the text from those
+ * findings (`HOW_TEXT`, `HOW_JSON`), stores in `scanned` (if given) a new reference
+ * to `(text, how, findings)`; else NULL. */
 static int
-screen_text(PyObject *screen, Text *text)
+screen_text_scanned(PyObject *screen, Text *text, PyObject **scanned)
 {
     TextScreenObject *self = (TextScreenObject *)screen;
-    Py_CLEAR(self->found_text);
-    Py_CLEAR(self->findings);
-    self->scanned_how = -1;
+    if (scanned != NULL) {
+        *scanned = NULL;
+    }
     uint64_t hash = 0;
     if (text->n >= CLEAN_MIN_LENGTH) {
         hash = clean_hash(text);
@@ -2266,47 +2265,35 @@ screen_text(PyObject *screen, Text *text)
             return 1;
         }
     }
+    Found found = {NULL, NULL};
+    Found *keep = scanned != NULL ? &found : NULL;
     int hit, how = HOW_TEXT;
-    int clean = looks_like_json(text) ? json_finds_nothing(self, text, &how)
-                                      : finds_nothing(self, text, &hit);
+    int clean = looks_like_json(text) ? json_finds_nothing(self, text, &how, keep)
+                                      : finds_nothing(self, text, &hit, keep);
     if (clean == 1 && text->n >= CLEAN_MIN_LENGTH) {
         remember_clean(self, text, hash);
     }
-    if (clean == 0 && self->findings != NULL && (how == HOW_TEXT || how == HOW_JSON)) {
+    if (clean == 0 && found.findings != NULL && (how == HOW_TEXT || how == HOW_JSON)) {
         /* `how` was told without the needles that are marks too (see `json_how`). */
         int needle = how == HOW_JSON && self->needles_marked ? contains_needle(self, text) : 0;
         if (needle < 0) {
             clean = -1;
         }
         else if (needle == 0) {
-            self->scanned_how = how;
+            *scanned = Py_BuildValue("(OiO)", found.text, how, found.findings);
+            clean = *scanned == NULL ? -1 : clean;
         }
     }
-    if (self->scanned_how < 0) {
-        Py_CLEAR(self->found_text);
-        Py_CLEAR(self->findings);
-    }
+    Py_XDECREF(found.text);
+    Py_XDECREF(found.findings);
     Py_CLEAR(text->object);
     return clean;
 }
 
-/* What the last `screen_text` found in the text it said may change, when `rewrite`
- * would rewrite that text from it: 1 with new references to the text (a str) and its
- * findings (a list of `Finding`), and how it is rewritten (`HOW_TEXT`, `HOW_JSON`); 0
- * when there is nothing to take. Taken once. */
 static int
-take_scanned(PyObject *screen, PyObject **text, PyObject **findings, int *how)
+screen_text(PyObject *screen, Text *text)
 {
-    TextScreenObject *self = (TextScreenObject *)screen;
-    if (self->scanned_how < 0 || self->found_text == NULL || self->findings == NULL) {
-        return 0;
-    }
-    *text = self->found_text;
-    *findings = self->findings;
-    *how = self->scanned_how;
-    self->found_text = self->findings = NULL;
-    self->scanned_how = -1;
-    return 1;
+    return screen_text_scanned(screen, text, NULL);
 }
 
 /* Whether the anonymizer leaves an integer as it is: 1 yes, 0 no, -1 on an error. */
@@ -2403,7 +2390,7 @@ static PyTypeObject TextScreenType = {
 static const NativeAPI native_api = {
     .text_screen_type = &TextScreenType,
     .screen_text = screen_text,
-    .take_scanned = take_scanned,
+    .screen_text_scanned = screen_text_scanned,
     .screen_integer = screen_integer,
 };
 

@@ -24,11 +24,12 @@ typedef struct {
     int (*screen_text)(PyObject *screen, Text *text);
     /* The same for an integer. */
     int (*screen_integer)(PyObject *screen, long long value);
-    /* After `screen_text` said a text may change: 1 with new references to that text
-     * (a str), the findings the anonymizer's scanner returned for it (a list), and how
-     * the anonymizer rewrites it from them (0 plain text, 1 JSON text in place), where
-     * it does so; else 0. Taken once. */
-    int (*take_scanned)(PyObject *screen, PyObject **text, PyObject **findings, int *how);
+    /* `screen_text`, and where the text may change because the anonymizer's scanner
+     * found something in it, and the anonymizer rewrites it from those findings, a new
+     * reference in `scanned` to `(text, how, findings)`: the text (a str), how it is
+     * rewritten (0 as plain text, 1 as JSON text in place) and the findings (a list);
+     * else NULL. */
+    int (*screen_text_scanned)(PyObject *screen, Text *text, PyObject **scanned);
 } NativeAPI;
 
 #endif

@@ -43,8 +43,8 @@ typedef struct {
     PyObject *passes;  /* passes(key, scope, mapped) -> bool */
     PyObject *names;   /* dict: the cache of `passes` */
     /* What the screen found in the last string it said may change, when the anonymizer
-     * rewrites that string from it (`take_scanned`): `(text, how, findings)`, or NULL;
-     * and where the string's bytes are. */
+     * rewrites that string from it (`screen_text_scanned`): `(text, how, findings)`,
+     * or NULL; and where the string's bytes are. */
     PyObject *scanned;
     Reader scanned_bytes;
     /* `scanned`, once found to be the only value of the entry being screened, whose
@@ -193,21 +193,6 @@ is_ascii(const Reader *bytes)
     return !(high & UINT64_C(0x8080808080808080));
 }
 
-/* Keeps in `walk->scanned` what the screen found in the string `bytes`, when it said
- * the string may change (see `take_scanned`). 0, or FAILED. */
-static int
-keep_scanned(Walk *walk, const Reader *bytes)
-{
-    PyObject *text, *findings;
-    int how;
-    if (!native->take_scanned(walk->screen, &text, &findings, &how)) {
-        return 0;
-    }
-    walk->scanned = Py_BuildValue("(NiN)", text, how, findings);
-    walk->scanned_bytes = *bytes;
-    return walk->scanned == NULL ? FAILED : 0;
-}
-
 /* The screen's verdict on a string; `in_array`: text that looks like JSON is dirty
  * there (the anonymizer leaves JSON in a list to the walk). */
 static int
@@ -237,10 +222,9 @@ screen_string(Walk *walk, const Reader *bytes, int in_array)
             return DIRTY;
         }
     }
-    int clean = native->screen_text(walk->screen, &text);
-    if (clean == 0 && !in_array && keep_scanned(walk, bytes) < 0) {
-        return FAILED;
-    }
+    int clean = in_array ? native->screen_text(walk->screen, &text)
+                         : native->screen_text_scanned(walk->screen, &text, &walk->scanned);
+    walk->scanned_bytes = *bytes;
     return clean < 0 ? FAILED : clean ? CLEAN : DIRTY;
 }
 
