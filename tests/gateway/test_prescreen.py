@@ -11,6 +11,7 @@ for several anonymizer configurations.
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 from collections import Counter
@@ -433,6 +434,22 @@ def test_only_an_entry_whose_only_value_is_the_string_scanned_is_handed_over(
         pii_anonymizer(), ExportTraceServiceRequest.FromString(body), body
     )
     assert changed and MAIL not in screened_body
+
+
+def test_the_screen_keeps_no_text_it_scanned() -> None:
+    """Found by review: the text screen kept the last text it found something in (and
+    its findings) until the next call, also where it did not hand that text over (a
+    value in a list): personal data held past the request. It keeps nothing now."""
+    screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
+    assert screen is not None
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name="chat")
+    span.attributes.add(key="listed").value.array_value.values.add(string_value=f"mail {CANARY}")
+    span.attributes.add(key="plain", value=AnyValue(string_value=f"mail {CANARY}"))
+    screened = screen.screen(request.SerializeToString(), logs=False)
+    assert screened is not None and screened[0] == {0: [1, 2]}
+    held = gc.get_referents(screen._screen)
+    assert not [value for value in held if isinstance(value, str | list) and CANARY in str(value)]
 
 
 def test_a_log_body_under_a_sensitive_name_is_not_handed_over() -> None:
