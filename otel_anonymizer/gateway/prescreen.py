@@ -8,10 +8,11 @@ the chain is one `PIIAnonymizer`:
   `TextScreen`) and returns the items the anonymizer may change, and which of their
   values (the others are passed by as they are), with what it found in those it
   scanned;
-- `Prescreen.rewrite` asks the anonymizer to `rewrite` those values, read straight
-  from the bytes, and writes the texts it returns back into the bytes; the items where
-  it answers otherwise (the walk, a value that is not one string) are left to the
-  adapter's full path through the request's objects, with those values pending.
+- `Prescreen.rewrite` asks the anonymizer to `rewrite` those values (from what the
+  screen found in them, or read straight from the bytes), and writes the texts it
+  returns back into the bytes; the items where it answers otherwise (the walk, a value
+  that is not one string) are left to the adapter's full path through the request's
+  objects, with those values pending.
 
 That is exact, not a heuristic: an item is passed by only if every value it hands to the
 Sanitizer is one `PIIAnonymizer.rewrite` certainly returns as it is (a name that is not
