@@ -660,12 +660,11 @@ def _json_string(text: str) -> str:
 
 
 def _bytes_text(data: bytes) -> str:
-    """Bytes as the text they hold: UTF-8, else one character per byte (Latin-1), so
-    that ASCII in binary data is still read."""
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+    """Bytes as the text they hold: UTF-8, with each byte that is not (binary data) as
+    U+FFFD, so that ASCII in binary data is still read, and a byte before a value never
+    reads as a letter glued to it (`\xb5` is `µ` in Latin-1: found by review, an address
+    after a msgpack string header went out raw)."""
+    return data.decode("utf-8", errors="replace")
 
 
 def pii_anonymizer(

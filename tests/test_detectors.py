@@ -57,10 +57,16 @@ class TestLuhnAndCards:
             "3530111333300000",  # JCB
             "6200000000000005",  # UnionPay
             "6759649826438453",  # Maestro 16
+            # Found by review: schemes whose prefixes were missing.
+            "6799 9989 0000 0099 990",  # Maestro 19 (Belgium, the Netherlands): Adyen's test
+            "6000 0707 3616 9237 003",  # the same, Adyen's second test card
+            "5019 7170 1010 3742",  # Dankort
+            "6007 2200 0000 0004",  # RuPay
         ],
     )
     def test_valid_cards(self, number: str) -> None:
         assert checks.credit_card(number)
+        assert found(f"charge card {number}, exp 12/27") == [("credit_card", number)]
 
     @pytest.mark.parametrize("length", range(12, 20))
     def test_maestro_every_length(self, length: int) -> None:

@@ -185,10 +185,21 @@ class TestKeys:
         anonymizer = pii_anonymizer()
         assert anonymizer.anonymize(b"card 4111 1111 1111 1111") == "card [CREDIT_CARD]"
         assert anonymizer.anonymize({"raw": b"\xff\x00 jane@example.com"}) == {
-            "raw": "\xff\x00 [EMAIL]"
+            "raw": "\ufffd\x00 [EMAIL]"
         }
         assert anonymizer.anonymize(b"\x00\x01 plain") == b"\x00\x01 plain"  # kept as bytes
         assert anonymizer.anonymize([b"", b"ok"]) == [b"", b"ok"]
+
+    def test_bytes_that_are_not_utf8_glue_nothing_to_a_value(self) -> None:
+        """Found by review: bytes that are not UTF-8 were read one character per byte
+        (Latin-1), where high bytes are letters and digits: the address after a msgpack
+        string header (`\xb5`, `µ`) or the card after `\xb3` (`³`) read as glued to a
+        word, and went out raw."""
+        anonymizer = pii_anonymizer()
+        packed = b"\x81\xa5email\xb5jane.doe1@example.com"  # msgpack: {"email": ...}
+        assert anonymizer.anonymize(packed) == "\ufffd\ufffdemail\ufffd[EMAIL]"
+        card = b"\x91\xb34111 1111 1111 1111"  # msgpack: ["4111 1111 1111 1111"]
+        assert anonymizer.anonymize({"raw": card}) == {"raw": "\ufffd\ufffd[CREDIT_CARD]"}
 
     def test_whole_numbers_sent_as_doubles_are_checked(self) -> None:
         """Found by review: a card number sent as a double went out as it came."""

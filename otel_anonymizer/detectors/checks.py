@@ -20,7 +20,10 @@ import phonenumbers
 _SEPARATORS = str.maketrans("", "", " -.()/\t")
 
 _LONG = (16, 17, 18, 19)
-_MAESTRO = ("5018", "5020", "5038", "5893", "6304", "6759", "6761", "6762", "6763")
+_MAESTRO = (
+    *("5018", "5020", "5038", "5893", "6304", "6759", "6761", "6762", "6763"),
+    *("6000", "6799"),  # the 19-digit cards of Belgium and the Netherlands (Adyen's tests)
+)
 #: The brands' issuer prefixes (IIN ranges) and the lengths of the numbers they issue.
 #: Per-length prefixes matter: a 12-digit number is a card only if it is a Maestro one,
 #: so ids such as AWS account numbers (12 digits) are rarely taken for cards.
@@ -34,6 +37,8 @@ _CARD_BRANDS: tuple[tuple[tuple[str, ...], tuple[int, ...]], ...] = (
     (("62", "81"), _LONG),  # UnionPay
     (_MAESTRO, tuple(range(12, 20))),  # Maestro
     (("2200", "2201", "2202", "2203", "2204"), _LONG),  # Mir
+    (("60", "508", "82"), (16,)),  # RuPay (also 65 and 81, above)
+    (("5019",), (16,)),  # Dankort
 )  # fmt: skip
 _CARD_PREFIXES_BY_LENGTH: dict[int, frozenset[str]] = {
     length: frozenset(
