@@ -192,6 +192,25 @@ class TestGithubChecksum:
         assert found("GITHUB_TOKEN=ghp_" + "x" * 36) == []
 
 
+class TestSlack:
+    @pytest.mark.parametrize(
+        "token",
+        [
+            "xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx",
+            # Found by review: app-level tokens (Socket Mode), documented by Slack.
+            "xapp-1-A0123456789-1234567890123-"
+            "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9",
+        ],
+        ids=["bot", "app-level"],
+    )
+    def test_tokens(self, token: str) -> None:
+        assert found(f"SLACK_TOKEN={token}") == [("slack_token", token)]
+        assert found(f"app = App(app_token='{token}')") == [("slack_token", token)]
+
+    def test_words_that_start_alike_are_no_tokens(self) -> None:
+        assert found("the xapp-1 build, an example app, xoxo") == []
+
+
 class TestJwt:
     def test_valid(self) -> None:
         token = make_jwt(random.Random(1))

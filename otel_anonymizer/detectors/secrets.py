@@ -113,8 +113,14 @@ GITLAB_TOKEN = _secret(
 )
 SLACK_TOKEN = _secret(
     "slack_token",
-    _START + r"xox[abposre]-(?:[0-9A-Za-z]+-){1,4}[0-9A-Za-z]{8,}" + _END,
+    # Bot, user, refresh... tokens (`xoxb-`), and app-level tokens (`xapp-1-A012-1234-`
+    # then 64 hex digits), which every Socket Mode app holds.
+    _START
+    + r"(?:xox[abposre]-(?:[0-9A-Za-z]+-){1,4}[0-9A-Za-z]{8,}"
+    + r"|xapp-\d+-[0-9A-Za-z]+-\d+-[0-9A-Za-z]{32,})"
+    + _END,
     "xox",
+    "xapp-",
 )
 STRIPE_KEY = _secret(
     "stripe_key",
