@@ -371,6 +371,14 @@ class TestPatterns:
     def test_url_password_with_empty_user(self) -> None:
         assert found("redis://:p4ssw0rd@cache:6379/0") == [("url_password", "p4ssw0rd")]
 
+    def test_url_password_with_an_at_sign(self) -> None:
+        """Found by review: a password with an unencoded `@` was cut at it, and the rest
+        went out. URL parsers read it to the authority's last `@`."""
+        url = "mysql://root:P@ssw0rd@localhost:3306/app"
+        assert found(f"DATABASE_URL={url}") == [("url_password", "P@ssw0rd")]
+        text = "postgres://u:pw@db/x?to=a@b.org, mail jane@example.org"
+        assert ("url_password", "pw") in found(text)
+
     def test_bearer_token_not_sentence_period(self) -> None:
         text = "Send it with Bearer q8Zr3kLm9XpT2vWbN4ty."
         assert found(text) == [("bearer_token", "q8Zr3kLm9XpT2vWbN4ty")]
@@ -1148,7 +1156,7 @@ class TestReach:
         # The built-in starts at `://` and looks back for the scheme, so that it can be
         # tried at each `://` alone; the plain form reads left to right.
         plain = re.compile(
-            r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/?#@\"']{0,256}:([^\s/?#@\"']{1,256})@"
+            r"\b[A-Za-z][A-Za-z0-9+.-]{1,20}://[^\s:/?#@\"']{0,256}:([^\s/?#\"']{1,256})@"
         )
         scanner = Scanner(select("url_password"))
         pieces = ["https://u:p@h", "redis://:pw@host", "a+b.c-d://x:y@z", "://", ":", "@"]

@@ -179,12 +179,14 @@ URL_PASSWORD = _secret(
     # Only the password (group 1) is replaced; the user may be empty (`redis://:pw@host`).
     # The match starts at `://` and looks back for the scheme: found from its needle.
     rf"://(?<=(?<!{WORD})[A-Za-z][A-Za-z0-9+.-]{{1,20}}://)"
-    r"[^\s:/?#@\"']{0,256}:([^\s/?#@\"']{1,256})@",
+    # The password runs to the authority's last `@`, as URL parsers read it
+    # (`mysql://root:P@ssw0rd@localhost`: found by review, the rest of it went out).
+    r"[^\s:/?#@\"']{0,256}:([^\s/?#\"']{1,256})@",
     "://",
     group=1,
     label="PASSWORD",
-    # Linear: each class stops at the one character that may follow it (`:`, `@`), so
-    # a start has one way to match; starts are only where `://` is.
+    # Linear: starts are only where `://` is, and from each the user stops at its one
+    # follower (`:`), the password backs up at most its 256 characters to an `@`.
     trusted=True,
 )
 
