@@ -804,6 +804,24 @@ def test_sentence_final_period_is_not_part_of_the_value(value: str, name: str) -
     assert found(f"The request came from {value}. Please check.") == [(name, value)]
 
 
+@pytest.mark.parametrize(
+    ("value", "name"),
+    [
+        ("jane.doe@example.com", "email"),
+        ("(415) 555-2671", "phone"),
+        ("4111 1111 1111 1111", "credit_card"),
+        ("203.62.250.23", "ipv4_address"),
+    ],
+)
+def test_a_dash_may_follow_a_value(value: str, name: str) -> None:
+    """Found by review: `--`, the plain-text dash, read like a hyphenated word after an
+    address or a phone number (`jane.doe@example.com--she handles billing`), and they
+    went out raw. A single hyphen still continues a name or a number."""
+    assert found(f"Write to {value}--she handles billing.") == [(name, value)]
+    assert found("Mail jane.doe@example.co-op today") == []
+    assert found("Call 415-555-2671-2 today") == []
+
+
 class TestGate:
     def test_short_values_no_prefilter_can_match_are_skipped(self) -> None:
         scanner = Scanner(select("default"))

@@ -27,7 +27,8 @@ EMAIL = Detector(
     re.compile(
         not_after(".%+-", word=True) + r"(?!(?<=\\)[nrt])"
         r"[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
-        rf"[A-Za-z]{{2,24}}(?!{WORD}|-)"
+        # Not going on into a word or a hyphenated name; `--` (a dash) may follow.
+        rf"[A-Za-z]{{2,24}}(?!{WORD}|-(?!-))"
     ),
     checks.email,
     needles=("@",),
@@ -156,7 +157,7 @@ _PHONE_PATTERN = (
     r"|\d\d?\.\d\d?\.\d{2,4}(?!\d|\.\d)|\d\d?/\d\d?/\d{2,4}(?!\d|/\d)"
     r"|\d\d?-\d\d?-\d{4}(?!\d|-\d))"
     r"\d+(?:[ -]\d+(?:[ .-]\d+){0,5}|\.\d+(?:[ .-]\d+){1,5})"
-    r")" + rf"(?!{WORD}|-|[./]\d)"
+    r")" + rf"(?!{WORD}|-(?!-)|[./]\d)"  # `--` (a dash) may follow
 )
 
 
