@@ -371,6 +371,13 @@ class TestPatterns:
     def test_url_password_with_empty_user(self) -> None:
         assert found("redis://:p4ssw0rd@cache:6379/0") == [("url_password", "p4ssw0rd")]
 
+    def test_url_password_with_escaped_slashes(self) -> None:
+        """Found by review: JSON encoders may write `\\/` for `/` (PHP's json_encode);
+        such JSON cut off by a length limit, or inside a log line, is scanned as text,
+        and the password went out raw."""
+        text = r'tool returned: {"dsn":"postgres:\/\/admin:S3cr3t!@db.example.com\/app",'
+        assert found(text) == [("url_password", "S3cr3t!")]
+
     def test_url_password_with_an_at_sign(self) -> None:
         """Found by review: a password with an unencoded `@` was cut at it, and the rest
         went out. URL parsers read it to the authority's last `@`."""

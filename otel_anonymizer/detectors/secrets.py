@@ -178,15 +178,19 @@ URL_PASSWORD = _secret(
     "url_password",
     # Only the password (group 1) is replaced; the user may be empty (`redis://:pw@host`).
     # The match starts at `://` and looks back for the scheme: found from its needle.
-    rf"://(?<=(?<!{WORD})[A-Za-z][A-Za-z0-9+.-]{{1,20}}://)"
+    # JSON encoders may escape the slashes (`postgres:\/\/`): found by review, such
+    # text that does not parse as JSON (cut off, in a log line) went out raw.
+    rf"(?:://(?<=(?<!{WORD})[A-Za-z][A-Za-z0-9+.-]{{1,20}}://)"
+    rf"|:\\/\\/(?<=(?<!{WORD})[A-Za-z][A-Za-z0-9+.-]{{1,20}}:\\/\\/))"
     # The password runs to the authority's last `@`, as URL parsers read it
     # (`mysql://root:P@ssw0rd@localhost`: found by review, the rest of it went out).
     r"[^\s:/?#@\"']{0,256}:([^\s/?#\"']{1,256})@",
     "://",
+    ":\\/\\/",
     group=1,
     label="PASSWORD",
-    # Linear: starts are only where `://` is, and from each the user stops at its one
-    # follower (`:`), the password backs up at most its 256 characters to an `@`.
+    # Linear: starts are only where `://` (or `:\/\/`) is, and from each the user stops
+    # at its one follower (`:`), the password backs up at most 256 characters to an `@`.
     trusted=True,
 )
 
