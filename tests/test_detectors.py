@@ -471,6 +471,9 @@ class TestPatterns:
         assert found(f'{{"key": "{escaped}"}}') == [("private_key", escaped)]
         cut = pem[:90]  # cut by an attribute length limit
         assert found(f"{cut}...") == [("private_key", cut)]
+        # Found by review: indented (a YAML block) and cut, it went out whole.
+        indented = "\n".join(f"    {line}" for line in pem.splitlines()[:3])
+        assert found(f"tls:\n  key: |\n{indented}") == [("private_key", indented.strip())]
 
     def test_ipv6_mixed_and_bracketed(self) -> None:
         assert found("from ::ffff:203.0.113.7 ok") == [("ipv6_address", "::ffff:203.0.113.7")]

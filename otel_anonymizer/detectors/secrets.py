@@ -146,12 +146,13 @@ JWT = _secret(
 PRIVATE_KEY = _secret(
     "private_key",
     # A whole block, or (cut off by a length limit, or pasted without its end) the header
-    # and the base64 lines after it, with real or JSON-escaped line breaks. A block holds
+    # and the base64 lines after it, with real or JSON-escaped line breaks, indented or
+    # not (a YAML block: found by review, such a key went out whole). A block holds
     # no `-----` before its end: a search from each header stops at the next one, not at
     # the end of the text (quadratic in the number of headers without an end).
     r"-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY((?: BLOCK)?)-----"
     r"(?:(?:[^-]|-(?!----)){16,}?-----END \1PRIVATE KEY\2-----"
-    r"|(?:(?:\r?\n|\\r\\n|\\n)(?:[A-Za-z-]+: [^\r\n\\]*|[A-Za-z0-9+/=]+))+)",
+    r"|(?:(?:\r?\n|\\r\\n|\\n)[ \t]*(?:[A-Za-z-]+: [^\r\n\\]*|[A-Za-z0-9+/=]+))+)",
     "-----BEGIN",
     quote_bounded=False,
 )
