@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
-from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler, LogRecordLimits
 from opentelemetry.sdk._logs.export import (
     BatchLogRecordProcessor,
     InMemoryLogRecordExporter,
@@ -78,6 +78,21 @@ def test_exporter_wrapper_sanitizes_bodies_attributes_and_resource() -> None:
     assert list(messages) == [{"role": "user", "parts": [{"content": "[EMAIL]"}]}]
     assert details.attributes["gen_ai.request.model"] == "gpt-4o"
     assert records[0].resource.attributes["owner"] == "[EMAIL]"
+
+
+@pytest.mark.filterwarnings("ignore:Log record attributes were dropped")
+def test_the_copies_say_how_many_attributes_the_limits_dropped() -> None:
+    """Found by review: a sanitized log record reported no dropped attributes."""
+    raw, anonymized = InMemoryLogRecordExporter(), InMemoryLogRecordExporter()
+    provider = LoggerProvider(log_record_limits=LogRecordLimits(max_attributes=1))
+    provider.add_log_record_processor(SimpleLogRecordProcessor(raw))
+    provider.add_log_record_processor(
+        SimpleLogRecordProcessor(AnonymizingLogRecordExporter(anonymized, [pii_anonymizer()]))
+    )
+    provider.get_logger("t").emit(body=f"from {CANARY}", attributes={"a": 1, "b": 2, "c": 3})
+    [original], [copy] = raw.get_finished_logs(), anonymized.get_finished_logs()
+    assert original.dropped_attributes == copy.dropped_attributes == 2
+    assert CANARY not in str(copy.log_record.body)
 
 
 def test_unwrapped_logs_leak_the_canary() -> None:

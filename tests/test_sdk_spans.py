@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, SpanLimits, TracerProvider
 from opentelemetry.sdk.trace.export import (
     BatchSpanProcessor,
     SimpleSpanProcessor,
@@ -19,7 +19,7 @@ from opentelemetry.sdk.trace.export import (
     SpanExportResult,
 )
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from opentelemetry.trace import Link, Status, StatusCode
+from opentelemetry.trace import Link, SpanContext, Status, StatusCode, TraceFlags
 
 from otel_anonymizer import (
     FAILURE_PLACEHOLDER,
@@ -110,6 +110,44 @@ def test_unwrapped_export_leaks_the_canary() -> None:
     memory = InMemorySpanExporter()
     emit_full_span(provider_with(SimpleSpanProcessor(memory)))
     assert CANARY in "".join(everything(span) for span in memory.get_finished_spans())
+
+
+def test_the_copies_say_what_the_limits_dropped() -> None:
+    """Found by review: the sanitized copy of a span reported no dropped attributes,
+    events or links (nor its events' and links' dropped attributes), though the SDK's
+    limits had dropped some: the backend was told nothing was cut."""
+    limits = SpanLimits(
+        max_span_attributes=2,
+        max_events=1,
+        max_links=1,
+        max_event_attributes=1,
+        max_link_attributes=1,
+    )
+    raw, anonymized = InMemorySpanExporter(), InMemorySpanExporter()
+    provider = TracerProvider(span_limits=limits)
+    provider.add_span_processor(SimpleSpanProcessor(raw))
+    provider.add_span_processor(
+        SimpleSpanProcessor(AnonymizingSpanExporter(anonymized, [pii_anonymizer()]))
+    )
+    context = SpanContext(1, 2, True, TraceFlags(1))
+    links = [Link(context), Link(context, {"to": CANARY, "b": 2})]
+    with provider.get_tracer("t").start_as_current_span("s", links=links) as span:
+        span.set_attributes({"a": 1, "b": 2, "c": 3, "mail": CANARY})
+        span.add_event("e1")
+        span.add_event("e2", {"x": CANARY, "y": 2})
+
+    def dropped(span: ReadableSpan) -> tuple[int, ...]:
+        return (
+            span.dropped_attributes,
+            span.dropped_events,
+            span.dropped_links,
+            span.events[0].dropped_attributes,
+            span.links[0].dropped_attributes,
+        )
+
+    [original], [copy] = raw.get_finished_spans(), anonymized.get_finished_spans()
+    assert dropped(original) == dropped(copy) == (2, 1, 1, 1, 1)
+    assert CANARY not in everything(copy)
 
 
 def test_object_type_is_trace_for_root_spans_and_span_for_children() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from opentelemetry.attributes import BoundedAttributes
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
@@ -30,10 +31,15 @@ def attribute_entries(
 
 
 def rebuild_attributes(
-    attributes: Mapping[str, Any] | None, values: Iterator[Any], sanitizer: Sanitizer
-) -> dict[str, Any]:
+    attributes: Mapping[str, Any] | None,
+    values: Iterator[Any],
+    sanitizer: Sanitizer,
+    dropped: int = 0,
+) -> Mapping[str, Any]:
     """The attributes with their sanitized values and keys (`Sanitizer.key`, kept
-    distinct); removed and None values are dropped."""
+    distinct); removed and None values are dropped. Where the SDK's limits `dropped`
+    some of the originals, the copy says how many, as they did (found by review: the
+    backend was told nothing was dropped)."""
     rebuilt: dict[str, Any] = {}
     new_names: dict[str, str] = {}
     for key in attributes or ():
@@ -43,7 +49,13 @@ def rebuild_attributes(
             new = sanitizer.key(key)
             if new != key:
                 new_names[key] = new
-    return renamed(rebuilt, new_names) if new_names else rebuilt
+    if new_names:
+        rebuilt = renamed(rebuilt, new_names)
+    if not dropped:
+        return rebuilt
+    bounded = BoundedAttributes(attributes=rebuilt, extended_attributes=True)
+    bounded.dropped = dropped
+    return bounded
 
 
 def text_value(value: Any) -> str:

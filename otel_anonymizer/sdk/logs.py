@@ -71,7 +71,9 @@ def _rebuild_log(
     body = next(values)
     new_record = copy.copy(log_record)
     new_record.body = None if body is REMOVED else body
-    new_record.attributes = rebuild_attributes(log_record.attributes or {}, values, sanitizer)
+    new_record.attributes = rebuild_attributes(
+        log_record.attributes or {}, values, sanitizer, record.dropped_attributes
+    )
     if getattr(log_record, "event_name", None):
         new_record.event_name = text_value(next(values))
     if log_record.severity_text:

@@ -15,6 +15,7 @@ from typing import Any
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import Event, ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.sdk.util import BoundedList
 from opentelemetry.trace import Link, SpanContext, Status, TraceState
 
 from otel_anonymizer import tracestate
@@ -76,17 +77,20 @@ def _rebuild_span(
     if description is not None:
         description = text_value(next(values))
     status = Status(span.status.status_code, description)
-    attributes = rebuild_attributes(span.attributes, values, sanitizer)
+    attributes = rebuild_attributes(span.attributes, values, sanitizer, span.dropped_attributes)
     new_events = []
     for event in span.events:
         event_name = text_value(next(values))
         new_events.append(
             Event(
-                event_name, rebuild_attributes(event.attributes, values, sanitizer), event.timestamp
+                event_name,
+                rebuild_attributes(event.attributes, values, sanitizer, event.dropped_attributes),
+                event.timestamp,
             )
         )
     link_attributes = [
-        rebuild_attributes(link.attributes, values, sanitizer) for link in span.links
+        rebuild_attributes(link.attributes, values, sanitizer, link.dropped_attributes)
+        for link in span.links
     ]
     # The trace states come last, the span's and then its links' (`_span_entries`).
     context, parent = span.context, span.parent
@@ -112,14 +116,24 @@ def _rebuild_span(
         parent=parent,
         resource=sanitize_resource(span.resource, sanitizer, object_type),
         attributes=attributes,
-        events=new_events,
-        links=new_links,
+        events=_with_dropped(new_events, span.dropped_events),
+        links=_with_dropped(new_links, span.dropped_links),
         kind=span.kind,
         status=status,
         start_time=span.start_time,
         end_time=span.end_time,
         instrumentation_scope=sanitize_scope(span.instrumentation_scope, sanitizer, object_type),
     )
+
+
+def _with_dropped(items: list[Any], dropped: int) -> Sequence[Any]:
+    """The events or links of a copy, saying how many of the original's the SDK's
+    limits dropped (a plain list says none)."""
+    if not dropped:
+        return items
+    bounded = BoundedList.from_seq(None, items)
+    bounded.dropped = dropped
+    return bounded
 
 
 def _trace_state(header: Any) -> TraceState:
