@@ -582,6 +582,42 @@ class TestScriptsWithoutSpaces:
         assert found(text) == []
 
 
+class TestUnderscores:
+    """Found by review: a value between underscores (Markdown and Slack emphasis, what
+    LLM bots posting to Slack write) read as part of a word and went out raw. `_` glues
+    only to a letter or digit on its other side."""
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("Reach her at _jane.doe@example.com_", ("email", "_jane.doe@example.com")),
+            ("Card on file: __4111 1111 1111 1111__", ("credit_card", "4111 1111 1111 1111")),
+            ("_SSN 536-90-4399_", ("us_ssn", "536-90-4399")),
+            ("Mobile: _(415) 555-2671_", ("phone", "(415) 555-2671")),
+            ("Client IP _203.0.113.7_.", ("ipv4_address", "203.0.113.7")),
+            ("_4111111111111111_", ("credit_card", "4111111111111111")),
+            ("ip _2001:db8::1_", ("ipv6_address", "2001:db8::1")),
+            ("__00:1A:2B:3C:4D:5E__", ("mac_address", "00:1A:2B:3C:4D:5E")),
+        ],
+    )
+    def test_values_between_underscores(self, text: str, expected: tuple[str, str]) -> None:
+        assert found(text) == [expected]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "order_4111111111111111",
+            "ref 4111111111111111_x",
+            "ref 4111111111111111_9",
+            "id_jane@example.com_tag",
+            "host_203.0.113.7",
+            "span 536-90-4399_a",
+        ],
+    )
+    def test_an_underscore_between_a_word_and_a_value_still_glues(self, text: str) -> None:
+        assert found(text) == []
+
+
 class TestOverlaps:
     def test_earlier_start_wins(self) -> None:
         first = Detector("first", r"abc")
@@ -1009,10 +1045,11 @@ class TestRunCache:
     )  # fmt: skip
     BEFORE = ("", " ", "x", "-", ".", "\\n", "\\\\", "1.", "==", "a/", "7:", "é", "(", "+")
     BEFORE += ('"', "\x00", "\t", "n", "\\t", "\\r", "r", "t", "_", "Z", "<=", "!=", "~=", "[", "'")
-    BEFORE += ("\\x", "\\a", "1,", "1;")
+    BEFORE += ("\\x", "\\a", "1,", "1;", "x_", " _", "__", "1_")
     AFTER = ("", " ", "x", "-", "-x", ".5", ".", "/1", ",7", " 2024-05-01", " 12/26", "\\n")
     AFTER += ('"', "\x00", "}", "_", "n", "t1", ",", ":", "é", "\\", "/x", "e5", "1", ";7")
     AFTER += ("\t0", '"0', "\x000", " x", "\tx", "x.5", " a,7", "__1", "\\n1", " then", " row")
+    AFTER += ("_ ", "_x", "__", "_1", "_.", "_-")
 
     def test_cached_runs_give_what_a_fresh_scan_gives(self) -> None:
         rng = random.Random(31)
@@ -1142,8 +1179,42 @@ class TestReach:
         long_local = "a" * 64 + "@example.org"
         cached = Scanner([EMAIL])
         fresh = Scanner([dataclasses.replace(EMAIL, cacheable_windows=False)])
-        befores = ["", " ", "x", ".", "\\n", "\\a", "\\", "\\\\n", "a\\", "é", "+", "\n", '"', "_5"]
-        afters = ["", " ", "x", "-", ".", ".c", "_", "\\n", "é", '"', ".png", "@b.co"]
+        befores = [
+            "",
+            " ",
+            "x",
+            ".",
+            "\\n",
+            "\\a",
+            "\\",
+            "\\\\n",
+            "a\\",
+            "é",
+            "+",
+            "\n",
+            '"',
+            "_5",
+            "x_",
+            " _",
+            "__",
+        ]
+        afters = [
+            "",
+            " ",
+            "x",
+            "-",
+            ".",
+            ".c",
+            "_",
+            "\\n",
+            "é",
+            '"',
+            ".png",
+            "@b.co",
+            "_ ",
+            "__",
+            "_x",
+        ]
         rng = random.Random(5)
         for _ in range(4000):
             address = rng.choice(

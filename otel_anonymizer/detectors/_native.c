@@ -318,8 +318,9 @@ static PyTypeObject ShapesType = {
      ((ch) >= 0x3400 && (ch) <= 0x4DBF) || ((ch) >= 0x4E00 && (ch) <= 0x9FFF) ||          \
      ((ch) >= 0xAC00 && (ch) <= 0xD7AF) || ((ch) >= 0xF900 && (ch) <= 0xFAFF) ||          \
      ((ch) >= 0xFF66 && (ch) <= 0xFF9F) || ((ch) >= 0x20000 && (ch) <= 0x3134F))
-/* A character that glues a number touching it into a word (`glues` in words.py). */
-#define IS_WORD(ch) ((Py_UNICODE_ISALNUM(ch) || (ch) == '_') && !IS_UNSPACED(ch))
+/* A character that glues a number touching it into a word (`glues` in words.py); `_`
+ * glues when one of these is before it. */
+#define GLUES(ch) (Py_UNICODE_ISALNUM(ch) && !IS_UNSPACED(ch))
 
 /* Whether text[start:end] (a run, starting at a digit or at the `+` or `(` before one)
  * is one that no detector with `skips_inert_runs` can match in: see `_INERT_RUN` and
@@ -336,7 +337,9 @@ static PyTypeObject ShapesType = {
             Py_UCS4 before = data[start - 1];                                             \
             int escape = (before == 'n' || before == 'r' || before == 't') && start > 1 &&  \
                          data[start - 2] == '\\';                                         \
-            if ((IS_WORD(before) || before == '-') && !escape) {                          \
+            int glued = before == '_' ? start > 1 && GLUES(data[start - 2])               \
+                                      : before == '-' || GLUES(before);                   \
+            if (glued && !escape) {                                                       \
                 Py_ssize_t i = start;                                                     \
                 while (i < end && (IS_DIGIT(data[i]) || data[i] == '-')) {                \
                     i++;                                                                  \

@@ -38,7 +38,7 @@ import regex
 from otel_anonymizer.detectors.budget import check_budget, end_budget, remaining, start_budget
 from otel_anonymizer.detectors.runs import AFTER_CONTEXT_CLASSES, CONTEXT_CLASSES, numeric_runs
 from otel_anonymizer.detectors.shapes import Shape, char_class, shape_classes
-from otel_anonymizer.detectors.words import WORD
+from otel_anonymizer.detectors.words import ALNUM
 
 try:
     from otel_anonymizer.detectors import _native
@@ -889,15 +889,16 @@ def _remembered_key(text: str) -> tuple[int, str, str]:
 
 def not_after(chars: str, *, word: bool = False) -> str:
     """A start boundary: not right after one of `chars` (a character class body), nor
-    with `word` after a `WORD` character, unless that character is the letter of a JSON
-    escape (`\\n`, `\\r`, `\\t`): in raw JSON text the escape's letter touches the
-    value (`\\n+1 415...`, `\\tjane@...`).
+    with `word` glued to a word before it: after a letter or digit, unless that is the
+    letter of a JSON escape (`\\n`, `\\r`, `\\t`: in raw JSON text the escape's letter
+    touches the value, `\\n+1 415...`, `\\tjane@...`), or after `_` after one
+    (`user_4111...`, but `_jane@example.org_` is found; see `words`).
 
     One lookbehind with a nested one, not an alternation of two: both engines keep their
     fast scan for what follows (an alternation made the IBAN search 30 times slower).
     """
     characters = rf"(?<![{chars}](?<!\\[nrt]))" if chars else ""
-    return characters + (rf"(?<!{WORD}(?<!\\[nrt]))" if word else "")
+    return characters + (rf"(?<!{ALNUM}(?<!\\[nrt]))(?<!{ALNUM}_)" if word else "")
 
 
 def _run_filter(detector: Detector) -> Callable[[str], bool] | None:

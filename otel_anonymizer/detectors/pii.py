@@ -15,7 +15,7 @@ from functools import lru_cache, partial
 
 from otel_anonymizer.detectors import checks
 from otel_anonymizer.detectors.base import Detector, not_after
-from otel_anonymizer.detectors.words import WORD
+from otel_anonymizer.detectors.words import GLUED_AFTER, WORD
 
 #: Regions whose national number formats are recognized without a `+` prefix.
 DEFAULT_PHONE_REGIONS = ("US", "CA", "GB", "DE", "FR")
@@ -28,7 +28,7 @@ EMAIL = Detector(
         not_after(".%+-", word=True) + r"(?!(?<=\\)[nrt])"
         r"[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
         # Not going on into a word or a hyphenated name; `--` (a dash) may follow.
-        rf"[A-Za-z]{{2,24}}(?!{WORD}|-(?!-))"
+        rf"[A-Za-z]{{2,24}}(?!{GLUED_AFTER}|-(?!-))"
     ),
     checks.email,
     needles=("@",),
@@ -43,11 +43,11 @@ EMAIL = Detector(
 
 #: Not inside a word, an id or a decimal number (`0.4111111111111111` is a float).
 _NUMBER_START = not_after("-", word=True) + r"(?<!\d[.,])"
-_NUMBER_END = rf"(?!{WORD}|-|[.,]\d)"
+_NUMBER_END = rf"(?!{GLUED_AFTER}|-|[.,]\d)"
 
 CREDIT_CARD = Detector(
     "credit_card",
-    re.compile(_NUMBER_START + r"\d(?:[ -]?\d){11,18}" + rf"(?!{WORD}|[.,]\d)"),
+    re.compile(_NUMBER_START + r"\d(?:[ -]?\d){11,18}" + rf"(?!{GLUED_AFTER}|[.,]\d)"),
     lru_cache(maxsize=4096)(checks.credit_card),  # a match is at most 37 characters
     numeric=True,
     skips_inert_runs=True,
@@ -75,7 +75,8 @@ US_SSN = Detector(
 #: Not a version: `v1.2.3.4`, `pkg==1.2.3.4`, `Chrome/120.0.0.0` (a product token).
 IP_V4 = (
     not_after(".", word=True) + rf"(?<!{WORD}/)(?<![=<>!~]=)"
-    rf"(?:\d{{1,3}}\.){{3}}\d{{1,3}}(?!{WORD}|\.\d|-{WORD})"  # a sentence's final period may follow
+    # A sentence's final period may follow.
+    rf"(?:\d{{1,3}}\.){{3}}\d{{1,3}}(?!{GLUED_AFTER}|\.\d|-{WORD})"
 )
 
 IBAN = Detector(
@@ -110,7 +111,7 @@ IP_ADDRESS_V6 = Detector(
     "ipv6_address",
     not_after(":.", word=True) + r"(?:[0-9A-Fa-f]{0,4}:){2,7}"
     r"(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?"
-    r"(?:%\w+(?:\.\w+)*)?" + rf"(?!{WORD}|:|\.\d)",  # zone index: `%eth0`, `%eth0.100`
+    r"(?:%\w+(?:\.\w+)*)?" + rf"(?!{GLUED_AFTER}|:|\.\d)",  # zone index: `%eth0`, `%eth0.100`
     checks.ipv6,
     label="IP_ADDRESS",
     # `::`, or three groups (`:db8:85a3:`): clock times (`12:30:45`) have two. A valid
@@ -126,7 +127,7 @@ _HEX = "[0-9A-Fa-f]"
 MAC_ADDRESS = Detector(
     "mac_address",
     not_after(":.-", word=True) + rf"(?:{_HEX}{{2}}([:-]){_HEX}{{2}}(?:\1{_HEX}{{2}}){{4}}"
-    rf"|{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}})(?!{WORD}|[:-]|\.{WORD})",
+    rf"|{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}})(?!{GLUED_AFTER}|[:-]|\.{WORD})",
     # `:5e:f0:`, `-5E-F0-`, `.4567.89ab` (Cisco). Clock times (`12:30:45`) have one
     # group too few.
     shapes=(
@@ -157,7 +158,7 @@ _PHONE_PATTERN = (
     r"|\d\d?\.\d\d?\.\d{2,4}(?!\d|\.\d)|\d\d?/\d\d?/\d{2,4}(?!\d|/\d)"
     r"|\d\d?-\d\d?-\d{4}(?!\d|-\d))"
     r"\d+(?:[ -]\d+(?:[ .-]\d+){0,5}|\.\d+(?:[ .-]\d+){1,5})"
-    r")" + rf"(?!{WORD}|-(?!-)|[./]\d)"  # `--` (a dash) may follow
+    r")" + rf"(?!{GLUED_AFTER}|-(?!-)|[./]\d)"  # `--` (a dash) may follow
 )
 
 

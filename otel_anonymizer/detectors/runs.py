@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from otel_anonymizer.detectors.words import glues
+from otel_anonymizer.detectors.words import glued_before
 
 #: Runs of digits and the separators people write in numbers, at least 7 characters
 #: from a digit to a digit; a run is extended over a `+` or `(` before it. Numeric
@@ -41,9 +41,9 @@ _DIGITS_AND_DASHES = re.compile(r"[\d-]+")
 
 
 def _context_class(char: str) -> str:
-    if char in " -.,+/:=<>!~\\nrt":  # what the built-in detectors' patterns name
+    if char in " -.,+/:=<>!~\\nrt_":  # what the built-in detectors' patterns name
         return char
-    if char.isalpha() or char == "_":
+    if char.isalpha():
         return "a"
     return "0" if char.isdigit() else '"'
 
@@ -79,15 +79,16 @@ def numeric_runs(text: str, skip_inert: bool) -> Iterator[tuple[int, int]]:
 
 
 def _glued(text: str, start: int, chunk: str) -> bool:
-    """Whether a run is glued to a word: right after a word character or `-` that is not
-    the letter of a JSON escape (`\\n`), and made of digits and dashes only (inside ids:
-    `c12-3456-`, `build-20240314`). No numeric detector starts a match there: they start
-    neither after a word character or `-` nor after a digit, and IPv4 addresses have dots.
+    """Whether a run is glued to a word: right after a word character (`glued_before`)
+    or `-` that is not the letter of a JSON escape (`\\n`), and made of digits and
+    dashes only (inside ids: `c12-3456-`, `build-20240314`). No numeric detector starts a
+    match there: they start neither after a word character or `-` nor after a digit, and
+    IPv4 addresses have dots.
     """
     if not start or not chunk[0].isdecimal():
         return False
     before = text[start - 1]
-    if not (glues(before) or before == "-"):
+    if not (before == "-" or glued_before(text, start)):
         return False
     if before in "nrt" and start > 1 and text[start - 2] == "\\":
         return False

@@ -2,7 +2,9 @@
 
 A number or an address that touches a word character is part of a word (`id4111...`,
 `user_jane@...`) and is not taken for one; but scripts written without spaces between
-words put personal data right against their letters.
+words put personal data right against their letters. An underscore glues only to a
+letter or digit on its other side: a value between underscores (`_jane@example.org_`,
+`__4111 1111 1111 1111__`: Markdown and Slack emphasis) is not part of a word.
 """
 
 from __future__ import annotations
@@ -21,9 +23,26 @@ UNSPACED = (
 )
 #: A character that makes what touches it part of a word: `\w`, but not `UNSPACED`.
 WORD = rf"[^\W{UNSPACED}]"
+#: A `WORD` character other than `_`.
+ALNUM = rf"[^\W_{UNSPACED}]"
+#: What glues to the end of a value (a lookahead's body): a letter or digit, or `_` and
+#: one (`4111..._id`); not `_` before a space or another `_` (`_jane@example.org_`).
+GLUED_AFTER = rf"_?{ALNUM}"
 _UNSPACED_CHARACTER = re.compile(f"[{UNSPACED}]")
 
 
 def glues(char: str) -> bool:
-    """Whether `char` makes a number touching it part of a word (a `WORD` character)."""
-    return (char.isalnum() or char == "_") and not _UNSPACED_CHARACTER.match(char)
+    """Whether `char` makes a number touching it part of a word (an `ALNUM` character;
+    see `glued_before` for `_`)."""
+    return char.isalnum() and not _UNSPACED_CHARACTER.match(char)
+
+
+def glued_before(text: str, start: int) -> bool:
+    """Whether what starts at `start` is glued to a word before it: right after a letter
+    or digit (`glues`), or after `_` right after one (`user_4111...`)."""
+    if not start:
+        return False
+    before = text[start - 1]
+    if before == "_":
+        return start > 1 and glues(text[start - 2])
+    return glues(before)
