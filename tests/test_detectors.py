@@ -483,6 +483,25 @@ class TestPatterns:
     def test_mac(self, mac: str) -> None:
         assert found(f"hw {mac} up") == [("mac_address", mac)]
 
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("MAC:00:1A:2B:3C:4D:5E", ("mac_address", "00:1A:2B:3C:4D:5E")),
+            ("src_ip:2001:db8:85a3::8a2e:370:7334 dst_port:443", ("ipv6_address", "2001:db8:85a3::8a2e:370:7334")),
+            ("from mx ([IPv6:2001:db8::1])", ("ipv6_address", "2001:db8::1")),
+            ("key:abcd:ef01::1", ("ipv6_address", "abcd:ef01::1")),
+            ("cafe:2001:db8::1", ("ipv6_address", "cafe:2001:db8::1")),
+        ],
+    )  # fmt: skip
+    def test_addresses_right_after_a_label(self, text: str, expected: tuple[str, str]) -> None:
+        """Found by review: `word:` before an IPv6 or MAC address (device logs, key:value
+        logs, RFC 5321 address literals) read as the middle of an address."""
+        assert found(text) == [expected]
+
+    def test_no_address_starts_inside_one(self) -> None:
+        assert found("at 12:30:45:00 and 1:2:3") == []
+        assert found("x 00:1a:2b:3c:4d:5e:6f") == []  # seven groups: no MAC
+
     def test_ipv4_is_not_a_phone(self) -> None:
         """`181.94.135.105` is also a valid Canadian number (1-819-413-5105): the IPv4
         detector, listed before the lenient phone detector, wins."""

@@ -107,9 +107,14 @@ IP_ADDRESS_V4 = Detector(
     quote_bounded=True,
 )
 
+#: Not after a colon inside an address (`db8:`), but after a label's (`MAC:00:1A:...`,
+#: `src_ip:2001:db8::1`, `[IPv6:2001:db8::1]`): one after a word with a letter other
+#: than a hex digit in its last five characters, more than an address's group holds.
+_NOT_AFTER_GROUP = r"(?<!(?<![G-Zg-z_][0-9A-Fa-f]{0,4}):)"
+
 IP_ADDRESS_V6 = Detector(
     "ipv6_address",
-    not_after(":.", word=True) + r"(?:[0-9A-Fa-f]{0,4}:){2,7}"
+    not_after(".", word=True) + _NOT_AFTER_GROUP + r"(?:[0-9A-Fa-f]{0,4}:){2,7}"
     r"(?:(?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]{1,4})?"
     r"(?:%\w+(?:\.\w+)*)?" + rf"(?!{GLUED_AFTER}|:|\.\d)",  # zone index: `%eth0`, `%eth0.100`
     checks.ipv6,
@@ -126,7 +131,9 @@ IP_ADDRESS_V6 = Detector(
 _HEX = "[0-9A-Fa-f]"
 MAC_ADDRESS = Detector(
     "mac_address",
-    not_after(":.-", word=True) + rf"(?:{_HEX}{{2}}([:-]){_HEX}{{2}}(?:\1{_HEX}{{2}}){{4}}"
+    not_after(".-", word=True)
+    + _NOT_AFTER_GROUP
+    + rf"(?:{_HEX}{{2}}([:-]){_HEX}{{2}}(?:\1{_HEX}{{2}}){{4}}"
     rf"|{_HEX}{{4}}\.{_HEX}{{4}}\.{_HEX}{{4}})(?!{GLUED_AFTER}|[:-]|\.{WORD})",
     # `:5e:f0:`, `-5E-F0-`, `.4567.89ab` (Cisco). Clock times (`12:30:45`) have one
     # group too few.
