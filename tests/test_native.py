@@ -192,6 +192,9 @@ def test_the_scanner_finds_the_same_with_and_without_the_extension(
     assert fast._marks is not None and slow._marks is None
     texts = corpus_texts()
     texts += random_texts(RUN_ALPHABET + "@sk-AIza:://", 5_000, seed=3, length=80)
+    rng = random.Random(8)
+    escapes = ["%40", "%20", "%2B", "%C3%A9", "jane", "4111", "1111", ".org", " ", "+"]
+    texts += ["".join(rng.choices(escapes, k=rng.randint(1, 12))) for _ in range(3000)]
     findings = 0
     for text in texts:
         expected = slow.scan(text)

@@ -36,6 +36,7 @@ from typing import Any, Literal, NamedTuple
 import regex
 
 from otel_anonymizer.detectors.budget import check_budget, end_budget, remaining, start_budget
+from otel_anonymizer.detectors.escapes import ESCAPE_SHAPE, decoded
 from otel_anonymizer.detectors.runs import AFTER_CONTEXT_CLASSES, CONTEXT_CLASSES, numeric_runs
 from otel_anonymizer.detectors.shapes import Shape, char_class, shape_classes
 from otel_anonymizer.detectors.words import ALNUM
@@ -382,12 +383,19 @@ class Finding(NamedTuple):
     detector: Detector
 
 
+#: Marks texts holding percent escapes, whose decoded view is scanned too (`escapes`);
+#: never reported.
+_ESCAPES = Detector("percent_escapes", ESCAPE_SHAPE, shapes=(ESCAPE_SHAPE,), trusted=True)
+
+
 class Scanner:
     """Runs a set of detectors over texts and returns non-overlapping findings.
 
     Where findings overlap, the one that starts first wins, then the detector listed
     first, then the longer one. `timeout` bounds each regex search of an untrusted (user)
-    detector in seconds; exceeding it raises `TimeoutError`.
+    detector in seconds; exceeding it raises `TimeoutError`. A text holding percent
+    escapes (`jane%40example.com`) is also scanned decoded; what is found there is
+    added where it overlaps nothing found in the text itself.
     """
 
     def __init__(self, detectors: Sequence[Detector], timeout: float | None = None) -> None:
@@ -429,7 +437,7 @@ class Scanner:
         # Needles and shapes, each with the detector it selects, searched in one pass.
         marks = [
             (detector, shape)
-            for detector in textual
+            for detector in (*textual, _ESCAPES)
             for shape in (
                 *(tuple(char_class(char) for char in needle) for needle in detector.needles),
                 *detector.shape_classes,
@@ -458,7 +466,7 @@ class Scanner:
         self._needles = re.compile(_trie(by_needle)) if by_needle else None
         self._shapes = [
             (detector, [regex.compile(shape) for shape in detector.shapes])
-            for detector in textual
+            for detector in (*textual, _ESCAPES)
             if detector.shapes
         ]
         self._shape_patterns = {detector.name: patterns for detector, patterns in self._shapes}
@@ -481,7 +489,7 @@ class Scanner:
             if _native is not None
             else None
         )
-        self._gate = _gate(self.detectors)
+        self._gate = _gate((*self.detectors, _ESCAPES))
         # By `_remembered_key`: the text, and its findings.
         self._remembered: dict[tuple[int, str, str], tuple[str, tuple[Finding, ...]]] = {}
         self._remembered_lengths: set[int] = set()
@@ -568,7 +576,11 @@ class Scanner:
             )
         else:
             marks, unknown = self._marked(text), None
+        escaped = False
         for detector, first in self._candidates(text, marks):
+            if detector is _ESCAPES:
+                escaped = True
+                continue
             reach = detector.reach
             if reach is None:
                 spans = detector.find(text, timeout=timeout)
@@ -581,9 +593,30 @@ class Scanner:
             findings += (Finding(s, e, detector) for s, e in spans)
         if self._numeric:
             findings += self._scan_numbers(text, timeout, unknown)
-        if len(findings) < 2:
+        if len(findings) >= 2:
+            findings = self._resolve(findings)
+        if escaped:
+            return self._with_decoded(text, findings)
+        return findings
+
+    def _with_decoded(self, text: str, findings: list[Finding]) -> list[Finding]:
+        """`findings` in `text`, and those in its decoded view (`escapes`) that overlap
+        none of them (`user:p%40ss@host` is a password, not `ss@host`)."""
+        view = decoded(text)
+        if view is None:
             return findings
-        return self._resolve(findings)
+        passed = self._passes.run(view.text) if self._passes is not None else None
+        starts = [finding.start for finding in findings]
+        added: list[Finding] = []
+        for finding in self._scan_within(view.text, passed):
+            start, end = view.span(finding.start, finding.end)
+            index = bisect.bisect_left(starts, end)  # the findings starting before `end`
+            if index and findings[index - 1].end > start:
+                continue
+            if added and added[-1].end > start:  # widened over the same run of escapes
+                continue
+            added.append(Finding(start, end, finding.detector))
+        return sorted(findings + added, key=lambda finding: finding.start) if added else findings
 
     def scan_remembered(self, text: str, passed: Passed | None = None) -> list[Finding]:
         """`scan`, and keep the findings for `scan_many`, which does not scan that text
@@ -746,16 +779,17 @@ class Scanner:
         its first needle or shape is (0 for those without); `marks` are the detectors
         whose needles or shapes occur, with where."""
         selected = [(detector, 0) for detector in self._always]
-        # By name: the first needle or shape of each detector.
-        firsts: dict[str, tuple[Detector, int]] = {}
+        # By identity (a user's detector may be named as `_ESCAPES`): the first needle
+        # or shape of each detector.
+        firsts: dict[int, tuple[Detector, int]] = {}
         for detector, position in marks:
-            first = firsts.get(detector.name)
+            first = firsts.get(id(detector))
             if first is None or position < first[1]:
-                firsts[detector.name] = (detector, position)
+                firsts[id(detector)] = (detector, position)
         selected += firsts.values()
         timeout = self.timeout
         for detector in self._filtered:
-            if detector.name in firsts:
+            if id(detector) in firsts:
                 continue
             bounded = timeout is not None and not detector.trusted
             for pattern, takes_timeout in detector.compiled_prefilter:

@@ -158,7 +158,9 @@ MAC_ADDRESS = Detector(
 #: parentheses, eight separators); a phone number has at most 15 digits.
 _LONGEST_PHONE = 26
 _PHONE_PATTERN = (
-    not_after("+.-", word=True) + r"(?<!\d[:/])(?:"
+    # Not after `+` (a `+` starts a number), unless it is a form-encoded space
+    # (`q=call+415-555-2671`: right after a letter or digit).
+    not_after(".-", word=True) + r"(?<!(?<![A-Za-z0-9])\+)(?<!\d[:/])(?:"
     r"(?:\+|00)\d{1,3}[ .-]?(?:\(\d{1,5}\)[ .-]?)?\d+(?:[ .-]\d+){0,6}"
     r"|(?:\(\d{1,5}\)[ .-]?|0\d{1,4}/)\d+(?:[ .-]\d+){0,6}"
     r"|(?!\d{4}-\d\d?-\d\d?(?!\d|-\d)|\d{4}/\d\d?/\d\d?(?!\d|/\d)"

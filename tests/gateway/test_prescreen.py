@@ -71,6 +71,8 @@ class Values:
             "order 4111111111111111,5",
             "é à 日本語 ٣٤٥٦٧٨٩٠١٢",
             "tab\tjane.roe@example.org",
+            "https://api.example.com/v1/users?email=jane.doe%40example.com&p=%2B14155552671",
+            "q=my%20card%204111111111111111 100%25",
         ]
 
     def text(self) -> str:

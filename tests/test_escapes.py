@@ -1,0 +1,98 @@
+"""Percent-encoded values: the decoded view (`detectors.escapes`) and what the scanner
+finds through it. Found by review: `url.full` attributes with `email=jane%40...` or
+`phone=%2B1415...` went out raw."""
+
+from __future__ import annotations
+
+import random
+import urllib.parse
+
+import pytest
+
+from otel_anonymizer import Detector, pii_anonymizer
+from otel_anonymizer.detectors import Scanner, select
+from otel_anonymizer.detectors.escapes import decoded
+from otel_anonymizer.sanitizer import Entry, Sanitizer
+
+DEFAULT = Scanner(select("default"))
+
+
+def found(text: str, scanner: Scanner = DEFAULT) -> list[tuple[str, str]]:
+    return [(f.detector.name, text[f.start : f.end]) for f in scanner.scan(text)]
+
+
+class TestDecodedView:
+    def test_no_escapes_no_view(self) -> None:
+        assert decoded("100% sure, 50%-off, %zz, %4") is None
+
+    def test_positions_map_back_exactly_over_one_byte_escapes(self) -> None:
+        text = "q=a%20b%40c.org&x=1%2B2"
+        view = decoded(text)
+        assert view is not None and view.text == "q=a b@c.org&x=1+2"
+        for start in range(len(view.text) + 1):
+            for end in range(start, len(view.text) + 1):
+                begin, stop = view.span(start, end)
+                assert urllib.parse.unquote(text[begin:stop]) == view.text[start:end]
+
+    def test_characters_of_several_bytes_take_their_whole_run(self) -> None:
+        text = "caf%C3%A9%40x.org ok"
+        view = decoded(text)
+        assert view is not None and view.text == "café@x.org ok"
+        assert view.span(3, 5) == (3, 12)  # `é@`: the run of three escapes
+        assert view.span(4, 10) == (3, 17)  # from inside the run: its start
+        assert view.span(0, 3) == (0, 3)
+        assert view.span(11, 13) == (18, 20)
+
+    def test_bytes_that_are_not_utf8_read_as_replacement_characters(self) -> None:
+        view = decoded("a%FFb%C3")
+        assert view is not None and view.text == "a\ufffdb\ufffd"
+
+    def test_random_texts_decode_like_the_standard_library(self) -> None:
+        rng = random.Random(4)
+        alphabet = ["%", "%4", "%40", "%2B", "%C3%A9", "%e2%82%ac", "a", " ", "@", "7", "%%"]
+        for _ in range(3000):
+            text = "".join(rng.choices(alphabet, k=rng.randint(0, 12)))
+            view = decoded(text)
+            expected = urllib.parse.unquote(text, errors="replace")
+            assert (view.text if view is not None else text) == expected, text
+
+
+class TestFoundThroughTheView:
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("/v1/users?email=jane.doe%40example.com", ("email", "jane.doe%40example.com")),
+            ("/lookup?phone=%2B14155552671", ("phone", "%2B14155552671")),
+            ("q=my%20card%204111111111111111", ("credit_card", "4111111111111111")),
+            ("q=my%20ssn%20is%20536-90-4399&x=1", ("us_ssn", "536-90-4399")),
+            ("q=4111%201111%201111%201111", ("credit_card", "4111%201111%201111%201111")),
+            ("next=%3Fe%3Djane.doe%2540example.com", ("email", "jane.doe%2540example.com")),
+            ("caf%C3%A9%20jane%40example.com", ("email", "jane%40example.com")),
+        ],
+    )
+    def test_values_behind_escapes(self, text: str, expected: tuple[str, str]) -> None:
+        assert found(text) == [expected]
+
+    def test_a_form_encoded_space_before_a_phone_number(self) -> None:
+        assert found("q=call+415-555-2671") == [("phone", "415-555-2671")]
+        assert found("+44 20 7946 0958") == [("phone", "+44 20 7946 0958")]  # still a prefix
+
+    def test_what_the_text_itself_holds_wins(self) -> None:
+        """In `user:%25Ho%230@db.example.com` the password holds escapes: decoded, its
+        tail and the host read as an address, which must not widen the password."""
+        text = "postgres://app:%25HoD%230To@db-3.internal.example.com:5432/x"
+        assert found(text) == [("url_password", "%25HoD%230To")]
+
+    def test_escapes_in_clean_text_find_nothing(self) -> None:
+        for text in ("100%25 sure", "a%20b%20c", "path/%7Euser/x%2Fy", "%E2%82%AC 12.50"):
+            assert found(text) == []
+
+    def test_user_detectors_see_the_view_too(self) -> None:
+        login = Detector("acme_login", r"[a-z]+@acme\.io", needles=("@acme",))
+        assert found("u=bob%40acme.io", Scanner([login])) == [("acme_login", "bob%40acme.io")]
+
+    def test_url_attributes_are_anonymized(self) -> None:
+        sanitizer = Sanitizer([pii_anonymizer()])
+        url = "https://api.example.com/v1/users?email=jane.doe%40example.com&p=%2B14155552671"
+        out = sanitizer.sanitize([Entry("url.full", url)], "span")[0]
+        assert out == "https://api.example.com/v1/users?email=[EMAIL]&p=[PHONE]"
