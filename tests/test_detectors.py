@@ -1190,6 +1190,25 @@ class TestReach:
     def spans(scanner: Scanner, text: str) -> list[tuple[int, int, str]]:
         return [(f.start, f.end, f.detector.name) for f in scanner.scan(text)]
 
+    @pytest.mark.parametrize(
+        ("lead", "characters"),
+        [
+            ("[a-c._%+-]", "%+-._abc"),
+            ("x", "x"),
+            (r"[a\-c]", "-ac"),
+            (r"[\w.]", None),  # a shape would read `w`
+            (r"\w", None),
+            ("[^a]", None),
+            ("[aé]", None),
+            (r"[\d]", None),  # digits of every script
+        ],
+    )
+    def test_a_lead_is_stripped_as_characters_only_if_it_is_an_ascii_class(
+        self, lead: str, characters: str | None
+    ) -> None:
+        detector = Detector("d", "x@y", needles=("@",), reach=1, extent="@[a-z]*", lead=lead)
+        assert detector.lead_characters == characters
+
     def test_cached_windows_find_what_a_fresh_search_finds(self) -> None:
         # The same address in every context its lookbehinds and lookaheads can tell
         # apart: escapes, a backslash two characters back, word characters, the text's

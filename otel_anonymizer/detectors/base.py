@@ -95,6 +95,34 @@ _REMEMBERED_EDGE = 64
 _ANCHORED_REACH = 16
 
 
+def _compiled(pattern: str) -> Any:
+    """`pattern` compiled by the stdlib engine (faster to call), or by `regex` where
+    only that one reads it."""
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return regex.compile(pattern)
+
+
+def _ascii_class(pattern: str | None) -> str | None:
+    """The characters `pattern` matches, if it is one class of ASCII characters
+    (`[A-Za-z0-9._%+-]`), for `str.rstrip`; else None."""
+    if pattern is None:
+        return None
+    try:
+        sequences = shape_classes(pattern)
+    except (ValueError, IndexError):
+        return None
+    if len(sequences) != 1 or len(sequences[0]) != 1:
+        return None
+    low, high, decimal, extra = sequences[0][0]
+    characters = "".join(chr(code) for code in range(128) if (low | high << 64) >> code & 1)
+    # Read as a shape, the class holds no other character; the engine must agree
+    # (a shape reads `[\w]` as `w`).
+    matched = "".join(chr(code) for code in range(128) if regex.fullmatch(pattern, chr(code)))
+    return characters if not (decimal or extra) and matched == characters else None
+
+
 @dataclass(frozen=True)
 class Detector:
     """Finds one kind of personal data or secret in text.
@@ -173,6 +201,8 @@ class Detector:
     compiled_prefilter: Any = field(init=False, repr=False, compare=False)
     compiled_extent: Any = field(init=False, repr=False, compare=False)
     compiled_lead: Any = field(init=False, repr=False, compare=False)
+    #: `lead` as the ASCII characters it matches, when it is a class of only those.
+    lead_characters: str | None = field(init=False, repr=False, compare=False)
     shape_classes: tuple[Shape, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -218,7 +248,7 @@ class Detector:
         if self.cacheable_windows and self.extent is None:
             raise ValueError(f"detector {self.name!r}: cacheable_windows needs extent")
         try:
-            extent = None if self.extent is None else regex.compile(self.extent)
+            extent = None if self.extent is None else _compiled(self.extent)
         except regex.error as error:
             raise ValueError(f"detector {self.name!r}: invalid extent: {error.msg}") from None
         try:
@@ -239,6 +269,7 @@ class Detector:
         object.__setattr__(self, "compiled_prefilter", prefilter)
         object.__setattr__(self, "compiled_extent", extent)
         object.__setattr__(self, "compiled_lead", lead)
+        object.__setattr__(self, "lead_characters", _ascii_class(self.lead))
         object.__setattr__(self, "label", self.label or self.name.upper())
 
     def find(
@@ -811,13 +842,17 @@ class Scanner:
         reach = detector.reach or 0
         extent = detector.compiled_extent.match
         lead = detector.compiled_lead
+        lead_characters = detector.lead_characters
         spans: list[tuple[int, int]] = []
         start = end = -1
         for count, place in enumerate(sorted(self._places(detector, text, first))):
             if not count % _CHECK_EVERY:
                 check_budget()
             low = max(0, place - reach)
-            if lead is not None:  # where the run of characters a match may hold starts
+            # Where the run of characters a match may hold before the needle starts.
+            if lead_characters is not None:
+                low += len(text[low:place].rstrip(lead_characters))
+            elif lead is not None:
                 low = lead.match(text, low, place).start()
             match = extent(text, place)
             high = place if match is None else match.end()
