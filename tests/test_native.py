@@ -176,6 +176,25 @@ def test_passes_find_every_shape_and_run_whatever_the_shapes() -> None:
             assert [(start, end) for start, end, _, _ in runs] == list(numeric_runs(text, False))
 
 
+@needs_native
+def test_passes_find_every_shape_with_more_shapes_than_filter_groups_to_start_from() -> None:
+    """The filter's groups start as one per shape, up to 256; with more, as one per
+    first character (`set_pair_filter`). Both must let every place a shape starts at
+    through: here 400 shapes of three or four characters of a small alphabet, so that
+    most places in the texts start one."""
+    rng = random.Random(17)
+    alphabet = "abcdeXYZ019-_. "
+    shapes = sorted(
+        {"".join(rng.choices(alphabet, k=rng.randint(3, 4))) for _ in range(400)}, key=len
+    )
+    assert len(shapes) > 300
+    patterns = [re.escape(shape) for shape in shapes]
+    expanded, marks = expanded_shapes(patterns)
+    passes = native.Passes(marks, None)
+    for text in random_texts(alphabet, 2_000, seed=19, length=90):
+        assert shapes_found(passes, expanded, text) == shapes_searched(patterns, text), text
+
+
 def python_scanner(monkeypatch: pytest.MonkeyPatch, detectors: list[Detector]) -> Scanner:
     with monkeypatch.context() as patch:
         patch.setattr(base, "_native", None)

@@ -1096,13 +1096,27 @@ halves_of(const uint64_t *bits)
  * (`weights[high][0][set of low halves 0-7]`, `[1]` for 8-15). Filled at import. */
 static int32_t weights[16][2][256];
 
+/* How often each lower-case letter occurs in English text, per mille. Letters are
+ * told apart: `e` or `r` in a group of the pair filter lets through many more places
+ * than `x` or `q`. */
+static const int32_t letter_weights[26] = {
+    82, 15, 28, 43, 127, 22, 20, 61, 70, 2, 8, 40, 24, /* a-m */
+    67, 75, 19, 1, 60, 63, 91, 28, 10, 24, 2, 20, 1,   /* n-z */
+};
+
 static void
 set_weights(void)
 {
     memset(weights, 0, sizeof weights);
     for (int c = 0; c < 256; c++) {
-        int lower = (c >= 'a' && c <= 'z') || c == ' ';
-        int32_t weight = lower ? 30 : c > ' ' && c < 127 ? 5 : 1;
+        /* A space is as common as the commonest letters together; a capital a tenth of
+         * its letter; digits and punctuation a few times less than a letter. */
+        int32_t weight = c == ' '                ? 180
+                         : c >= 'a' && c <= 'z' ? letter_weights[c - 'a']
+                         : c >= 'A' && c <= 'Z' ? (letter_weights[c - 'A'] + 9) / 10
+                         : c >= '0' && c <= '9' ? 5
+                         : c > ' ' && c < 127   ? 4
+                                                : 1;
         int high = c >> 4, low = c & 15;
         for (int set = 0; set < 256; set++) {
             weights[high][low >> 3][set] += (set >> (low & 7)) & 1 ? weight : 0;
@@ -1124,8 +1138,8 @@ halves_weight(Halves halves)
 }
 
 /* Places the pair filter lets through: a character of `first` followed by one of
- * `second`, then one of `third` and one of `fourth`; `cost`, how often the pair occurs
- * in text, roughly. */
+ * `second`, then one of `third` and one of `fourth`; `cost`, how often such places
+ * occur in text, roughly (the product of the four characters' weights). */
 typedef struct {
     Halves first, second, third, fourth;
     int64_t cost;
@@ -1135,7 +1149,8 @@ static PairGroup
 pair_group(Halves first, Halves second, Halves third, Halves fourth)
 {
     PairGroup group = {first, second, third, fourth,
-                       halves_weight(first) * halves_weight(second)};
+                       halves_weight(first) * halves_weight(second) * halves_weight(third) *
+                           halves_weight(fourth)};
     return group;
 }
 
@@ -1160,6 +1175,21 @@ merge_cost(const PairGroup *a, const PairGroup *b)
 }
 
 #define PAIR_GROUPS 8
+/* The most groups the pair filter starts from (one per distinct shape). */
+#define START_GROUPS 256
+
+/* The characters below 256 of a class, as `Halves`. */
+static Halves
+class_halves(const CharClass *cls)
+{
+    uint64_t bits[4] = {0, 0, 0, 0};
+    for (Py_UCS4 c = 0; c < 256; c++) {
+        if (class_has(cls, c)) {
+            bits[c >> 6] |= (uint64_t)1 << (c & 63);
+        }
+    }
+    return halves_of(bits);
+}
 
 /* The characters below 256 that may stand `place` (2 or 3) characters after a mark
  * starting with `a`, as `Halves`: every one where no shape's class is known there. */
@@ -1170,35 +1200,81 @@ later_halves(const ShapesObject *marks, int a, int place)
     if (marks == NULL || a >= 128) {
         return every;
     }
-    const CharClass *cls = place == 2 ? &marks->third[a] : &marks->fourth[a];
-    uint64_t bits[4] = {0, 0, 0, 0};
-    for (Py_UCS4 c = 0; c < 256; c++) {
-        if (class_has(cls, c)) {
-            bits[c >> 6] |= (uint64_t)1 << (c & 63);
-        }
-    }
-    return halves_of(bits);
+    return class_halves(place == 2 ? &marks->third[a] : &marks->fourth[a]);
 }
 
-/* The pair filter: every pair the bitmap of pairs lets through, covered by at most 8
- * groups, each a set of first characters and a set of second characters, both as
- * `Halves`, so that two table lookups per character tell a place's groups (SSSE3's
- * byte shuffle). The groups start as one per first character and are merged, the
- * cheapest merge first, until 8 are left. Each group also holds the characters its
- * marks allow third and fourth (`later_halves`), looked up the same way. The filter
- * lets through more places than the marks start at, never fewer; the bitmap and the
- * marks' classes then decide each place it lets through. 0, or -1 on an error. */
+static int
+same_halves(Halves a, Halves b)
+{
+    return a.low == b.low && a.high == b.high;
+}
+
+static int
+same_group(const PairGroup *a, const PairGroup *b)
+{
+    return same_halves(a->first, b->first) && same_halves(a->second, b->second) &&
+           same_halves(a->third, b->third) && same_halves(a->fourth, b->fourth);
+}
+
+/* The pair filter's groups to start from, one per shape (the same ones once): its
+ * first four classes, as `Halves` (every character past its end). A shape that cannot
+ * occur in a one-byte text (a class there holds no character below 256) needs none.
+ * The count, or -1 when there are more than `START_GROUPS`. */
+static int
+shape_groups(const ShapesObject *marks, PairGroup *groups)
+{
+    int count = 0;
+    for (Py_ssize_t s = 0; marks != NULL && s < marks->count; s++) {
+        const CharClass *classes = marks->classes + marks->starts[s];
+        Halves places[4];
+        int possible = 1;
+        for (int place = 0; place < 4; place++) {
+            places[place] = place < marks->lengths[s] ? class_halves(&classes[place])
+                                                      : (Halves){0xffff, 0xffff};
+            possible &= places[place].low != 0;
+        }
+        PairGroup group = pair_group(places[0], places[1], places[2], places[3]);
+        for (int g = 0; g < count && possible; g++) {
+            possible = !same_group(&groups[g], &group);
+        }
+        if (!possible) {
+            continue;
+        }
+        if (count == START_GROUPS) {
+            return -1;
+        }
+        groups[count++] = group;
+    }
+    return count;
+}
+
+/* The pair filter: the places where a mark may start, covered by at most 8 groups,
+ * each a set of first characters, of second ones, of third ones and of fourth ones,
+ * all as `Halves`, so that two table lookups per character tell a place's groups
+ * (SSSE3's byte shuffle). The groups start as one per shape (`shape_groups`; with too
+ * many shapes, one per first character: the pairs the bitmap lets through, then the
+ * characters its marks allow third and fourth, `later_halves`) and are merged, the
+ * cheapest merge first, until 8 are left. All four characters count in a group's cost
+ * and a group starts with one shape, not with all those of its first character: a
+ * mark of two characters (`yJ`, `f_`) lets any third character through, and with a
+ * longer mark of the same first character (`ye\d\d`) in its group, most words
+ * starting with that pair. The filter lets through more places than the marks start
+ * at, never fewer; the bitmap and the marks' classes then decide each place it lets
+ * through. 0, or -1 on an error. */
 static int
 set_pair_filter(PassesObject *self, const ShapesObject *marks)
 {
-    PairGroup groups[256];
-    int count = 0;
-    for (int a = 0; a < 256; a++) {
-        const uint64_t *bits = &self->pairs[a * 4];
-        if ((bits[0] | bits[1] | bits[2] | bits[3]) != 0) {
-            Halves first = {(uint16_t)(1u << (a & 15)), (uint16_t)(1u << (a >> 4))};
-            groups[count++] = pair_group(first, halves_of(bits), later_halves(marks, a, 2),
-                                         later_halves(marks, a, 3));
+    PairGroup groups[START_GROUPS];
+    int count = shape_groups(marks, groups);
+    if (count < 0) {
+        count = 0;
+        for (int a = 0; a < 256; a++) {
+            const uint64_t *bits = &self->pairs[a * 4];
+            if (self->starts_mark[a] && (bits[0] | bits[1] | bits[2] | bits[3]) != 0) {
+                Halves first = {(uint16_t)(1u << (a & 15)), (uint16_t)(1u << (a >> 4))};
+                groups[count++] = pair_group(first, halves_of(bits), later_halves(marks, a, 2),
+                                             later_halves(marks, a, 3));
+            }
         }
     }
     int left = count;
