@@ -1608,6 +1608,10 @@ done:
     return result;
 }
 
+/* Where each shape first occurs is kept on the stack for up to this many shapes (a
+ * few hundred bytes to clear; allocating them cost more than a short text's pass). */
+#define STACK_SHAPES 256
+
 static Py_ssize_t
 shape_count(const PassesObject *self)
 {
@@ -1621,17 +1625,21 @@ Passes_run(PassesObject *self, PyObject *text)
         PyErr_Format(PyExc_TypeError, "run() takes a str, not %.100s", Py_TYPE(text)->tp_name);
         return NULL;
     }
-    Py_ssize_t *found = PyMem_Calloc(shape_count(self) ? shape_count(self) : 1, sizeof(Py_ssize_t));
+    Py_ssize_t count = shape_count(self), small[STACK_SHAPES];
+    Py_ssize_t *found = count <= STACK_SHAPES ? small : PyMem_New(Py_ssize_t, count);
     if (found == NULL) {
         return PyErr_NoMemory();
     }
+    memset(found, 0, count * sizeof(Py_ssize_t));
     PyObject *unknown = NULL, *result = NULL;
     Text scanned = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), NULL};
     if (run_passes(self, &scanned, found, &unknown) >= 0) {
         result = passes_result(self, found, unknown);
     }
     Py_XDECREF(unknown);
-    PyMem_Free(found);
+    if (found != small) {
+        PyMem_Free(found);
+    }
     return result;
 }
 
@@ -1864,12 +1872,13 @@ finds_nothing(TextScreenObject *self, Text *text, int *hit, Found *kept)
         return scan_finds_nothing(self, text, NULL, kept);
     }
     const PassesObject *passes = (const PassesObject *)self->passes;
-    Py_ssize_t count = shape_count(passes), small[64] = {0};
-    Py_ssize_t *found = count <= 64 ? small : PyMem_Calloc(count, sizeof(Py_ssize_t));
+    Py_ssize_t count = shape_count(passes), small[STACK_SHAPES];
+    Py_ssize_t *found = count <= STACK_SHAPES ? small : PyMem_New(Py_ssize_t, count);
     if (found == NULL) {
         PyErr_NoMemory();
         return -1;
     }
+    memset(found, 0, count * sizeof(Py_ssize_t));
     PyObject *unknown = NULL;
     int result = run_passes(passes, text, found, &unknown);
     if (result >= 0) {
