@@ -138,14 +138,18 @@ SHAPE_ALPHABET = "abcxyzABCXYZ0123456789" + "-_.:@ /" + "é"
 TEXT_ALPHABETS = [SHAPE_ALPHABET, SHAPE_ALPHABET + "ĀΩ", SHAPE_ALPHABET + "😀"]
 
 
-def random_shape(rng: random.Random) -> str:
-    """A random shape of one to four characters or classes (`[...]`, `\\d`)."""
+def random_shape(rng: random.Random, groups: bool = True) -> str:
+    """A random shape of one to four characters, classes (`[...]`, `\\d`) or groups of
+    two or three alternatives of such (`(?:a[bc]|\\d)`)."""
     atoms = []
     for _ in range(rng.randint(1, 4)):
         kind = rng.random()
-        if kind < 0.1:
+        if kind < 0.1 and groups:
+            alternatives = [random_shape(rng, groups=False) for _ in range(rng.randint(2, 3))]
+            atoms.append("(?:" + "|".join(alternatives) + ")")
+        elif kind < 0.2:
             atoms.append(r"\d")
-        elif kind < 0.5:
+        elif kind < 0.55:
             chars = rng.sample(SHAPE_ALPHABET, rng.randint(2, 6))
             atoms.append("[" + "".join(re.escape(char) for char in chars) + "]")
         else:
@@ -379,6 +383,20 @@ class TestShapes:
         assert len(shape_classes(r":[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")) == 16
         assert shape_classes(r"\d") == [((0x03FF << 48, 0, True, 0),)]
 
+    def test_a_shape_expands_its_alternatives(self) -> None:
+        """A group of alternatives (the IBAN shape: each country's code in either case)
+        stands for one sequence per alternative, repeated like any atom."""
+        assert shape_classes("(?:ab|c)d") == shape_classes("abd") + shape_classes("cd")
+        assert shape_classes("x(?:a|bc){2}") == [
+            *shape_classes("xaa"),
+            *shape_classes("xabc"),
+            *shape_classes("xbca"),
+            *shape_classes("xbcbc"),
+        ]
+        assert shape_classes("(?:(?:a|b)c|d)") == shape_classes("ac") + shape_classes("bc") + (
+            shape_classes("d")
+        )
+
     @pytest.mark.parametrize(
         ("shape", "message"),
         [
@@ -388,6 +406,11 @@ class TestShapes:
             (r"\w", "unsupported escape at position 0"),
             ("[ab", "unterminated or empty class at position 0"),
             ("[a-z]{1,100}", "more than 64 lengths"),
+            ("(?:a|b){7}", "more than 64 lengths and alternatives"),
+            ("(?:ab|c", "unterminated group at position 0"),
+            ("a|b", "unsupported '|' at position 1"),
+            ("(ab)", "unsupported '(' at position 0"),
+            ("(?:|)", "empty shape"),
             ("[éè]", "a class may hold one non-ASCII character at most"),
         ],
     )

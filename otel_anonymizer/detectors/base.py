@@ -102,8 +102,9 @@ class Detector:
     given, receives that text and confirms it. `label` names the type in placeholders
     (`[EMAIL]`); it defaults to the upper-cased name.
 
-    Prefilters (see the module docs): `needles` and `shapes` (fixed-length patterns:
-    characters, `\\d`, classes such as `[0-9A-Fa-f]`, repeats `{n}` and `{m,n}`),
+    Prefilters (see the module docs): `needles` and `shapes` (short patterns:
+    characters, `\\d`, classes such as `[0-9A-Fa-f]`, groups of alternatives such as
+    `(?:[Dd][Ee]|gb)`, repeats `{n}` and `{m,n}`),
     `prefilter` (one regex or several; a string is compiled with `regex`, a compiled
     stdlib `re` pattern is used as is); a text is searched when any of them occurs in
     it. Or `numeric` (with `min_digits`: no match has fewer digits, so runs and shorter
