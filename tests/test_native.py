@@ -23,7 +23,7 @@ from corpus import clean_texts, iter_all
 
 from otel_anonymizer.detectors import BUILTIN, Detector, Scanner, base, select
 from otel_anonymizer.detectors.runs import AFTER_CONTEXT_CLASSES, numeric_runs
-from otel_anonymizer.detectors.shapes import shape_classes
+from otel_anonymizer.detectors.shapes import parse_shape, shape_classes
 from otel_anonymizer.jsontext import IN_VALUE, read_keys, read_layout
 
 native = base._native
@@ -110,9 +110,12 @@ def test_shapes_match_their_regexes() -> None:
 
 
 def expanded_shapes(shapes: list[str]) -> tuple[list[tuple[str, Any]], Any]:
-    """Each shape with each class sequence it expands into, and all as `Shapes`."""
-    expanded = [(shape, sequence) for shape in shapes for sequence in shape_classes(shape)]
-    return expanded, native.Shapes([sequence for _, sequence in expanded])
+    """Each shape with each class sequence it expands into, and all as `Shapes` (with
+    the lookbehind of each)."""
+    parsed = [(shape, *parse_shape(shape)) for shape in shapes]
+    expanded = [(shape, sequence) for shape, sequences, _ in parsed for sequence in sequences]
+    not_after = [after for _, sequences, after in parsed for _ in sequences]
+    return expanded, native.Shapes([sequence for _, sequence in expanded], not_after)
 
 
 def shapes_found(passes: Any, expanded: list[tuple[str, Any]], text: str) -> dict[str, int]:
@@ -140,8 +143,12 @@ TEXT_ALPHABETS = [SHAPE_ALPHABET, SHAPE_ALPHABET + "ĀΩ", SHAPE_ALPHABET + "�
 
 def random_shape(rng: random.Random, groups: bool = True) -> str:
     """A random shape of one to four characters, classes (`[...]`, `\\d`) or groups of
-    two or three alternatives of such (`(?:a[bc]|\\d)`)."""
+    two or three alternatives of such (`(?:a[bc]|\\d)`), after a lookbehind of a class
+    one time in five (`(?<![ab])`)."""
     atoms = []
+    if groups and rng.random() < 0.2:
+        chars = rng.sample(SHAPE_ALPHABET, rng.randint(1, 12))
+        atoms.append("(?<![" + "".join(re.escape(char) for char in chars) + "])")
     for _ in range(rng.randint(1, 4)):
         kind = rng.random()
         if kind < 0.1 and groups:
@@ -397,6 +404,14 @@ class TestShapes:
             shape_classes("d")
         )
 
+    def test_a_shape_may_start_with_a_lookbehind(self) -> None:
+        """`(?<![A-Za-z0-9])`: a class of characters the shape never follows (so that
+        a shape need not occur inside words and ids)."""
+        sequences, not_after = parse_shape(r"(?<![a-c\d])x[yz]")
+        assert sequences == shape_classes("x[yz]") == shape_classes(r"(?<![a-c\d])x[yz]")
+        assert not_after == shape_classes(r"[a-c\d]")[0][0]
+        assert parse_shape("x[yz]")[1] is None
+
     @pytest.mark.parametrize(
         ("shape", "message"),
         [
@@ -411,6 +426,9 @@ class TestShapes:
             ("a|b", "unsupported '|' at position 1"),
             ("(ab)", "unsupported '(' at position 0"),
             ("(?:|)", "empty shape"),
+            ("(?<!ab)c", "a lookbehind holds one character or class, at position 0"),
+            ("(?<![ab]", "a lookbehind holds one character or class, at position 0"),
+            ("a(?<![ab])c", "unsupported '(' at position 1"),
             ("[éè]", "a class may hold one non-ASCII character at most"),
         ],
     )
@@ -449,6 +467,11 @@ class TestShapesInput:
             native.Passes(native.Shapes([[(0, 0, False, 0)]]), None).run(b"x")  # type: ignore[arg-type]
         with pytest.raises(TypeError):
             native.Passes("not shapes", None)  # type: ignore[arg-type]
+        x = (0, 1 << ord("x") - 64, False, 0)
+        with pytest.raises(ValueError, match="one item per shape"):
+            native.Shapes([[x], [x]], [None])
+        with pytest.raises(TypeError):
+            native.Shapes([[x]], [("not", "a", "class", 0)])  # type: ignore[list-item]
 
     def test_a_shape_longer_than_it_says_is_refused(self) -> None:
         # Its length is read first, its items later: trusting the first answer would

@@ -68,6 +68,10 @@ typedef struct {
     /* The shapes whose first class may hold a non-ASCII character. */
     Py_ssize_t *wide;
     Py_ssize_t wide_count;
+    /* For each shape, whether it never follows a character of `not_after[s]` (a shape's
+     * lookbehind, `(?<![A-Za-z0-9])`); the filters above let those places through. */
+    uint8_t *bounded;
+    CharClass *not_after;
 } ShapesObject;
 
 static void
@@ -78,6 +82,8 @@ Shapes_dealloc(ShapesObject *self)
     PyMem_Free(self->classes);
     PyMem_Free(self->first);
     PyMem_Free(self->wide);
+    PyMem_Free(self->bounded);
+    PyMem_Free(self->not_after);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -111,9 +117,9 @@ parse_class(PyObject *item, CharClass *cls)
 static PyObject *
 Shapes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    PyObject *shapes;
-    static char *keywords[] = {"shapes", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:Shapes", keywords, &shapes)) {
+    PyObject *shapes, *not_after = Py_None, *after = NULL;
+    static char *keywords[] = {"shapes", "not_after", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:Shapes", keywords, &shapes, &not_after)) {
         return NULL;
     }
     PyObject *seq = PySequence_Fast(shapes, "shapes must be a sequence");
@@ -129,9 +135,32 @@ Shapes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     self->count = count;
     self->lengths = PyMem_Calloc(count ? count : 1, sizeof(Py_ssize_t));
     self->starts = PyMem_Calloc(count ? count : 1, sizeof(Py_ssize_t));
-    if (self->lengths == NULL || self->starts == NULL) {
+    self->bounded = PyMem_Calloc(count ? count : 1, sizeof(uint8_t));
+    self->not_after = PyMem_Calloc(count ? count : 1, sizeof(CharClass));
+    if (self->lengths == NULL || self->starts == NULL || self->bounded == NULL ||
+        self->not_after == NULL) {
         PyErr_NoMemory();
         goto error;
+    }
+    if (not_after != Py_None) {
+        after = PySequence_Fast(not_after, "not_after must be a sequence");
+        if (after == NULL) {
+            goto error;
+        }
+        if (PySequence_Fast_GET_SIZE(after) != count) {
+            PyErr_SetString(PyExc_ValueError, "not_after must have one item per shape");
+            goto error;
+        }
+        for (Py_ssize_t s = 0; s < count; s++) {
+            PyObject *item = PySequence_Fast_GET_ITEM(after, s);
+            if (item != Py_None) {
+                if (parse_class(item, &self->not_after[s]) < 0) {
+                    goto error;
+                }
+                self->bounded[s] = 1;
+            }
+        }
+        Py_CLEAR(after);
     }
     Py_ssize_t total = 0;
     for (Py_ssize_t s = 0; s < count; s++) {
@@ -231,6 +260,7 @@ Shapes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     return (PyObject *)self;
 
 error:
+    Py_XDECREF(after);
     Py_DECREF(seq);
     Py_DECREF(self);
     return NULL;
@@ -276,7 +306,8 @@ error:
             while (j < length && class_has(&classes[j], data[i + j])) {                   \
                 j++;                                                                      \
             }                                                                             \
-            if (j == length) {                                                            \
+            if (j == length &&                                                            \
+                !(self->bounded[s] && i > 0 && class_has(&self->not_after[s], data[i - 1]))) { \
                 return s;                                                                 \
             }                                                                             \
         }                                                                                 \
@@ -288,11 +319,13 @@ DEFINE_SHAPE_AT(shape_at_ucs2, Py_UCS2)
 DEFINE_SHAPE_AT(shape_at_ucs4, Py_UCS4)
 
 PyDoc_STRVAR(Shapes_doc,
-             "Shapes(shapes, /)\n--\n\n"
+             "Shapes(shapes, not_after=None, /)\n--\n\n"
              "Fixed-length sequences of character classes, searched for together.\n\n"
              "Each shape is a sequence of classes `(ascii_low, ascii_high, decimal, extra)`:\n"
              "bitmaps of the ASCII characters 0-63 and 64-127 in the class, `decimal` adds\n"
-             "every Unicode decimal digit, `extra` (0 for none) one non-ASCII character.");
+             "every Unicode decimal digit, `extra` (0 for none) one non-ASCII character.\n"
+             "`not_after`, one item per shape: the class of the characters the shape never\n"
+             "follows, or None.");
 
 static PyTypeObject ShapesType = {
     PyVarObject_HEAD_INIT(NULL, 0)

@@ -37,7 +37,7 @@ import regex
 
 from otel_anonymizer.detectors.budget import check_budget, end_budget, remaining, start_budget
 from otel_anonymizer.detectors.runs import AFTER_CONTEXT_CLASSES, CONTEXT_CLASSES, numeric_runs
-from otel_anonymizer.detectors.shapes import Shape, char_class, shape_classes
+from otel_anonymizer.detectors.shapes import CharClass, Shape, char_class, parse_shape
 from otel_anonymizer.detectors.words import WORD
 
 try:
@@ -104,7 +104,8 @@ class Detector:
 
     Prefilters (see the module docs): `needles` and `shapes` (short patterns:
     characters, `\\d`, classes such as `[0-9A-Fa-f]`, groups of alternatives such as
-    `(?:[Dd][Ee]|gb)`, repeats `{n}` and `{m,n}`),
+    `(?:[Dd][Ee]|gb)`, repeats `{n}` and `{m,n}`, after a lookbehind of one class such
+    as `(?<![A-Za-z0-9])` if need be),
     `prefilter` (one regex or several; a string is compiled with `regex`, a compiled
     stdlib `re` pattern is used as is); a text is searched when any of them occurs in
     it. Or `numeric` (with `min_digits`: no match has fewer digits, so runs and shorter
@@ -174,6 +175,8 @@ class Detector:
     compiled_extent: Any = field(init=False, repr=False, compare=False)
     compiled_lead: Any = field(init=False, repr=False, compare=False)
     shape_classes: tuple[Shape, ...] = field(init=False, repr=False, compare=False)
+    #: For each of `shape_classes`, the class of the characters it never follows.
+    shape_not_after: tuple[CharClass | None, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
@@ -229,12 +232,16 @@ class Detector:
         if self.numeric and self.shapes:
             raise ValueError(f"detector {self.name!r}: a numeric detector takes no shapes")
         shapes: list[Shape] = []
+        not_after: list[CharClass | None] = []
         for index, shape in enumerate(self.shapes):
             try:
-                shapes += shape_classes(shape)
+                sequences, lookbehind = parse_shape(shape)
             except ValueError as error:
                 raise ValueError(f"detector {self.name!r}: shapes[{index}]: {error}") from None
+            shapes += sequences
+            not_after += [lookbehind] * len(sequences)
         object.__setattr__(self, "shape_classes", tuple(shapes))
+        object.__setattr__(self, "shape_not_after", tuple(not_after))
         object.__setattr__(self, "compiled", compiled)
         object.__setattr__(self, "compiled_prefilter", prefilter)
         object.__setattr__(self, "compiled_extent", extent)
@@ -429,15 +436,22 @@ class Scanner:
         self._filtered = [detector for detector in textual if detector.prefilter]
         # Needles and shapes, each with the detector it selects, searched in one pass.
         marks = [
-            (detector, shape)
+            (detector, shape, not_after)
             for detector in textual
-            for shape in (
-                *(tuple(char_class(char) for char in needle) for needle in detector.needles),
-                *detector.shape_classes,
+            for shape, not_after in (
+                *(
+                    (tuple(char_class(char) for char in needle), None)
+                    for needle in detector.needles
+                ),
+                *zip(detector.shape_classes, detector.shape_not_after, strict=True),
             )
         ]
-        self._mark_owners = [detector for detector, _ in marks]
-        self._marks = _native.Shapes([shape for _, shape in marks]) if _native and marks else None
+        self._mark_owners = [detector for detector, _, _ in marks]
+        self._marks = (
+            _native.Shapes([shape for _, shape, _ in marks], [after for _, _, after in marks])
+            if _native and marks
+            else None
+        )
         # Without `_native`: the needles as one trie, for one pass of the stdlib engine
         # (about twice as fast as a flat alternation, which retries every needle at each
         # position), and each shape as a regex.

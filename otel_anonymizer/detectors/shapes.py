@@ -26,17 +26,31 @@ _DECIMAL: CharClass = (0x03FF000000000000, 0, True, 0)  # `\d`: 0-9 and all deci
 
 def shape_classes(shape: str) -> list[Shape]:
     """The class sequences a shape stands for (its `{m,n}` repeats and its groups of
-    alternatives expanded).
+    alternatives expanded); see `parse_shape`."""
+    return parse_shape(shape)[0]
+
+
+def parse_shape(shape: str) -> tuple[list[Shape], CharClass | None]:
+    """The class sequences a shape stands for, and the class of the characters it never
+    follows (None: any).
 
     A shape is a regex of a few lengths at most: characters, escaped characters, `\\d`,
     classes (`[A-Z]`, `[0-9A-Fa-f_]`, not negated) and groups of alternatives of such
-    (`(?:[Dd][Ee]|gb)`), each optionally repeated `{n}` or `{m,n}`. Raises `ValueError`
-    naming the position of anything else.
+    (`(?:[Dd][Ee]|gb)`), each optionally repeated `{n}` or `{m,n}`; first, optionally, a
+    lookbehind of one of them, `(?<![A-Za-z0-9])`, which the shape never follows. Raises
+    `ValueError` naming the position of anything else.
     """
-    sequences, _ = _shape_sequences(shape, 0, None)
+    not_after = None
+    position = 0
+    if shape.startswith("(?<!"):
+        not_after, position = _shape_atom(shape, 4) if len(shape) > 4 else (None, 4)
+        if not_after is None or not shape.startswith(")", position):
+            raise ValueError("a lookbehind holds one character or class, at position 0")
+        position += 1
+    sequences, _ = _shape_sequences(shape, position, None)
     if any(not sequence for sequence in sequences):
         raise ValueError("empty shape")
-    return [tuple(sequence) for sequence in sequences]
+    return [tuple(sequence) for sequence in sequences], not_after
 
 
 def _shape_sequences(
