@@ -188,6 +188,31 @@ def test_passes_find_every_shape_and_run_whatever_the_shapes() -> None:
 
 
 @needs_native
+def test_the_places_of_shapes_match_their_regexes() -> None:
+    """`Shapes.places` lists every place a detector's shapes occur at, in C, for the
+    scanner to try its pattern at; without the extension, `_ShapeSearch` finds them,
+    on a skeleton of the text for shapes that start with letters and hold a digit.
+    Both must give the places the shapes' regexes give, lookbehinds included."""
+    rng = random.Random(23)
+    alphabet = SHAPE_ALPHABET + "deDE\\nĀ😀"
+    shapes = [r"(?<![A-Za-mo-z0-9])(?:[Dd][Ee]|[Aa][BbCc])[0-9]{2}", "a[0-9]-", r"::"]
+    shapes += [r"(?<![a-z])[xy]\d", BUILTIN["iban"].shapes[0]]
+    shapes += [random_shape(rng) for _ in range(40)]
+    for shape in shapes:
+        _, marks = expanded_shapes([shape])
+        search = base._ShapeSearch(shape)
+        pattern = re.compile(shape)
+        for text in random_texts(alphabet, 300, seed=len(shape), length=60):
+            # Overlapping ones too: `::` occurs twice in `:::`.
+            everywhere = [place for place in range(len(text)) if pattern.match(text, place)]
+            start = rng.randint(0, 10)
+            places = [place for place in everywhere if place >= start]
+            assert marks.places(text, start) == places, (shape, text)
+            assert sorted(search.places(text, start)) == places, (shape, text)
+            assert search.first(text) == (everywhere[0] if everywhere else -1), (shape, text)
+
+
+@needs_native
 def test_passes_find_every_shape_with_more_shapes_than_filter_groups_to_start_from() -> None:
     """The filter's groups start as one per shape, up to 256; with more, as one per
     first character (`set_pair_filter`). Both must let every place a shape starts at
@@ -405,8 +430,8 @@ class TestShapes:
         )
 
     def test_a_shape_may_start_with_a_lookbehind(self) -> None:
-        """`(?<![A-Za-z0-9])`: a class of characters the shape never follows (so that
-        a shape need not occur inside words and ids)."""
+        """`(?<![A-Za-z0-9])`: a class of characters the shape never follows (the IBAN
+        shape does not start inside a word or an id)."""
         sequences, not_after = parse_shape(r"(?<![a-c\d])x[yz]")
         assert sequences == shape_classes("x[yz]") == shape_classes(r"(?<![a-c\d])x[yz]")
         assert not_after == shape_classes(r"[a-c\d]")[0][0]
@@ -472,6 +497,12 @@ class TestShapesInput:
             native.Shapes([[x], [x]], [None])
         with pytest.raises(TypeError):
             native.Shapes([[x]], [("not", "a", "class", 0)])  # type: ignore[list-item]
+        with pytest.raises(TypeError):
+            native.Shapes([[x]]).places(b"x", 0)  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            native.Shapes([[x]]).places("x")  # type: ignore[call-arg]
+        assert native.Shapes([[x]]).places("axbx", -5) == [1, 3]
+        assert native.Shapes([[x]]).places("axbx", 99) == []
 
     def test_a_shape_longer_than_it_says_is_refused(self) -> None:
         # Its length is read first, its items later: trusting the first answer would

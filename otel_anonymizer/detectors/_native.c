@@ -318,6 +318,74 @@ DEFINE_SHAPE_AT(shape_at_ucs1, Py_UCS1)
 DEFINE_SHAPE_AT(shape_at_ucs2, Py_UCS2)
 DEFINE_SHAPE_AT(shape_at_ucs4, Py_UCS4)
 
+/* Appends to `places` every place from `start` on where one of the shapes occurs. 0,
+ * or -1 on an error. */
+#define DEFINE_PLACES(NAME, CHAR, SHAPE_AT)                                                \
+    static int NAME(const ShapesObject *self, const CHAR *data, Py_ssize_t n,             \
+                    Py_ssize_t start, PyObject *places)                                   \
+    {                                                                                     \
+        for (Py_ssize_t i = start; i < n; i++) {                                          \
+            if (SHAPE_AT(self, data, n, i, NULL) >= 0) {                                  \
+                PyObject *place = PyLong_FromSsize_t(i);                                  \
+                if (place == NULL || PyList_Append(places, place) < 0) {                  \
+                    Py_XDECREF(place);                                                    \
+                    return -1;                                                            \
+                }                                                                         \
+                Py_DECREF(place);                                                         \
+            }                                                                             \
+        }                                                                                 \
+        return 0;                                                                         \
+    }
+
+DEFINE_PLACES(places_ucs1, Py_UCS1, shape_at_ucs1)
+DEFINE_PLACES(places_ucs2, Py_UCS2, shape_at_ucs2)
+DEFINE_PLACES(places_ucs4, Py_UCS4, shape_at_ucs4)
+
+PyDoc_STRVAR(Shapes_places_doc,
+             "places(text, start, /)\n--\n\n"
+             "Every place from `start` on where one of the shapes occurs in `text`, ascending.");
+
+static PyObject *
+Shapes_places(ShapesObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "places() takes a str and a start");
+        return NULL;
+    }
+    Py_ssize_t start = PyNumber_AsSsize_t(args[1], PyExc_OverflowError);
+    if (start == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    PyObject *text = args[0], *places = PyList_New(0);
+    if (places == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const void *data = PyUnicode_DATA(text);
+    start = start < 0 ? 0 : start;
+    int result;
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND:
+        result = places_ucs1(self, data, n, start, places);
+        break;
+    case PyUnicode_2BYTE_KIND:
+        result = places_ucs2(self, data, n, start, places);
+        break;
+    default:
+        result = places_ucs4(self, data, n, start, places);
+    }
+    if (result < 0) {
+        Py_DECREF(places);
+        return NULL;
+    }
+    return places;
+}
+
+static PyMethodDef Shapes_methods[] = {
+    {"places", (PyCFunction)(void (*)(void))Shapes_places, METH_FASTCALL, Shapes_places_doc},
+    {NULL, NULL, 0, NULL},
+};
+
 PyDoc_STRVAR(Shapes_doc,
              "Shapes(shapes, not_after=None, /)\n--\n\n"
              "Fixed-length sequences of character classes, searched for together.\n\n"
@@ -334,6 +402,7 @@ static PyTypeObject ShapesType = {
     .tp_dealloc = (destructor)Shapes_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = Shapes_doc,
+    .tp_methods = Shapes_methods,
     .tp_new = Shapes_new,
 };
 

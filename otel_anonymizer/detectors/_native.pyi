@@ -16,6 +16,9 @@ class Shapes:
         not_after: Sequence[CharClass | None] | None = None,
         /,
     ) -> None: ...
+    def places(self, text: str, start: int, /) -> list[int]:
+        """Every place from `start` on where one of the shapes occurs in `text`,
+        ascending."""
 
 def json_keys(text: str, /) -> set[str]:
     """The keys that `jsontext.read_keys` reads in `text`."""

@@ -37,7 +37,14 @@ import regex
 
 from otel_anonymizer.detectors.budget import check_budget, end_budget, remaining, start_budget
 from otel_anonymizer.detectors.runs import AFTER_CONTEXT_CLASSES, CONTEXT_CLASSES, numeric_runs
-from otel_anonymizer.detectors.shapes import CharClass, Shape, char_class, parse_shape
+from otel_anonymizer.detectors.shapes import (
+    SKELETON,
+    CharClass,
+    Shape,
+    char_class,
+    parse_shape,
+    shape_skeletons,
+)
 from otel_anonymizer.detectors.words import WORD
 
 try:
@@ -472,11 +479,17 @@ class Scanner:
         }
         self._needles = re.compile(_trie(by_needle)) if by_needle else None
         self._shapes = [
-            (detector, [regex.compile(shape) for shape in detector.shapes])
+            (detector, [_ShapeSearch(shape) for shape in detector.shapes])
             for detector in textual
             if detector.shapes
         ]
-        self._shape_patterns = {detector.name: patterns for detector, patterns in self._shapes}
+        self._shape_searches = {detector.name: searches for detector, searches in self._shapes}
+        # Where a detector's shapes occur, found in C: for `_places`, once they occur.
+        self._shape_places = {
+            detector.name: _native.Shapes(detector.shape_classes, detector.shape_not_after).places
+            for detector, _ in self._shapes
+            if _native is not None
+        }
         self._run_cache: dict[tuple[int, int, str], tuple[tuple[int, int, Detector], ...]] = {}
         self._window_cache: dict[tuple[str, bool, str, str], tuple[tuple[int, int], ...]] = {}
         self._run_lookup = (
@@ -855,13 +868,16 @@ class Scanner:
                 if not len(places) % _CHECK_EVERY:  # as many needles as characters
                     check_budget()
                 position = text.find(needle, position + 1)
-        for pattern in self._shape_patterns.get(detector.name, ()):
-            match = pattern.search(text, first)
-            while match is not None:
-                places.add(match.start())
+        shape_places = self._shape_places.get(detector.name)
+        if shape_places is not None:
+            places.update(shape_places(text, first))
+            check_budget()
+            return places
+        for shape in self._shape_searches.get(detector.name, ()):
+            for position in shape.places(text, first):
+                places.add(position)
                 if not len(places) % _CHECK_EVERY:
                     check_budget()
-                match = pattern.search(text, match.start() + 1)
         return places
 
     def _marked(self, text: str) -> Iterator[tuple[Detector, int]]:
@@ -879,11 +895,11 @@ class Scanner:
             for needle, position in found.items():
                 for detector in self._by_needle[needle]:
                     yield detector, position
-        for detector, patterns in self._shapes:
-            for pattern in patterns:
-                hit = pattern.search(text)
-                if hit is not None:
-                    yield detector, hit.start()
+        for detector, searches in self._shapes:
+            for shape in searches:
+                position = shape.first(text)
+                if position >= 0:
+                    yield detector, position
 
     def _resolve(self, findings: list[Finding]) -> list[Finding]:
         rank = self._rank
@@ -895,6 +911,67 @@ class Scanner:
                 kept.append(finding)
                 last_end = finding.end
         return kept
+
+
+class _ShapeSearch:
+    """Without `_native` (and the reference for `Passes` and `Shapes.places`): where a
+    shape occurs in a text. With the shape's regex, or, for a shape that starts with
+    letters and holds a digit or punctuation (the IBAN's country codes and check
+    digits), where its skeleton (`shapes.shape_skeletons`, `aa00`) occurs in the text's,
+    each place then matched by the regex, after a look at the character before it when
+    the shape has a lookbehind (most places on the skeleton are inside words and ids).
+    A regex search stops at every place whose character the shape may start with: for
+    the IBAN's 24 alternatives at most letters, about 200 ns per character; 2-3 ns on
+    the skeleton."""
+
+    def __init__(self, shape: str) -> None:
+        self._pattern = regex.compile(shape)
+        self._skeletons = shape_skeletons(shape)
+        # The characters the shape never follows, when all are ASCII.
+        self._not_after: frozenset[str] = frozenset()
+        not_after = parse_shape(shape)[1]
+        if not_after is not None and not (not_after[2] or not_after[3]):
+            bits = not_after[0] | not_after[1] << 64
+            self._not_after = frozenset(chr(code) for code in range(128) if bits >> code & 1)
+
+    def first(self, text: str) -> int:
+        """Where the shape first occurs in `text`, or -1."""
+        if self._skeletons is None:
+            match = self._pattern.search(text)
+            return -1 if match is None else match.start()
+        skeleton = self._skeleton(text)
+        firsts = (
+            next(self._on_skeleton(text, skeleton, literal, 0), -1)
+            for literal in self._skeletons
+            if literal in skeleton
+        )
+        return min((first for first in firsts if first >= 0), default=-1)
+
+    def places(self, text: str, start: int) -> Iterator[int]:
+        """Every place from `start` on where the shape occurs (in no given order)."""
+        if self._skeletons is None:
+            match = self._pattern.search(text, start)
+            while match is not None:
+                yield match.start()
+                match = self._pattern.search(text, match.start() + 1)
+            return
+        skeleton = self._skeleton(text)
+        for literal in self._skeletons:
+            yield from self._on_skeleton(text, skeleton, literal, start)
+
+    @staticmethod
+    def _skeleton(text: str) -> bytes:
+        return text.encode("ascii", "replace").translate(SKELETON)
+
+    def _on_skeleton(self, text: str, skeleton: bytes, literal: bytes, start: int) -> Iterator[int]:
+        """The places from `start` on where `literal` occurs in the text's `skeleton` and
+        the shape in the text, ascending."""
+        match_at, not_after = self._pattern.match, self._not_after
+        position = skeleton.find(literal, start)
+        while position >= 0:
+            if not (position and text[position - 1] in not_after) and match_at(text, position):
+                yield position
+            position = skeleton.find(literal, position + 1)
 
 
 def _remembered_key(text: str) -> tuple[int, str, str]:

@@ -53,6 +53,40 @@ def parse_shape(shape: str) -> tuple[list[Shape], CharClass | None]:
     return [tuple(sequence) for sequence in sequences], not_after
 
 
+#: A `bytes.translate` table: ASCII text as shapes are searched on it in Python, letters
+#: as `a`, digits as `0`, the other characters as they are (the rest of a text, encoded
+#: with `errors="replace"`, as `?`: positions stay those of the text's characters).
+SKELETON = bytes(
+    ord("a") if chr(code).isalpha() else ord("0") if chr(code).isdigit() else code
+    for code in range(128)
+) + bytes(range(128, 256))
+
+
+def shape_skeletons(shape: str) -> frozenset[bytes] | None:
+    """Where a shape can occur, as `SKELETON` reads text: one string per sequence of the
+    shape, when each of its classes holds only ASCII letters, only ASCII digits or one
+    other ASCII character; None for a shape that holds another class.
+
+    The search of a shape that starts with letters (most places in text) and holds a
+    digit or punctuation is cheaper on the skeleton (a literal such as `aa00`, found
+    by `bytes.find`) than with a regex; None too for a shape that does not. A place
+    found on the skeleton is then matched by the shape's regex (its lookbehind too).
+    """
+    skeletons = set()
+    for sequence in parse_shape(shape)[0]:
+        skeleton = bytearray()
+        for low, high, decimal, extra in sequence:
+            members = [code for code in range(128) if (low | high << 64) >> code & 1]
+            kinds = {SKELETON[code] for code in members}
+            if decimal or extra or len(kinds) != 1:
+                return None
+            skeleton += bytes(kinds)
+        skeletons.add(bytes(skeleton))
+    if not all(skeleton[0] == ord("a") and skeleton.strip(b"a") for skeleton in skeletons):
+        return None
+    return frozenset(skeletons)
+
+
 def _shape_sequences(
     shape: str, position: int, group: int | None
 ) -> tuple[list[list[CharClass]], int]:
