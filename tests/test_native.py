@@ -23,7 +23,7 @@ from corpus import clean_texts, iter_all
 
 from otel_anonymizer.detectors import BUILTIN, Detector, Scanner, base, select
 from otel_anonymizer.detectors.runs import AFTER_CONTEXT_CLASSES, numeric_runs
-from otel_anonymizer.detectors.shapes import parse_shape, shape_classes
+from otel_anonymizer.detectors.shapes import holds_a_digit, parse_shape, shape_classes
 from otel_anonymizer.jsontext import IN_VALUE, read_keys, read_layout
 
 native = base._native
@@ -104,7 +104,8 @@ def test_shapes_match_their_regexes() -> None:
     ]
     expanded, marks = expanded_shapes(shapes)
     passes = native.Passes(marks, None)
-    alphabet = "0123456789٣" + "ABCDEFZaf" + ":-._ " + "skxéb@"
+    # Letters of both cases that make countries' codes (`de`, `Gb`, `eE`, `es`).
+    alphabet = "0123456789٣" + "ABCDEFGZafdeg" + ":-._ " + "skxéb@"
     for text in random_texts(alphabet, 20_000, seed=11, length=24) + corpus_texts():
         assert shapes_found(passes, expanded, text) == shapes_searched(shapes, text), text
 
@@ -252,6 +253,49 @@ def test_the_scanner_finds_the_same_with_and_without_the_extension(
         assert fast.scan(text) == expected, text
         findings += len(expected)
     assert findings > 100  # the comparison covered texts with findings
+
+
+@needs_native
+def test_ibans_in_any_case_are_found_alike_with_and_without_the_extension(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The IBAN shape holds every country's code in either case: the passes in C find
+    it where the Python regexes do, and the scanner then finds the same IBANs, here in
+    texts made of IBANs, their pieces and lookalikes, each letter in either case."""
+    detectors = select("default")
+    fast, slow = Scanner(detectors), python_scanner(monkeypatch, detectors)
+    pieces = ["DE89370400440532013000", "DE89 3704 0044 0532 0130 00", "DE88370400440532013000"]
+    pieces += ["GB29NWBK60161331926819", "GB29 NWBK 6016 1331 9268 19", "AB12 3456 7890 1234"]
+    pieces += ["DE89", "3704", "0044", "X", "SE64", "BASE64", " ", " ", "-", '"', "\\n"]
+    rng = random.Random(21)
+    ibans = 0
+    for _ in range(2_000):
+        text = "".join(
+            "".join(rng.choice((char.lower(), char)) for char in piece)
+            for piece in rng.choices(pieces, k=rng.randint(1, 8))
+        )
+        expected = slow.scan(text)
+        assert fast.scan(text) == expected, text
+        ibans += sum(
+            finding.detector.name == "iban" and not text[finding.start : finding.end].isupper()
+            for finding in expected
+        )
+    assert ibans > 100  # with a lower-case letter
+
+
+@needs_native
+def test_the_iban_shape_does_not_start_inside_words_and_ids() -> None:
+    """Lower-case hex ids (`3f0ade42...`) and words (`float64`) hold countries' codes
+    before two digits: the IBAN shape would occur in one UUID in seven, and each text
+    where it occurs is searched in Python (the gateway's screen passes it by only where
+    no shape occurs). Like the pattern, it starts after no letter or digit but the
+    letter of a JSON escape."""
+    scanner = Scanner(select("iban"))
+    assert scanner._passes is not None
+    for text in ("id 3f0ade42-c0e0-4c1e-9ee4-0d3a", "dtype=float64 sha256 x86_64"):
+        assert scanner._passes.run(text) == ([], []), text
+    for text in ("de89", "x de89", "x\\nde89", "(De89", '"ee42'):
+        assert scanner._passes.run(text)[0], text
 
 
 @needs_native
@@ -430,12 +474,18 @@ class TestShapes:
         )
 
     def test_a_shape_may_start_with_a_lookbehind(self) -> None:
-        """`(?<![A-Za-z0-9])`: a class of characters the shape never follows (the IBAN
-        shape does not start inside a word or an id)."""
+        """`(?<![A-Za-z0-9])`: a class of characters the shape never follows (so that
+        a shape need not occur inside words and ids)."""
         sequences, not_after = parse_shape(r"(?<![a-c\d])x[yz]")
         assert sequences == shape_classes("x[yz]") == shape_classes(r"(?<![a-c\d])x[yz]")
         assert not_after == shape_classes(r"[a-c\d]")[0][0]
         assert parse_shape("x[yz]")[1] is None
+
+    def test_a_shape_that_holds_a_digit_is_told(self) -> None:
+        assert holds_a_digit(r"(?:[Dd][Ee]|gb)\d\d") and holds_a_digit("-[0-9]{6}")
+        assert holds_a_digit(r"(?:a\d|[0-9]b)")
+        assert not holds_a_digit(r"(?:a|\d)") and not holds_a_digit("[0-9a]")
+        assert not holds_a_digit(r":[0-9A-Fa-f]{1,4}:")
 
     @pytest.mark.parametrize(
         ("shape", "message"),

@@ -42,6 +42,7 @@ from otel_anonymizer.detectors.shapes import (
     CharClass,
     Shape,
     char_class,
+    holds_a_digit,
     parse_shape,
     shape_skeletons,
 )
@@ -1035,7 +1036,13 @@ def _gate(detectors: Sequence[Detector]) -> re.Pattern[str] | None:
     """One search that every text holding a finding of any of `detectors` matches: the
     union of their prefilters (a digit for numeric detectors, their needles, their
     prefilter patterns). None when a detector has no prefilter, or an untrusted one
-    (user patterns run only under the scanner's timeout, which `re` cannot bound)."""
+    (user patterns run only under the scanner's timeout, which `re` cannot bound).
+
+    With a digit in the union, shapes that hold one (the IBAN shape) are left out: a
+    text holding one matches anyway, and each alternative costs at every place whose
+    character may start it (the IBAN shape, starting with most letters of either case,
+    made the search of prose three times as long)."""
+    digit = any(detector.numeric for detector in detectors)
     parts: list[str] = []
     for detector in detectors:
         if detector.numeric:
@@ -1046,7 +1053,7 @@ def _gate(detectors: Sequence[Detector]) -> re.Pattern[str] | None:
         if detector.prefilter and not detector.trusted:
             return None
         parts += (re.escape(needle) for needle in detector.needles)
-        parts += detector.shapes
+        parts += (shape for shape in detector.shapes if not (digit and holds_a_digit(shape)))
         parts += (pattern.pattern for pattern, _ in detector.compiled_prefilter)
     try:
         return re.compile("|".join(f"(?:{part})" for part in dict.fromkeys(parts)))

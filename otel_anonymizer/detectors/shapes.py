@@ -53,6 +53,12 @@ def parse_shape(shape: str) -> tuple[list[Shape], CharClass | None]:
     return [tuple(sequence) for sequence in sequences], not_after
 
 
+def holds_a_digit(shape: str) -> bool:
+    """Whether every string a shape stands for holds a decimal digit (`\\d`): one of its
+    classes, in each of its sequences, holds nothing else."""
+    return all(any(_only_decimal(atom) for atom in sequence) for sequence in shape_classes(shape))
+
+
 #: A `bytes.translate` table: ASCII text as shapes are searched on it in Python, letters
 #: as `a`, digits as `0`, the other characters as they are (the rest of a text, encoded
 #: with `errors="replace"`, as `?`: positions stay those of the text's characters).
@@ -85,6 +91,11 @@ def shape_skeletons(shape: str) -> frozenset[bytes] | None:
     if not all(skeleton[0] == ord("a") and skeleton.strip(b"a") for skeleton in skeletons):
         return None
     return frozenset(skeletons)
+
+
+def _only_decimal(atom: CharClass) -> bool:
+    low, high, decimal, extra = atom
+    return (low != 0 or decimal) and not low & ~_DECIMAL[0] and not high and not extra
 
 
 def _shape_sequences(
