@@ -24,7 +24,7 @@ from corpus import clean_texts, iter_all
 
 from otel_anonymizer.detectors import BUILTIN, Detector, Scanner, base, select
 from otel_anonymizer.detectors.runs import AFTER_CONTEXT_CLASSES, numeric_runs
-from otel_anonymizer.detectors.shapes import shape_classes
+from otel_anonymizer.detectors.shapes import holds_a_digit, parse_shape, shape_classes
 from otel_anonymizer.jsontext import IN_VALUE, read_keys, read_layout
 
 native = base._native
@@ -105,15 +105,19 @@ def test_shapes_match_their_regexes() -> None:
     ]
     expanded, marks = expanded_shapes(shapes)
     passes = native.Passes(marks, None)
-    alphabet = "0123456789٣" + "ABCDEFZaf" + ":-._ " + "skxéb@"
+    # Letters of both cases that make countries' codes (`de`, `Gb`, `eE`, `es`).
+    alphabet = "0123456789٣" + "ABCDEFGZafdeg" + ":-._ " + "skxéb@"
     for text in random_texts(alphabet, 20_000, seed=11, length=24) + corpus_texts():
         assert shapes_found(passes, expanded, text) == shapes_searched(shapes, text), text
 
 
 def expanded_shapes(shapes: list[str]) -> tuple[list[tuple[str, Any]], Any]:
-    """Each shape with each class sequence it expands into, and all as `Shapes`."""
-    expanded = [(shape, sequence) for shape in shapes for sequence in shape_classes(shape)]
-    return expanded, native.Shapes([sequence for _, sequence in expanded])
+    """Each shape with each class sequence it expands into, and all as `Shapes` (with
+    the lookbehind of each)."""
+    parsed = [(shape, *parse_shape(shape)) for shape in shapes]
+    expanded = [(shape, sequence) for shape, sequences, _ in parsed for sequence in sequences]
+    not_after = [after for _, sequences, after in parsed for _ in sequences]
+    return expanded, native.Shapes([sequence for _, sequence in expanded], not_after)
 
 
 def shapes_found(passes: Any, expanded: list[tuple[str, Any]], text: str) -> dict[str, int]:
@@ -139,14 +143,22 @@ SHAPE_ALPHABET = "abcxyzABCXYZ0123456789" + "-_.:@ /" + "é"
 TEXT_ALPHABETS = [SHAPE_ALPHABET, SHAPE_ALPHABET + "ĀΩ", SHAPE_ALPHABET + "😀"]
 
 
-def random_shape(rng: random.Random) -> str:
-    """A random shape of one to four characters or classes (`[...]`, `\\d`)."""
+def random_shape(rng: random.Random, groups: bool = True) -> str:
+    """A random shape of one to four characters, classes (`[...]`, `\\d`) or groups of
+    two or three alternatives of such (`(?:a[bc]|\\d)`), after a lookbehind of a class
+    one time in five (`(?<![ab])`)."""
     atoms = []
+    if groups and rng.random() < 0.2:
+        chars = rng.sample(SHAPE_ALPHABET, rng.randint(1, 12))
+        atoms.append("(?<![" + "".join(re.escape(char) for char in chars) + "])")
     for _ in range(rng.randint(1, 4)):
         kind = rng.random()
-        if kind < 0.1:
+        if kind < 0.1 and groups:
+            alternatives = [random_shape(rng, groups=False) for _ in range(rng.randint(2, 3))]
+            atoms.append("(?:" + "|".join(alternatives) + ")")
+        elif kind < 0.2:
             atoms.append(r"\d")
-        elif kind < 0.5:
+        elif kind < 0.55:
             chars = rng.sample(SHAPE_ALPHABET, rng.randint(2, 6))
             atoms.append("[" + "".join(re.escape(char) for char in chars) + "]")
         else:
@@ -177,6 +189,50 @@ def test_passes_find_every_shape_and_run_whatever_the_shapes() -> None:
             assert [(start, end) for start, end, _, _ in runs] == list(numeric_runs(text, False))
 
 
+@needs_native
+def test_the_places_of_shapes_match_their_regexes() -> None:
+    """`Shapes.places` lists every place a detector's shapes occur at, in C, for the
+    scanner to try its pattern at; without the extension, `_ShapeSearch` finds them,
+    on a skeleton of the text for shapes that start with letters and hold a digit.
+    Both must give the places the shapes' regexes give, lookbehinds included."""
+    rng = random.Random(23)
+    alphabet = SHAPE_ALPHABET + "deDE\\nĀ😀"
+    shapes = [r"(?<![A-Za-mo-z0-9])(?:[Dd][Ee]|[Aa][BbCc])[0-9]{2}", "a[0-9]-", r"::"]
+    shapes += [r"(?<![a-z])[xy]\d", BUILTIN["iban"].shapes[0]]
+    shapes += [random_shape(rng) for _ in range(40)]
+    for shape in shapes:
+        _, marks = expanded_shapes([shape])
+        search = base._ShapeSearch(shape)
+        pattern = re.compile(shape)
+        for text in random_texts(alphabet, 300, seed=len(shape), length=60):
+            # Overlapping ones too: `::` occurs twice in `:::`.
+            everywhere = [place for place in range(len(text)) if pattern.match(text, place)]
+            start = rng.randint(0, 10)
+            places = [place for place in everywhere if place >= start]
+            assert marks.places(text, start) == places, (shape, text)
+            assert sorted(search.places(text, start)) == places, (shape, text)
+            assert search.first(text) == (everywhere[0] if everywhere else -1), (shape, text)
+
+
+@needs_native
+def test_passes_find_every_shape_with_more_shapes_than_filter_groups_to_start_from() -> None:
+    """The filter's groups start as one per shape, up to 256; with more, as one per
+    first character (`set_pair_filter`). Both must let every place a shape starts at
+    through: here 400 shapes of three or four characters of a small alphabet, so that
+    most places in the texts start one."""
+    rng = random.Random(17)
+    alphabet = "abcdeXYZ019-_. "
+    shapes = sorted(
+        {"".join(rng.choices(alphabet, k=rng.randint(3, 4))) for _ in range(400)}, key=len
+    )
+    assert len(shapes) > 300
+    patterns = [re.escape(shape) for shape in shapes]
+    expanded, marks = expanded_shapes(patterns)
+    passes = native.Passes(marks, None)
+    for text in random_texts(alphabet, 2_000, seed=19, length=90):
+        assert shapes_found(passes, expanded, text) == shapes_searched(patterns, text), text
+
+
 def python_scanner(monkeypatch: pytest.MonkeyPatch, detectors: list[Detector]) -> Scanner:
     with monkeypatch.context() as patch:
         patch.setattr(base, "_native", None)
@@ -201,6 +257,49 @@ def test_the_scanner_finds_the_same_with_and_without_the_extension(
         assert fast.scan(text) == expected, text
         findings += len(expected)
     assert findings > 100  # the comparison covered texts with findings
+
+
+@needs_native
+def test_ibans_in_any_case_are_found_alike_with_and_without_the_extension(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The IBAN shape holds every country's code in either case: the passes in C find
+    it where the Python regexes do, and the scanner then finds the same IBANs, here in
+    texts made of IBANs, their pieces and lookalikes, each letter in either case."""
+    detectors = select("default")
+    fast, slow = Scanner(detectors), python_scanner(monkeypatch, detectors)
+    pieces = ["DE89370400440532013000", "DE89 3704 0044 0532 0130 00", "DE88370400440532013000"]
+    pieces += ["GB29NWBK60161331926819", "GB29 NWBK 6016 1331 9268 19", "AB12 3456 7890 1234"]
+    pieces += ["DE89", "3704", "0044", "X", "SE64", "BASE64", " ", " ", "-", '"', "\\n"]
+    rng = random.Random(21)
+    ibans = 0
+    for _ in range(2_000):
+        text = "".join(
+            "".join(rng.choice((char.lower(), char)) for char in piece)
+            for piece in rng.choices(pieces, k=rng.randint(1, 8))
+        )
+        expected = slow.scan(text)
+        assert fast.scan(text) == expected, text
+        ibans += sum(
+            finding.detector.name == "iban" and not text[finding.start : finding.end].isupper()
+            for finding in expected
+        )
+    assert ibans > 100  # with a lower-case letter
+
+
+@needs_native
+def test_the_iban_shape_does_not_start_inside_words_and_ids() -> None:
+    """Lower-case hex ids (`3f0ade42...`) and words (`float64`) hold countries' codes
+    before two digits: the IBAN shape would occur in one UUID in seven, and each text
+    where it occurs is searched in Python (the gateway's screen passes it by only where
+    no shape occurs). Like the pattern, it starts after no letter or digit but the
+    letter of a JSON escape."""
+    scanner = Scanner(select("iban"))
+    assert scanner._passes is not None
+    for text in ("id 3f0ade42-c0e0-4c1e-9ee4-0d3a", "dtype=float64 sha256 x86_64"):
+        assert scanner._passes.run(text) == ([], []), text
+    for text in ("de89", "x de89", "x\\nde89", "(De89", '"ee42'):
+        assert scanner._passes.run(text)[0], text
 
 
 @needs_native
@@ -367,6 +466,34 @@ class TestShapes:
         assert len(shape_classes(r":[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:")) == 16
         assert shape_classes(r"\d") == [((0x03FF << 48, 0, True, 0),)]
 
+    def test_a_shape_expands_its_alternatives(self) -> None:
+        """A group of alternatives (the IBAN shape: each country's code in either case)
+        stands for one sequence per alternative, repeated like any atom."""
+        assert shape_classes("(?:ab|c)d") == shape_classes("abd") + shape_classes("cd")
+        assert shape_classes("x(?:a|bc){2}") == [
+            *shape_classes("xaa"),
+            *shape_classes("xabc"),
+            *shape_classes("xbca"),
+            *shape_classes("xbcbc"),
+        ]
+        assert shape_classes("(?:(?:a|b)c|d)") == shape_classes("ac") + shape_classes("bc") + (
+            shape_classes("d")
+        )
+
+    def test_a_shape_may_start_with_a_lookbehind(self) -> None:
+        """`(?<![A-Za-z0-9])`: a class of characters the shape never follows (so that
+        a shape need not occur inside words and ids)."""
+        sequences, not_after = parse_shape(r"(?<![a-c\d])x[yz]")
+        assert sequences == shape_classes("x[yz]") == shape_classes(r"(?<![a-c\d])x[yz]")
+        assert not_after == shape_classes(r"[a-c\d]")[0][0]
+        assert parse_shape("x[yz]")[1] is None
+
+    def test_a_shape_that_holds_a_digit_is_told(self) -> None:
+        assert holds_a_digit(r"(?:[Dd][Ee]|gb)\d\d") and holds_a_digit("-[0-9]{6}")
+        assert holds_a_digit(r"(?:a\d|[0-9]b)")
+        assert not holds_a_digit(r"(?:a|\d)") and not holds_a_digit("[0-9a]")
+        assert not holds_a_digit(r":[0-9A-Fa-f]{1,4}:")
+
     @pytest.mark.parametrize(
         ("shape", "message"),
         [
@@ -376,6 +503,14 @@ class TestShapes:
             (r"\w", "unsupported escape at position 0"),
             ("[ab", "unterminated or empty class at position 0"),
             ("[a-z]{1,100}", "more than 64 lengths"),
+            ("(?:a|b){7}", "more than 64 lengths and alternatives"),
+            ("(?:ab|c", "unterminated group at position 0"),
+            ("a|b", "unsupported '|' at position 1"),
+            ("(ab)", "unsupported '(' at position 0"),
+            ("(?:|)", "empty shape"),
+            ("(?<!ab)c", "a lookbehind holds one character or class, at position 0"),
+            ("(?<![ab]", "a lookbehind holds one character or class, at position 0"),
+            ("a(?<![ab])c", "unsupported '(' at position 1"),
             ("[éè]", "a class may hold one non-ASCII character at most"),
         ],
     )
@@ -414,6 +549,17 @@ class TestShapesInput:
             native.Passes(native.Shapes([[(0, 0, False, 0)]]), None).run(b"x")  # type: ignore[arg-type]
         with pytest.raises(TypeError):
             native.Passes("not shapes", None)  # type: ignore[arg-type]
+        x = (0, 1 << ord("x") - 64, False, 0)
+        with pytest.raises(ValueError, match="one item per shape"):
+            native.Shapes([[x], [x]], [None])
+        with pytest.raises(TypeError):
+            native.Shapes([[x]], [("not", "a", "class", 0)])  # type: ignore[list-item]
+        with pytest.raises(TypeError):
+            native.Shapes([[x]]).places(b"x", 0)  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            native.Shapes([[x]]).places("x")  # type: ignore[call-arg]
+        assert native.Shapes([[x]]).places("axbx", -5) == [1, 3]
+        assert native.Shapes([[x]]).places("axbx", 99) == []
 
     def test_a_shape_longer_than_it_says_is_refused(self) -> None:
         # Its length is read first, its items later: trusting the first answer would

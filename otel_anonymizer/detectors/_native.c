@@ -68,6 +68,10 @@ typedef struct {
     /* The shapes whose first class may hold a non-ASCII character. */
     Py_ssize_t *wide;
     Py_ssize_t wide_count;
+    /* For each shape, whether it never follows a character of `not_after[s]` (a shape's
+     * lookbehind, `(?<![A-Za-z0-9])`); the filters above let those places through. */
+    uint8_t *bounded;
+    CharClass *not_after;
 } ShapesObject;
 
 static void
@@ -78,6 +82,8 @@ Shapes_dealloc(ShapesObject *self)
     PyMem_Free(self->classes);
     PyMem_Free(self->first);
     PyMem_Free(self->wide);
+    PyMem_Free(self->bounded);
+    PyMem_Free(self->not_after);
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
@@ -111,9 +117,9 @@ parse_class(PyObject *item, CharClass *cls)
 static PyObject *
 Shapes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    PyObject *shapes;
-    static char *keywords[] = {"shapes", NULL};
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:Shapes", keywords, &shapes)) {
+    PyObject *shapes, *not_after = Py_None, *after = NULL;
+    static char *keywords[] = {"shapes", "not_after", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|O:Shapes", keywords, &shapes, &not_after)) {
         return NULL;
     }
     PyObject *seq = PySequence_Fast(shapes, "shapes must be a sequence");
@@ -129,9 +135,32 @@ Shapes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     self->count = count;
     self->lengths = PyMem_Calloc(count ? count : 1, sizeof(Py_ssize_t));
     self->starts = PyMem_Calloc(count ? count : 1, sizeof(Py_ssize_t));
-    if (self->lengths == NULL || self->starts == NULL) {
+    self->bounded = PyMem_Calloc(count ? count : 1, sizeof(uint8_t));
+    self->not_after = PyMem_Calloc(count ? count : 1, sizeof(CharClass));
+    if (self->lengths == NULL || self->starts == NULL || self->bounded == NULL ||
+        self->not_after == NULL) {
         PyErr_NoMemory();
         goto error;
+    }
+    if (not_after != Py_None) {
+        after = PySequence_Fast(not_after, "not_after must be a sequence");
+        if (after == NULL) {
+            goto error;
+        }
+        if (PySequence_Fast_GET_SIZE(after) != count) {
+            PyErr_SetString(PyExc_ValueError, "not_after must have one item per shape");
+            goto error;
+        }
+        for (Py_ssize_t s = 0; s < count; s++) {
+            PyObject *item = PySequence_Fast_GET_ITEM(after, s);
+            if (item != Py_None) {
+                if (parse_class(item, &self->not_after[s]) < 0) {
+                    goto error;
+                }
+                self->bounded[s] = 1;
+            }
+        }
+        Py_CLEAR(after);
     }
     Py_ssize_t total = 0;
     for (Py_ssize_t s = 0; s < count; s++) {
@@ -231,6 +260,7 @@ Shapes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     return (PyObject *)self;
 
 error:
+    Py_XDECREF(after);
     Py_DECREF(seq);
     Py_DECREF(self);
     return NULL;
@@ -276,7 +306,8 @@ error:
             while (j < length && class_has(&classes[j], data[i + j])) {                   \
                 j++;                                                                      \
             }                                                                             \
-            if (j == length) {                                                            \
+            if (j == length &&                                                            \
+                !(self->bounded[s] && i > 0 && class_has(&self->not_after[s], data[i - 1]))) { \
                 return s;                                                                 \
             }                                                                             \
         }                                                                                 \
@@ -287,12 +318,82 @@ DEFINE_SHAPE_AT(shape_at_ucs1, Py_UCS1)
 DEFINE_SHAPE_AT(shape_at_ucs2, Py_UCS2)
 DEFINE_SHAPE_AT(shape_at_ucs4, Py_UCS4)
 
+/* Appends to `places` every place from `start` on where one of the shapes occurs. 0,
+ * or -1 on an error. */
+#define DEFINE_PLACES(NAME, CHAR, SHAPE_AT)                                                \
+    static int NAME(const ShapesObject *self, const CHAR *data, Py_ssize_t n,             \
+                    Py_ssize_t start, PyObject *places)                                   \
+    {                                                                                     \
+        for (Py_ssize_t i = start; i < n; i++) {                                          \
+            if (SHAPE_AT(self, data, n, i, NULL) >= 0) {                                  \
+                PyObject *place = PyLong_FromSsize_t(i);                                  \
+                if (place == NULL || PyList_Append(places, place) < 0) {                  \
+                    Py_XDECREF(place);                                                    \
+                    return -1;                                                            \
+                }                                                                         \
+                Py_DECREF(place);                                                         \
+            }                                                                             \
+        }                                                                                 \
+        return 0;                                                                         \
+    }
+
+DEFINE_PLACES(places_ucs1, Py_UCS1, shape_at_ucs1)
+DEFINE_PLACES(places_ucs2, Py_UCS2, shape_at_ucs2)
+DEFINE_PLACES(places_ucs4, Py_UCS4, shape_at_ucs4)
+
+PyDoc_STRVAR(Shapes_places_doc,
+             "places(text, start, /)\n--\n\n"
+             "Every place from `start` on where one of the shapes occurs in `text`, ascending.");
+
+static PyObject *
+Shapes_places(ShapesObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyUnicode_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError, "places() takes a str and a start");
+        return NULL;
+    }
+    Py_ssize_t start = PyNumber_AsSsize_t(args[1], PyExc_OverflowError);
+    if (start == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    PyObject *text = args[0], *places = PyList_New(0);
+    if (places == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const void *data = PyUnicode_DATA(text);
+    start = start < 0 ? 0 : start;
+    int result;
+    switch (PyUnicode_KIND(text)) {
+    case PyUnicode_1BYTE_KIND:
+        result = places_ucs1(self, data, n, start, places);
+        break;
+    case PyUnicode_2BYTE_KIND:
+        result = places_ucs2(self, data, n, start, places);
+        break;
+    default:
+        result = places_ucs4(self, data, n, start, places);
+    }
+    if (result < 0) {
+        Py_DECREF(places);
+        return NULL;
+    }
+    return places;
+}
+
+static PyMethodDef Shapes_methods[] = {
+    {"places", (PyCFunction)(void (*)(void))Shapes_places, METH_FASTCALL, Shapes_places_doc},
+    {NULL, NULL, 0, NULL},
+};
+
 PyDoc_STRVAR(Shapes_doc,
-             "Shapes(shapes, /)\n--\n\n"
+             "Shapes(shapes, not_after=None, /)\n--\n\n"
              "Fixed-length sequences of character classes, searched for together.\n\n"
              "Each shape is a sequence of classes `(ascii_low, ascii_high, decimal, extra)`:\n"
              "bitmaps of the ASCII characters 0-63 and 64-127 in the class, `decimal` adds\n"
-             "every Unicode decimal digit, `extra` (0 for none) one non-ASCII character.");
+             "every Unicode decimal digit, `extra` (0 for none) one non-ASCII character.\n"
+             "`not_after`, one item per shape: the class of the characters the shape never\n"
+             "follows, or None.");
 
 static PyTypeObject ShapesType = {
     PyVarObject_HEAD_INIT(NULL, 0)
@@ -301,6 +402,7 @@ static PyTypeObject ShapesType = {
     .tp_dealloc = (destructor)Shapes_dealloc,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = Shapes_doc,
+    .tp_methods = Shapes_methods,
     .tp_new = Shapes_new,
 };
 
@@ -1099,13 +1201,27 @@ halves_of(const uint64_t *bits)
  * (`weights[high][0][set of low halves 0-7]`, `[1]` for 8-15). Filled at import. */
 static int32_t weights[16][2][256];
 
+/* How often each lower-case letter occurs in English text, per mille. Letters are
+ * told apart: `e` or `r` in a group of the pair filter lets through many more places
+ * than `x` or `q`. */
+static const int32_t letter_weights[26] = {
+    82, 15, 28, 43, 127, 22, 20, 61, 70, 2, 8, 40, 24, /* a-m */
+    67, 75, 19, 1, 60, 63, 91, 28, 10, 24, 2, 20, 1,   /* n-z */
+};
+
 static void
 set_weights(void)
 {
     memset(weights, 0, sizeof weights);
     for (int c = 0; c < 256; c++) {
-        int lower = (c >= 'a' && c <= 'z') || c == ' ';
-        int32_t weight = lower ? 30 : c > ' ' && c < 127 ? 5 : 1;
+        /* A space is as common as the commonest letters together; a capital a tenth of
+         * its letter; digits and punctuation a few times less than a letter. */
+        int32_t weight = c == ' '                ? 180
+                         : c >= 'a' && c <= 'z' ? letter_weights[c - 'a']
+                         : c >= 'A' && c <= 'Z' ? (letter_weights[c - 'A'] + 9) / 10
+                         : c >= '0' && c <= '9' ? 5
+                         : c > ' ' && c < 127   ? 4
+                                                : 1;
         int high = c >> 4, low = c & 15;
         for (int set = 0; set < 256; set++) {
             weights[high][low >> 3][set] += (set >> (low & 7)) & 1 ? weight : 0;
@@ -1127,8 +1243,8 @@ halves_weight(Halves halves)
 }
 
 /* Places the pair filter lets through: a character of `first` followed by one of
- * `second`, then one of `third` and one of `fourth`; `cost`, how often the pair occurs
- * in text, roughly. */
+ * `second`, then one of `third` and one of `fourth`; `cost`, how often such places
+ * occur in text, roughly (the product of the four characters' weights). */
 typedef struct {
     Halves first, second, third, fourth;
     int64_t cost;
@@ -1138,7 +1254,8 @@ static PairGroup
 pair_group(Halves first, Halves second, Halves third, Halves fourth)
 {
     PairGroup group = {first, second, third, fourth,
-                       halves_weight(first) * halves_weight(second)};
+                       halves_weight(first) * halves_weight(second) * halves_weight(third) *
+                           halves_weight(fourth)};
     return group;
 }
 
@@ -1163,6 +1280,21 @@ merge_cost(const PairGroup *a, const PairGroup *b)
 }
 
 #define PAIR_GROUPS 8
+/* The most groups the pair filter starts from (one per distinct shape). */
+#define START_GROUPS 256
+
+/* The characters below 256 of a class, as `Halves`. */
+static Halves
+class_halves(const CharClass *cls)
+{
+    uint64_t bits[4] = {0, 0, 0, 0};
+    for (Py_UCS4 c = 0; c < 256; c++) {
+        if (class_has(cls, c)) {
+            bits[c >> 6] |= (uint64_t)1 << (c & 63);
+        }
+    }
+    return halves_of(bits);
+}
 
 /* The characters below 256 that may stand `place` (2 or 3) characters after a mark
  * starting with `a`, as `Halves`: every one where no shape's class is known there. */
@@ -1173,35 +1305,81 @@ later_halves(const ShapesObject *marks, int a, int place)
     if (marks == NULL || a >= 128) {
         return every;
     }
-    const CharClass *cls = place == 2 ? &marks->third[a] : &marks->fourth[a];
-    uint64_t bits[4] = {0, 0, 0, 0};
-    for (Py_UCS4 c = 0; c < 256; c++) {
-        if (class_has(cls, c)) {
-            bits[c >> 6] |= (uint64_t)1 << (c & 63);
-        }
-    }
-    return halves_of(bits);
+    return class_halves(place == 2 ? &marks->third[a] : &marks->fourth[a]);
 }
 
-/* The pair filter: every pair the bitmap of pairs lets through, covered by at most 8
- * groups, each a set of first characters and a set of second characters, both as
- * `Halves`, so that two table lookups per character tell a place's groups (SSSE3's
- * byte shuffle). The groups start as one per first character and are merged, the
- * cheapest merge first, until 8 are left. Each group also holds the characters its
- * marks allow third and fourth (`later_halves`), looked up the same way. The filter
- * lets through more places than the marks start at, never fewer; the bitmap and the
- * marks' classes then decide each place it lets through. 0, or -1 on an error. */
+static int
+same_halves(Halves a, Halves b)
+{
+    return a.low == b.low && a.high == b.high;
+}
+
+static int
+same_group(const PairGroup *a, const PairGroup *b)
+{
+    return same_halves(a->first, b->first) && same_halves(a->second, b->second) &&
+           same_halves(a->third, b->third) && same_halves(a->fourth, b->fourth);
+}
+
+/* The pair filter's groups to start from, one per shape (the same ones once): its
+ * first four classes, as `Halves` (every character past its end). A shape that cannot
+ * occur in a one-byte text (a class there holds no character below 256) needs none.
+ * The count, or -1 when there are more than `START_GROUPS`. */
+static int
+shape_groups(const ShapesObject *marks, PairGroup *groups)
+{
+    int count = 0;
+    for (Py_ssize_t s = 0; marks != NULL && s < marks->count; s++) {
+        const CharClass *classes = marks->classes + marks->starts[s];
+        Halves places[4];
+        int possible = 1;
+        for (int place = 0; place < 4; place++) {
+            places[place] = place < marks->lengths[s] ? class_halves(&classes[place])
+                                                      : (Halves){0xffff, 0xffff};
+            possible &= places[place].low != 0;
+        }
+        PairGroup group = pair_group(places[0], places[1], places[2], places[3]);
+        for (int g = 0; g < count && possible; g++) {
+            possible = !same_group(&groups[g], &group);
+        }
+        if (!possible) {
+            continue;
+        }
+        if (count == START_GROUPS) {
+            return -1;
+        }
+        groups[count++] = group;
+    }
+    return count;
+}
+
+/* The pair filter: the places where a mark may start, covered by at most 8 groups,
+ * each a set of first characters, of second ones, of third ones and of fourth ones,
+ * all as `Halves`, so that two table lookups per character tell a place's groups
+ * (SSSE3's byte shuffle). The groups start as one per shape (`shape_groups`; with too
+ * many shapes, one per first character: the pairs the bitmap lets through, then the
+ * characters its marks allow third and fourth, `later_halves`) and are merged, the
+ * cheapest merge first, until 8 are left. All four characters count in a group's cost
+ * and a group starts with one shape, not with all those of its first character: a
+ * mark of two characters (`yJ`, `f_`) lets any third character through, and with a
+ * longer mark of the same first character (`ye\d\d`) in its group, most words
+ * starting with that pair. The filter lets through more places than the marks start
+ * at, never fewer; the bitmap and the marks' classes then decide each place it lets
+ * through. 0, or -1 on an error. */
 static int
 set_pair_filter(PassesObject *self, const ShapesObject *marks)
 {
-    PairGroup groups[256];
-    int count = 0;
-    for (int a = 0; a < 256; a++) {
-        const uint64_t *bits = &self->pairs[a * 4];
-        if ((bits[0] | bits[1] | bits[2] | bits[3]) != 0) {
-            Halves first = {(uint16_t)(1u << (a & 15)), (uint16_t)(1u << (a >> 4))};
-            groups[count++] = pair_group(first, halves_of(bits), later_halves(marks, a, 2),
-                                         later_halves(marks, a, 3));
+    PairGroup groups[START_GROUPS];
+    int count = shape_groups(marks, groups);
+    if (count < 0) {
+        count = 0;
+        for (int a = 0; a < 256; a++) {
+            const uint64_t *bits = &self->pairs[a * 4];
+            if (self->starts_mark[a] && (bits[0] | bits[1] | bits[2] | bits[3]) != 0) {
+                Halves first = {(uint16_t)(1u << (a & 15)), (uint16_t)(1u << (a >> 4))};
+                groups[count++] = pair_group(first, halves_of(bits), later_halves(marks, a, 2),
+                                             later_halves(marks, a, 3));
+            }
         }
     }
     int left = count;
@@ -1535,6 +1713,10 @@ done:
     return result;
 }
 
+/* Where each shape first occurs is kept on the stack for up to this many shapes (a
+ * few hundred bytes to clear; allocating them cost more than a short text's pass). */
+#define STACK_SHAPES 256
+
 static Py_ssize_t
 shape_count(const PassesObject *self)
 {
@@ -1548,17 +1730,21 @@ Passes_run(PassesObject *self, PyObject *text)
         PyErr_Format(PyExc_TypeError, "run() takes a str, not %.100s", Py_TYPE(text)->tp_name);
         return NULL;
     }
-    Py_ssize_t *found = PyMem_Calloc(shape_count(self) ? shape_count(self) : 1, sizeof(Py_ssize_t));
+    Py_ssize_t count = shape_count(self), small[STACK_SHAPES];
+    Py_ssize_t *found = count <= STACK_SHAPES ? small : PyMem_New(Py_ssize_t, count);
     if (found == NULL) {
         return PyErr_NoMemory();
     }
+    memset(found, 0, count * sizeof(Py_ssize_t));
     PyObject *unknown = NULL, *result = NULL;
     Text scanned = {PyUnicode_KIND(text), PyUnicode_DATA(text), PyUnicode_GET_LENGTH(text), NULL};
     if (run_passes(self, &scanned, found, &unknown) >= 0) {
         result = passes_result(self, found, unknown);
     }
     Py_XDECREF(unknown);
-    PyMem_Free(found);
+    if (found != small) {
+        PyMem_Free(found);
+    }
     return result;
 }
 
@@ -1791,12 +1977,13 @@ finds_nothing(TextScreenObject *self, Text *text, int *hit, Found *kept)
         return scan_finds_nothing(self, text, NULL, kept);
     }
     const PassesObject *passes = (const PassesObject *)self->passes;
-    Py_ssize_t count = shape_count(passes), small[64] = {0};
-    Py_ssize_t *found = count <= 64 ? small : PyMem_Calloc(count, sizeof(Py_ssize_t));
+    Py_ssize_t count = shape_count(passes), small[STACK_SHAPES];
+    Py_ssize_t *found = count <= STACK_SHAPES ? small : PyMem_New(Py_ssize_t, count);
     if (found == NULL) {
         PyErr_NoMemory();
         return -1;
     }
+    memset(found, 0, count * sizeof(Py_ssize_t));
     PyObject *unknown = NULL;
     int result = run_passes(passes, text, found, &unknown);
     if (result >= 0) {

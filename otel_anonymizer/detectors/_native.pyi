@@ -7,9 +7,18 @@ from typing import Any
 CharClass = tuple[int, int, bool, int]
 
 class Shapes:
-    """Fixed-length sequences of character classes, looked for together (`Passes`)."""
+    """Fixed-length sequences of character classes, looked for together (`Passes`);
+    `not_after`, for each, the class of the characters it never follows (None: any)."""
 
-    def __init__(self, shapes: Sequence[Sequence[CharClass]], /) -> None: ...
+    def __init__(
+        self,
+        shapes: Sequence[Sequence[CharClass]],
+        not_after: Sequence[CharClass | None] | None = None,
+        /,
+    ) -> None: ...
+    def places(self, text: str, start: int, /) -> list[int]:
+        """Every place from `start` on where one of the shapes occurs in `text`,
+        ascending."""
 
 def json_keys(text: str, /) -> set[str]:
     """The keys that `jsontext.read_keys` reads in `text`."""
