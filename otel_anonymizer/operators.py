@@ -57,8 +57,15 @@ class Redact(Operator):
         return ""
 
 
+#: The labels whose last characters `mask` keeps: numbers shown truncated by convention
+#: (receipts, bank statements). Everything else, secrets first, is masked whole.
+TRUNCATED_LABELS = frozenset({"CREDIT_CARD", "PHONE", "SSN", "IBAN"})
+
+
 class Mask(Operator):
-    """Masks all but the last `keep` characters (`************1111`).
+    """Masks all but the last `keep` characters of numbers (`************1111`), those
+    found under `labels`; other values, secrets and addresses among them, whole
+    (`***********`): the tail of a password or a key is part of the secret.
 
     Values shorter than twice `keep` are masked entirely, so that little of a short
     value is ever shown.
@@ -66,14 +73,17 @@ class Mask(Operator):
 
     name = "mask"
 
-    def __init__(self, keep: int = 4, char: str = "*") -> None:
+    def __init__(
+        self, keep: int = 4, char: str = "*", labels: frozenset[str] = TRUNCATED_LABELS
+    ) -> None:
         if keep < 0 or len(char) != 1:
             raise ValueError("mask needs keep >= 0 and a single mask character")
         self.keep = keep
         self.char = char
+        self.labels = labels
 
     def apply(self, value: str, label: str) -> str:
-        if self.keep == 0 or len(value) < 2 * self.keep:
+        if self.keep == 0 or len(value) < 2 * self.keep or label not in self.labels:
             return self.char * len(value)
         return self.char * (len(value) - self.keep) + value[-self.keep :]
 

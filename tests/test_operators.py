@@ -40,12 +40,25 @@ class TestMask:
 
     def test_short_values_are_masked_entirely(self) -> None:
         """A value shorter than twice `keep` would show half of itself or more."""
-        assert Mask(4).apply("1234567", "X") == "*******"
-        assert Mask(4).apply("12345678", "X") == "****5678"
-        assert Mask(4).apply("", "X") == ""
+        assert Mask(4).apply("1234567", "PHONE") == "*******"
+        assert Mask(4).apply("12345678", "PHONE") == "****5678"
+        assert Mask(4).apply("", "PHONE") == ""
 
     def test_keep_zero(self) -> None:
         assert Mask(0).apply("secret", "X") == "******"
+
+    @pytest.mark.parametrize("label", ["PASSWORD", "SECRET", "OPENAI_API_KEY", "EMAIL", "X"])
+    def test_secrets_and_other_values_are_masked_whole(self, label: str) -> None:
+        """Found by review: the tail of a password or a key is part of the secret."""
+        assert Mask(4).apply("correcthorsebattery", label) == "*" * 19
+
+    def test_through_the_anonymizer(self) -> None:
+        anonymizer = pii_anonymizer(operator="mask")
+        text = "postgres://app:correcthorse@db/app card 4111 1111 1111 1111"
+        assert anonymizer.anonymize_text(text) == (
+            "postgres://app:************@db/app card ***************1111"
+        )
+        assert anonymizer.anonymize({"password": "correcthorsebattery"}) == {"password": "*" * 19}
 
     def test_bad_arguments(self) -> None:
         with pytest.raises(ValueError):
@@ -157,7 +170,7 @@ class TestThroughTheAnonymizer:
     def test_mask(self) -> None:
         assert (
             pii_anonymizer(operator="mask", mask_keep=4).anonymize_text(self.TEXT)
-            == "Mail ************.com, card ***************1111."
+            == "Mail ****************, card ***************1111."
         )
 
     def test_redact(self) -> None:

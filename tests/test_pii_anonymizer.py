@@ -116,7 +116,7 @@ class TestKeys:
 
     def test_sensitive_key_with_another_operator(self) -> None:
         result = pii_anonymizer(operator="mask").anonymize({"api_key": "sk_abcdefgh1234"})
-        assert result == {"api_key": "***********1234"}
+        assert result == {"api_key": "*" * 15}  # a key's tail is part of it
 
     def test_extra_sensitive_and_safe_keys(self) -> None:
         anonymizer = pii_anonymizer(sensitive_keys=["pin code"], safe_keys=["auth_method"])
@@ -276,7 +276,7 @@ class TestFieldPolicies:
         result = self.anonymize(FieldPolicy("metadata.email", operator="mask"))
         assert result == {
             "notes": "[EMAIL]",
-            "email": "************.com",
+            "email": "*" * 16,
             "user": {"email": "[EMAIL]"},
         }
 
