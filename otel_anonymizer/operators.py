@@ -11,7 +11,12 @@ from __future__ import annotations
 import abc
 import hashlib
 import hmac
+import unicodedata
 from collections.abc import Callable
+from functools import lru_cache
+
+from otel_anonymizer.detectors import checks
+from otel_anonymizer.detectors.pii import DEFAULT_PHONE_REGIONS
 
 #: Shortest accepted HMAC key, in bytes (the collector's redaction processor asks the same
 #: for HMAC-SHA256).
@@ -19,12 +24,39 @@ MIN_HASH_KEY_BYTES = 32
 OPERATOR_NAMES = ("replace", "mask", "redact", "hash")
 
 _DIGITS_ONLY = str.maketrans("", "", " -.()/")
+
+
+def _ascii_digits(value: str) -> str:
+    """`value` with the digits of every script (full-width, Arabic-Indic, ...) as ASCII."""
+    if value.isascii():
+        return value
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in value)
+
+
+def _digits(value: str) -> str:
+    """`value` without the separators people write in numbers, its digits as ASCII ones
+    (full-width `4111 1111` and `4111-1111` alike)."""
+    return _ascii_digits(value).translate(_DIGITS_ONLY)
+
+
+@lru_cache(maxsize=4096)
+def _phone(value: str) -> str:
+    """A phone number as E.164 digits (`+1 415-555-2671`, `(415) 555-2671` and
+    `001 415 555 2671` alike; national forms read in the default regions), or its
+    digits where it is not valid there."""
+    number = checks.e164(_ascii_digits(value), DEFAULT_PHONE_REGIONS)
+    if number is not None:
+        return number
+    digits = _digits(value)
+    return "+" + digits[2:] if digits.startswith("00") else digits
+
+
 #: Writing variants of one value that should give one pseudonym.
 _NORMALIZE: dict[str, Callable[[str], str]] = {
     "EMAIL": str.lower,
-    "CREDIT_CARD": lambda value: value.translate(_DIGITS_ONLY),
-    "PHONE": lambda value: value.translate(_DIGITS_ONLY),
-    "SSN": lambda value: value.translate(_DIGITS_ONLY),
+    "CREDIT_CARD": _digits,
+    "PHONE": _phone,
+    "SSN": _digits,
     "IBAN": lambda value: value.replace(" ", "").upper(),
 }
 

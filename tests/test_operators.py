@@ -100,6 +100,8 @@ class TestHash:
         assert Hash(KEY).apply("jane@example.com", "EMAIL") != Hash(KEY).apply(
             "john@example.com", "EMAIL"
         )
+        for a, b in [("+1 415-555-2671", "+1 415-555-2672"), ("12345", "12346")]:
+            assert Hash(KEY).apply(a, "PHONE") != Hash(KEY).apply(b, "PHONE")
 
     @pytest.mark.parametrize(
         ("label", "a", "b"),
@@ -107,6 +109,16 @@ class TestHash:
             ("EMAIL", "Jane@X.com", "jane@x.com"),
             ("CREDIT_CARD", "4111 1111 1111 1111", "4111-1111-1111-1111"),
             ("PHONE", "(415) 555-2671", "415.555.2671"),
+            ("PHONE", "(415) 555-2671", "+1 415-555-2671"),  # found by review
+            ("PHONE", "001 415 555 2671", "+1 415 555 2671"),
+            ("PHONE", "+44 20 7946 0958", "020 7946 0958"),
+            ("PHONE", "0044 20 7946 0958", "+44 20 7946 0958"),
+            (
+                "CREDIT_CARD",
+                "\uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11",
+                "4111111111111111",
+            ),
+            ("SSN", "٥٣٦-٢٢-١٢٣٤", "536-22-1234"),
             ("SSN", "536-22-1234", "536 22 1234"),
             ("IBAN", "DE89 3704 0044 0532 0130 00", "de89370400440532013000"),
         ],

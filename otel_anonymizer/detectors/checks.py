@@ -237,7 +237,13 @@ _NANP_GROUPINGS = frozenset({(3, 3, 4), (3, 7), (10,)})
 
 
 def phone_number(text: str, regions: tuple[str, ...]) -> bool:
-    """A number valid in its country's numbering plan (`phonenumbers`).
+    """A number valid in its country's numbering plan (`phonenumbers`); see `e164`."""
+    return e164(text, regions) is not None
+
+
+def e164(text: str, regions: tuple[str, ...]) -> str | None:
+    """The number in E.164 form (`+14155552671`) if valid in its country's numbering
+    plan (`phonenumbers`), else None.
 
     International forms (`+44 ...`, `0044 ...`) are checked as such; national forms are
     tried in the NANP (US/CA) when they do not start with a trunk `0`, and in the other
@@ -256,7 +262,7 @@ def phone_number(text: str, regions: tuple[str, ...]) -> bool:
         if groups[:1] == (1,) and stripped[0] == "1":
             groups = groups[1:]
         if groups not in _NANP_GROUPINGS:
-            return False
+            return None
         candidates = tuple(region for region in regions if region in ("US", "CA"))
     for region in candidates:
         try:
@@ -264,8 +270,8 @@ def phone_number(text: str, regions: tuple[str, ...]) -> bool:
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(number):
-            return True
-    return False
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
 
 
 #: File extensions that are not top-level domains: `icon@2x.png` names an image.
