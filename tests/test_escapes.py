@@ -23,38 +23,56 @@ def found(text: str, scanner: Scanner = DEFAULT) -> list[tuple[str, str]]:
 
 class TestDecodedView:
     def test_no_escapes_no_view(self) -> None:
-        assert decoded("100% sure, 50%-off, %zz, %4") is None
+        assert decoded("100% sure, 50%-off, %zz, %4, a+b = c + d") is None
 
-    def test_positions_map_back_exactly_over_one_byte_escapes(self) -> None:
-        text = "q=a%20b%40c.org&x=1%2B2"
+    def test_positions_map_back_exactly(self) -> None:
+        text = "q=a%20b%40c.org&x=1%2B2&n=caf%C3%A9+ok"
         view = decoded(text)
-        assert view is not None and view.text == "q=a b@c.org&x=1+2"
-        for start in range(len(view.text) + 1):
-            for end in range(start, len(view.text) + 1):
+        assert view is not None and view.text == "q=a b@c.org&x=1+2&n=café ok"
+        for start in range(len(view.text)):
+            for end in range(start + 1, len(view.text) + 1):
                 begin, stop = view.span(start, end)
-                assert urllib.parse.unquote(text[begin:stop]) == view.text[start:end]
+                assert urllib.parse.unquote_plus(text[begin:stop]) == view.text[start:end]
 
-    def test_characters_of_several_bytes_take_their_whole_run(self) -> None:
+    def test_a_character_of_several_bytes_maps_to_its_escapes(self) -> None:
         text = "caf%C3%A9%40x.org ok"
         view = decoded(text)
         assert view is not None and view.text == "café@x.org ok"
-        assert view.span(3, 5) == (3, 12)  # `é@`: the run of three escapes
-        assert view.span(4, 10) == (3, 17)  # from inside the run: its start
-        assert view.span(0, 3) == (0, 3)
+        assert view.span(3, 4) == (3, 9)  # `é`
+        assert view.span(4, 5) == (9, 12)  # `@`
         assert view.span(11, 13) == (18, 20)
 
     def test_bytes_that_are_not_utf8_read_as_replacement_characters(self) -> None:
         view = decoded("a%FFb%C3")
         assert view is not None and view.text == "a\ufffdb\ufffd"
 
+    def test_plus_is_a_space_in_form_fields_only(self) -> None:
+        view = decoded("card=4111+1111+1111+1111&x=%2B1")
+        assert view is not None and view.text == "card=4111 1111 1111 1111&x=+1"
+        view = decoded("1+1=2 in prose: a+b")  # `=` in a token: read as a field
+        assert view is not None and view.text == "1 1=2 in prose: a+b"
+
+    def test_decoded_again_up_to_three_times(self) -> None:
+        view = decoded("a%252540b")
+        assert view is not None and view.text == "a@b"
+        view = decoded("a%25252540b")
+        assert view is not None and view.text == "a%40b"
+        assert view.span(1, 4) == (1, 10)
+
     def test_random_texts_decode_like_the_standard_library(self) -> None:
         rng = random.Random(4)
-        alphabet = ["%", "%4", "%40", "%2B", "%C3%A9", "%e2%82%ac", "a", " ", "@", "7", "%%"]
+        alphabet = ["%", "%4", "%40", "%2B", "%25", "%C3%A9", "%e2%82%ac", "a", " ", "@", "7"]
         for _ in range(3000):
             text = "".join(rng.choices(alphabet, k=rng.randint(0, 12)))
             view = decoded(text)
-            expected = urllib.parse.unquote(text, errors="replace")
+            expected = text
+            for _ in range(3):
+                expected = urllib.parse.unquote(expected, errors="replace")
             assert (view.text if view is not None else text) == expected, text
+            if view is not None:
+                for start in range(len(view.text)):
+                    begin, stop = view.span(start, start + 1)
+                    assert 0 <= begin < stop <= len(text)
 
 
 class TestFoundThroughTheView:
@@ -72,6 +90,47 @@ class TestFoundThroughTheView:
     )
     def test_values_behind_escapes(self, text: str, expected: tuple[str, str]) -> None:
         assert found(text) == [expected]
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("card=4111+1111+1111+1111&x=1", ("credit_card", "4111+1111+1111+1111")),
+            ("iban=DE89+3704+0044+0532+0130+00", ("iban", "DE89+3704+0044+0532+0130+00")),
+            ("ssn=536+90+4399", ("us_ssn", "536+90+4399")),
+            ("msg=write+to+me+at+jane.doe%40example.com", ("email", "jane.doe%40example.com")),
+        ],
+    )
+    def test_form_fields_with_plus_for_spaces(self, text: str, expected: tuple[str, str]) -> None:
+        """Found by review: `urlencode` writes spaces as `+`."""
+        assert found(text) == [expected]
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("pay?iban%3DDE89 3704 0044 0532 0130 00", ("iban", "DE89 3704 0044 0532 0130 00")),
+            ("call %2B1 (415) 555-2671 today", ("phone", "%2B1 (415) 555-2671")),
+        ],
+    )
+    def test_a_decoded_value_replaces_the_part_the_text_holds(
+        self, text: str, expected: tuple[str, str]
+    ) -> None:
+        """Found by review: the text alone holds a phone number's shape at the value's
+        end; the value found decoded, which holds it, wins."""
+        assert found(text) == [expected]
+
+    def test_encoded_text_before_a_value_stays(self) -> None:
+        """Found by review: a value after escapes of several bytes per character took
+        their whole run."""
+        text = "q=" + urllib.parse.quote("我的电话\uff1a+1 415 555 2671 谢谢")
+        out = urllib.parse.unquote(pii_anonymizer().anonymize_text(text))
+        assert out == "q=我的电话\uff1a[PHONE] 谢谢"
+
+    def test_deep_encoding_is_neither_a_crash_nor_slow(self) -> None:
+        """Found by review: each level of encoding scanned the view of the last one,
+        recursively: `%25` repeated 600 times overflowed the stack."""
+        text = "next=%" + "25" * 600 + "40 jane@example.com"
+        assert found(text) == [("email", "jane@example.com")]
+        assert found("a=jane%252540example.com") == [("email", "jane%252540example.com")]
 
     def test_a_form_encoded_space_before_a_phone_number(self) -> None:
         assert found("q=call+415-555-2671") == [("phone", "415-555-2671")]

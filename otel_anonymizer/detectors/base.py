@@ -36,7 +36,7 @@ from typing import Any, Literal, NamedTuple
 import regex
 
 from otel_anonymizer.detectors.budget import check_budget, end_budget, remaining, start_budget
-from otel_anonymizer.detectors.escapes import ESCAPE_SHAPE, decoded
+from otel_anonymizer.detectors.escapes import ESCAPE_SHAPES, decoded
 from otel_anonymizer.detectors.runs import AFTER_CONTEXT_CLASSES, CONTEXT_CLASSES, numeric_runs
 from otel_anonymizer.detectors.shapes import (
     SKELETON,
@@ -430,9 +430,9 @@ class Finding(NamedTuple):
     detector: Detector
 
 
-#: Marks texts holding percent escapes, whose decoded view is scanned too (`escapes`);
-#: never reported.
-_ESCAPES = Detector("percent_escapes", ESCAPE_SHAPE, shapes=(ESCAPE_SHAPE,), trusted=True)
+#: Marks texts holding escapes, whose decoded view is scanned too (`escapes`); never
+#: reported.
+_ESCAPES = Detector("url_escapes", "|".join(ESCAPE_SHAPES), shapes=ESCAPE_SHAPES, trusted=True)
 
 
 class Scanner:
@@ -632,7 +632,7 @@ class Scanner:
         finally:
             end_budget(token)
 
-    def _scan_within(self, text: str, passed: Passed | None) -> list[Finding]:
+    def _scan_within(self, text: str, passed: Passed | None, decode: bool = True) -> list[Finding]:
         findings: list[Finding] = []
         timeout = self.timeout
         if passed is not None:
@@ -645,7 +645,7 @@ class Scanner:
         escaped = False
         for detector, first in self._candidates(text, marks):
             if detector is _ESCAPES:
-                escaped = True
+                escaped = decode
                 continue
             reach = detector.reach
             if reach is None:
@@ -666,23 +666,33 @@ class Scanner:
         return findings
 
     def _with_decoded(self, text: str, findings: list[Finding]) -> list[Finding]:
-        """`findings` in `text`, and those in its decoded view (`escapes`) that overlap
-        none of them (`user:p%40ss@host` is a password, not `ss@host`)."""
+        """`findings` in `text` with those in its decoded view (`escapes`): one found
+        there replaces those it overlaps in the text if it holds them all
+        (`iban%3DDE89 3704 ...`, where the text alone holds a phone number's shape), and
+        is dropped otherwise (`user:p%40ss@host` is a password, not `ss@host`)."""
         view = decoded(text)
         if view is None:
             return findings
         passed = self._passes.run(view.text) if self._passes is not None else None
         starts = [finding.start for finding in findings]
+        replaced: set[int] = set()
         added: list[Finding] = []
-        for finding in self._scan_within(view.text, passed):
+        for finding in self._scan_within(view.text, passed, decode=False):
             start, end = view.span(finding.start, finding.end)
-            index = bisect.bisect_left(starts, end)  # the findings starting before `end`
-            if index and findings[index - 1].end > start:
+            low = bisect.bisect_left(starts, start)
+            if low and findings[low - 1].end > start:
+                continue  # it starts inside a finding of the text
+            high = bisect.bisect_left(starts, end)  # the findings starting before `end`
+            if high and findings[high - 1].end > end:
+                continue  # it ends inside one
+            if added and added[-1].end > start:  # two characters decoded from one byte
                 continue
-            if added and added[-1].end > start:  # widened over the same run of escapes
-                continue
+            replaced.update(range(low, high))
             added.append(Finding(start, end, finding.detector))
-        return sorted(findings + added, key=lambda finding: finding.start) if added else findings
+        if not added:
+            return findings
+        kept = [finding for index, finding in enumerate(findings) if index not in replaced]
+        return sorted(kept + added, key=lambda finding: finding.start)
 
     def scan_remembered(self, text: str, passed: Passed | None = None) -> list[Finding]:
         """`scan`, and keep the findings for `scan_many`, which does not scan that text

@@ -1,69 +1,90 @@
-"""Values hidden by percent-encoding: a decoded view of a text, and the way back.
+"""Values hidden by URL encoding: a decoded view of a text, and the way back.
 
 URLs and form bodies (`url.full`, `http.url`, tool arguments) hold personal data
-percent-encoded: `email=jane.doe%40example.com`, `phone=%2B14155552671`,
-`q=my%20card%204111...` (the `20` of an encoded space glues to the number). The scanner
-also scans the `decoded` view of a text holding escapes and maps what it finds there back
-onto the text (`DecodedView.span`).
+percent-encoded, `email=jane.doe%40example.com`, `phone=%2B14155552671`,
+`q=my%20card%204111...` (the `20` of an encoded space glues to the number), and with `+`
+for spaces, `card=4111+1111+1111+1111`. The scanner also scans the `decoded` view of a
+text holding escapes and maps what it finds there back onto the text
+(`DecodedView.span`).
 """
 
 from __future__ import annotations
 
-import bisect
+import codecs
 import re
 
-#: An escape, as the scanner's passes look for it (a shape, see `shapes`).
-ESCAPE_SHAPE = "%[0-9A-Fa-f]{2}"
+#: Where the view may differ from the text, as the scanner's passes look for it (shapes,
+#: see `shapes`): an escape, or a `+` between digits (a form-encoded space in a number).
+ESCAPE_SHAPES = ("%[0-9A-Fa-f]{2}", r"[0-9]\+[0-9]")
+#: How many times a text is decoded at most: twice-encoded values (`%2540` for `@`) are
+#: common, more rarely needed, and each level costs a scan of the text.
+LEVELS = 3
 _ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
+#: A form field or query parameter, where `+` stands for a space: a token holding `=`.
+_FORM_TOKEN = re.compile(r"[^\s\"'<>]*=[^\s\"'<>]*")
 
 
 class DecodedView:
-    """A text with its runs of escapes decoded (UTF-8; bytes that are not read as
-    U+FFFD, which glues to nothing)."""
+    """A text with its escapes decoded (UTF-8; bytes that are not read as U+FFFD, which
+    glues to nothing), and `+` as a space in form fields."""
 
-    __slots__ = ("_runs", "_view_starts", "text")
+    __slots__ = ("_ends", "_starts", "text")
 
-    def __init__(self, text: str, runs: list[tuple[int, int, int, int]]) -> None:
+    def __init__(self, text: str, starts: list[int], ends: list[int]) -> None:
         #: The decoded text.
         self.text = text
-        # Per run of escapes: where it is in the view (start, end) and in the text.
-        self._runs = runs
-        self._view_starts = [run[0] for run in runs]
+        # Per character of the view: where the text it was decoded from starts and ends.
+        self._starts = starts
+        self._ends = ends
 
     def span(self, start: int, end: int) -> tuple[int, int]:
-        """Where the view's `text[start:end]` is in the original text: exactly, or taking
-        the whole of a run of escapes that decoded to characters of several bytes."""
-        return self._position(start, end=False), self._position(end, end=True)
-
-    def _position(self, position: int, *, end: bool) -> int:
-        index = bisect.bisect_right(self._view_starts, position) - 1
-        if index < 0:
-            return position
-        view_start, view_end, start, stop = self._runs[index]
-        if position >= view_end:
-            return position - view_end + stop
-        if position == view_start:
-            return start
-        if (view_end - view_start) * 3 == stop - start:  # one escape per character
-            return start + 3 * (position - view_start)
-        return stop if end else start
+        """Where the view's `text[start:end]` (not empty) is in the original text."""
+        return self._starts[start], self._ends[end - 1]
 
 
 def decoded(text: str) -> DecodedView | None:
-    """The view of `text` with its percent escapes decoded; None if it holds none."""
-    pieces: list[str] = []
-    runs: list[tuple[int, int, int, int]] = []
-    last = length = 0
-    for run in _ESCAPE_RUN.finditer(text):
-        start, stop = run.span()
-        plain = text[last:start]
-        value = bytes.fromhex(run.group().replace("%", "")).decode("utf-8", "replace")
-        length += len(plain)
-        runs.append((length, length + len(value), start, stop))
-        length += len(value)
-        pieces += (plain, value)
-        last = stop
-    if not runs:
+    """The view of `text` decoded up to `LEVELS` times; None if it holds no escape and
+    no `+` in a form field."""
+    view: DecodedView | None = None
+    for _ in range(LEVELS):
+        # A `+` is a space in the text as written; decoded from `%2B`, a plus.
+        inner = _decoded_once(text if view is None else view.text, form=view is None)
+        if inner is None:
+            break
+        if view is not None:  # positions in the previous view, to the original text
+            inner = DecodedView(
+                inner.text,
+                [view._starts[start] for start in inner._starts],
+                [view._ends[end - 1] for end in inner._ends],
+            )
+        view = inner
+    return view
+
+
+def _decoded_once(text: str, *, form: bool) -> DecodedView | None:
+    spaced = _FORM_TOKEN.sub(lambda token: token[0].replace("+", " "), text) if form else text
+    if spaced == text and _ESCAPE_RUN.search(text) is None:
         return None
-    pieces.append(text[last:])
-    return DecodedView("".join(pieces), runs)
+    pieces: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    last = 0
+    for run in _ESCAPE_RUN.finditer(spaced):
+        start, stop = run.span()
+        pieces.append(spaced[last:start])
+        starts += range(last, start)
+        ends += range(last + 1, start + 1)
+        decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        first = start  # where the escapes of the character being decoded start
+        for index, byte in enumerate(bytes.fromhex(run[0].replace("%", ""))):
+            chars = decoder.decode(bytes((byte,)), final=index == (stop - start) // 3 - 1)
+            if chars:
+                pieces.append(chars)
+                starts += [first] * len(chars)
+                ends += [start + 3 * index + 3] * len(chars)
+                first = start + 3 * index + 3
+        last = stop
+    pieces.append(spaced[last:])
+    starts += range(last, len(text))
+    ends += range(last + 1, len(text) + 1)
+    return DecodedView("".join(pieces), starts, ends)
