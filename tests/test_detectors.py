@@ -666,6 +666,15 @@ class TestUnderscores:
         assert found(text) == [expected]
 
     @pytest.mark.parametrize(
+        "value", ["4111 1111 1111 1111", "+1 415 555 2671", "536-90-4399", "203.0.113.7"]
+    )
+    def test_at_a_line_start_in_json_text(self, value: str) -> None:
+        """Found by review: in raw JSON text the `n` of `\\n` before `_` read as a
+        word's letter gluing the underscore."""
+        assert [text for _, text in found(f'{{"content":"Card:\\n_{value}_"}}')] == [value]
+        assert value not in [text for _, text in found(f"Card:n_{value}_")]  # a letter: glued
+
+    @pytest.mark.parametrize(
         "text",
         [
             "order_4111111111111111",
@@ -1066,7 +1075,7 @@ class TestScanMany:
 
         detector = Detector("code", r"\d{7}", validate=validate, numeric=True, trusted=True)
         Scanner([detector]).scan("W 1234567 " * 20 + "W")
-        assert 1 <= len(calls) <= 2, calls
+        assert 1 <= len(calls) <= 3, calls  # once per context: the text's start, end, middle
 
     def test_a_user_detector_with_anchors_is_scanned_text_by_text(self) -> None:
         # `^` matches only at the start of a joined text: such detectors are not joinable.
@@ -1122,7 +1131,7 @@ class TestRunCache:
     )  # fmt: skip
     BEFORE = ("", " ", "x", "-", ".", "\\n", "\\\\", "1.", "==", "a/", "7:", "é", "(", "+")
     BEFORE += ('"', "\x00", "\t", "n", "\\t", "\\r", "r", "t", "_", "Z", "<=", "!=", "~=", "[", "'")
-    BEFORE += ("\\x", "\\a", "1,", "1;", "x_", " _", "__", "1_")
+    BEFORE += ("\\x", "\\a", "1,", "1;", "x_", " _", "__", "1_", "\\n_", "xn_", "\\\\n_")
     AFTER = ("", " ", "x", "-", "-x", ".5", ".", "/1", ",7", " 2024-05-01", " 12/26", "\\n")
     AFTER += ('"', "\x00", "}", "_", "n", "t1", ",", ":", "é", "\\", "/x", "e5", "1", ";7")
     AFTER += ("\t0", '"0', "\x000", " x", "\tx", "x.5", " a,7", "__1", "\\n1", " then", " row")
@@ -1161,7 +1170,7 @@ class TestRunCache:
         scanner = Scanner(select("default"))
         for word in ("now", "then", "right", "tomorrow", "at noon", "is"):
             assert [f.detector.name for f in scanner.scan(f"call 415-555-2671 {word}")] == ["phone"]
-        assert list(scanner._run_cache) == [(12, 2, "a 415-555-2671 a")]
+        assert list(scanner._run_cache) == [(12, 3, " a 415-555-2671 a")]
 
     def test_long_runs_are_scanned_each_time_and_not_kept(self) -> None:
         # A table of numbers and spaces is one run as long as its text: kept, 8192 such
@@ -1293,6 +1302,8 @@ class TestReach:
             "x_",
             " _",
             "__",
+            "\\n_",
+            "an_",
         ]
         afters = [
             "",

@@ -453,6 +453,7 @@ def test_inert_runs_hold_nothing_the_detectors_find() -> None:
         "0044 20 7946 0958",
     ]
     glue = ["", "", " ", "x", "-", "_", "é", "\\n", "id-", "(", "+", ".", "/", "x_", " _", "__"]
+    glue += ["\\n_", "n_", "\\\\n_"]
     texts = [
         rng.choice(glue) + rng.choice(pieces) + rng.choice(["", "-", "-7", "a", " ", ".", "_"])
         for _ in range(20_000)

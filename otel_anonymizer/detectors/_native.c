@@ -423,6 +423,7 @@ static PyTypeObject ShapesType = {
 /* A character that glues a number touching it into a word (`glues` in words.py); `_`
  * glues when one of these is before it. */
 #define GLUES(ch) (Py_UNICODE_ISALNUM(ch) && !IS_UNSPACED(ch))
+#define IS_ESCAPE_LETTER(ch) ((ch) == 'n' || (ch) == 'r' || (ch) == 't')
 
 /* Whether text[start:end] (a run, starting at a digit or at the `+` or `(` before one)
  * is one that no detector with `skips_inert_runs` can match in: see `_INERT_RUN` and
@@ -439,7 +440,10 @@ static PyTypeObject ShapesType = {
             Py_UCS4 before = data[start - 1];                                             \
             int escape = (before == 'n' || before == 'r' || before == 't') && start > 1 &&  \
                          data[start - 2] == '\\';                                         \
-            int glued = before == '_' ? start > 1 && GLUES(data[start - 2])               \
+            /* `_` after a letter, not the letter of a JSON escape (`\n_4111..._`) */      \
+            int glued = before == '_' ? start > 1 && GLUES(data[start - 2]) &&            \
+                                            !(IS_ESCAPE_LETTER(data[start - 2]) &&        \
+                                              start > 2 && data[start - 3] == '\\')      \
                                       : before == '-' || GLUES(before);                   \
             if (glued && !escape) {                                                       \
                 Py_ssize_t i = start;                                                     \
@@ -638,14 +642,17 @@ run_context(const RunLookupObject *self, const Text *text, Py_ssize_t start, Py_
 }
 
 /* The characters of a run's key into `chars`: its context as character classes (when
- * given) around the run, those of `after_classes` after it. */
+ * given) around the run, those of `after_classes` after it; the farthest before it,
+ * `lookbehind` back, only as `\` or not (a space), all the patterns tell of it. */
 static void
 run_characters(const RunLookupObject *self, const Text *text, Py_ssize_t start, Py_ssize_t end,
                Py_ssize_t before, Py_ssize_t stop, Py_UCS4 *chars)
 {
     for (Py_ssize_t i = before; i < stop; i++) {
         Py_UCS4 ch = PyUnicode_READ(text->kind, text->data, i);
-        if (self->has_classes && (i < start || i >= end) && ch < 128) {
+        if (self->has_classes && i == start - self->lookbehind) {
+            ch = ch == '\\' ? '\\' : ' ';
+        } else if (self->has_classes && (i < start || i >= end) && ch < 128) {
             ch = i < start ? self->classes[ch] : self->after_classes[ch];
         }
         chars[i - before] = ch;

@@ -64,8 +64,9 @@ LOOKAHEAD_CONTEXT = 4
 #: read (`(?![.,]\d)`): the context after a run in the key its findings are cached under,
 #: when every numeric detector sets it. Fewer characters, more runs share an entry.
 CLASSED_LOOKAHEAD = 2
-#: How far before a match a numeric detector's lookbehinds may look (`(?<!\d[.,])`).
-LOOKBEHIND_CONTEXT = 2
+#: How far before a match a numeric detector's lookbehinds may look (`(?<!\d[.,])`,
+#: `not_after`'s `\n_`).
+LOOKBEHIND_CONTEXT = 3
 _RUN_CACHE_LIMIT = 8192
 #: A search over more characters than this is bounded by the time budget running here,
 #: trusted patterns too: linear, but one window over megabytes of `a@a@...` takes
@@ -155,8 +156,9 @@ class Detector:
     run of digits and dashes glued to a word (`runs._glued`), so that the scanner may
     skip those when every numeric detector says so. `context_classes` says that its
     lookarounds tell the characters around a run apart only by their class in
-    `runs.CONTEXT_CLASSES` (after the run, `runs.AFTER_CONTEXT_CLASSES`), and read at
-    most `CLASSED_LOOKAHEAD` characters past it: the scanner then caches results per run
+    `runs.CONTEXT_CLASSES` (after the run, `runs.AFTER_CONTEXT_CLASSES`; the farthest
+    one before it, `LOOKBEHIND_CONTEXT` back, only as `\\` or not), and read at most
+    `CLASSED_LOOKAHEAD` characters past it: the scanner then caches results per run
     and classes of its context when every numeric detector says so. `trusted` exempts
     the pattern and prefilters from the scanner's timeout; only set it for patterns
     known to run in linear time. A trusted `pattern` may be a compiled stdlib `re`
@@ -814,11 +816,10 @@ class Scanner:
             else:
                 # With the run's length: classes blur where a run would have ended.
                 context = text[end : end + self._run_lookahead].translate(AFTER_CONTEXT_CLASSES)
-                key = (
-                    end - start,
-                    start - before,
-                    text[before:start].translate(classes) + text[start:end] + context,
-                )
+                lead = text[before:start].translate(classes)
+                if start - before == LOOKBEHIND_CONTEXT and lead[0] != "\\":
+                    lead = " " + lead[1:]  # the farthest is only told from `\` (`\n_`)
+                key = (end - start, start - before, lead + text[start:end] + context)
             found = self._run_cache.get(key)
             if found != ():
                 yield start, end, key, found
@@ -923,6 +924,8 @@ class Scanner:
             return detector.find(text, start, end, timeout)
         low = max(0, start - LOOKBEHIND_CONTEXT)
         before = text[low:start].translate(_WINDOW_CONTEXT)
+        if len(before) == LOOKBEHIND_CONTEXT and before[0] != "\\":
+            before = " " + before[1:]  # the farthest is only ever told from `\` (`\n_`)
         after = text[end : end + LOOKAHEAD_CONTEXT].translate(_WINDOW_CONTEXT)
         key = (detector.name, low == 0, before, text[start:end] + after)
         found = self._window_cache.get(key)
@@ -1076,7 +1079,8 @@ def not_after(chars: str, *, word: bool = False) -> str:
     fast scan for what follows (an alternation made the IBAN search 30 times slower).
     """
     characters = rf"(?<![{chars}](?<!\\[nrt]))" if chars else ""
-    return characters + (rf"(?<!{ALNUM}(?<!\\[nrt]))(?<!{ALNUM}_)" if word else "")
+    word_before = rf"(?<!{ALNUM}(?<!\\[nrt]))(?<!{ALNUM}(?<!\\[nrt])_)"
+    return characters + (word_before if word else "")
 
 
 def _run_filter(detector: Detector) -> Callable[[str], bool] | None:

@@ -43,6 +43,8 @@ def glued_before(text: str, start: int) -> bool:
     if not start:
         return False
     before = text[start - 1]
-    if before == "_":
-        return start > 1 and glues(text[start - 2])
-    return glues(before)
+    if before != "_":
+        return glues(before)
+    # Not the letter of a JSON escape (`\n_4111..._`: emphasis at a line's start).
+    letter = text[start - 2] if start > 1 else ""
+    return glues(letter) and not (letter in "nrt" and start > 2 and text[start - 3] == "\\")
