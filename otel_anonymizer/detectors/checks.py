@@ -125,10 +125,20 @@ def credit_card(text: str) -> bool:
     return luhn(number)
 
 
+#: Countries whose account numbers (BBAN) are digits only (the SWIFT IBAN registry):
+#: lower-case hex ids that start like `be12`, `de34` or `ee56` are not their IBANs.
+_DIGITS_ONLY_BBAN = frozenset(
+    "AE AT BA BE CZ DE DK EE ES FI FO GL HR HU IL IS LT ME NO PL PT RS SE SI SK TN".split()
+)
+
+
 def iban(text: str) -> bool:
-    """A country's IBAN length and the ISO 7064 mod-97 check."""
+    """A country's IBAN length, account number of digits where the country's are,
+    and the ISO 7064 mod-97 check."""
     compact = text.replace(" ", "").upper()
     if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact.isalnum():
+        return False
+    if compact[:2] in _DIGITS_ONLY_BBAN and not (compact.isascii() and compact[4:].isdigit()):
         return False
     rearranged = compact[4:] + compact[:4]
     return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
