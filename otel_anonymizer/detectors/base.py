@@ -104,13 +104,20 @@ _REMEMBERED_EDGE = 64
 _ANCHORED_REACH = 16
 
 
+#: What `regex` reads otherwise than the stdlib engine, which takes it without an error:
+#: POSIX classes (`[[:alnum:]]`) and set operations in classes.
+_REGEX_ONLY = ("[:", "[[", "--", "&&", "~~", "||")
+
+
 def _compiled(pattern: str) -> Any:
     """`pattern` compiled by the stdlib engine (faster to call), or by `regex` where
-    only that one reads it."""
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return regex.compile(pattern)
+    only that one reads it, or might read it otherwise (`_REGEX_ONLY`)."""
+    if not any(construct in pattern for construct in _REGEX_ONLY):
+        try:
+            return re.compile(pattern)
+        except re.error:
+            pass
+    return regex.compile(pattern)
 
 
 def _ascii_class(pattern: str | None) -> str | None:
