@@ -449,9 +449,9 @@ class Scanner:
 
     Where findings overlap, the one that starts first wins, then the detector listed
     first, then the longer one. `timeout` bounds each regex search of an untrusted (user)
-    detector in seconds; exceeding it raises `TimeoutError`. A text holding percent
-    escapes (`jane%40example.com`) is also scanned decoded; what is found there is
-    added where it overlaps nothing found in the text itself.
+    detector in seconds; exceeding it raises `TimeoutError`. A text holding URL escapes
+    (`jane%40example.com`, `card=4111+1111+...`) is also scanned decoded
+    (`_with_decoded`).
     """
 
     def __init__(self, detectors: Sequence[Detector], timeout: float | None = None) -> None:
