@@ -1674,7 +1674,7 @@ block_marks(const BlockPasses *passes, Py_ssize_t i, uint32_t candidates)
  * only those places are looked at one by one. A run can only start at a digit that
  * does not follow one (the run of the digit before holds it), and a mark only where
  * the filter lets a place through. 0, or -1 on an error. */
-__attribute__((target("ssse3"))) static inline int
+__attribute__((target("ssse3"), always_inline)) static inline int
 block16(BlockPasses *passes, Py_ssize_t i, const __m128i *tables)
 {
     const Py_UCS1 *data = passes->data + i;
