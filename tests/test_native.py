@@ -17,6 +17,7 @@ import re
 import shutil
 import sysconfig
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -47,6 +48,25 @@ def random_texts(alphabet: str, count: int, seed: int, length: int = 40) -> list
 
 def corpus_texts() -> list[str]:
     return [sample.text for sample in iter_all()] + clean_texts()
+
+
+#: The vector instructions the passes over one-byte texts may use (`_native.simd`).
+SIMD_LEVELS = ["avx2", "ssse3", "none"]
+
+
+@pytest.fixture(params=SIMD_LEVELS)
+def simd(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The passes using each level of vector instructions the CPU has in turn (32, 16
+    places at a time, one by one): all must find the same."""
+    if native is None:
+        pytest.skip("the C extension is not built")
+    default = native.simd()
+    try:
+        native.simd(request.param)
+    except ValueError:
+        pytest.skip(f"the CPU lacks {request.param}")
+    yield request.param
+    native.simd(default)
 
 
 def test_the_extension_is_built_where_a_compiler_is() -> None:
@@ -83,11 +103,11 @@ def runs_only(
 
 @needs_native
 @pytest.mark.parametrize("skip_inert", [False, True])
-def test_numeric_runs_match_the_python_reference(skip_inert: bool) -> None:
+def test_numeric_runs_match_the_python_reference(skip_inert: bool, simd: str) -> None:
     passes, _ = runs_only(skip_inert)
     texts = random_texts(RUN_ALPHABET, 30_000, seed=7) + corpus_texts()
-    # One byte per character and longer: the passes look at 16 places at a time there,
-    # and pass over digits that cannot start a run of seven characters.
+    # One byte per character and longer: the passes look at 32 or 16 places at a time
+    # there, and pass over digits that cannot start a run of seven characters.
     texts += random_texts(ONE_BYTE_RUN_ALPHABET, 10_000, seed=8, length=120)
     for text in texts:
         found = [(start, end) for start, end, _, _ in passes.run(text)[1]]
@@ -95,7 +115,7 @@ def test_numeric_runs_match_the_python_reference(skip_inert: bool) -> None:
 
 
 @needs_native
-def test_shapes_match_their_regexes() -> None:
+def test_shapes_match_their_regexes(simd: str) -> None:
     shapes = [
         *(shape for detector in BUILTIN.values() for shape in detector.shapes),
         "sk-",
@@ -167,12 +187,13 @@ def random_shape(rng: random.Random, groups: bool = True) -> str:
 
 
 @needs_native
-def test_passes_find_every_shape_and_run_whatever_the_shapes() -> None:
-    """On one-byte texts, the passes look 16 characters at a time through a filter made
-    from the shapes (at most 8 groups of characters, merged from one per first
-    character: the more shapes, the more it lets through). Whatever the shapes, it must
-    pass over no place where a shape or a numeric run starts: here with up to 40 random
-    shapes at a time, on texts of up to 5 blocks in every width of characters."""
+def test_passes_find_every_shape_and_run_whatever_the_shapes(simd: str) -> None:
+    """On one-byte texts, the passes look 32 or 16 characters at a time (`simd`) through
+    a filter made from the shapes (at most 8 groups of characters, merged from one per
+    first character: the more shapes, the more it lets through). Whatever the shapes, it
+    must pass over no place where a shape or a numeric run starts: here with up to 40
+    random shapes at a time, on texts of up to 5 blocks of 16 in every width of
+    characters."""
     rng = random.Random(13)
     for _ in range(60):
         shapes = [random_shape(rng) for _ in range(rng.randint(1, 40))]
@@ -187,6 +208,28 @@ def test_passes_find_every_shape_and_run_whatever_the_shapes() -> None:
             marked, runs = both.run(text)
             assert marked == alone.run(text)[0], (shapes, text)
             assert [(start, end) for start, end, _, _ in runs] == list(numeric_runs(text, False))
+
+
+@needs_native
+def test_passes_find_every_shape_and_run_at_every_length(simd: str) -> None:
+    """The passes take one-byte texts in blocks of 32 places (reading 35 characters,
+    and 64 for numeric runs), then of 16 (reading 19, and 32), then one by one: at
+    every length up to 4 blocks of 32, marks and runs near each block's edges and the
+    text's end are found, digits and separators among the most common characters."""
+    rng = random.Random(29)
+    alphabet = SHAPE_ALPHABET + "0123456789" * 3 + " -./()" * 3
+    for length in range(140):
+        shapes = [random_shape(rng) for _ in range(rng.randint(1, 12))]
+        expanded, marks = expanded_shapes(shapes)
+        both = native.Passes(marks, run_lookup(skip_inert=False)[0])
+        for _ in range(40):
+            text = "".join(rng.choices(alphabet, k=length))
+            assert shapes_found(both, expanded, text) == shapes_searched(shapes, text), (
+                shapes,
+                text,
+            )
+            runs = [(start, end) for start, end, _, _ in both.run(text)[1]]
+            assert runs == list(numeric_runs(text, False)), text
 
 
 @needs_native
@@ -215,7 +258,9 @@ def test_the_places_of_shapes_match_their_regexes() -> None:
 
 
 @needs_native
-def test_passes_find_every_shape_with_more_shapes_than_filter_groups_to_start_from() -> None:
+def test_passes_find_every_shape_with_more_shapes_than_filter_groups_to_start_from(
+    simd: str,
+) -> None:
     """The filter's groups start as one per shape, up to 256; with more, as one per
     first character (`set_pair_filter`). Both must let every place a shape starts at
     through: here 400 shapes of three or four characters of a small alphabet, so that

@@ -16,12 +16,12 @@
 
 #include "_native_api.h"
 
-/* The passes look at one-byte texts 16 characters at a time where the CPU can (SSSE3,
- * checked when the module loads); elsewhere one by one, with the same results. */
+/* The passes look at one-byte texts 32 or 16 characters at a time where the CPU can
+ * (AVX2, SSSE3, checked when the module loads); elsewhere one by one, with the same
+ * results. */
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define PAIR_FILTER_SSSE3 1
 #include <immintrin.h>
-static int have_ssse3 = 0;
 #else
 #define PAIR_FILTER_SSSE3 0
 #endif
@@ -1552,21 +1552,30 @@ separator_mask(__m128i chars)
     return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(parentheses, marks), spaces));
 }
 
+/* Of the places of digits `d` (a mask, bit 0 the first place), with `s` the places of
+ * separators, those where a digit may start a run of at least 7 characters (`run_at`):
+ * a digit, five digits or separators after it, then a digit, or a separator followed
+ * by one more of either (a run goes on past a separator to a digit). Every such run
+ * starts at a place kept, if the masks hold the 7 characters after each place asked
+ * about (past the text's end, neither digits nor separators); short numbers (`2.4.1`,
+ * `$19.99`, an order number), most of prose's, are passed over in a few instructions
+ * instead of a call each. */
+static inline uint64_t
+long_runs(uint64_t d, uint64_t s)
+{
+    uint64_t r = d | s;
+    return d & r >> 1 & r >> 2 & r >> 3 & r >> 4 & r >> 5 & (d >> 6 | (s >> 6 & r >> 7));
+}
+
 /* Of the 16 places at `data` (32 characters readable there), those where a digit may
- * start a run of at least 7 characters (`run_at`): a digit, five digits or separators
- * after it, then a digit, or a separator followed by one more of either (a run goes on
- * past a separator to a digit). Every such run starts at a place kept; short numbers
- * (`2.4.1`, `$19.99`, an order number), most of prose's, are passed over in a few
- * instructions instead of a call each. */
+ * start a run of at least 7 characters (see `long_runs`). */
 __attribute__((target("ssse3"))) static inline unsigned
 long_run_places(const Py_UCS1 *data, __m128i block, unsigned digits)
 {
     __m128i next = _mm_loadu_si128((const __m128i *)(data + 16));
     uint32_t d = digits | digit_mask(next) << 16;
     uint32_t s = separator_mask(block) | separator_mask(next) << 16;
-    uint32_t r = d | s;
-    return d & r >> 1 & r >> 2 & r >> 3 & r >> 4 & r >> 5 & (d >> 6 | (s >> 6 & r >> 7)) &
-           0xffffu;
+    return (unsigned)long_runs(d, s) & 0xffffu;
 }
 
 /* The groups (bits) of the pair filter that allow each of 16 one-byte characters, from
@@ -1579,91 +1588,246 @@ filter_groups(__m128i chars, __m128i low_table, __m128i high_table)
                          _mm_shuffle_epi8(high_table, _mm_and_si128(_mm_srli_epi16(chars, 4), low)));
 }
 
-/* The passes over a one-byte text, 16 places at a time: the pair filter (see
- * `set_pair_filter`) tells in a few instructions the places where a mark may start,
- * and a comparison the digits; only those places are looked at one by one. A run
- * can only start at a digit that does not follow one (the run of the digit before
- * holds it), and a mark only where the filter lets a place through. */
+/* What the passes over a one-byte text in blocks carry from block to block. */
+typedef struct {
+    const PassesObject *self;
+    const ShapesObject *marks; /* NULL for none */
+    const Py_UCS1 *data;
+    Py_ssize_t n;
+    Py_ssize_t *found;
+    Py_ssize_t resume;
+    RunVisit visit;
+    int digits_marked; /* whether a mark may start with a digit */
+    uint32_t digit_before; /* whether the character before the block is a digit */
+} BlockPasses;
+
+static inline void
+block_passes_init(BlockPasses *passes, const PassesObject *self, const Text *text,
+                  Py_ssize_t *found, PyObject **unknown)
+{
+    passes->self = self;
+    passes->marks = self->marks == Py_None ? NULL : (const ShapesObject *)self->marks;
+    passes->data = text->data;
+    passes->n = text->n;
+    passes->found = found;
+    passes->resume = 0;
+    passes->visit = (RunVisit){
+        (RunLookupObject *)(self->runs == Py_None ? NULL : self->runs), text, unknown};
+    /* Digits are looked at as marks only if a mark may start with one. */
+    passes->digits_marked = 0;
+    for (int digit = '0'; digit <= '9'; digit++) {
+        passes->digits_marked |= self->starts_mark[digit];
+    }
+    passes->digit_before = 0;
+}
+
+/* The runs starting at the places of `starts` (a mask, bit 0 at `i`), each a digit that
+ * does not follow one: those not in a run before are looked up. 0, or -1 on an error. */
+static inline int
+block_runs(BlockPasses *passes, Py_ssize_t i, uint32_t starts)
+{
+    Py_ssize_t start, end;
+    while (starts != 0) {
+        Py_ssize_t place = i + __builtin_ctz(starts);
+        starts &= starts - 1;
+        if (place >= passes->resume &&
+            run_at_ucs1(passes->data, passes->n, place, passes->visit.lookup->skip_inert, &start,
+                        &end, &passes->resume) &&
+            look_up_run(&passes->visit, start, end) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The marks starting at the places of `candidates` (a mask, bit 0 at `i`), which the
+ * pair filter let through: each is looked at one by one. */
+static inline void
+block_marks(const BlockPasses *passes, Py_ssize_t i, uint32_t candidates)
+{
+    const PassesObject *self = passes->self;
+    const ShapesObject *marks = passes->marks;
+    const Py_UCS1 *data = passes->data;
+    Py_ssize_t n = passes->n, *found = passes->found;
+    while (candidates != 0) {
+        Py_ssize_t place = i + __builtin_ctz(candidates), shape;
+        candidates &= candidates - 1;
+        Py_UCS1 ch = data[place], next = data[place + 1];
+        if (!self->starts_mark[ch] || !((self->pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1)) {
+            continue;
+        }
+        /* The third and fourth characters, as `shape_at` checks them first (at most
+         * places, the last check), without a call. */
+        if (ch < 128 && ((place + 2 < n && !class_has(&marks->third[ch], data[place + 2])) ||
+                         (place + 3 < n && !class_has(&marks->fourth[ch], data[place + 3])))) {
+            continue;
+        }
+        while ((shape = shape_at_ucs1(marks, data, n, place, found)) >= 0) {
+            found[shape] = place + 1;
+        }
+    }
+}
+
+/* The 16 places of a one-byte text at `i` (19 characters readable there), with the
+ * pair filter's tables in `tables`: the pair filter (see `set_pair_filter`) tells in a
+ * few instructions the places where a mark may start, and a comparison the digits;
+ * only those places are looked at one by one. A run can only start at a digit that
+ * does not follow one (the run of the digit before holds it), and a mark only where
+ * the filter lets a place through. 0, or -1 on an error. */
+__attribute__((target("ssse3"), always_inline)) static inline int
+block16(BlockPasses *passes, Py_ssize_t i, const __m128i *tables)
+{
+    const Py_UCS1 *data = passes->data + i;
+    __m128i a = _mm_loadu_si128((const __m128i *)data);
+    unsigned digits = digit_mask(a);
+    if (passes->visit.lookup != NULL) {
+        unsigned starts = digits & ~(digits << 1 | passes->digit_before) & 0xffffu;
+        if (starts != 0 && i + 32 <= passes->n) {
+            starts &= long_run_places(data, a, digits);
+        }
+        if (block_runs(passes, i, starts) < 0) {
+            return -1;
+        }
+    }
+    passes->digit_before = digits >> 15;
+    if (passes->marks == NULL) {
+        return 0;
+    }
+    __m128i b = _mm_loadu_si128((const __m128i *)(data + 1));
+    __m128i c = _mm_loadu_si128((const __m128i *)(data + 2));
+    __m128i d = _mm_loadu_si128((const __m128i *)(data + 3));
+    __m128i groups = _mm_and_si128(_mm_and_si128(filter_groups(a, tables[0], tables[1]),
+                                                 filter_groups(b, tables[2], tables[3])),
+                                   _mm_and_si128(filter_groups(c, tables[4], tables[5]),
+                                                 filter_groups(d, tables[6], tables[7])));
+    unsigned mask = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(groups, _mm_setzero_si128())) &
+                    (passes->digits_marked ? 0xffffu : ~digits & 0xffffu);
+    block_marks(passes, i, mask);
+    return 0;
+}
+
+/* The passes over a one-byte text, 16 places at a time (`block16`); the places of
+ * the last three characters one by one. */
 __attribute__((target("ssse3"))) static int
 passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
                   PyObject **unknown)
 {
-    const Py_UCS1 *data = text->data;
-    Py_ssize_t n = text->n, resume = 0, i = 0, start, end;
-    RunVisit visit = {(RunLookupObject *)(self->runs == Py_None ? NULL : self->runs), text,
-                      unknown};
-    const ShapesObject *marks = self->marks == Py_None ? NULL : (const ShapesObject *)self->marks;
-    const __m128i zero = _mm_setzero_si128();
-    const __m128i first_low = _mm_loadu_si128((const __m128i *)self->pair_filter[0]);
-    const __m128i first_high = _mm_loadu_si128((const __m128i *)self->pair_filter[1]);
-    const __m128i second_low = _mm_loadu_si128((const __m128i *)self->pair_filter[2]);
-    const __m128i second_high = _mm_loadu_si128((const __m128i *)self->pair_filter[3]);
-    const __m128i third_low = _mm_loadu_si128((const __m128i *)self->pair_filter[4]);
-    const __m128i third_high = _mm_loadu_si128((const __m128i *)self->pair_filter[5]);
-    const __m128i fourth_low = _mm_loadu_si128((const __m128i *)self->pair_filter[6]);
-    const __m128i fourth_high = _mm_loadu_si128((const __m128i *)self->pair_filter[7]);
-    /* Digits are looked at as marks only if a mark may start with one. */
-    unsigned digits_marked = 0;
-    for (int digit = '0'; digit <= '9'; digit++) {
-        digits_marked |= self->starts_mark[digit];
+    BlockPasses passes;
+    block_passes_init(&passes, self, text, found, unknown);
+    __m128i tables[8];
+    for (int t = 0; t < 8; t++) {
+        tables[t] = _mm_loadu_si128((const __m128i *)self->pair_filter[t]);
     }
-    unsigned digit_before = 0; /* whether the character before the block is a digit */
+    Py_ssize_t i = 0;
     /* Each block also reads the three characters after it: the last block here ends
      * before the text's last three, and the places left are looked at one by one. */
-    for (; i + 19 <= n; i += 16) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(data + i));
-        __m128i b = _mm_loadu_si128((const __m128i *)(data + i + 1));
-        unsigned digits = digit_mask(a);
-        if (visit.lookup != NULL) {
-            unsigned starts = digits & ~(digits << 1 | digit_before) & 0xffffu;
-            if (starts != 0 && i + 32 <= n) {
-                starts &= long_run_places(data + i, a, digits);
-            }
-            while (starts != 0) {
-                Py_ssize_t place = i + __builtin_ctz(starts);
-                starts &= starts - 1;
-                if (place >= resume &&
-                    run_at_ucs1(data, n, place, visit.lookup->skip_inert, &start, &end, &resume) &&
-                    look_up_run(&visit, start, end) < 0) {
-                    return -1;
-                }
-            }
-        }
-        digit_before = digits >> 15;
-        if (marks == NULL) {
-            continue;
-        }
-        __m128i c = _mm_loadu_si128((const __m128i *)(data + i + 2));
-        __m128i d = _mm_loadu_si128((const __m128i *)(data + i + 3));
-        __m128i groups = _mm_and_si128(
-            _mm_and_si128(filter_groups(a, first_low, first_high),
-                          filter_groups(b, second_low, second_high)),
-            _mm_and_si128(filter_groups(c, third_low, third_high),
-                          filter_groups(d, fourth_low, fourth_high)));
-        unsigned mask = ~(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(groups, zero)) &
-                        (digits_marked ? 0xffffu : ~digits & 0xffffu);
-        while (mask != 0) {
-            Py_ssize_t place = i + __builtin_ctz(mask), shape;
-            mask &= mask - 1;
-            Py_UCS1 ch = data[place], next = data[place + 1];
-            if (!self->starts_mark[ch] ||
-                !((self->pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1)) {
-                continue;
-            }
-            /* The third and fourth characters, as `shape_at` checks them first (at most
-             * places, the last check), without a call. */
-            if (ch < 128 && ((place + 2 < n && !class_has(&marks->third[ch], data[place + 2])) ||
-                             (place + 3 < n && !class_has(&marks->fourth[ch], data[place + 3])))) {
-                continue;
-            }
-            while ((shape = shape_at_ucs1(marks, data, n, place, found)) >= 0) {
-                found[shape] = place + 1;
-            }
+    for (; i + 19 <= passes.n; i += 16) {
+        if (block16(&passes, i, tables) < 0) {
+            return -1;
         }
     }
-    return passes_ucs1(self, text, i, found, unknown, &resume);
+    return passes_ucs1(self, text, i, found, unknown, &passes.resume);
+}
+
+/* `digit_mask`, `separator_mask` and `filter_groups` for 32 characters (AVX2). */
+__attribute__((target("avx2"))) static inline uint32_t
+digit_mask32(__m256i chars)
+{
+    __m256i offsets = _mm256_sub_epi8(chars, _mm256_set1_epi8('0'));
+    return (uint32_t)_mm256_movemask_epi8(
+        _mm256_cmpeq_epi8(_mm256_min_epu8(offsets, _mm256_set1_epi8(9)), offsets));
+}
+
+__attribute__((target("avx2"))) static inline uint32_t
+separator_mask32(__m256i chars)
+{
+    __m256i parentheses = _mm256_or_si256(_mm256_cmpeq_epi8(chars, _mm256_set1_epi8('(')),
+                                          _mm256_cmpeq_epi8(chars, _mm256_set1_epi8(')')));
+    __m256i marks = _mm256_or_si256(_mm256_cmpeq_epi8(chars, _mm256_set1_epi8('.')),
+                                    _mm256_cmpeq_epi8(chars, _mm256_set1_epi8('-')));
+    __m256i spaces = _mm256_or_si256(_mm256_cmpeq_epi8(chars, _mm256_set1_epi8('/')),
+                                     _mm256_cmpeq_epi8(chars, _mm256_set1_epi8(' ')));
+    return (uint32_t)_mm256_movemask_epi8(
+        _mm256_or_si256(_mm256_or_si256(parentheses, marks), spaces));
+}
+
+/* The tables hold 16 bytes, in both 128-bit lanes (the byte shuffle looks up in each). */
+__attribute__((target("avx2"))) static inline __m256i
+filter_groups32(__m256i chars, __m256i low_table, __m256i high_table)
+{
+    const __m256i low = _mm256_set1_epi8(0x0f);
+    return _mm256_and_si256(
+        _mm256_shuffle_epi8(low_table, _mm256_and_si256(chars, low)),
+        _mm256_shuffle_epi8(high_table, _mm256_and_si256(_mm256_srli_epi16(chars, 4), low)));
+}
+
+/* `passes_ucs1_ssse3` 32 places at a time (AVX2), with the same results; the places
+ * left (fewer than 35 characters) 16 at a time (`block16`), then one by one. */
+__attribute__((target("avx2"))) static int
+passes_ucs1_avx2(const PassesObject *self, const Text *text, Py_ssize_t *found,
+                 PyObject **unknown)
+{
+    BlockPasses passes;
+    block_passes_init(&passes, self, text, found, unknown);
+    const Py_UCS1 *data = passes.data;
+    Py_ssize_t n = passes.n, i = 0;
+    __m128i tables[8];
+    __m256i wide[8];
+    for (int t = 0; t < 8; t++) {
+        tables[t] = _mm_loadu_si128((const __m128i *)self->pair_filter[t]);
+        wide[t] = _mm256_broadcastsi128_si256(tables[t]);
+    }
+    /* Each block also reads the three characters after it. */
+    for (; i + 35 <= n; i += 32) {
+        __m256i a = _mm256_loadu_si256((const __m256i *)(data + i));
+        uint32_t digits = digit_mask32(a);
+        if (passes.visit.lookup != NULL) {
+            uint32_t starts = digits & ~(digits << 1 | passes.digit_before);
+            if (starts != 0) {
+                /* The 32 characters after the block, as far as the text goes: near its
+                 * end, its last 32, shifted (32 are there: the block's 35). */
+                int shift = i + 64 <= n ? 0 : (int)(i + 64 - n);
+                __m256i next = _mm256_loadu_si256((const __m256i *)(data + i + 32 - shift));
+                uint64_t d = digits | (uint64_t)(digit_mask32(next) >> shift) << 32;
+                uint64_t s = separator_mask32(a) | (uint64_t)(separator_mask32(next) >> shift)
+                                                       << 32;
+                starts &= (uint32_t)long_runs(d, s);
+            }
+            if (block_runs(&passes, i, starts) < 0) {
+                return -1;
+            }
+        }
+        passes.digit_before = digits >> 31;
+        if (passes.marks == NULL) {
+            continue;
+        }
+        __m256i b = _mm256_loadu_si256((const __m256i *)(data + i + 1));
+        __m256i c = _mm256_loadu_si256((const __m256i *)(data + i + 2));
+        __m256i d = _mm256_loadu_si256((const __m256i *)(data + i + 3));
+        __m256i groups = _mm256_and_si256(
+            _mm256_and_si256(filter_groups32(a, wide[0], wide[1]),
+                             filter_groups32(b, wide[2], wide[3])),
+            _mm256_and_si256(filter_groups32(c, wide[4], wide[5]),
+                             filter_groups32(d, wide[6], wide[7])));
+        uint32_t mask =
+            ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(groups, _mm256_setzero_si256())) &
+            (passes.digits_marked ? ~0u : ~digits);
+        block_marks(&passes, i, mask);
+    }
+    for (; i + 19 <= n; i += 16) {
+        if (block16(&passes, i, tables) < 0) {
+            return -1;
+        }
+    }
+    return passes_ucs1(self, text, i, found, unknown, &passes.resume);
 }
 #endif
+
+/* The vector instructions the passes over one-byte texts use: `SIMD_AVX2` where the
+ * CPU has them, else `SIMD_SSSE3`, else none (`SIMD_NONE`); `simd()` sets fewer. */
+enum { SIMD_NONE, SIMD_SSSE3, SIMD_AVX2 };
+static int simd_available = SIMD_NONE, simd_used = SIMD_NONE;
+static const char *const simd_names[] = {"none", "ssse3", "avx2"};
 
 static int
 run_passes(const PassesObject *self, const Text *text, Py_ssize_t *found, PyObject **unknown)
@@ -1672,7 +1836,10 @@ run_passes(const PassesObject *self, const Text *text, Py_ssize_t *found, PyObje
     switch (text->kind) {
     case PyUnicode_1BYTE_KIND:
 #if PAIR_FILTER_SSSE3
-        if (have_ssse3) {
+        if (simd_used == SIMD_AVX2) {
+            return passes_ucs1_avx2(self, text, found, unknown);
+        }
+        if (simd_used == SIMD_SSSE3) {
             return passes_ucs1_ssse3(self, text, found, unknown);
         }
 #endif
@@ -2591,7 +2758,40 @@ static const NativeAPI native_api = {
     .screen_integer = screen_integer,
 };
 
+PyDoc_STRVAR(simd_doc,
+             "simd(level=None, /)\n--\n\n"
+             "The vector instructions the passes over one-byte texts use: 'avx2', 'ssse3'\n"
+             "or 'none' (one place at a time). With `level`, use those from now on (for the\n"
+             "tests, which check that every level finds the same); ValueError for a level\n"
+             "the CPU lacks.");
+
+static PyObject *
+simd(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs > 1) {
+        PyErr_Format(PyExc_TypeError, "simd() takes at most 1 argument (%zd given)", nargs);
+        return NULL;
+    }
+    if (nargs == 1 && args[0] != Py_None) {
+        if (!PyUnicode_Check(args[0])) {
+            PyErr_SetString(PyExc_TypeError, "simd() takes a str or None");
+            return NULL;
+        }
+        int level = SIMD_NONE;
+        while (level <= SIMD_AVX2 && PyUnicode_CompareWithASCIIString(args[0], simd_names[level])) {
+            level++;
+        }
+        if (level > simd_available) {
+            PyErr_Format(PyExc_ValueError, "not a level this CPU has: %R", args[0]);
+            return NULL;
+        }
+        simd_used = level;
+    }
+    return PyUnicode_FromString(simd_names[simd_used]);
+}
+
 static PyMethodDef module_methods[] = {
+    {"simd", (PyCFunction)(void (*)(void))simd, METH_FASTCALL, simd_doc},
     {"json_keys", (PyCFunction)json_keys, METH_O, json_keys_doc},
     {"json_layout", (PyCFunction)(void (*)(void))json_layout, METH_FASTCALL, json_layout_doc},
     {NULL, NULL, 0, NULL},
@@ -2603,8 +2803,11 @@ module_exec(PyObject *module)
     set_weights();
 #if PAIR_FILTER_SSSE3
     __builtin_cpu_init();
-    have_ssse3 = __builtin_cpu_supports("ssse3");
+    simd_available = __builtin_cpu_supports("avx2")    ? SIMD_AVX2
+                     : __builtin_cpu_supports("ssse3") ? SIMD_SSSE3
+                                                       : SIMD_NONE;
 #endif
+    simd_used = simd_available;
     if (PyType_Ready(&ShapesType) < 0) {
         return -1;
     }

@@ -20,6 +20,12 @@ class Shapes:
         """Every place from `start` on where one of the shapes occurs in `text`,
         ascending."""
 
+def simd(level: str | None = None, /) -> str:
+    """The vector instructions the passes over one-byte texts use: 'avx2', 'ssse3' or
+    'none' (one place at a time). With `level`, use those from now on (for the tests,
+    which check that every level finds the same); ValueError for a level the CPU
+    lacks."""
+
 def json_keys(text: str, /) -> set[str]:
     """The keys that `jsontext.read_keys` reads in `text`."""
 
