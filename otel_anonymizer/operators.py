@@ -42,11 +42,13 @@ def _digits(value: str) -> str:
 @lru_cache(maxsize=4096)
 def _phone(value: str) -> str:
     """A phone number as E.164 digits (`+1 415-555-2671`, `(415) 555-2671` and
-    `001 415 555 2671` alike; national forms read in the default regions), or its
-    digits where it is not valid there."""
-    number = checks.e164(_ascii_digits(value), DEFAULT_PHONE_REGIONS)
-    if number is not None:
-        return number
+    `001 415 555 2671` alike; national forms read in the one default region where they
+    are valid), or its digits where none or several read it."""
+    written = _ascii_digits(value)
+    readings = (checks.e164(written, (region,)) for region in DEFAULT_PHONE_REGIONS)
+    numbers = {number for number in readings if number is not None}
+    if len(numbers) == 1:  # valid in one region only (`06 12 34 56 78` is French and German)
+        return numbers.pop()
     digits = _digits(value)
     return "+" + digits[2:] if digits.startswith("00") else digits
 

@@ -824,6 +824,10 @@ class TestTimeouts:
             "-----BEGIN PRIVATE KEY----- " * 12000,
             "(1" * 5000,
             "Bearer " * 1400,
+            # Found by review: the form-field pattern backtracked over long tokens.
+            "%41" + "a" * 40_000,
+            "%25" * 8000,
+            "1+1=" * 5000,
         ],
         ids=[
             "digits_spaced",
@@ -840,6 +844,9 @@ class TestTimeouts:
             "pem_heads_without_end",
             "parens",
             "bearers",
+            "escape_then_letters",
+            "escaped_percents",
+            "form_pluses",
         ],
     )
     def test_built_ins_run_in_linear_time(self, text: str) -> None:

@@ -21,57 +21,72 @@ def found(text: str, scanner: Scanner = DEFAULT) -> list[tuple[str, str]]:
     return [(f.detector.name, text[f.start : f.end]) for f in scanner.scan(text)]
 
 
+def view(text: str) -> str:
+    """The text of the only decoded view of `text`."""
+    [only] = decoded(text)
+    return only.text
+
+
 class TestDecodedView:
     def test_no_escapes_no_view(self) -> None:
-        assert decoded("100% sure, 50%-off, %zz, %4, a+b = c + d") is None
+        assert decoded("100% sure, 50%-off, %zz, %4, a+b = c + d") == []
 
     def test_positions_map_back_exactly(self) -> None:
         text = "q=a%20b%40c.org&x=1%2B2&n=caf%C3%A9+ok"
-        view = decoded(text)
-        assert view is not None and view.text == "q=a b@c.org&x=1+2&n=café ok"
-        for start in range(len(view.text)):
-            for end in range(start + 1, len(view.text) + 1):
-                begin, stop = view.span(start, end)
-                assert urllib.parse.unquote_plus(text[begin:stop]) == view.text[start:end]
+        plus, spaced = decoded(text)
+        assert plus.text == "q=a b@c.org&x=1+2&n=café+ok"
+        assert spaced.text == "q=a b@c.org&x=1 2&n=café ok"  # `+` from `%2B`: a space too
+        for reading, unquote in ((plus, urllib.parse.unquote), (spaced, None)):
+            for start in range(len(reading.text)):
+                for end in range(start + 1, len(reading.text) + 1):
+                    begin, stop = reading.span(start, end)
+                    if unquote is not None:
+                        assert unquote(text[begin:stop]) == reading.text[start:end]
+                    assert len(text[begin:stop]) >= end - start
 
     def test_a_character_of_several_bytes_maps_to_its_escapes(self) -> None:
-        text = "caf%C3%A9%40x.org ok"
-        view = decoded(text)
-        assert view is not None and view.text == "café@x.org ok"
-        assert view.span(3, 4) == (3, 9)  # `é`
-        assert view.span(4, 5) == (9, 12)  # `@`
-        assert view.span(11, 13) == (18, 20)
+        [only] = decoded("caf%C3%A9%40x.org ok")
+        assert only.text == "café@x.org ok"
+        assert only.span(3, 4) == (3, 9)  # `é`
+        assert only.span(4, 5) == (9, 12)  # `@`
+        assert only.span(11, 13) == (18, 20)
 
     def test_bytes_that_are_not_utf8_read_as_replacement_characters(self) -> None:
-        view = decoded("a%FFb%C3")
-        assert view is not None and view.text == "a\ufffdb\ufffd"
+        assert view("a%FFb%C3") == "a\ufffdb\ufffd"
+        # Found by review: the byte that ends an invalid sequence starts the next one.
+        for text, char in (("%E6%C3%A9", "\u00e9"), ("%E6%E6%88%91", "\u6211")):
+            [only] = decoded(text)
+            index = only.text.index(char)
+            begin, stop = only.span(index, index + 1)
+            assert urllib.parse.unquote(text[begin:stop]) == char
 
-    def test_plus_is_a_space_in_form_fields_only(self) -> None:
-        view = decoded("card=4111+1111+1111+1111&x=%2B1")
-        assert view is not None and view.text == "card=4111 1111 1111 1111&x=+1"
-        view = decoded("1+1=2 in prose: a+b")  # `=` in a token: read as a field
-        assert view is not None and view.text == "1 1=2 in prose: a+b"
+    def test_plus_is_read_both_ways_in_form_fields(self) -> None:
+        assert [v.text for v in decoded("card=4111+1111+1111+1111&x=%2B1")] == [
+            "card=4111+1111+1111+1111&x=+1",
+            "card=4111 1111 1111 1111&x= 1",
+        ]
+        assert decoded("a+b 1+1") == []  # no field: `+` is a plus
+        assert [v.text for v in decoded("1+1=2 in prose: a+b")] == ["1 1=2 in prose: a+b"]
 
     def test_decoded_again_up_to_three_times(self) -> None:
-        view = decoded("a%252540b")
-        assert view is not None and view.text == "a@b"
-        view = decoded("a%25252540b")
-        assert view is not None and view.text == "a%40b"
-        assert view.span(1, 4) == (1, 10)
+        assert view("a%252540b") == "a@b"
+        [only] = decoded("a%25252540b")
+        assert only.text == "a%40b"
+        assert only.span(1, 4) == (1, 10)
 
     def test_random_texts_decode_like_the_standard_library(self) -> None:
         rng = random.Random(4)
         alphabet = ["%", "%4", "%40", "%2B", "%25", "%C3%A9", "%e2%82%ac", "a", " ", "@", "7"]
         for _ in range(3000):
             text = "".join(rng.choices(alphabet, k=rng.randint(0, 12)))
-            view = decoded(text)
+            views = decoded(text)
             expected = text
             for _ in range(3):
                 expected = urllib.parse.unquote(expected, errors="replace")
-            assert (view.text if view is not None else text) == expected, text
-            if view is not None:
-                for start in range(len(view.text)):
-                    begin, stop = view.span(start, start + 1)
+            assert (views[0].text if views else text) == expected, text
+            for reading in views:
+                for start in range(len(reading.text)):
+                    begin, stop = reading.span(start, start + 1)
                     assert 0 <= begin < stop <= len(text)
 
 
@@ -97,7 +112,12 @@ class TestFoundThroughTheView:
             ("card=4111+1111+1111+1111&x=1", ("credit_card", "4111+1111+1111+1111")),
             ("iban=DE89+3704+0044+0532+0130+00", ("iban", "DE89+3704+0044+0532+0130+00")),
             ("ssn=536+90+4399", ("us_ssn", "536+90+4399")),
-            ("msg=write+to+me+at+jane.doe%40example.com", ("email", "jane.doe%40example.com")),
+            # Read with `+` as a plus, the words before are a local part: replaced too
+            # (a form's `+` may be a plus: `email=jane.doe+work%40example.com`).
+            (
+                "msg=write+to+me+at+jane.doe%40example.com",
+                ("email", "write+to+me+at+jane.doe%40example.com"),
+            ),
         ],
     )
     def test_form_fields_with_plus_for_spaces(self, text: str, expected: tuple[str, str]) -> None:
@@ -131,6 +151,30 @@ class TestFoundThroughTheView:
         text = "next=%" + "25" * 600 + "40 jane@example.com"
         assert found(text) == [("email", "jane@example.com")]
         assert found("a=jane%252540example.com") == [("email", "jane%252540example.com")]
+
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            # Found by review: browsers write `%20` for spaces and keep a `+` as is.
+            ("?q=call%20me%20at%20+44%2020%207946%200958", ("phone", "+44%2020%207946%200958")),
+            ("phone=+49%2030%20123456", ("phone", "+49%2030%20123456")),
+            # A form query carried in a parameter: its `+` decoded from `%2B` is a space.
+            ("return_to=%2Fcheckout%3Fcard%3D4111%2B1111%2B1111%2B1111",
+             ("credit_card", "4111%2B1111%2B1111%2B1111")),
+        ],
+    )  # fmt: skip
+    def test_plus_is_read_as_a_plus_too(self, text: str, expected: tuple[str, str]) -> None:
+        assert found(text) == [expected]
+
+    def test_joined_texts_do_not_share_form_fields(self) -> None:
+        """Found by review: joined by NUL for `scan_many`, an `=` in one text made the
+        next text's `+` a space."""
+        texts = ["lang=en", "+44%2020%207946%200958", "1+415+555+2671"]
+        joined = DEFAULT.scan_many(texts)
+        alone = {i: DEFAULT.scan(text) for i, text in enumerate(texts) if DEFAULT.scan(text)}
+        assert {i: [(f.start, f.end) for f in fs] for i, fs in joined.items()} == {
+            i: [(f.start, f.end) for f in fs] for i, fs in alone.items()
+        }
 
     def test_a_form_encoded_space_before_a_phone_number(self) -> None:
         assert found("q=call+415-555-2671") == [("phone", "415-555-2671")]

@@ -100,7 +100,11 @@ class TestHash:
         assert Hash(KEY).apply("jane@example.com", "EMAIL") != Hash(KEY).apply(
             "john@example.com", "EMAIL"
         )
-        for a, b in [("+1 415-555-2671", "+1 415-555-2672"), ("12345", "12346")]:
+        # Found by review: `06 12 34 56 78` is valid in France and in Germany (read first
+        # in the default regions, as +49 6123 45678); `030 12345678` in Germany and the UK.
+        pairs = [("+1 415-555-2671", "+1 415-555-2672"), ("12345", "12346")]
+        pairs += [("06 12 34 56 78", "+49 6123 45678"), ("030 12345678", "+44 30 1234 5678")]
+        for a, b in pairs:
             assert Hash(KEY).apply(a, "PHONE") != Hash(KEY).apply(b, "PHONE")
 
     @pytest.mark.parametrize(

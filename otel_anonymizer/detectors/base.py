@@ -675,33 +675,17 @@ class Scanner:
         return findings
 
     def _with_decoded(self, text: str, findings: list[Finding]) -> list[Finding]:
-        """`findings` in `text` with those in its decoded view (`escapes`): one found
-        there replaces those it overlaps in the text if it holds them all
+        """`findings` in `text` with those in its decoded views (`escapes`), one view
+        after the other: one found there replaces those it overlaps if it holds them all
         (`iban%3DDE89 3704 ...`, where the text alone holds a phone number's shape), and
         is dropped otherwise (`user:p%40ss@host` is a password, not `ss@host`)."""
-        view = decoded(text)
-        if view is None:
-            return findings
-        passed = self._passes.run(view.text) if self._passes is not None else None
-        starts = [finding.start for finding in findings]
-        replaced: set[int] = set()
-        added: list[Finding] = []
-        for finding in self._scan_within(view.text, passed, decode=False):
-            start, end = view.span(finding.start, finding.end)
-            low = bisect.bisect_left(starts, start)
-            if low and findings[low - 1].end > start:
-                continue  # it starts inside a finding of the text
-            high = bisect.bisect_left(starts, end)  # the findings starting before `end`
-            if high and findings[high - 1].end > end:
-                continue  # it ends inside one
-            if added and added[-1].end > start:  # two characters decoded from one byte
-                continue
-            replaced.update(range(low, high))
-            added.append(Finding(start, end, finding.detector))
-        if not added:
-            return findings
-        kept = [finding for index, finding in enumerate(findings) if index not in replaced]
-        return sorted(kept + added, key=lambda finding: finding.start)
+        for view in decoded(text):
+            passed = self._passes.run(view.text) if self._passes is not None else None
+            found = self._scan_within(view.text, passed, decode=False)
+            findings = _merged(
+                findings, [Finding(*view.span(f.start, f.end), f.detector) for f in found]
+            )
+        return findings
 
     def scan_remembered(self, text: str, passed: Passed | None = None) -> list[Finding]:
         """`scan`, and keep the findings for `scan_many`, which does not scan that text
@@ -1007,6 +991,30 @@ class Scanner:
                 kept.append(finding)
                 last_end = finding.end
         return kept
+
+
+def _merged(findings: list[Finding], decoded: list[Finding]) -> list[Finding]:
+    """`Scanner._with_decoded`'s merge of the `decoded` findings (ascending, not
+    overlapping) into `findings` (the same)."""
+    starts = [finding.start for finding in findings]
+    replaced: set[int] = set()
+    added: list[Finding] = []
+    for finding in decoded:
+        start, end = finding.start, finding.end
+        low = bisect.bisect_left(starts, start)
+        if low and findings[low - 1].end > start:
+            continue  # it starts inside a finding of the text
+        high = bisect.bisect_left(starts, end)  # the findings starting before `end`
+        if high and findings[high - 1].end > end:
+            continue  # it ends inside one
+        if added and added[-1].end > start:  # two characters decoded from one byte
+            continue
+        replaced.update(range(low, high))
+        added.append(finding)
+    if not added:
+        return findings
+    kept = [finding for index, finding in enumerate(findings) if index not in replaced]
+    return sorted(kept + added, key=lambda finding: finding.start)
 
 
 class _ShapeSearch:

@@ -3,9 +3,10 @@
 URLs and form bodies (`url.full`, `http.url`, tool arguments) hold personal data
 percent-encoded, `email=jane.doe%40example.com`, `phone=%2B14155552671`,
 `q=my%20card%204111...` (the `20` of an encoded space glues to the number), and with `+`
-for spaces, `card=4111+1111+1111+1111`. The scanner also scans the `decoded` view of a
-text holding escapes and maps what it finds there back onto the text
-(`DecodedView.span`).
+for spaces, `card=4111+1111+1111+1111`, though a `+` may be a plus too
+(`?q=call%20+44%2020...`, as browsers write it). The scanner also scans the `decoded`
+views of a text holding escapes, one reading `+` as a space in form fields and one
+as a plus, and maps what it finds there back onto the text (`DecodedView.span`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ ESCAPE_SHAPES = ("%[0-9A-Fa-f]{2}", r"[0-9]\+[0-9]")
 #: common, more rarely needed, and each level costs a scan of the text.
 LEVELS = 3
 _ESCAPE_RUN = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
-#: A form field or query parameter, where `+` stands for a space: a token holding `=`.
-_FORM_TOKEN = re.compile(r"[^\s\"'<>]*=[^\s\"'<>]*")
+#: A token, where `+` stands for a space if it holds `=` (a form field or query
+#: parameter); not across a NUL, which separates the texts `Scanner.scan_many` joins.
+_TOKEN = re.compile(r"[^\s\"'<>\0]+")
 
 
 class DecodedView:
@@ -42,27 +44,36 @@ class DecodedView:
         return self._starts[start], self._ends[end - 1]
 
 
-def decoded(text: str) -> DecodedView | None:
-    """The view of `text` decoded up to `LEVELS` times; None if it holds no escape and
-    no `+` in a form field."""
-    view: DecodedView | None = None
-    for _ in range(LEVELS):
-        # A `+` is a space in the text as written; decoded from `%2B`, a plus.
-        inner = _decoded_once(text if view is None else view.text, form=view is None)
-        if inner is None:
-            break
-        if view is not None:  # positions in the previous view, to the original text
-            inner = DecodedView(
-                inner.text,
-                [view._starts[start] for start in inner._starts],
-                [view._ends[end - 1] for end in inner._ends],
-            )
-        view = inner
-    return view
+def decoded(text: str) -> list[DecodedView]:
+    """The views of `text` decoded up to `LEVELS` times: with `+` as a plus, and, where
+    a form field holds one, with `+` as a space (at every level: a field's `+` decoded
+    from `%2B` in a query carried in a parameter is a space again); none if it holds
+    neither an escape nor such a `+`."""
+    views: list[DecodedView] = []
+    for form in (False, True):
+        view: DecodedView | None = None
+        for _ in range(LEVELS):
+            inner = _decoded_once(text if view is None else view.text, form=form)
+            if inner is None:
+                break
+            if view is not None:  # positions in the previous view, to the original text
+                inner = DecodedView(
+                    inner.text,
+                    [view._starts[start] for start in inner._starts],
+                    [view._ends[end - 1] for end in inner._ends],
+                )
+            view = inner
+        if view is not None and all(view.text != other.text for other in views):
+            views.append(view)
+    return views
+
+
+def _spaced(token: re.Match[str]) -> str:
+    return token[0].replace("+", " ") if "=" in token[0] else token[0]
 
 
 def _decoded_once(text: str, *, form: bool) -> DecodedView | None:
-    spaced = _FORM_TOKEN.sub(lambda token: token[0].replace("+", " "), text) if form else text
+    spaced = _TOKEN.sub(_spaced, text) if form and "+" in text else text
     if spaced == text and _ESCAPE_RUN.search(text) is None:
         return None
     pieces: list[str] = []
@@ -79,10 +90,13 @@ def _decoded_once(text: str, *, form: bool) -> DecodedView | None:
         for index, byte in enumerate(bytes.fromhex(run[0].replace("%", ""))):
             chars = decoder.decode(bytes((byte,)), final=index == (stop - start) // 3 - 1)
             if chars:
+                # The bytes still buffered start the next character (after an invalid
+                # sequence, the byte that ended it may).
+                end = start + 3 * (index + 1 - len(decoder.getstate()[0]))
                 pieces.append(chars)
                 starts += [first] * len(chars)
-                ends += [start + 3 * index + 3] * len(chars)
-                first = start + 3 * index + 3
+                ends += [end] * len(chars)
+                first = end
         last = stop
     pieces.append(spaced[last:])
     starts += range(last, len(text))
