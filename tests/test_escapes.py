@@ -138,6 +138,20 @@ class TestFoundThroughTheView:
         end; the value found decoded, which holds it, wins."""
         assert found(text) == [expected]
 
+    @pytest.mark.parametrize(
+        ("text", "expected"),
+        [
+            ("q=%22DE89 3704 0044 0532 0130 00 12", "q=%22[IBAN][PHONE]"),
+            ("q=%22219 09 9998 1234", "q=%22[SSN][PHONE]"),
+        ],
+    )
+    def test_a_decoded_value_that_ends_inside_a_finding_of_the_text(
+        self, text: str, expected: str
+    ) -> None:
+        """Found by review: the text alone reads a phone number from the value's tail
+        on; the value found decoded was dropped and its head went out raw."""
+        assert pii_anonymizer().anonymize_text(text) == expected
+
     def test_encoded_text_before_a_value_stays(self) -> None:
         """Found by review: a value after escapes of several bytes per character took
         their whole run."""

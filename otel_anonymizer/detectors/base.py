@@ -675,10 +675,8 @@ class Scanner:
         return findings
 
     def _with_decoded(self, text: str, findings: list[Finding]) -> list[Finding]:
-        """`findings` in `text` with those in its decoded views (`escapes`), one view
-        after the other: one found there replaces those it overlaps if it holds them all
-        (`iban%3DDE89 3704 ...`, where the text alone holds a phone number's shape), and
-        is dropped otherwise (`user:p%40ss@host` is a password, not `ss@host`)."""
+        """`findings` in `text` with those in its decoded views (`escapes`), merged one
+        view after the other (`_merged`)."""
         for view in decoded(text):
             passed = self._passes.run(view.text) if self._passes is not None else None
             found = self._scan_within(view.text, passed, decode=False)
@@ -995,7 +993,11 @@ class Scanner:
 
 def _merged(findings: list[Finding], decoded: list[Finding]) -> list[Finding]:
     """`Scanner._with_decoded`'s merge of the `decoded` findings (ascending, not
-    overlapping) into `findings` (the same)."""
+    overlapping) into `findings` (the same): one replaces the findings it holds whole;
+    one that ends inside a finding is cut where that starts (`q=%22DE89 3704 0044
+    0532 0130 00 12`, whose tail reads as a phone number in the text: the IBAN's head
+    is replaced too); one that starts inside a finding is dropped (`user:p%40ss@host`
+    is a password, not `ss@host`)."""
     starts = [finding.start for finding in findings]
     replaced: set[int] = set()
     added: list[Finding] = []
@@ -1003,14 +1005,17 @@ def _merged(findings: list[Finding], decoded: list[Finding]) -> list[Finding]:
         start, end = finding.start, finding.end
         low = bisect.bisect_left(starts, start)
         if low and findings[low - 1].end > start:
-            continue  # it starts inside a finding of the text
+            continue  # it starts inside a finding of the text, which holds the value's start
         high = bisect.bisect_left(starts, end)  # the findings starting before `end`
-        if high and findings[high - 1].end > end:
-            continue  # it ends inside one
+        if high and findings[high - 1].end > end:  # it ends inside one: up to it
+            end = findings[high - 1].start
+            high -= 1
         if added and added[-1].end > start:  # two characters decoded from one byte
+            start = added[-1].end
+        if start >= end:
             continue
         replaced.update(range(low, high))
-        added.append(finding)
+        added.append(Finding(start, end, finding.detector))
     if not added:
         return findings
     kept = [finding for index, finding in enumerate(findings) if index not in replaced]
