@@ -15,6 +15,8 @@ from otel_anonymizer.detectors.escapes import decoded
 from otel_anonymizer.sanitizer import Entry, Sanitizer
 
 DEFAULT = Scanner(select("default"))
+#: 4111 1111 1111 1111 in Arabic-Indic digits, its groups joined by `+`.
+ARABIC_CARD = "+".join(["\u0664\u0661\u0661\u0661"] + ["\u0661" * 4] * 3)
 
 
 def found(text: str, scanner: Scanner = DEFAULT) -> list[tuple[str, str]]:
@@ -112,6 +114,8 @@ class TestFoundThroughTheView:
             ("card=4111+1111+1111+1111&x=1", ("credit_card", "4111+1111+1111+1111")),
             ("iban=DE89+3704+0044+0532+0130+00", ("iban", "DE89+3704+0044+0532+0130+00")),
             ("ssn=536+90+4399", ("us_ssn", "536+90+4399")),
+            # Found by review: the mark was ASCII digits only.
+            (f"card={ARABIC_CARD}", ("credit_card", ARABIC_CARD)),
             # Read with `+` as a plus, the words before are a local part: replaced too
             # (a form's `+` may be a plus: `email=jane.doe+work%40example.com`).
             (

@@ -16,7 +16,7 @@ import re
 
 #: Where the view may differ from the text, as the scanner's passes look for it (shapes,
 #: see `shapes`): an escape, or a `+` between digits (a form-encoded space in a number).
-ESCAPE_SHAPES = ("%[0-9A-Fa-f]{2}", r"[0-9]\+[0-9]")
+ESCAPE_SHAPES = ("%[0-9A-Fa-f]{2}", r"\d\+\d")
 #: How many times a text is decoded at most: twice-encoded values (`%2540` for `@`) are
 #: common, more rarely needed, and each level costs a scan of the text.
 LEVELS = 3
