@@ -65,6 +65,11 @@ typedef struct {
      * that ends before): most places the second lets through are passed over here. */
     CharClass third[128];
     CharClass fourth[128];
+    /* And at the last place all those shapes reach, past the fourth (`last_place`, 0
+     * where that is not past it): dates pass the four of `-[0-9A-F]{2}-` (MAC
+     * addresses) in `2025-03-14`, not its seventh. */
+    Py_ssize_t last_place[128];
+    CharClass last[128];
     /* The shapes whose first class may hold a non-ASCII character. */
     Py_ssize_t *wide;
     Py_ssize_t wide_count;
@@ -249,6 +254,24 @@ Shapes_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
             }
         }
     }
+    for (Py_UCS4 c = 0; c < 128; c++) {
+        Py_ssize_t place = PY_SSIZE_T_MAX;
+        for (Py_ssize_t k = self->first_offsets[c]; k < self->first_offsets[c + 1]; k++) {
+            place = Py_MIN(place, self->lengths[self->first[k]] - 1);
+        }
+        if (place == PY_SSIZE_T_MAX || place <= 3) {
+            continue;
+        }
+        self->last_place[c] = place;
+        CharClass *union_ = &self->last[c];
+        for (Py_ssize_t k = self->first_offsets[c]; k < self->first_offsets[c + 1]; k++) {
+            const CharClass *cls = &self->classes[self->starts[self->first[k]] + place];
+            union_->ascii[0] |= cls->ascii[0];
+            union_->ascii[1] |= cls->ascii[1];
+            union_->decimal |= cls->decimal;
+            union_->any |= cls->extra != 0;
+        }
+    }
     Py_ssize_t wide = 0;
     for (Py_ssize_t s = 0; s < count; s++) {
         const CharClass *cls = &self->classes[self->starts[s]];
@@ -284,8 +307,10 @@ error:
                            : !class_has(second, next)) {                                  \
                 return -1;                                                                \
             }                                                                             \
+            Py_ssize_t last = self->last_place[ch];                                       \
             if ((i + 2 < n && !class_has(&self->third[ch], data[i + 2])) ||               \
-                (i + 3 < n && !class_has(&self->fourth[ch], data[i + 3]))) {              \
+                (i + 3 < n && !class_has(&self->fourth[ch], data[i + 3])) ||              \
+                (last != 0 && (last >= n - i || !class_has(&self->last[ch], data[i + last])))) { \
                 return -1;                                                                \
             }                                                                             \
             candidates = self->first + self->first_offsets[ch];                           \
@@ -1656,10 +1681,13 @@ block_marks(const BlockPasses *passes, Py_ssize_t i, uint32_t candidates)
         if (!self->starts_mark[ch] || !((self->pairs[ch * 4 + (next >> 6)] >> (next & 63)) & 1)) {
             continue;
         }
-        /* The third and fourth characters, as `shape_at` checks them first (at most
-         * places, the last check), without a call. */
+        /* The third, fourth and last characters, as `shape_at` checks them first (at
+         * most places, the last check), without a call. */
+        Py_ssize_t last = ch < 128 ? marks->last_place[ch] : 0;
         if (ch < 128 && ((place + 2 < n && !class_has(&marks->third[ch], data[place + 2])) ||
-                         (place + 3 < n && !class_has(&marks->fourth[ch], data[place + 3])))) {
+                         (place + 3 < n && !class_has(&marks->fourth[ch], data[place + 3])) ||
+                         (last != 0 && (last >= n - place ||
+                                        !class_has(&marks->last[ch], data[place + last]))))) {
             continue;
         }
         while ((shape = shape_at_ucs1(marks, data, n, place, found)) >= 0) {
@@ -2138,6 +2166,18 @@ scan_finds_nothing(TextScreenObject *self, Text *text, PyObject *passes, Found *
     return size < 0 ? -1 : size == 0;
 }
 
+/* Whether `run_passes` found any shape: `found` ORed whole, without stopping at the
+ * first (a loop the compiler makes vector operations of; most texts have none). */
+static int
+any_found(const Py_ssize_t *found, Py_ssize_t count)
+{
+    Py_ssize_t any = 0;
+    for (Py_ssize_t s = 0; s < count; s++) {
+        any |= found[s];
+    }
+    return any != 0;
+}
+
 /* Whether the scanner certainly finds nothing in a text: 1 yes, 0 no, -1 error. Only
  * texts where a mark occurs, or a numeric run not known to hold nothing, are scanned,
  * and the scanner is handed what the passes found (it does not read the text again);
@@ -2161,10 +2201,7 @@ finds_nothing(TextScreenObject *self, Text *text, int *hit, Found *kept)
     PyObject *unknown = NULL;
     int result = run_passes(passes, text, found, &unknown);
     if (result >= 0) {
-        *hit = unknown != NULL;
-        for (Py_ssize_t s = 0; s < count && !*hit; s++) {
-            *hit = found[s] != 0;
-        }
+        *hit = unknown != NULL || any_found(found, count);
         result = 1;
         if (*hit) {
             PyObject *passed = passes_result(passes, found, unknown);
