@@ -7,7 +7,7 @@
  * attributes and trace states (the span's, its links'); a log record's body, attributes, event name and severity text (the last
  * two are read from the bytes only to screen them). Each string goes to the anonymizer's
  * `TextScreen` (`detectors/_native.c`), each attribute key to a Python callable
- * (`passes`, its answers cached in a dict), each integer of six digits or more to the
+ * (`passes`, its answers cached in a `NameCache`), each integer of six digits or more to the
  * screen as well. Whatever it cannot vouch for (maps, nested arrays, JSON text in an
  * array, anything that does not read as it expects) makes the item "dirty": the
  * adapter then handles it in full, so a wrong guess here can only cost time.
@@ -17,6 +17,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -41,7 +42,7 @@ typedef struct {
 typedef struct {
     PyObject *screen;  /* a `TextScreen` */
     PyObject *passes;  /* passes(key, scope, mapped) -> bool */
-    PyObject *names;   /* dict: the cache of `passes` */
+    struct NameCacheObject *names; /* the cache of `passes` */
     /* What the screen found in the last string it said may change, when the anonymizer
      * rewrites that string from it (`screen_text_scanned`): `(text, how, findings)`,
      * or NULL; and where the string's bytes are. */
@@ -128,42 +129,6 @@ read_value(Reader *reader, int wire, Reader *inner, uint64_t *value)
         }                                                                                 \
         else
 
-/* Whether `passes(key, scope, mapped)` says so, cached: CLEAN, DIRTY or FAILED. */
-static int
-name_passes(Walk *walk, PyObject *key, PyObject *scope, int mapped)
-{
-    PyObject *cache_key = scope == NULL && mapped
-                              ? Py_NewRef(key)
-                              : Py_BuildValue("(OOO)", key, scope ? scope : Py_None,
-                                              mapped ? Py_True : Py_False);
-    if (cache_key == NULL) {
-        return FAILED;
-    }
-    PyObject *cached = PyDict_GetItemWithError(walk->names, cache_key);
-    if (cached != NULL || PyErr_Occurred()) {
-        Py_DECREF(cache_key);
-        return cached == NULL ? FAILED : cached == Py_True ? CLEAN : DIRTY;
-    }
-    PyObject *empty = scope == NULL ? PyUnicode_FromStringAndSize("", 0) : Py_NewRef(scope);
-    PyObject *verdict = empty == NULL ? NULL
-                                      : PyObject_CallFunctionObjArgs(walk->passes, key, empty,
-                                                                     mapped ? Py_True : Py_False,
-                                                                     NULL);
-    Py_XDECREF(empty);
-    int passes = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
-    Py_XDECREF(verdict);
-    if (passes >= 0 && PyUnicode_GET_LENGTH(key) <= CACHED_NAME_LENGTH) {
-        if (PyDict_GET_SIZE(walk->names) >= NAME_CACHE_LIMIT) {
-            PyDict_Clear(walk->names);
-        }
-        if (PyDict_SetItem(walk->names, cache_key, passes ? Py_True : Py_False) < 0) {
-            passes = -1;
-        }
-    }
-    Py_DECREF(cache_key);
-    return passes < 0 ? FAILED : passes ? CLEAN : DIRTY;
-}
-
 /* A str from UTF-8 bytes; NULL without an error set if they are not UTF-8. */
 static PyObject *
 decode(const Reader *bytes)
@@ -174,6 +139,105 @@ decode(const Reader *bytes)
         PyErr_Clear();
     }
     return text;
+}
+
+/* ---- The cache of `passes` ------------------------------------------------------ */
+
+/* A name's verdict by its bytes (`mapped`, the scope, a NUL, the key's UTF-8), for
+ * names that fit: most requests carry the same few dozen keys, and a slot is found
+ * without decoding the key or hashing a str. Direct-mapped; the dict holds every
+ * verdict, also of names too long for a slot. */
+#define NAME_SLOTS 512
+#define NAME_SLOT_BYTES 62
+
+typedef struct {
+    uint64_t hash; /* 0: an unused slot */
+    uint8_t length, clean;
+    char bytes[NAME_SLOT_BYTES];
+} NameSlot;
+
+typedef struct NameCacheObject {
+    PyObject_HEAD
+    PyObject *verdicts; /* dict: key, or (key, scope or None, mapped) -> bool */
+    NameSlot slots[NAME_SLOTS];
+} NameCacheObject;
+
+static PyTypeObject NameCacheType;
+
+/* The slot for a name and, in `probe`, the name as a slot holds it; NULL where the
+ * name does not fit one. */
+static NameSlot *
+name_slot(NameCacheObject *cache, Reader key, const char *scope, int mapped, NameSlot *probe)
+{
+    size_t scope_size = scope == NULL ? 0 : strlen(scope);
+    size_t key_size = (size_t)(key.end - key.at);
+    if (2 + scope_size + key_size > NAME_SLOT_BYTES) {
+        return NULL;
+    }
+    probe->bytes[0] = (char)mapped;
+    memcpy(probe->bytes + 1, scope == NULL ? "" : scope, scope_size);
+    probe->bytes[1 + scope_size] = '\0';
+    memcpy(probe->bytes + 2 + scope_size, key.at, key_size);
+    probe->length = (uint8_t)(2 + scope_size + key_size);
+    uint64_t hash = UINT64_C(14695981039346656037); /* FNV-1a */
+    for (size_t i = 0; i < probe->length; i++) {
+        hash = (hash ^ (uint8_t)probe->bytes[i]) * UINT64_C(1099511628211);
+    }
+    probe->hash = hash | 1;
+    return &cache->slots[hash % NAME_SLOTS];
+}
+
+/* Whether `passes(key, scope, mapped)` says so, cached: CLEAN, DIRTY or FAILED. `key`
+ * is UTF-8 (a key that is not is DIRTY); `scope` NULL for none. */
+static int
+name_passes(Walk *walk, Reader key, const char *scope, int mapped)
+{
+    NameSlot probe;
+    NameSlot *slot = name_slot(walk->names, key, scope, mapped, &probe);
+    if (slot != NULL && slot->hash == probe.hash && slot->length == probe.length &&
+        memcmp(slot->bytes, probe.bytes, probe.length) == 0) {
+        return slot->clean ? CLEAN : DIRTY;
+    }
+    PyObject *name = decode(&key);
+    if (name == NULL) {
+        return PyErr_Occurred() ? FAILED : DIRTY;
+    }
+    PyObject *scope_text = PyUnicode_FromString(scope == NULL ? "" : scope);
+    PyObject *cache_key =
+        scope_text == NULL        ? NULL
+        : scope == NULL && mapped ? Py_NewRef(name)
+                                  : Py_BuildValue("(OOO)", name, scope ? scope_text : Py_None,
+                                                  mapped ? Py_True : Py_False);
+    int passes = -1;
+    if (cache_key != NULL) {
+        PyObject *verdicts = walk->names->verdicts;
+        PyObject *cached = PyDict_GetItemWithError(verdicts, cache_key);
+        if (cached != NULL) {
+            passes = cached == Py_True;
+        }
+        else if (!PyErr_Occurred()) {
+            PyObject *verdict = PyObject_CallFunctionObjArgs(walk->passes, name, scope_text,
+                                                             mapped ? Py_True : Py_False, NULL);
+            passes = verdict == NULL ? -1 : PyObject_IsTrue(verdict);
+            Py_XDECREF(verdict);
+            if (passes >= 0 && PyUnicode_GET_LENGTH(name) <= CACHED_NAME_LENGTH) {
+                if (PyDict_GET_SIZE(verdicts) >= NAME_CACHE_LIMIT) {
+                    PyDict_Clear(verdicts);
+                }
+                if (PyDict_SetItem(verdicts, cache_key, passes ? Py_True : Py_False) < 0) {
+                    passes = -1;
+                }
+            }
+        }
+        Py_DECREF(cache_key);
+    }
+    Py_XDECREF(scope_text);
+    Py_DECREF(name);
+    if (passes >= 0 && slot != NULL) {
+        probe.clean = (uint8_t)passes;
+        *slot = probe;
+    }
+    return passes < 0 ? FAILED : passes ? CLEAN : DIRTY;
 }
 
 /* Whether the bytes are all ASCII: eight at a time, as most texts are long. */
@@ -307,7 +371,7 @@ keep_record(Walk *walk, Reader message, uint32_t number)
 
 /* A KeyValue: dirty unless `passes` accepts its key and its value is clean. */
 static int
-screen_attribute(Walk *walk, Reader reader, PyObject *scope)
+screen_attribute(Walk *walk, Reader reader, const char *scope)
 {
     Reader key_value = reader;
     uint32_t field;
@@ -324,12 +388,7 @@ screen_attribute(Walk *walk, Reader reader, PyObject *scope)
     if (status != 0) {
         return status;
     }
-    PyObject *name = decode(&key);
-    if (name == NULL) {
-        return PyErr_Occurred() ? FAILED : DIRTY;
-    }
-    int verdict = name_passes(walk, name, scope, 1);
-    Py_DECREF(name);
+    int verdict = name_passes(walk, key, scope, 1);
     if (verdict != CLEAN) {
         return verdict;
     }
@@ -355,13 +414,8 @@ screen_attribute(Walk *walk, Reader reader, PyObject *scope)
 static int
 own_name_passes(Walk *walk, const char *name)
 {
-    PyObject *key = PyUnicode_FromString(name);
-    if (key == NULL) {
-        return FAILED;
-    }
-    int verdict = name_passes(walk, key, NULL, 0);
-    Py_DECREF(key);
-    return verdict;
+    Reader key = {(const uint8_t *)name, (const uint8_t *)name + strlen(name)};
+    return name_passes(walk, key, NULL, 0);
 }
 
 /* The entries of an item that may change, by their index in the list the adapter
@@ -425,10 +479,8 @@ screen_part(Walk *walk, Reader reader, const char *kind, Py_ssize_t index,
             return verdict;
         }
     }
-    PyObject *scope = PyUnicode_FromFormat("%s.%zd", kind, index);
-    if (scope == NULL) {
-        return FAILED;
-    }
+    char scope[64];
+    PyOS_snprintf(scope, sizeof(scope), "%s.%zd", kind, index);
     uint32_t field;
     int wire, status;
     Reader inner;
@@ -446,7 +498,6 @@ screen_part(Walk *walk, Reader reader, const char *kind, Py_ssize_t index,
             break;
         }
     }
-    Py_DECREF(scope);
     *entries = first_attribute - base + attributes;
     return verdict != CLEAN ? verdict : status == 0 ? CLEAN : status;
 }
@@ -718,12 +769,13 @@ screen_log_record(Walk *walk, Reader reader, Dirty *dirty)
 
 /* What every function here starts with: `nargs` arguments, the first a serialized
  * request (read by `reader`), the second whether it holds logs, the one at `dict_at` a
- * dict. 0, or -1 with a TypeError that shows `usage`. */
+ * dict (none if -1). 0, or -1 with a TypeError that shows `usage`. */
 static int
 request_arguments(PyObject *const *args, Py_ssize_t nargs, Py_ssize_t expected,
                   Py_ssize_t dict_at, const char *usage, int *logs, Reader *reader)
 {
-    if (nargs != expected || !PyBytes_Check(args[0]) || !PyDict_Check(args[dict_at])) {
+    if (nargs != expected || !PyBytes_Check(args[0]) ||
+        (dict_at >= 0 && !PyDict_Check(args[dict_at]))) {
         PyErr_SetString(PyExc_TypeError, usage);
         return -1;
     }
@@ -820,23 +872,24 @@ PyDoc_STRVAR(dirty_items_doc,
              "rewrites it from its findings (0 as text, 1 as JSON text in place), and the\n"
              "findings (None if there are none of these). None if `body` does not read as a\n"
              "request. `passes(key, scope, mapped)` says whether a value's name is no\n"
-             "reason to change it; its answers are cached in the dict `names`.");
+             "reason to change it; its answers are cached in `names` (a `NameCache`).");
 
 static PyObject *
 dirty_items(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     static const char usage[] =
-        "dirty_items(body: bytes, logs: bool, screen: TextScreen, passes, names: dict)";
+        "dirty_items(body: bytes, logs: bool, screen: TextScreen, passes, names: NameCache)";
     int logs;
     Reader reader;
-    if (request_arguments(args, nargs, 5, 4, usage, &logs, &reader) < 0) {
+    if (request_arguments(args, nargs, 5, -1, usage, &logs, &reader) < 0) {
         return NULL;
     }
-    if (!PyObject_TypeCheck(args[2], native->text_screen_type)) {
+    if (!PyObject_TypeCheck(args[2], native->text_screen_type) ||
+        !PyObject_TypeCheck(args[4], &NameCacheType)) {
         PyErr_SetString(PyExc_TypeError, usage);
         return NULL;
     }
-    Walk walk = {args[2], args[3], args[4]};
+    Walk walk = {args[2], args[3], (NameCacheObject *)args[4]};
     PyObject *dirty = PyList_New(0);
     if (dirty == NULL) {
         return NULL;
@@ -2096,6 +2149,68 @@ static PyTypeObject SchemaType = {
     .tp_new = Schema_new,
 };
 
+static int
+NameCache_traverse(NameCacheObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->verdicts);
+    return 0;
+}
+
+static int
+NameCache_clear(NameCacheObject *self)
+{
+    Py_CLEAR(self->verdicts);
+    return 0;
+}
+
+static void
+NameCache_dealloc(NameCacheObject *self)
+{
+    PyObject_GC_UnTrack(self);
+    NameCache_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+NameCache_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    if (!PyArg_ParseTuple(args, ":NameCache") || (kwargs != NULL && PyDict_GET_SIZE(kwargs))) {
+        if (!PyErr_Occurred()) {
+            PyErr_SetString(PyExc_TypeError, "NameCache() takes no arguments");
+        }
+        return NULL;
+    }
+    NameCacheObject *self = (NameCacheObject *)type->tp_alloc(type, 0);
+    if (self != NULL && (self->verdicts = PyDict_New()) == NULL) {
+        Py_CLEAR(self);
+    }
+    return (PyObject *)self;
+}
+
+static PyMemberDef NameCache_members[] = {
+    {"verdicts", T_OBJECT, offsetof(NameCacheObject, verdicts), READONLY,
+     "The dict of every verdict kept: key, or (key, scope or None, mapped) -> bool."},
+    {NULL, 0, 0, 0, NULL},
+};
+
+PyDoc_STRVAR(NameCache_doc,
+             "NameCache()\n--\n\n"
+             "What `passes` said of names, for `dirty_items`: by their bytes in a table of\n"
+             "slots, and all in a dict (names longer than a slot, up to 200 characters).");
+
+static PyTypeObject NameCacheType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "otel_anonymizer.gateway._wire.NameCache",
+    .tp_basicsize = sizeof(NameCacheObject),
+    .tp_dealloc = (destructor)NameCache_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_doc = NameCache_doc,
+    .tp_traverse = (traverseproc)NameCache_traverse,
+    .tp_clear = (inquiry)NameCache_clear,
+    .tp_members = NameCache_members,
+    .tp_new = NameCache_new,
+};
+
 static PyMethodDef module_methods[] = {
     {"dirty_items", (PyCFunction)(void (*)(void))dirty_items, METH_FASTCALL, dirty_items_doc},
     {"entry_values", (PyCFunction)(void (*)(void))entry_values, METH_FASTCALL, entry_values_doc},
@@ -2109,7 +2224,8 @@ module_exec(PyObject *module)
 {
     native = PyCapsule_Import(NATIVE_API_NAME, 0);
     if (native == NULL || PyType_Ready(&SchemaType) < 0 ||
-        PyModule_AddType(module, &SchemaType) < 0) {
+        PyModule_AddType(module, &SchemaType) < 0 || PyType_Ready(&NameCacheType) < 0 ||
+        PyModule_AddType(module, &NameCacheType) < 0) {
         return -1;
     }
     return 0;

@@ -11,7 +11,7 @@ def dirty_items(
     logs: bool,
     screen: TextScreen,
     passes: Callable[[str, str, bool], bool],
-    names: dict[Any, bool],
+    names: NameCache,
     /,
 ) -> list[tuple[int, list[int], list[tuple[int, str, int, list[Finding]]] | None]] | None:
     """The spans (log records if `logs`) of the serialized export request `body` that
@@ -50,3 +50,11 @@ class Schema:
         """Whether `body` holds, at any depth, a field the schema does not know or with
         another wire type, a singular field written twice or two fields of one oneof
         (bytes a parser reads over); None if it does not read as a message."""
+
+class NameCache:
+    """What `passes` said of names, for `dirty_items`: by their bytes in a table of
+    slots, and all in a dict (names longer than a slot, up to 200 characters)."""
+
+    @property
+    def verdicts(self) -> dict[Any, bool]:
+        """Every verdict kept: key, or (key, scope or None, mapped) -> bool."""

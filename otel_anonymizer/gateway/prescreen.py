@@ -128,7 +128,7 @@ class Prescreen:
         self._sanitizer = sanitizer
         self._anonymizer = anonymizer
         self._screen = screen
-        self._names: dict[Any, bool] = {}  # `_passes`'s answers, kept by `_wire`
+        self._names = _wire.NameCache()  # `_passes`'s answers, kept by `_wire`
 
     @classmethod
     def of(cls, sanitizer: Sanitizer) -> Prescreen | None:

@@ -428,7 +428,9 @@ def test_only_an_entry_whose_only_value_is_the_string_scanned_is_handed_over(
     assert screen is not None
     # Fields written twice make the request take the full path (`has_unknown`); the
     # screen itself must not hand such an entry over either.
-    found = prescreen._wire.dirty_items(body, False, screen._screen, screen._passes, {})
+    found = prescreen._wire.dirty_items(
+        body, False, screen._screen, screen._passes, prescreen._wire.NameCache()
+    )
     assert found is not None
     assert [
         (ordinal, entries, [entry[0] for entry in scanned or ()])
@@ -550,7 +552,62 @@ def test_long_attribute_keys_are_not_kept_by_the_name_cache() -> None:
     span.attributes.add(key="k" * 1000, value=AnyValue(string_value=f"mail {CANARY}"))
     span.attributes.add(key="short", value=AnyValue(string_value="fine"))
     assert dirty(screen, request.SerializeToString(), logs=False) == {0: [1]}
-    assert screen._names and all(len(str(key)) < 300 for key in screen._names)
+    verdicts = screen._names.verdicts
+    assert verdicts and all(len(str(key)) < 300 for key in verdicts)
+
+
+def test_each_name_is_asked_once_in_its_scope() -> None:
+    """`_wire` keeps what `passes` said of each name (by its bytes, or in the dict for
+    names longer than a slot): across requests a name is asked once, and the same key
+    in another scope, or a value's own name spelled like a key, is asked on its own."""
+    screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
+    assert screen is not None
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name="chat")
+    fits, too_long = "k" * 58, "k" * 59  # a slot holds `mapped`, a NUL and 60 bytes
+    for key in ("note", "password", "span.name", fits, too_long):
+        span.attributes.add(key=key, value=AnyValue(string_value="fine"))
+    event = span.events.add(name="e")
+    event.attributes.add(key="note", value=AnyValue(string_value="fine"))
+    event.attributes.add(key="password", value=AnyValue(string_value="fine"))
+    body = request.SerializeToString()
+    asked: list[tuple[str, str, bool]] = []
+
+    def passes(key: str, scope: str, mapped: bool) -> bool:
+        asked.append((key, scope, mapped))
+        return screen._passes(key, scope, mapped)
+
+    names = prescreen._wire.NameCache()
+    answers = [
+        prescreen._wire.dirty_items(body, False, screen._screen, passes, names) for _ in range(3)
+    ]
+    assert sorted(asked) == sorted(
+        [
+            ("span.name", "", False),
+            ("note", "", True),
+            ("password", "", True),
+            ("span.name", "", True),
+            (fits, "", True),
+            (too_long, "", True),
+            ("events.0.name", "", False),
+            ("note", "events.0", True),
+            ("password", "events.0", True),
+        ]
+    )
+    # The span's `password` (entry 2) and the event's (entry 8) stay dirty.
+    assert [[entries for _, entries, _ in found] for found in answers if found] == [[[2, 8]]] * 3
+
+
+def test_a_key_that_is_not_utf8_makes_its_item_dirty() -> None:
+    attribute = length_delimited(1, b"k\xff") + length_delimited(
+        2, AnyValue(string_value="fine").SerializeToString()
+    )
+    span = length_delimited(5, b"chat") + length_delimited(9, attribute)
+    body = length_delimited(1, length_delimited(2, length_delimited(2, span)))
+    screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
+    assert screen is not None
+    for _ in range(2):  # the verdict is not kept
+        assert dirty(screen, body, logs=False) == {0: [1]}
 
 
 def shadowed_requests() -> list[tuple[str, bytes]]:
