@@ -33,7 +33,7 @@ typedef struct {
     uint64_t ascii[2];
     int decimal;
     Py_UCS4 extra;
-    int any; /* every non-ASCII character (only in the second-character filters) */
+    int any; /* every non-ASCII character (only in the filters by place, `second` on) */
 } CharClass;
 
 static inline int
@@ -310,7 +310,8 @@ error:
             Py_ssize_t last = self->last_place[ch];                                       \
             if ((i + 2 < n && !class_has(&self->third[ch], data[i + 2])) ||               \
                 (i + 3 < n && !class_has(&self->fourth[ch], data[i + 3])) ||              \
-                (last != 0 && (last >= n - i || !class_has(&self->last[ch], data[i + last])))) { \
+                (last != 0 &&                                                             \
+                 (last >= n - i || !class_has(&self->last[ch], data[i + last])))) {       \
                 return -1;                                                                \
             }                                                                             \
             candidates = self->first + self->first_offsets[ch];                           \

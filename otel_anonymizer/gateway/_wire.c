@@ -192,7 +192,7 @@ name_slot(NameCacheObject *cache, Reader key, const char *scope, int mapped, Nam
 static int
 name_passes(Walk *walk, Reader key, const char *scope, int mapped)
 {
-    NameSlot probe;
+    NameSlot probe = {0}; /* whole: a slot must not keep bytes of another name */
     NameSlot *slot = name_slot(walk->names, key, scope, mapped, &probe);
     if (slot != NULL && slot->hash == probe.hash && slot->length == probe.length &&
         memcmp(slot->bytes, probe.bytes, probe.length) == 0) {
@@ -222,7 +222,8 @@ name_passes(Walk *walk, Reader key, const char *scope, int mapped)
             Py_XDECREF(verdict);
             if (passes >= 0 && PyUnicode_GET_LENGTH(name) <= CACHED_NAME_LENGTH) {
                 if (PyDict_GET_SIZE(verdicts) >= NAME_CACHE_LIMIT) {
-                    PyDict_Clear(verdicts);
+                    PyDict_Clear(verdicts); /* and the slots: keys are kept no longer */
+                    memset(walk->names->slots, 0, sizeof walk->names->slots);
                 }
                 if (PyDict_SetItem(verdicts, cache_key, passes ? Py_True : Py_False) < 0) {
                     passes = -1;

@@ -564,7 +564,7 @@ def test_each_name_is_asked_once_in_its_scope() -> None:
     assert screen is not None
     request = ExportTraceServiceRequest()
     span = request.resource_spans.add().scope_spans.add().spans.add(name="chat")
-    fits, too_long = "k" * 58, "k" * 59  # a slot holds `mapped`, a NUL and 60 bytes
+    fits, too_long = "k" * 60, "k" * 61  # a slot holds `mapped`, a NUL and 60 bytes
     for key in ("note", "password", "span.name", fits, too_long):
         span.attributes.add(key=key, value=AnyValue(string_value="fine"))
     event = span.events.add(name="e")
@@ -596,6 +596,32 @@ def test_each_name_is_asked_once_in_its_scope() -> None:
     )
     # The span's `password` (entry 2) and the event's (entry 8) stay dirty.
     assert [[entries for _, entries, _ in found] for found in answers if found] == [[[2, 8]]] * 3
+
+
+def test_names_are_forgotten_together_when_the_cache_is_full() -> None:
+    """Found by review: the slots kept their names when the dict of verdicts was
+    cleared at its limit, so keys (which may hold personal data) stayed in memory."""
+    screen = prescreen.Prescreen.of(Sanitizer([pii_anonymizer()]))
+    assert screen is not None
+    asked: list[str] = []
+
+    def passes(key: str, scope: str, mapped: bool) -> bool:
+        asked.append(key)
+        return True
+
+    def body(keys: list[str]) -> bytes:
+        request = ExportTraceServiceRequest()
+        span = request.resource_spans.add().scope_spans.add().spans.add(name="n")
+        for key in keys:
+            span.attributes.add(key=key, value=AnyValue(bool_value=True))
+        return request.SerializeToString()
+
+    names = prescreen._wire.NameCache()
+    fill = [f"{'k' * 61}{index}" for index in range(8192)]  # too long for a slot
+    for keys in (["first"], fill, ["first"]):
+        prescreen._wire.dirty_items(body(keys), False, screen._screen, passes, names)
+    assert asked.count("first") == 2
+    assert len(names.verdicts) < 8192
 
 
 def test_a_key_that_is_not_utf8_makes_its_item_dirty() -> None:
