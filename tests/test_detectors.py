@@ -1065,10 +1065,10 @@ class TestScanMany:
             texts = ["".join(rng.choices(self.PIECES, k=rng.randint(0, 4))) for _ in range(5)]
             expected = scanner.scan_many(texts)
             for text in rng.sample(texts, 2):
-                scanner.scan_remembered(text)
+                scanner.remember(text, scanner.scan(text))
             assert scanner.scan_many(texts) == expected, texts
         remembered = "mail jane@example.org"
-        scanner.scan_remembered(remembered)
+        scanner.remember(remembered, scanner.scan(remembered))
 
         def scan(text: str) -> list[Finding]:
             raise AssertionError("scanned again")
@@ -1085,19 +1085,19 @@ class TestScanMany:
         scanner = Scanner(select("email"))
         left, right = "x" * base._REMEMBERED_EDGE + " ", " " + "x" * base._REMEMBERED_EDGE
         remembered, other = (left + middle + right for middle in ("jane@example.org", "a" * 16))
-        assert [finding.detector.name for finding in scanner.scan_remembered(remembered)] == [
-            "email"
-        ]
+        findings = scanner.scan(remembered)
+        assert [finding.detector.name for finding in findings] == ["email"]
+        scanner.remember(remembered, findings)
         assert scanner.scan_many([other, remembered]) == {1: scanner.scan(remembered)}
 
     def test_remembered_texts_are_bounded_by_their_size(self) -> None:
         scanner = Scanner(select("email"))
         huge = "mail jane@example.org " + "x" * base._REMEMBERED_CHARACTERS
-        scanner.scan_remembered(huge)  # too big to keep
+        scanner.remember(huge, scanner.scan(huge))  # too big to keep
         assert scanner._remembered_characters == 0
         text = "mail jane@example.org " + "y" * (base._REMEMBERED_CHARACTERS // 2)
         for index in range(3):  # two do not fit together: each starts afresh
-            scanner.scan_remembered(text + str(index))
+            scanner.remember(text + str(index), scanner.scan(text + str(index)))
             assert [kept for kept, _ in scanner._remembered.values()] == [text + str(index)]
         assert scanner._remembered_characters <= base._REMEMBERED_CHARACTERS
 

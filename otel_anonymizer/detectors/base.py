@@ -91,9 +91,9 @@ _WINDOW_CONTEXT = "".join(
     "0" if char.isdigit() else "a" if char.isalpha() and char not in "nrt" else char
     for char in map(chr, range(128))
 )
-#: How many texts `Scanner.scan_remembered` keeps the findings of (about what the
-#: prescreen scans in one request), and how many characters they may hold together
-#: (the texts are kept alive with their findings).
+#: How many texts `Scanner.remember` keeps the findings of (more than the prescreen
+#: hands back in one request), and how many characters they may hold together (the
+#: texts are kept alive with their findings).
 _REMEMBERED_TEXTS = 1024
 _REMEMBERED_CHARACTERS = 1 << 22
 #: Remembered texts are found by their length and this many characters at each end (a
@@ -607,7 +607,7 @@ class Scanner:
             return None
         return _native.TextScreen(
             passes=self._passes,
-            scan=self.scan_remembered,
+            scan=self.scan_passed,
             always=bool(self._always or self._filtered),
             sensitive=sensitive,
             needles=needles,
@@ -685,14 +685,16 @@ class Scanner:
             )
         return findings
 
-    def scan_remembered(self, text: str, passed: Passed | None = None) -> list[Finding]:
-        """`scan`, and keep the findings for `scan_many`, which does not scan that text
-        again: for a screen that scans a text to tell whether it is clean, before the
-        anonymizer handles the values found unclean in full (the gateway's prescreen).
-        `passed`: what the passes over `text` found, when the caller ran them (the
-        text screen does). The findings of the last `_REMEMBERED_TEXTS` texts are kept,
-        up to `_REMEMBERED_CHARACTERS` characters."""
-        findings = self.scan(text) if passed is None else self._scan(text, passed)
+    def scan_passed(self, text: str, passed: Passed | None = None) -> list[Finding]:
+        """`scan`, from what the passes over `text` found when the caller ran them (the
+        text screen does: it asks only about texts in which they found something)."""
+        return self.scan(text) if passed is None else self._scan(text, passed)
+
+    def remember(self, text: str, findings: Sequence[Finding]) -> None:
+        """Keep the `findings` of `text` for `scan_many`, which then does not scan that
+        text again: for a caller that had it scanned otherwise (the gateway's text
+        screen) and hands it to the anonymizer again. The findings of the last
+        `_REMEMBERED_TEXTS` texts are kept, up to `_REMEMBERED_CHARACTERS` characters."""
         size = len(text)
         if (
             len(self._remembered) >= _REMEMBERED_TEXTS
@@ -703,7 +705,6 @@ class Scanner:
             self._remembered[_remembered_key(text)] = (text, tuple(findings))
             self._remembered_lengths.add(size)
             self._remembered_characters += size
-        return findings
 
     def _forget_remembered(self) -> None:
         self._remembered.clear()
@@ -712,7 +713,7 @@ class Scanner:
 
     def scan_many(self, texts: Sequence[str]) -> dict[int, list[Finding]]:
         """The findings of `self.scan(text)` for each of `texts` that holds some, by
-        index; those of texts that `scan_remembered` kept are not searched again."""
+        index; those of texts that `remember` kept are not searched again."""
         if not self._remembered:
             return self._scan_many(texts)
         found: dict[int, list[Finding]] = {}
@@ -1084,7 +1085,7 @@ class _ShapeSearch:
 
 
 def _remembered_key(text: str) -> tuple[int, str, str]:
-    """How `Scanner.scan_remembered` files a text: cheaper to hash than the text."""
+    """How `Scanner.remember` files a text: cheaper to hash than the text."""
     return len(text), text[:_REMEMBERED_EDGE], text[-_REMEMBERED_EDGE:]
 
 

@@ -24,6 +24,7 @@ Without the C extensions, or with another chain, there is no prescreen.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 from google.protobuf.descriptor import Descriptor
@@ -191,7 +192,9 @@ class Prescreen:
         empty: whoever holds `body` splices it (`processing.Processed.restore`).
         Items whose every pending entry the screen `scanned` (`screen`'s answer) are
         rewritten from that; the others' values are read from the bytes."""
-        answers, unread = self._scanned_answers(dirty, scanned or {})
+        scanned = scanned or {}
+        answers, unread = self._scanned_answers(dirty, scanned)
+        self._remember(scanned, unread)
         full: dict[int, list[int]] = {}
         if unread:
             texts, full = self._texts(body, logs, unread)
@@ -211,6 +214,7 @@ class Prescreen:
                 changes = None
             if changes is None or any(result is WALK for _, _, result, _ in rewritten):
                 full[ordinal] = dirty[ordinal]
+                self._remember(scanned, [ordinal])
                 continue
             if changes:
                 replacements[ordinal] = changes
@@ -228,6 +232,16 @@ class Prescreen:
             counts.changed = True
         REDACTIONS.add(replaced)
         return body, full, replacements
+
+    def _remember(self, scanned: Scanned, ordinals: Iterable[int]) -> None:
+        """Keep what the screen found in the texts of these items, which are read and
+        handed to the anonymizer again (`Scanner.remember`): its `scan_many` then does
+        not scan them again. Texts the screen found something in but did not hand over
+        (a value in a list) are scanned again: rare, and not worth keeping every text."""
+        remember = self._anonymizer.scanner.remember
+        for ordinal in ordinals:
+            for _, text, _, findings in scanned.get(ordinal, ()):
+                remember(text, findings)
 
     def _texts(
         self, body: bytes, logs: bool, dirty: dict[int, list[int]]

@@ -15,7 +15,7 @@ import gc
 import json
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import pytest
 from corpus import clean_texts, labeled
@@ -26,6 +26,7 @@ from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 from opentelemetry.proto.trace.v1.trace_pb2 import Span
 
 from otel_anonymizer import Detector, Sanitizer, pii_anonymizer
+from otel_anonymizer.detectors import Finding
 from otel_anonymizer.detectors.budget import time_budget
 from otel_anonymizer.gateway import prescreen
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats, write_any_value
@@ -596,6 +597,47 @@ def test_each_name_is_asked_once_in_its_scope() -> None:
     )
     # The span's `password` (entry 2) and the event's (entry 8) stay dirty.
     assert [[entries for _, entries, _ in found] for found in answers if found] == [[[2, 8]]] * 3
+
+
+@pytest.mark.parametrize("other", ["listed", "walked", "keyed"])
+def test_a_text_the_screen_handed_over_is_not_scanned_again(other: str) -> None:
+    """An item the bytes path cannot rewrite (another of its values is in a list, or
+    JSON text takes the walk, told by the screen or from what it found) is read again
+    and goes the full way; what the screen found in its texts is kept for it
+    (`Scanner.remember`), not scanned anew."""
+    anonymizer = pii_anonymizer()
+    adapter = OtlpSanitizer(Sanitizer([anonymizer]))
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name="chat")
+    note = f"mail {CANARY} about the order"
+    span.attributes.add(key="note", value=AnyValue(string_value=note))
+    if other == "listed":
+        listed = span.attributes.add(key="tags").value.array_value.values.add()
+        listed.string_value = f"cc {CANARY}"
+    elif other == "walked":  # JSON text inside a JSON string: the walk decodes it
+        walked = json.dumps({"m": json.dumps({"to": CANARY})})
+        span.attributes.add(key="tool.args", value=AnyValue(string_value=walked))
+    else:  # found in a key of JSON text: the walk replaces it keeping keys distinct
+        keyed = json.dumps({CANARY: "reached"})
+        span.attributes.add(key="tool.result", value=AnyValue(string_value=keyed))
+    body = request.SerializeToString()
+    scanned: list[str] = []
+    scanner = anonymizer.scanner
+    scan_many, scan = scanner._scan_many, scanner.scan
+
+    def counting_many(texts: Sequence[str]) -> dict[int, list[Finding]]:
+        scanned.extend(texts)
+        return scan_many(texts)
+
+    def counting(text: str) -> list[Finding]:
+        scanned.append(text)
+        return scan(text)
+
+    scanner._scan_many = counting_many  # type: ignore[method-assign]
+    scanner.scan = counting  # type: ignore[method-assign]
+    payload, stats, _ = adapter.anonymize(ExportTraceServiceRequest.FromString(body), body)
+    assert CANARY.encode() not in payload and stats.redacted >= 2
+    assert note not in scanned
 
 
 def test_names_are_forgotten_together_when_the_cache_is_full() -> None:
