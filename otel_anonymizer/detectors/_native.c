@@ -448,7 +448,12 @@ static PyTypeObject ShapesType = {
      ((ch) >= 0xFF66 && (ch) <= 0xFF9F) || ((ch) >= 0x20000 && (ch) <= 0x3134F))
 /* A character that glues a number touching it into a word (`glues` in words.py); `_`
  * glues when one of these is before it. */
-#define GLUES(ch) (Py_UNICODE_ISALNUM(ch) && !IS_UNSPACED(ch))
+#define GLUES(ch)                                                                          \
+    ((ch) < 128 ? IS_ASCII_ALNUM(ch) : Py_UNICODE_ISALNUM(ch) && !IS_UNSPACED(ch))
+/* ASCII's letters and digits, without the four calls of `Py_UNICODE_ISALNUM`: most runs
+ * follow a space or a letter. */
+#define IS_ASCII_ALNUM(ch)                                                                 \
+    (((ch) >= '0' && (ch) <= '9') || ((ch) >= 'a' && (ch) <= 'z') || ((ch) >= 'A' && (ch) <= 'Z'))
 #define IS_ESCAPE_LETTER(ch) ((ch) == 'n' || (ch) == 'r' || (ch) == 't')
 
 /* Whether text[start:end] (a run, starting at a digit or at the `+` or `(` before one)
