@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from corpus import clean_texts, iter_all
 
+from otel_anonymizer import pii_anonymizer
 from otel_anonymizer.detectors import BUILTIN, Detector, Scanner, base, select
 from otel_anonymizer.detectors.runs import AFTER_CONTEXT_CLASSES, numeric_runs
 from otel_anonymizer.detectors.shapes import holds_a_digit, parse_shape, shape_classes
@@ -467,6 +468,49 @@ def test_json_layout_reads_a_long_string_once() -> None:
     places = native.json_layout(text, spans)[3]
     assert time.perf_counter() - start < 0.5  # 1.3 s when each span searched to the end
     assert places == bytes([IN_VALUE]) * len(spans)
+
+
+#: Ends of JSON text that send it elsewhere than in place (`TextScreen.how`), each for
+#: one thing the screen looks for first in one-byte text: a comma before a digit (an
+#: integer `SEVEN_DIGITS` finds), seven digits and no more before a point and a digit
+#: before an `E` (doubles it finds), a backslash (the last character, or one before a
+#: quote).
+HOW_ENDS = {
+    ",1234567]": None,
+    "1234567.0]": None,
+    "1.2E6]": None,
+    '"\\"x"]': 2,
+    '"\\': 2,
+}
+
+#: A numeric detector that finds the whole numbers of seven digits of `HOW_ENDS`.
+SEVEN_DIGITS = Detector("seven", r"(?<!\d)\d{7}(?!\d)", numeric=True, quote_bounded=True)
+
+#: Characters near which the screen looks closer: commas, points, `E`s, digits,
+#: backslashes and quotes, with others (beyond ASCII too) around them.
+HOW_ALPHABET = ",.E" + "0123456789" * 2 + '\\" aé'
+
+
+@needs_native
+def test_how_reads_every_place_at_every_length(simd: str) -> None:
+    """`TextScreen.how` looks at one-byte JSON text in blocks of 32 or 16 places, each
+    with the character before it and seven after, the last blocks padded, for what may
+    send it elsewhere: at every length up to 100, each end of `HOW_ENDS` after prose of
+    commas, points and `E`s that send nowhere, so that each place of a block (its edges
+    too, and digits before a point on both sides of one) is tried, and random texts,
+    give what `PIIAnonymizer._python_how` gives."""
+    anonymizer = pii_anonymizer(custom_detectors=[SEVEN_DIGITS])
+    screen = anonymizer.text_screen()
+    rng = random.Random(31)
+    prose = "ab, c. E é " * 10
+    for length in range(101):
+        for end, how in HOW_ENDS.items():
+            if length > len(end):
+                text = "[" + prose[: length - len(end) - 1] + end
+                assert screen.how(text) == anonymizer._python_how(text) == how, (simd, text)
+        for _ in range(30):
+            text = ("[" + "".join(rng.choices(HOW_ALPHABET, k=length)))[:length]
+            assert screen.how(text) == anonymizer._python_how(text), (simd, text)
 
 
 def spans(scanner: Scanner, text: str) -> list[tuple[int, int, str]]:

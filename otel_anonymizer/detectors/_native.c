@@ -1561,13 +1561,20 @@ DEFINE_PASSES(passes_ucs2, Py_UCS2, pass_at_ucs2)
 DEFINE_PASSES(passes_ucs4, Py_UCS4, pass_at_ucs4)
 
 #if PAIR_FILTER_SSSE3
+/* Which of 16 one-byte characters are digits: 0xff at each, 0 elsewhere. Shifted by
+ * 0x46, the digits alone are above 0x75 as signed bytes (0x76 to 0x7f): one
+ * comparison. */
+__attribute__((target("ssse3"))) static inline __m128i
+digit_bytes(__m128i chars)
+{
+    return _mm_cmpgt_epi8(_mm_add_epi8(chars, _mm_set1_epi8(0x46)), _mm_set1_epi8(0x75));
+}
+
 /* Which of 16 one-byte characters are digits, as a mask. */
 __attribute__((target("ssse3"))) static inline unsigned
 digit_mask(__m128i chars)
 {
-    __m128i offsets = _mm_sub_epi8(chars, _mm_set1_epi8('0'));
-    return (unsigned)_mm_movemask_epi8(
-        _mm_cmpeq_epi8(_mm_min_epu8(offsets, _mm_set1_epi8(9)), offsets));
+    return (unsigned)_mm_movemask_epi8(digit_bytes(chars));
 }
 
 /* Which of 16 one-byte characters are separators (`IS_SEPARATOR`), as a mask. */
@@ -1763,13 +1770,19 @@ passes_ucs1_ssse3(const PassesObject *self, const Text *text, Py_ssize_t *found,
     return passes_ucs1(self, text, i, found, unknown, &passes.resume);
 }
 
-/* `digit_mask`, `separator_mask` and `filter_groups` for 32 characters (AVX2). */
+/* `digit_bytes`, `digit_mask`, `separator_mask` and `filter_groups` for 32 characters
+ * (AVX2). */
+__attribute__((target("avx2"))) static inline __m256i
+digit_bytes32(__m256i chars)
+{
+    return _mm256_cmpgt_epi8(_mm256_add_epi8(chars, _mm256_set1_epi8(0x46)),
+                             _mm256_set1_epi8(0x75));
+}
+
 __attribute__((target("avx2"))) static inline uint32_t
 digit_mask32(__m256i chars)
 {
-    __m256i offsets = _mm256_sub_epi8(chars, _mm256_set1_epi8('0'));
-    return (uint32_t)_mm256_movemask_epi8(
-        _mm256_cmpeq_epi8(_mm256_min_epu8(offsets, _mm256_set1_epi8(9)), offsets));
+    return (uint32_t)_mm256_movemask_epi8(digit_bytes32(chars));
 }
 
 __attribute__((target("avx2"))) static inline uint32_t
@@ -1857,8 +1870,9 @@ passes_ucs1_avx2(const PassesObject *self, const Text *text, Py_ssize_t *found,
 }
 #endif
 
-/* The vector instructions the passes over one-byte texts use: `SIMD_AVX2` where the
- * CPU has them, else `SIMD_SSSE3`, else none (`SIMD_NONE`); `simd()` sets fewer. */
+/* The vector instructions the passes over one-byte texts (and `json_marks`) use:
+ * `SIMD_AVX2` where the CPU has them, else `SIMD_SSSE3`, else none (`SIMD_NONE`);
+ * `simd()` sets fewer. */
 enum { SIMD_NONE, SIMD_SSSE3, SIMD_AVX2 };
 static int simd_available = SIMD_NONE, simd_used = SIMD_NONE;
 static const char *const simd_names[] = {"none", "ssse3", "avx2"};
@@ -2323,20 +2337,13 @@ scalar_clean(TextScreenObject *self, PyObject *number)
 }
 
 /* 1 if every integer that `PIIAnonymizer._integers_clean` reads in JSON text is clean:
- * those of `_JSON_INTEGER`, asked where a comma touches a digit (`_COMMA_DIGIT`). */
+ * those of `_JSON_INTEGER` (asked only where a comma touches a digit, see `json_marks`). */
 static int
 integers_clean(TextScreenObject *self, const Text *text)
 {
     int kind = text->kind;
     const void *data = text->data;
     Py_ssize_t n = text->n;
-    int comma_digit = 0;
-    for (Py_ssize_t i = 0; !comma_digit && (i = find_in(text, ',', i)) >= 0; i++) {
-        comma_digit = i + 1 < n && IS_DIGIT(PyUnicode_READ(kind, data, i + 1));
-    }
-    if (!comma_digit) {
-        return 1;
-    }
     for (Py_ssize_t i = 0; i < n; i++) {
         Py_UCS4 ch = PyUnicode_READ(kind, data, i);
         if (ch != '[' && ch != ',' && ch != ':') {
@@ -2409,6 +2416,18 @@ double_end(const Text *text, Py_ssize_t i)
     return j - i >= 7 && fraction > j ? fraction : -1;
 }
 
+/* Whether the seven characters before `i` (7 or more) of a one-byte text are ASCII
+ * digits. */
+static inline int
+seven_digits_before(const Py_UCS1 *data, Py_ssize_t i)
+{
+    Py_ssize_t digits = 0;
+    while (digits < 7 && IS_ASCII_DIGIT(data[i - 1 - digits])) {
+        digits++;
+    }
+    return digits == 7;
+}
+
 /* Whether one-byte text may hold a match of `_JSON_DOUBLE`: a point after seven
  * digits, or an `E` after a digit (found with memchr: most JSON text has neither). */
 static int
@@ -2416,11 +2435,7 @@ may_hold_double(const Text *text)
 {
     const Py_UCS1 *data = text->data;
     for (Py_ssize_t i = find_in(text, '.', 7); i >= 0; i = find_in(text, '.', i + 1)) {
-        Py_ssize_t digits = 0;
-        while (digits < 7 && IS_ASCII_DIGIT(data[i - 1 - digits])) {
-            digits++;
-        }
-        if (digits == 7) {
+        if (seven_digits_before(data, i)) {
             return 1;
         }
     }
@@ -2437,9 +2452,6 @@ may_hold_double(const Text *text)
 static int
 doubles_clean(TextScreenObject *self, const Text *text)
 {
-    if (text->kind == PyUnicode_1BYTE_KIND && !may_hold_double(text)) {
-        return 1;
-    }
     for (Py_ssize_t i = 0; i < text->n; i++) {
         if (!IS_ASCII_DIGIT(TEXT_AT(text, i)) || (i > 0 && IS_ASCII_DIGIT(TEXT_AT(text, i - 1)))) {
             continue;
@@ -2460,6 +2472,155 @@ doubles_clean(TextScreenObject *self, const Text *text)
         i = end - 1;
     }
     return 1;
+}
+
+/* What `json_how` looks for in JSON text before anything slower, as bits: a backslash;
+ * a comma before a digit (`_COMMA_DIGIT`: only then may `integers_clean` find an
+ * integer unclean); what a match of `_JSON_DOUBLE` needs (see `may_hold_double`). */
+enum { JSON_ESCAPED = 1, JSON_COMMA_DIGIT = 2, JSON_MAY_DOUBLE = 4, JSON_MARKS = 7 };
+
+#if PAIR_FILTER_SSSE3
+/* How many characters past a block of places `json_marks` reads: a digit seven
+ * places before a point is told from the block of the digit (in prose, a digit right
+ * before a point is common, `2.4.1`, `$19.99`; seven places before one, rare). */
+#define JSON_BLOCK_AHEAD 7
+
+/* The marks (`json_marks`) of a block of a one-byte text at `i`, from masks of its
+ * places (bit 0 at `i`): backslashes, digits after a comma, digits before an `E`, and
+ * digits seven places before a point (it needs the six between digits too). */
+static inline int
+json_block_marks(const Py_UCS1 *data, Py_ssize_t i, uint32_t backslashes,
+                 uint32_t comma_digits, uint32_t digit_es, uint32_t digit_points)
+{
+    int marks = (backslashes != 0 ? JSON_ESCAPED : 0) |
+                (comma_digits != 0 ? JSON_COMMA_DIGIT : 0) |
+                (digit_es != 0 ? JSON_MAY_DOUBLE : 0);
+    for (; digit_points != 0 && !(marks & JSON_MAY_DOUBLE); digit_points &= digit_points - 1) {
+        if (seven_digits_before(data, i + __builtin_ctz(digit_points) + JSON_BLOCK_AHEAD)) {
+            marks |= JSON_MAY_DOUBLE;
+        }
+    }
+    return marks;
+}
+
+/* The marks of the 16 places of a one-byte text at `i`, read at `at` with the
+ * character before them and `JSON_BLOCK_AHEAD` after: the text's, or its last ones
+ * followed by zeros (which match nothing). Each place is asked whether it is a
+ * backslash, or a digit after a comma, before an `E` or seven places before a point:
+ * most blocks hold none, told in one test; the others are looked at closer. */
+__attribute__((target("ssse3"), always_inline)) static inline int
+json_block16(const Py_UCS1 *data, Py_ssize_t i, const Py_UCS1 *at)
+{
+    __m128i a = _mm_loadu_si128((const __m128i *)at);
+    __m128i digits = digit_bytes(a);
+    __m128i commas = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(at - 1)), _mm_set1_epi8(','));
+    __m128i es = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(at + 1)), _mm_set1_epi8('E'));
+    __m128i points = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(at + JSON_BLOCK_AHEAD)),
+                                    _mm_set1_epi8('.'));
+    __m128i backslashes = _mm_cmpeq_epi8(a, _mm_set1_epi8('\\'));
+    __m128i any = _mm_or_si128(
+        backslashes, _mm_and_si128(digits, _mm_or_si128(commas, _mm_or_si128(es, points))));
+    if (_mm_movemask_epi8(any) == 0) {
+        return 0;
+    }
+    return json_block_marks(data, i, (uint32_t)_mm_movemask_epi8(backslashes),
+                            (uint32_t)_mm_movemask_epi8(_mm_and_si128(digits, commas)),
+                            (uint32_t)_mm_movemask_epi8(_mm_and_si128(digits, es)),
+                            (uint32_t)_mm_movemask_epi8(_mm_and_si128(digits, points)));
+}
+
+/* `json_marks` of a one-byte text, 16 places at a time from the second (see
+ * `json_marks`); the last ones (fewer than 16 + `JSON_BLOCK_AHEAD`) copied, padded. */
+__attribute__((target("ssse3"))) static int
+json_marks_ssse3(const Py_UCS1 *data, Py_ssize_t n)
+{
+    int marks = 0;
+    Py_ssize_t i = 1;
+    for (; i + 16 + JSON_BLOCK_AHEAD <= n && marks != JSON_MARKS; i += 16) {
+        marks |= json_block16(data, i, data + i);
+    }
+    if (i < n && marks != JSON_MARKS) {
+        Py_UCS1 last[1 + 2 * 16 + JSON_BLOCK_AHEAD] = {0};
+        memcpy(last, data + i - 1, n - i + 1);
+        for (Py_ssize_t j = 0; i + j < n; j += 16) {
+            marks |= json_block16(data, i + j, last + 1 + j);
+        }
+    }
+    return marks;
+}
+
+/* `json_block16` for 32 places (AVX2). */
+__attribute__((target("avx2"), always_inline)) static inline int
+json_block32(const Py_UCS1 *data, Py_ssize_t i, const Py_UCS1 *at)
+{
+    __m256i a = _mm256_loadu_si256((const __m256i *)at);
+    __m256i digits = digit_bytes32(a);
+    __m256i commas =
+        _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(at - 1)), _mm256_set1_epi8(','));
+    __m256i es =
+        _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(at + 1)), _mm256_set1_epi8('E'));
+    __m256i points = _mm256_cmpeq_epi8(
+        _mm256_loadu_si256((const __m256i *)(at + JSON_BLOCK_AHEAD)), _mm256_set1_epi8('.'));
+    __m256i backslashes = _mm256_cmpeq_epi8(a, _mm256_set1_epi8('\\'));
+    __m256i any = _mm256_or_si256(
+        backslashes,
+        _mm256_and_si256(digits, _mm256_or_si256(commas, _mm256_or_si256(es, points))));
+    if (_mm256_movemask_epi8(any) == 0) {
+        return 0;
+    }
+    return json_block_marks(data, i, (uint32_t)_mm256_movemask_epi8(backslashes),
+                            (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(digits, commas)),
+                            (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(digits, es)),
+                            (uint32_t)_mm256_movemask_epi8(_mm256_and_si256(digits, points)));
+}
+
+/* `json_marks_ssse3` 32 places at a time (AVX2). */
+__attribute__((target("avx2"))) static int
+json_marks_avx2(const Py_UCS1 *data, Py_ssize_t n)
+{
+    int marks = 0;
+    Py_ssize_t i = 1;
+    for (; i + 32 + JSON_BLOCK_AHEAD <= n && marks != JSON_MARKS; i += 32) {
+        marks |= json_block32(data, i, data + i);
+    }
+    if (i < n && marks != JSON_MARKS) {
+        Py_UCS1 last[1 + 2 * 32 + JSON_BLOCK_AHEAD] = {0};
+        memcpy(last, data + i - 1, n - i + 1);
+        for (Py_ssize_t j = 0; i + j < n; j += 32) {
+            marks |= json_block32(data, i + j, last + 1 + j);
+        }
+    }
+    return marks;
+}
+#endif
+
+/* The marks of JSON text (`JSON_ESCAPED` and the others). One-byte text is read in one
+ * pass where the CPU can (its digits are ASCII ones: no other character below 256 is a
+ * decimal), from its second place on: the first, a space, a bracket or a quote
+ * (`looks_like_json`), marks nothing. Elsewhere memchr finds the marks; text of more
+ * bytes may hold a double anywhere. */
+static int
+json_marks(const Text *text)
+{
+#if PAIR_FILTER_SSSE3
+    if (text->kind == PyUnicode_1BYTE_KIND && simd_used == SIMD_AVX2) {
+        return json_marks_avx2(text->data, text->n);
+    }
+    if (text->kind == PyUnicode_1BYTE_KIND && simd_used == SIMD_SSSE3) {
+        return json_marks_ssse3(text->data, text->n);
+    }
+#endif
+    int marks = find_in(text, '\\', 0) >= 0 ? JSON_ESCAPED : 0;
+    for (Py_ssize_t i = 0; !(marks & JSON_COMMA_DIGIT) && (i = find_in(text, ',', i)) >= 0;
+         i++) {
+        if (i + 1 < text->n && IS_DIGIT(TEXT_AT(text, i + 1))) {
+            marks |= JSON_COMMA_DIGIT;
+        }
+    }
+    if (text->kind != PyUnicode_1BYTE_KIND || may_hold_double(text)) {
+        marks |= JSON_MAY_DOUBLE;
+    }
+    return marks;
 }
 
 /* 1 if one of the needles of the detectors that may read quotes occurs in `text`. */
@@ -2488,10 +2649,10 @@ enum { HOW_ERROR = -2, HOW_WALK = -1, HOW_TEXT = 0, HOW_JSON = 1, HOW_LOOK = 2 }
 static int
 json_how(TextScreenObject *self, Text *text, int check_needles)
 {
-    Py_ssize_t backslash = find_in(text, '\\', 0);
-    int escaped = backslash >= 0;
+    int marks = json_marks(text);
+    int escaped = marks & JSON_ESCAPED;
     if (escaped) {
-        for (Py_ssize_t i = backslash; i + 1 < text->n; i++) {
+        for (Py_ssize_t i = find_in(text, '\\', 0); i + 1 < text->n; i++) {
             if (PyUnicode_READ(text->kind, text->data, i) == '\\' &&
                 PyUnicode_READ(text->kind, text->data, i + 1) == '\\') {
                 return HOW_WALK; /* JSON nested more than twice: the walk decides */
@@ -2522,8 +2683,8 @@ json_how(TextScreenObject *self, Text *text, int check_needles)
             return sensitive < 0 ? HOW_ERROR : HOW_WALK;
         }
     }
-    int clean = integers_clean(self, text);
-    if (clean > 0) {
+    int clean = marks & JSON_COMMA_DIGIT ? integers_clean(self, text) : 1;
+    if (clean > 0 && marks & JSON_MAY_DOUBLE) {
         clean = doubles_clean(self, text);
     }
     if (clean <= 0) {
@@ -2803,10 +2964,10 @@ static const NativeAPI native_api = {
 
 PyDoc_STRVAR(simd_doc,
              "simd(level=None, /)\n--\n\n"
-             "The vector instructions the passes over one-byte texts use: 'avx2', 'ssse3'\n"
-             "or 'none' (one place at a time). With `level`, use those from now on (for the\n"
-             "tests, which check that every level finds the same); ValueError for a level\n"
-             "the CPU lacks.");
+             "The vector instructions the passes over one-byte texts (and the first look at\n"
+             "JSON text) use: 'avx2', 'ssse3' or 'none' (one place at a time). With `level`,\n"
+             "use those from now on (for the tests, which check that every level finds the\n"
+             "same); ValueError for a level the CPU lacks.");
 
 static PyObject *
 simd(PyObject *module, PyObject *const *args, Py_ssize_t nargs)

@@ -21,10 +21,10 @@ class Shapes:
         ascending."""
 
 def simd(level: str | None = None, /) -> str:
-    """The vector instructions the passes over one-byte texts use: 'avx2', 'ssse3' or
-    'none' (one place at a time). With `level`, use those from now on (for the tests,
-    which check that every level finds the same); ValueError for a level the CPU
-    lacks."""
+    """The vector instructions the passes over one-byte texts (and the first look at
+    JSON text) use: 'avx2', 'ssse3' or 'none' (one place at a time). With `level`, use
+    those from now on (for the tests, which check that every level finds the same);
+    ValueError for a level the CPU lacks."""
 
 def json_keys(text: str, /) -> set[str]:
     """The keys that `jsontext.read_keys` reads in `text`."""
