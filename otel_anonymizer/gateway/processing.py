@@ -29,7 +29,6 @@ import os
 import signal
 import threading
 import time
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -107,8 +106,8 @@ class Worker:
                 )
             ]
             self.adapters[pipeline] = OtlpSanitizer(Sanitizer(anonymizers)) if processors else None
-        self._failures = Counter(failure_counts())
-        self._redactions = Counter(REDACTIONS.snapshot())
+        self._failures = failure_counts()
+        self._redactions = REDACTIONS.snapshot()
 
     def process(
         self, pipeline: str, signal: Signal, encoding: Encoding, body: bytes, spliced: bool = True
@@ -134,10 +133,11 @@ class Worker:
         return Processed(payload, stats, failures, redactions, replacements=replacements)
 
 
-def _delta(before: Counter[Any], now: Mapping[Any, int]) -> tuple[dict[Any, int], Counter[Any]]:
-    """What a process-wide counter gained since `before`, and its new value."""
-    current = Counter(now)
-    return dict(current - before), current
+def _delta(before: Mapping[Any, int], now: dict[Any, int]) -> tuple[dict[Any, int], dict[Any, int]]:
+    """What a process-wide counter (a snapshot, `now`) gained since `before`, and `now`.
+    A dict's comprehension, not `Counter` arithmetic: this runs for every request."""
+    gained = {key: count - before.get(key, 0) for key, count in now.items()}
+    return {key: count for key, count in gained.items() if count > 0}, now
 
 
 _worker: Worker | None = None

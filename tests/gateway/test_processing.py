@@ -106,3 +106,15 @@ def test_a_request_built_to_be_slow_is_cut_off_and_fails_closed() -> None:
     assert worker.process("anonymized", "traces", "proto", DIRTY).payload.endswith(
         b"Write to [EMAIL]"
     )
+
+
+def test_each_result_counts_what_its_own_request_redacted() -> None:
+    """Detections are counted process-wide; a result carries what its request added,
+    which the gateway process adds to its telemetry (`redactions_total`)."""
+    worker = Worker(OPTIONS, {})
+    twice = request(f"Write to {EMAIL} or cc {EMAIL}").SerializeToString()
+    found = [
+        worker.process("anonymized", "traces", "proto", body).redactions
+        for body in (DIRTY, twice, CLEAN, DIRTY)
+    ]
+    assert found == [{"email": 1}, {"email": 2}, {}, {"email": 1}]
