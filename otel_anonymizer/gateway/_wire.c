@@ -1863,41 +1863,72 @@ write_nested(Splice *splice, Buffer *out, Reader reader, int depth)
     return status == 0 ? CLEAN : status;
 }
 
-PyDoc_STRVAR(splice_doc,
-             "splice(body, logs, replacements, /)\n--\n\n"
-             "`body` (a serialized export request) with the texts of some entries replaced:\n"
-             "`replacements` maps an item's ordinal to a dict from entry index (as\n"
-             "`dirty_items` gives them) to the new text, UTF-8 encoded. Everything else keeps\n"
-             "its bytes. None where an entry is not laid out as one plain string that can be\n"
-             "replaced alone (or an item holds an attribute without a value, which the\n"
-             "adapter would drop): the adapter's full path handles the request then.");
+/* The measure `splice_measure` gives, read into `state` (the sizes of the rebuilt
+ * messages, in the order the writing pass meets them) and `total`. 0, or -1 with an
+ * error set where it is not a tuple of sizes. */
+static int
+read_measure(PyObject *measure, Splice *state, size_t *total)
+{
+    if (!PyTuple_Check(measure) || PyTuple_GET_SIZE(measure) < 1) {
+        PyErr_SetString(PyExc_TypeError, "splice: a measure is a tuple (size, *sizes)");
+        return -1;
+    }
+    Py_ssize_t count = PyTuple_GET_SIZE(measure) - 1;
+    state->sizes = PyMem_Calloc(count ? (size_t)count : 1, sizeof(size_t));
+    if (state->sizes == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    state->measured = state->capacity = count;
+    for (Py_ssize_t i = 0; i <= count; i++) {
+        size_t size = PyLong_AsSize_t(PyTuple_GET_ITEM(measure, i));
+        if (size == (size_t)-1 && PyErr_Occurred()) {
+            return -1;
+        }
+        *(i == 0 ? total : &state->sizes[i - 1]) = size;
+    }
+    return 0;
+}
 
-/* Measures the splice of `replacements` into the request `reader` reads (`build` 0),
- * or writes it into a new bytes object (`build` 1): the size as an int, or the bytes;
- * None where an entry is not laid out to be replaced alone, NULL on an error. */
+/* Measures the splice of `replacements` into the request `reader` reads (`build` 0):
+ * `(size, *sizes of the rebuilt messages)`; or writes it into a new bytes object
+ * (`build` 1), from that `measure` when given (a process that measured it before
+ * sends it along: only the writing pass runs then, and it checks every size). None
+ * where an entry is not laid out to be replaced alone, NULL on an error. */
 static PyObject *
-splice_request(Reader reader, int logs, PyObject *replacements, int build)
+splice_request(Reader reader, int logs, PyObject *replacements, int build, PyObject *measure)
 {
     Splice state = {logs, replacements, 0, NULL, 0, NULL, 0, 0, 0};
-    Buffer measure = {NULL, 0, 0, 1, 0};
+    Buffer counted = {NULL, 0, 0, 1, 0};
     int status = check_replacements(replacements);
     if (status == CLEAN) {
         status = sort_ordinals(&state);
     }
-    if (status == CLEAN) {
-        status = write_nested(&state, &measure, reader, 0);
+    if (status == CLEAN && measure != NULL) {
+        status = read_measure(measure, &state, &counted.size) < 0 ? FAILED : CLEAN;
+    }
+    else if (status == CLEAN) {
+        status = write_nested(&state, &counted, reader, 0);
     }
     PyObject *result = NULL;
     if (status == CLEAN && !build) {
-        result = PyLong_FromSize_t(measure.size);
+        result = PyTuple_New(state.measured + 1);
+        for (Py_ssize_t i = 0; result != NULL && i <= state.measured; i++) {
+            PyObject *size = PyLong_FromSize_t(i == 0 ? counted.size : state.sizes[i - 1]);
+            if (size == NULL) {
+                Py_CLEAR(result);
+                break;
+            }
+            PyTuple_SET_ITEM(result, i, size);
+        }
     }
     else if (status == CLEAN) {
-        result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)measure.size);
+        result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)counted.size);
         if (result != NULL) {
-            Buffer out = {(uint8_t *)PyBytes_AS_STRING(result), 0, measure.size, 0, 1};
+            Buffer out = {(uint8_t *)PyBytes_AS_STRING(result), 0, counted.size, 0, 1};
             state.ordinal = 0;
             status = write_nested(&state, &out, reader, 0);
-            if (status == CLEAN && out.size != measure.size) {
+            if (status == CLEAN && (out.size != counted.size || state.next != state.measured)) {
                 PyErr_SetString(PyExc_RuntimeError, "splice: the request did not match its measure");
                 status = FAILED;
             }
@@ -1914,34 +1945,49 @@ splice_request(Reader reader, int logs, PyObject *replacements, int build)
     return result;
 }
 
+PyDoc_STRVAR(splice_doc,
+             "splice(body, logs, replacements, measure=None, /)\n--\n\n"
+             "`body` (a serialized export request) with the texts of some entries replaced:\n"
+             "`replacements` maps an item's ordinal to a dict from entry index (as\n"
+             "`dirty_items` gives them) to the new text, UTF-8 encoded. Everything else keeps\n"
+             "its bytes. None where an entry is not laid out as one plain string that can be\n"
+             "replaced alone (or an item holds an attribute without a value, which the\n"
+             "adapter would drop): the adapter's full path handles the request then. With\n"
+             "the `measure` of `splice_measure`, the splice is not measured again;\n"
+             "RuntimeError if it does not fit what is written.");
+
 static PyObject *
 splice(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
+    static const char usage[] =
+        "splice(body: bytes, logs: bool, replacements: dict, measure: tuple | None = None)";
     int logs;
     Reader reader;
-    if (request_arguments(args, nargs, 3, 2, "splice(body: bytes, logs: bool, replacements: dict)",
-                          &logs, &reader) < 0) {
+    if (request_arguments(args, nargs == 4 ? 3 : nargs, 3, 2, usage, &logs, &reader) < 0) {
         return NULL;
     }
-    return splice_request(reader, logs, args[2], 1);
+    PyObject *measure = nargs == 4 && args[3] != Py_None ? args[3] : NULL;
+    return splice_request(reader, logs, args[2], 1, measure);
 }
 
-PyDoc_STRVAR(splice_size_doc,
-             "splice_size(body, logs, replacements, /)\n--\n\n"
-             "The size of `splice(body, logs, replacements)` without making it: None where\n"
-             "that is None. For a process that only needs to know the splice fits.");
+PyDoc_STRVAR(splice_measure_doc,
+             "splice_measure(body, logs, replacements, /)\n--\n\n"
+             "The measure of `splice(body, logs, replacements)` without making it: `(size,\n"
+             "*sizes)`, the splice's size and those of the messages it rebuilds; None where\n"
+             "that is None. For a process that only needs to know the splice fits, and hands\n"
+             "the measure to the one that makes it.");
 
 static PyObject *
-splice_size(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+splice_measure(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     int logs;
     Reader reader;
     if (request_arguments(args, nargs, 3, 2,
-                          "splice_size(body: bytes, logs: bool, replacements: dict)", &logs,
+                          "splice_measure(body: bytes, logs: bool, replacements: dict)", &logs,
                           &reader) < 0) {
         return NULL;
     }
-    return splice_request(reader, logs, args[2], 0);
+    return splice_request(reader, logs, args[2], 0, NULL);
 }
 
 /* ---- Fields this version of OTLP does not know ------------------------------------ */
@@ -2226,7 +2272,8 @@ static PyMethodDef module_methods[] = {
     {"dirty_items", (PyCFunction)(void (*)(void))dirty_items, METH_FASTCALL, dirty_items_doc},
     {"entry_values", (PyCFunction)(void (*)(void))entry_values, METH_FASTCALL, entry_values_doc},
     {"splice", (PyCFunction)(void (*)(void))splice, METH_FASTCALL, splice_doc},
-    {"splice_size", (PyCFunction)(void (*)(void))splice_size, METH_FASTCALL, splice_size_doc},
+    {"splice_measure", (PyCFunction)(void (*)(void))splice_measure, METH_FASTCALL,
+     splice_measure_doc},
     {NULL, NULL, 0, NULL},
 };
 

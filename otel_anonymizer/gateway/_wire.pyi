@@ -27,16 +27,23 @@ def entry_values(
     (None for any other), and what its name is made of. None if `body` does not read as
     a request."""
 
-def splice(body: bytes, logs: bool, replacements: dict[int, dict[int, bytes]], /) -> bytes | None:
+def splice(
+    body: bytes,
+    logs: bool,
+    replacements: dict[int, dict[int, bytes]],
+    measure: tuple[int, ...] | None = None,
+    /,
+) -> bytes | None:
     """`body` with the texts of the entries in `replacements` (ordinal -> entry index ->
     UTF-8 text) replaced, everything else keeping its bytes; None where an entry is not
-    laid out as one plain string that can be replaced alone."""
+    laid out as one plain string that can be replaced alone. With the `measure` of
+    `splice_measure`, it is not measured again (RuntimeError if it does not fit)."""
 
-def splice_size(
+def splice_measure(
     body: bytes, logs: bool, replacements: dict[int, dict[int, bytes]], /
-) -> int | None:
-    """The size of `splice(body, logs, replacements)`, measured without making it; None
-    where that is None."""
+) -> tuple[int, ...] | None:
+    """`(size, *sizes of the messages it rebuilds)` of `splice(body, logs,
+    replacements)`, measured without making it; None where that is None."""
 
 class Schema:
     """The fields of the message types of an OTLP request (the request first): for each

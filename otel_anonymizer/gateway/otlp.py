@@ -33,7 +33,7 @@ from otel_anonymizer import tracestate
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import Field
 from otel_anonymizer.gateway.codec import Request
-from otel_anonymizer.gateway.prescreen import Prescreen, Replacements, Scanned
+from otel_anonymizer.gateway.prescreen import Measure, Prescreen, Replacements, Scanned
 from otel_anonymizer.names import FreeNames
 from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitizer
 from otel_anonymizer.values import UnusableValue
@@ -57,11 +57,13 @@ class Anonymized(NamedTuple):
     """What `OtlpSanitizer.anonymize` gives: the bytes to forward and the counts; and,
     where those bytes are the request's with new texts written in, those texts, so that
     whoever holds the request's bytes can make the same bytes (`prescreen.splice`).
-    Asked not to make them (`spliced=False`), it leaves `payload` empty then."""
+    Asked not to make them (`spliced=False`), it leaves `payload` empty then, and
+    gives the splice's `measure`."""
 
     payload: bytes
     stats: Stats
     replacements: Replacements | None = None
+    measure: Measure | None = None
 
 
 class OtlpSanitizer:
@@ -100,11 +102,13 @@ class OtlpSanitizer:
         self._shared_parts(request, stats)
         body = serialized
         if not stats.changed:  # resources as they came: rewrite in the bytes
-            body, dirty, replacements = self._rewrite(
+            body, dirty, replacements, measure = self._rewrite(
                 serialized, logs, dirty, scanned, stats, spliced
             )
             if not dirty:
-                return Anonymized(body, stats, replacements if body is not serialized else None)
+                if body is serialized:
+                    return Anonymized(body, stats)
+                return Anonymized(body, stats, replacements, measure)
             if body is not serialized:
                 request.ParseFromString(body)
         self._items(request, dirty, stats)
@@ -168,14 +172,14 @@ class OtlpSanitizer:
         scanned: Scanned,
         stats: Stats,
         build: bool,
-    ) -> tuple[bytes, dict[int, list[int]], Replacements]:
+    ) -> tuple[bytes, dict[int, list[int]], Replacements, Measure | None]:
         """`Prescreen.rewrite`; on an error, every dirty item takes the full path."""
         assert self._prescreen is not None
         try:
             return self._prescreen.rewrite(serialized, logs, dirty, stats, build, scanned)
         except Exception as error:  # the full path handles them, and fails closed
             record_failure("prescreen", type(error).__name__, "*", "log" if logs else "span")
-            return serialized, dirty, {}
+            return serialized, dirty, {}, None
 
     def _screen(
         self, serialized: bytes | None, logs: bool

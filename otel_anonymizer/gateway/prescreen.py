@@ -102,16 +102,22 @@ _SCHEMAS: dict[bool, Any] = (
 #: New texts for entries of items, as `_wire.splice` takes them: by the item's ordinal in
 #: the request, by the entry's index (`Prescreen.screen`), UTF-8 encoded.
 Replacements = dict[int, dict[int, bytes]]
+#: What `_wire.splice_measure` finds of a splice: its size, and the sizes of the
+#: messages it rebuilds (in the order it writes them).
+Measure = tuple[int, ...]
 
 #: What the text screen found in the values of dirty entries it scanned, by the item's
 #: ordinal: `(entry index, text, how it is rewritten, findings)` (`_wire.dirty_items`).
 Scanned = dict[int, list[tuple[int, str, int, list[Finding]]]]
 
 
-def splice(body: bytes, logs: bool, replacements: Replacements) -> bytes | None:
+def splice(
+    body: bytes, logs: bool, replacements: Replacements, measure: Measure | None = None
+) -> bytes | None:
     """`body` with `replacements` written in (`Prescreen.rewrite`'s new body, from its
-    replacements); None where they do not fit its layout, or without the extension."""
-    return None if _wire is None else _wire.splice(body, logs, replacements)
+    replacements); None where they do not fit its layout, or without the extension.
+    With the `measure` `Prescreen.rewrite` took of it, it is not measured again."""
+    return None if _wire is None else _wire.splice(body, logs, replacements, measure)
 
 
 class Counts(Protocol):
@@ -181,7 +187,7 @@ class Prescreen:
         counts: Counts,
         build: bool = True,
         scanned: Scanned | None = None,
-    ) -> tuple[bytes, dict[int, list[int]], Replacements]:
+    ) -> tuple[bytes, dict[int, list[int]], Replacements, Measure | None]:
         """`body` with the pending values of the `dirty` items (`screen`'s answer)
         rewritten where `rewrite` turns every pending value of an item into a text; the
         items left for the full path, with their pending entries; and what was written,
@@ -189,7 +195,8 @@ class Prescreen:
         values are added to `counts`, and what was replaced to `REDACTIONS`. Not to
         `build` it, when no item is left for the full path (which reads the new body),
         the splice is only measured, to know that it fits, and the body returned is
-        empty: whoever holds `body` splices it (`processing.Processed.restore`).
+        empty: whoever holds `body` splices it with that measure (the last value; None
+        otherwise), which spares it half the work (`processing.Processed.restore`).
         Items whose every pending entry the screen `scanned` (`screen`'s answer) are
         rewritten from that; the others' values are read from the bytes."""
         scanned = scanned or {}
@@ -199,7 +206,7 @@ class Prescreen:
         if unread:
             texts, full = self._texts(body, logs, unread)
             if texts is None:
-                return body, dirty, {}
+                return body, dirty, {}, None
             answers.update(self._answers(texts))
         replacements: Replacements = {}
         replaced: list[str] = []
@@ -219,19 +226,20 @@ class Prescreen:
             if changes:
                 replacements[ordinal] = changes
             replaced += (name for *_, names in rewritten for name in names)
+        measure = None
         if replacements:
             if build or full:
                 spliced = _wire.splice(body, logs, replacements)
             else:
-                fits = _wire.splice_size(body, logs, replacements) is not None
-                spliced = b"" if fits else None
+                measure = _wire.splice_measure(body, logs, replacements)
+                spliced = b"" if measure is not None else None
             if spliced is None:  # laid out otherwise than one string per value
-                return body, dirty, {}
+                return body, dirty, {}, None
             body = spliced
             counts.redacted += sum(map(len, replacements.values()))
             counts.changed = True
         REDACTIONS.add(replaced)
-        return body, full, replacements
+        return body, full, replacements, measure
 
     def _remember(self, scanned: Scanned, ordinals: Iterable[int]) -> None:
         """Keep what the screen found in the texts of these items, which are read and

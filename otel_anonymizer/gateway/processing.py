@@ -42,7 +42,7 @@ from otel_anonymizer.gateway.allocator import tune_allocator
 from otel_anonymizer.gateway.codec import Encoding, parse_request
 from otel_anonymizer.gateway.errors import Unavailable
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats, count_items
-from otel_anonymizer.gateway.prescreen import Replacements, splice
+from otel_anonymizer.gateway.prescreen import Measure, Replacements, splice
 from otel_anonymizer.gateway.settings import DEFAULT_ANONYMIZATION_TIMEOUT, Signal
 from otel_anonymizer.pii import REDACTIONS
 from otel_anonymizer.sanitizer import Sanitizer
@@ -64,6 +64,7 @@ class Processed:
     # these new texts spliced in (`prescreen.splice`); `payload` is empty then.
     as_received: bool = False
     replacements: Replacements | None = None
+    measure: Measure | None = None  # of the splice (`Prescreen.rewrite`)
 
     def compact(self, body: bytes) -> Processed:
         """This result as a worker process sends it back, for the request `body`."""
@@ -79,7 +80,7 @@ class Processed:
         if self.as_received:
             return replace(self, payload=body, as_received=False)
         if self.replacements is not None and not self.payload:
-            payload = splice(body, signal == "logs", self.replacements)
+            payload = splice(body, signal == "logs", self.replacements, self.measure)
             if payload is None:  # the worker wrote them into the same bytes: never
                 raise Unavailable("an anonymized request could not be rebuilt; retry")
             return replace(self, payload=payload)
@@ -123,14 +124,16 @@ class Worker:
             return Processed(payload, stats)
         serialized = body if encoding == "proto" else request.SerializeToString()
         with time_budget(self.budget):
-            payload, stats, replacements = adapter.anonymize(
+            payload, stats, replacements, measure = adapter.anonymize(
                 request, serialized, spliced or serialized is not body
             )
         failures, self._failures = _delta(self._failures, failure_counts())
         redactions, self._redactions = _delta(self._redactions, REDACTIONS.snapshot())
         if serialized is not body:  # made from JSON: the gateway process has not these
-            replacements = None
-        return Processed(payload, stats, failures, redactions, replacements=replacements)
+            replacements = measure = None
+        return Processed(
+            payload, stats, failures, redactions, replacements=replacements, measure=measure
+        )
 
 
 def _delta(before: Mapping[Any, int], now: dict[Any, int]) -> tuple[dict[Any, int], dict[Any, int]]:

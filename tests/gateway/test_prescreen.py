@@ -178,13 +178,15 @@ def run(
     bytes, with the prescreen, and from a copy of the objects, without it; both must
     hold the same message (the bytes may keep the fields in their order) and counts."""
     body = request.SerializeToString() if body is None else body
-    screened, screened_stats, replacements = OtlpSanitizer(Sanitizer([anonymizer])).anonymize(
+    screened, screened_stats, replacements, _ = OtlpSanitizer(Sanitizer([anonymizer])).anonymize(
         type(request).FromString(body), body
     )
     if replacements is not None:  # what a worker process sends back instead of the bytes
         logs = isinstance(request, ExportLogsServiceRequest)
         assert prescreen.splice(body, logs, replacements) == screened
-        assert prescreen._wire.splice_size(body, logs, replacements) == len(screened)
+        measure = prescreen._wire.splice_measure(body, logs, replacements)
+        assert measure is not None and measure[0] == len(screened)
+        assert prescreen.splice(body, logs, replacements, measure) == screened
     full = type(request).FromString(body)
     full_adapter = OtlpSanitizer(Sanitizer([anonymizer]))
     if isinstance(full, ExportTraceServiceRequest):
@@ -635,7 +637,7 @@ def test_a_text_the_screen_handed_over_is_not_scanned_again(other: str) -> None:
 
     scanner._scan_many = counting_many  # type: ignore[method-assign]
     scanner.scan = counting  # type: ignore[method-assign]
-    payload, stats, _ = adapter.anonymize(ExportTraceServiceRequest.FromString(body), body)
+    payload, stats, *_ = adapter.anonymize(ExportTraceServiceRequest.FromString(body), body)
     assert CANARY.encode() not in payload and stats.redacted >= 2
     assert note not in scanned
 
@@ -778,15 +780,30 @@ def test_a_value_not_found_where_expected_is_never_left_as_it_was() -> None:
     assert screen is not None
     assert dirty(screen, body, logs=False) == {0: [1]}
     stats = Stats()
-    assert screen.rewrite(body, False, {0: [1, 7]}, stats) == (body, {0: [1, 7]}, {})
+    assert screen.rewrite(body, False, {0: [1, 7]}, stats) == (body, {0: [1, 7]}, {}, None)
     assert (stats.redacted, stats.changed) == (0, False)
-    rewritten, full, replacements = screen.rewrite(body, False, {0: [1]}, stats)
+    rewritten, full, replacements, _ = screen.rewrite(body, False, {0: [1]}, stats)
     assert full == {} and CANARY.encode() not in rewritten and stats.redacted == 1
     assert prescreen.splice(body, False, replacements) == rewritten
     # Not built (for a worker process), the same replacements come back, and no body.
-    assert screen.rewrite(body, False, {0: [1]}, Stats(), build=False) == (b"", {}, replacements)
+    not_built = screen.rewrite(body, False, {0: [1]}, Stats(), build=False)
+    assert not_built[:3] == (b"", {}, replacements)
+    measure = not_built[3]
+    assert measure == prescreen._wire.splice_measure(body, False, replacements)
+    # The process that holds the body splices it with that measure (one pass, not two);
+    # a measure that does not fit what is written is an error, never a wrong body.
+    assert measure is not None and prescreen.splice(body, False, replacements, measure) == rewritten
+    total, *sizes = measure
+    for wrong in (
+        (total + 1, *sizes),
+        (total, sizes[0] + 1, *sizes[1:]),
+        (total, *sizes, 5),
+        (total, *sizes[:-1]),
+    ):
+        with pytest.raises(RuntimeError, match="measure"):
+            prescreen.splice(body, False, replacements, wrong)
     assert prescreen._wire.splice(body, False, {0: {1: b"x", 7: b"y"}}) is None
-    assert prescreen._wire.splice_size(body, False, {0: {1: b"x", 7: b"y"}}) is None
+    assert prescreen._wire.splice_measure(body, False, {0: {1: b"x", 7: b"y"}}) is None
     assert prescreen._wire.splice(body, False, {0: {1: b"x"}}) is not None
 
 
