@@ -10,7 +10,8 @@ counts (items, values changed, anonymizer failures and detections by detector, w
 live in the worker process and travel back with each result). A result the gateway
 process can make from the body it holds does not travel back (`Processed.compact`): a
 body as it came (a pass-through, a request with nothing to anonymize), or one where the
-anonymizer wrote new texts into the bytes, of which only the texts travel back.
+anonymizer wrote new texts into the bytes, of which only the texts travel back, with
+the worker's measure of the splice (so the gateway process writes it in one pass).
 `workers: 0` runs the same code on one thread of this process (with its own `Worker`),
 for tests and debugging.
 
@@ -172,7 +173,7 @@ def _process(pipeline: str, signal: Signal, encoding: Encoding, body: bytes) -> 
     """`Worker.process` in a worker process, with the result `compact`: what the gateway
     process can make from the body it holds is not pickled back through the pool's pipe
     (a body as it came; an anonymized body made by writing new texts into it, which the
-    worker only measures)."""
+    worker only measures, sending the measure along)."""
     assert _worker is not None, "worker process was not initialized"
     return _worker.process(pipeline, signal, encoding, body, spliced=False).compact(body)
 
