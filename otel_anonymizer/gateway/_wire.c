@@ -1265,72 +1265,72 @@ entry_values(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 
 /* ---- Writing rewritten texts back into the request's bytes ---------------------- */
 
-/* Where rewritten bytes go. A `counting` buffer only adds up their size (a splice
- * measures what it writes first, so that each message is copied once, straight to its
- * place); a `fixed` one writes into memory it does not own (the result's bytes object,
- * sized by that measure) and never grows. */
+/* A new body, as the pieces it is made of, in order: ranges of the request's bytes,
+ * the new texts, and the tags and lengths of the messages rebuilt around them. A
+ * message's tag and length go into a piece left open in front of it once it is
+ * written, so the request is walked once. A patch (`splice_patch`) is the same as
+ * bytes, for a process that holds the request's bytes to make the new body by copying
+ * (`apply_patch`): a worker process walks the request, the gateway process copies. */
+#define OPEN SIZE_MAX /* the length of a piece not written yet */
+
 typedef struct {
-    uint8_t *data;
-    size_t size, capacity;
-    int counting, fixed;
-} Buffer;
+    const uint8_t *at; /* the bytes (the request's, or a new text's), or NULL: `own` */
+    size_t length;
+    uint8_t own[16]; /* a tag and a length */
+} Piece;
 
-/* An empty buffer for a part rebuilt on its way to `out`: it counts where `out` does. */
-#define PART_OF(out) {NULL, 0, 0, (out)->counting, 0}
+typedef struct {
+    const uint8_t *body;
+    size_t body_size;
+    Piece *pieces;
+    Py_ssize_t count, capacity;
+    size_t size; /* of the new body so far */
+} Patch;
 
-static int
-put(Buffer *buffer, const void *bytes, size_t size)
+static Piece *
+add_piece(Patch *patch)
 {
-    if (buffer->counting) {
-        buffer->size += size;
-        return CLEAN;
-    }
-    if (buffer->size + size > buffer->capacity) {
-        if (buffer->fixed) {
-            PyErr_SetString(PyExc_RuntimeError, "splice: a message outgrew its measure");
-            return FAILED;
-        }
-        size_t capacity = buffer->capacity ? buffer->capacity : 256;
-        while (capacity < buffer->size + size) {
-            capacity *= 2;
-        }
-        uint8_t *data = PyMem_Realloc(buffer->data, capacity);
-        if (data == NULL) {
+    if (patch->count == patch->capacity) {
+        Py_ssize_t capacity = patch->capacity ? patch->capacity * 2 : 64;
+        Piece *pieces = PyMem_Realloc(patch->pieces, sizeof(Piece) * (size_t)capacity);
+        if (pieces == NULL) {
             PyErr_NoMemory();
-            return FAILED;
+            return NULL;
         }
-        buffer->data = data;
-        buffer->capacity = capacity;
+        patch->pieces = pieces;
+        patch->capacity = capacity;
     }
-    if (size) {
-        memcpy(buffer->data + buffer->size, bytes, size);
-        buffer->size += size;
-    }
-    return CLEAN;
+    return &patch->pieces[patch->count++];
 }
 
-/* Room for `size` bytes more, so that copying a message's bytes does not grow the
- * buffer step by step. */
+/* `size` bytes at `bytes` (the request's, or a new text's: they stay where they are
+ * while the patch is made) next in the new body; bytes that continue the last piece
+ * lengthen it. */
 static int
-reserve(Buffer *buffer, size_t size)
+put(Patch *patch, const void *bytes, size_t size)
 {
-    if (buffer->counting || buffer->fixed || buffer->size + size <= buffer->capacity) {
+    if (size == 0) {
         return CLEAN;
     }
-    uint8_t *data = PyMem_Realloc(buffer->data, buffer->size + size);
-    if (data == NULL) {
-        PyErr_NoMemory();
-        return FAILED;
+    Piece *last = patch->count ? &patch->pieces[patch->count - 1] : NULL;
+    if (last != NULL && last->at != NULL && last->at + last->length == (const uint8_t *)bytes) {
+        last->length += size;
     }
-    buffer->data = data;
-    buffer->capacity = buffer->size + size;
+    else {
+        Piece *piece = add_piece(patch);
+        if (piece == NULL) {
+            return FAILED;
+        }
+        piece->at = bytes;
+        piece->length = size;
+    }
+    patch->size += size;
     return CLEAN;
 }
 
-static int
-put_varint(Buffer *buffer, uint64_t value)
+static size_t
+encode_varint(uint8_t *bytes, uint64_t value)
 {
-    uint8_t bytes[10];
     size_t size = 0;
     do {
         bytes[size] = (uint8_t)(value & 0x7f);
@@ -1338,32 +1338,68 @@ put_varint(Buffer *buffer, uint64_t value)
         bytes[size] |= value ? 0x80 : 0;
         size++;
     } while (value);
-    return put(buffer, bytes, size);
+    return size;
 }
 
-/* A LEN field: its tag, length and bytes. */
-static int
-put_field(Buffer *buffer, uint32_t field, const void *bytes, size_t size)
+/* The tag and the length of a LEN field, into `piece`. */
+static void
+put_header(Patch *patch, Piece *piece, uint32_t field, size_t size)
 {
-    if (put_varint(buffer, (uint64_t)field << 3 | LEN) != CLEAN ||
-        put_varint(buffer, size) != CLEAN) {
+    piece->at = NULL;
+    piece->length = encode_varint(piece->own, (uint64_t)field << 3 | LEN);
+    piece->length += encode_varint(piece->own + piece->length, size);
+    patch->size += piece->length;
+}
+
+/* A LEN field: its tag, length and bytes (see `put`). */
+static int
+put_field(Patch *patch, uint32_t field, const void *bytes, size_t size)
+{
+    Piece *header = add_piece(patch);
+    if (header == NULL) {
         return FAILED;
     }
-    return put(buffer, bytes, size);
+    put_header(patch, header, field, size);
+    return put(patch, bytes, size);
+}
+
+/* A LEN field whose message is written next, after `open_field`: `close_field` then
+ * writes its tag and length in front. */
+typedef struct {
+    Py_ssize_t slot; /* the piece left open for them */
+    size_t start;    /* the size of the new body at the message's start */
+    uint32_t field;
+} OpenField;
+
+static int
+open_field(Patch *patch, uint32_t field, OpenField *open)
+{
+    *open = (OpenField){patch->count, patch->size, field};
+    Piece *piece = add_piece(patch);
+    if (piece == NULL) {
+        return FAILED;
+    }
+    *piece = (Piece){NULL, OPEN, {0}};
+    return CLEAN;
+}
+
+static int
+close_field(Patch *patch, const OpenField *open)
+{
+    put_header(patch, &patch->pieces[open->slot], open->field, patch->size - open->start);
+    return CLEAN;
 }
 
 /* An AnyValue holding `text` (UTF-8 bytes) as a LEN field `field`. */
 static int
-put_string_value(Buffer *buffer, uint32_t field, PyObject *text)
+put_string_value(Patch *patch, uint32_t field, PyObject *text)
 {
-    Py_ssize_t size = PyBytes_GET_SIZE(text);
-    Buffer any_value = PART_OF(buffer);
-    int result = put_field(&any_value, 1, PyBytes_AS_STRING(text), (size_t)size);
-    if (result == CLEAN) {
-        result = put_field(buffer, field, any_value.data, any_value.size);
+    OpenField any_value;
+    if (open_field(patch, field, &any_value) != CLEAN ||
+        put_field(patch, 1, PyBytes_AS_STRING(text), (size_t)PyBytes_GET_SIZE(text)) != CLEAN) {
+        return FAILED;
     }
-    PyMem_Free(any_value.data);
-    return result;
+    return close_field(patch, &any_value);
 }
 
 /* The replacement for entry `index` of an item: bytes (borrowed), or NULL. */
@@ -1399,17 +1435,19 @@ has_value(Reader key_value)
     return status == 0 && set;
 }
 
-/* An attribute (field `number`), its value replaced by `text` if given. DIRTY (give up)
- * where its layout is not the plain one the replacement assumes. */
+/* An attribute (the LEN field `number` from `start` to `end`, holding `key_value`), its
+ * value replaced by `text` if given. DIRTY (give up) where its layout is not the plain
+ * one the replacement assumes. */
 static int
-write_attribute(Buffer *out, uint32_t number, Reader key_value, PyObject *text)
+write_attribute(Patch *out, uint32_t number, Reader key_value, PyObject *text,
+                const uint8_t *start, const uint8_t *end)
 {
     Reader any_value;
     if (!has_value(key_value)) {
         return DIRTY;
     }
     if (text == NULL) {
-        return put_field(out, number, key_value.at, key_value.end - key_value.at);
+        return put(out, start, (size_t)(end - start));
     }
     Reader key;
     int holds = single_field(key_value, 1, &key) && single_field(key_value, 2, &any_value)
@@ -1419,29 +1457,25 @@ write_attribute(Buffer *out, uint32_t number, Reader key_value, PyObject *text)
         return holds < 0 ? FAILED : DIRTY;
     }
     /* Its fields as they are (the key, unknown ones), the value replaced. */
-    Buffer rebuilt = PART_OF(out);
-    const uint8_t *start = key_value.at;
+    OpenField rebuilt;
+    if (open_field(out, number, &rebuilt) != CLEAN) {
+        return FAILED;
+    }
+    start = key_value.at;
     uint32_t field;
     int wire, status, result = CLEAN;
     Reader inner;
     uint64_t value;
     FOR_EACH_FIELD(key_value, field, wire, inner, value, status)
     {
-        result = field == 2 ? put_string_value(&rebuilt, 2, text)
-                            : put(&rebuilt, start, key_value.at - start);
+        result = field == 2 ? put_string_value(out, 2, text)
+                            : put(out, start, (size_t)(key_value.at - start));
         if (result != CLEAN) {
-            break;
+            return result;
         }
         start = key_value.at;
     }
-    if (result == CLEAN && status != 0) {
-        result = status;
-    }
-    if (result == CLEAN) {
-        result = put_field(out, number, rebuilt.data, rebuilt.size);
-    }
-    PyMem_Free(rebuilt.data);
-    return result;
+    return status != 0 ? status : close_field(out, &rebuilt);
 }
 
 /* An event or a link rewritten: its name (entry `base`) and attributes. */
@@ -1454,7 +1488,7 @@ typedef struct {
 } PartWrite;
 
 static int
-write_part(PartWrite *part, Buffer *out, Reader reader)
+write_part(PartWrite *part, Patch *out, Reader reader)
 {
     int error;
     PyObject *name = part->name_field ? replacement(part->replacements, part->base, &error) : NULL;
@@ -1482,11 +1516,11 @@ write_part(PartWrite *part, Buffer *out, Reader reader)
         }
         else if (field == part->attributes_field && wire == LEN) {
             PyObject *text = replacement(part->replacements, attribute++, &error);
-            result = error ? FAILED : write_attribute(out, field, inner, text);
+            result = error ? FAILED : write_attribute(out, field, inner, text, start, reader.at);
             part->written += text != NULL;
         }
         else {
-            result = put(out, start, reader.at - start);
+            result = put(out, start, (size_t)(reader.at - start));
         }
         if (result != CLEAN) {
             return result;
@@ -1497,8 +1531,35 @@ write_part(PartWrite *part, Buffer *out, Reader reader)
     return status == 0 ? CLEAN : status;
 }
 
+/* A span's status (the message `status`) with its message replaced by `message`. */
 static int
-write_span(Buffer *out, Reader span, PyObject *replacements)
+write_status(Patch *out, Reader status, PyObject *message)
+{
+    OpenField rebuilt;
+    if (open_field(out, 15, &rebuilt) != CLEAN) {
+        return FAILED;
+    }
+    const uint8_t *start = status.at;
+    uint32_t field;
+    int wire, read;
+    Reader inner;
+    uint64_t number;
+    FOR_EACH_FIELD(status, field, wire, inner, number, read)
+    {
+        int result = field == 2 && wire == LEN
+                         ? put_field(out, 2, PyBytes_AS_STRING(message),
+                                     (size_t)PyBytes_GET_SIZE(message))
+                         : put(out, start, (size_t)(status.at - start));
+        if (result != CLEAN) {
+            return result;
+        }
+        start = status.at;
+    }
+    return read != 0 ? read : close_field(out, &rebuilt);
+}
+
+static int
+write_span(Patch *out, Reader span, PyObject *replacements)
 {
     SpanLayout layout;
     int status = span_layout(span, &layout), error;
@@ -1533,50 +1594,27 @@ write_span(Buffer *out, Reader span, PyObject *replacements)
         }
         else if (wire == LEN && field == 9) {
             PyObject *text = replacement(replacements, attribute++, &error);
-            result = error ? FAILED : write_attribute(out, 9, inner, text);
+            result = error ? FAILED : write_attribute(out, 9, inner, text, start, span.at);
             written += text != NULL;
         }
         else if (wire == LEN && (field == 11 || field == 13)) {
             PartWrite *part = field == 11 ? &event : &link;
-            Buffer rebuilt = PART_OF(out);
-            result = write_part(part, &rebuilt, inner);
+            OpenField rebuilt;
+            result = open_field(out, field, &rebuilt);
             if (result == CLEAN) {
-                result = put_field(out, field, rebuilt.data, rebuilt.size);
+                result = write_part(part, out, inner);
             }
-            PyMem_Free(rebuilt.data);
+            if (result == CLEAN) {
+                result = close_field(out, &rebuilt);
+            }
             part->base += part->entries;
         }
         else if (wire == LEN && field == 15 && message != NULL) {
-            Buffer rebuilt = PART_OF(out);
-            const uint8_t *status_start = inner.at;
-            uint32_t status_field;
-            int status_wire, status_status;
-            Reader status_value;
-            uint64_t status_number;
-            result = CLEAN;
-            FOR_EACH_FIELD(inner, status_field, status_wire, status_value, status_number,
-                           status_status)
-            {
-                result = status_field == 2 && status_wire == LEN
-                             ? put_field(&rebuilt, 2, PyBytes_AS_STRING(message),
-                                         PyBytes_GET_SIZE(message))
-                             : put(&rebuilt, status_start, inner.at - status_start);
-                if (result != CLEAN) {
-                    break;
-                }
-                status_start = inner.at;
-            }
-            if (result == CLEAN && status_status != 0) {
-                result = status_status;
-            }
-            if (result == CLEAN) {
-                result = put_field(out, 15, rebuilt.data, rebuilt.size);
-                written++;
-            }
-            PyMem_Free(rebuilt.data);
+            result = write_status(out, inner, message);
+            written++;
         }
         else {
-            result = put(out, start, span.at - start);
+            result = put(out, start, (size_t)(span.at - start));
         }
         if (result != CLEAN) {
             return result;
@@ -1592,7 +1630,7 @@ write_span(Buffer *out, Reader span, PyObject *replacements)
 }
 
 static int
-write_log_record(Buffer *out, Reader record, PyObject *replacements)
+write_log_record(Patch *out, Reader record, PyObject *replacements)
 {
     int error;
     PyObject *body = replacement(replacements, 0, &error);
@@ -1621,11 +1659,11 @@ write_log_record(Buffer *out, Reader record, PyObject *replacements)
         }
         else if (wire == LEN && field == 6) {
             PyObject *text = replacement(replacements, attribute++, &error);
-            result = error ? FAILED : write_attribute(out, 6, inner, text);
+            result = error ? FAILED : write_attribute(out, 6, inner, text, start, record.at);
             written += text != NULL;
         }
         else {
-            result = put(out, start, record.at - start);
+            result = put(out, start, (size_t)(record.at - start));
         }
         if (result != CLEAN) {
             return result;
@@ -1644,11 +1682,8 @@ typedef struct {
     Py_ssize_t ordinal;
     Py_ssize_t *ordinals; /* the replaced items' ordinals, sorted */
     Py_ssize_t count;
-    /* The sizes of the rebuilt messages, in the order they are met: found by the
-     * measuring pass, read by the writing pass (`write_rebuilt`). */
-    size_t *sizes;
-    Py_ssize_t measured, capacity, next;
 } Splice;
+
 
 static int
 compare_ordinals(const void *a, const void *b)
@@ -1749,73 +1784,28 @@ replaces_any(const Splice *splice, Py_ssize_t first, Py_ssize_t count)
     return low < splice->count && splice->ordinals[low] < first + count;
 }
 
-static int write_nested(Splice *splice, Buffer *out, Reader reader, int depth);
+static int write_nested(Splice *splice, Patch *out, Reader reader, int depth);
 
 /* Writes the message `inner` at `depth` (1 a resource's, 2 a scope's, 3 an item, with
- * its replacements `item`) rebuilt. */
+ * its replacements `item`) rebuilt, as the LEN field `field`. */
 static int
-write_message(Splice *splice, Buffer *out, Reader inner, int depth, PyObject *item)
+write_rebuilt(Splice *splice, Patch *out, uint32_t field, Reader inner, int depth, PyObject *item)
 {
-    if (depth < 3) {
-        return write_nested(splice, out, inner, depth);
-    }
-    return splice->logs ? write_log_record(out, inner, item) : write_span(out, inner, item);
-}
-
-/* `write_message` as the LEN field `field` of `out`, behind its length. The measuring
- * pass (a counting `out`) finds that length and keeps it; the writing pass then writes
- * the message straight into `out`, so that its bytes are copied once. */
-static int
-write_rebuilt(Splice *splice, Buffer *out, uint32_t field, Reader inner, int depth, PyObject *item)
-{
-    size_t size;
-    Py_ssize_t slot = -1;
-    if (out->counting) {
-        if (splice->measured == splice->capacity) {
-            Py_ssize_t capacity = splice->capacity ? splice->capacity * 2 : 64;
-            size_t *sizes = PyMem_Realloc(splice->sizes, sizeof(size_t) * (size_t)capacity);
-            if (sizes == NULL) {
-                PyErr_NoMemory();
-                return FAILED;
-            }
-            splice->sizes = sizes;
-            splice->capacity = capacity;
-        }
-        slot = splice->measured++; /* before the messages inside it: the writing order */
-        Buffer measure = {NULL, 0, 0, 1, 0};
-        int result = write_message(splice, &measure, inner, depth, item);
-        if (result != CLEAN) {
-            return result;
-        }
-        size = splice->sizes[slot] = measure.size;
-    }
-    else if (splice->next < splice->measured) {
-        size = splice->sizes[splice->next++];
-    }
-    else {
-        PyErr_SetString(PyExc_RuntimeError, "splice: a message was not measured");
+    OpenField rebuilt;
+    if (open_field(out, field, &rebuilt) != CLEAN) {
         return FAILED;
     }
-    if (put_varint(out, (uint64_t)field << 3 | LEN) != CLEAN || put_varint(out, size) != CLEAN) {
-        return FAILED;
-    }
-    if (out->counting) {
-        return put(out, NULL, size);
-    }
-    size_t before = out->size;
-    int result = write_message(splice, out, inner, depth, item);
-    if (result == CLEAN && out->size - before != size) {
-        PyErr_SetString(PyExc_RuntimeError, "splice: a message did not match its measure");
-        return FAILED;
-    }
-    return result;
+    int result = depth < 3         ? write_nested(splice, out, inner, depth)
+                 : splice->logs    ? write_log_record(out, inner, item)
+                                   : write_span(out, inner, item);
+    return result == CLEAN ? close_field(out, &rebuilt) : result;
 }
 
 /* Copies a message at `depth` (0 the request, 1 a resource's, 2 a scope's), rebuilding
  * the fields that hold items down to the items that replacements name; the rest keeps
  * its bytes. */
 static int
-write_nested(Splice *splice, Buffer *out, Reader reader, int depth)
+write_nested(Splice *splice, Patch *out, Reader reader, int depth)
 {
     const uint8_t *start = reader.at;
     uint32_t field;
@@ -1827,7 +1817,7 @@ write_nested(Splice *splice, Buffer *out, Reader reader, int depth)
         uint32_t nested_field = depth == 0 ? 1 : 2;
         int result;
         if (field != nested_field || wire != LEN) {
-            result = put(out, start, reader.at - start);
+            result = put(out, start, (size_t)(reader.at - start));
         }
         else if (depth < 2) {
             Py_ssize_t items;
@@ -1835,7 +1825,7 @@ write_nested(Splice *splice, Buffer *out, Reader reader, int depth)
             int replaced = result == 0 ? replaces_any(splice, splice->ordinal, items) : result;
             if (replaced == 0) { /* nothing to replace in there: its bytes as they are */
                 splice->ordinal += items;
-                result = put(out, start, reader.at - start);
+                result = put(out, start, (size_t)(reader.at - start));
             }
             else {
                 result = replaced < 0 ? replaced
@@ -1848,7 +1838,7 @@ write_nested(Splice *splice, Buffer *out, Reader reader, int depth)
                                          : PyDict_GetItemWithError(splice->replacements, key);
             Py_XDECREF(key);
             if (item == NULL) {
-                result = PyErr_Occurred() ? FAILED : put(out, start, reader.at - start);
+                result = PyErr_Occurred() ? FAILED : put(out, start, (size_t)(reader.at - start));
             }
             else {
                 result = write_rebuilt(splice, out, field, inner, 3, item);
@@ -1863,131 +1853,213 @@ write_nested(Splice *splice, Buffer *out, Reader reader, int depth)
     return status == 0 ? CLEAN : status;
 }
 
-/* The measure `splice_measure` gives, read into `state` (the sizes of the rebuilt
- * messages, in the order the writing pass meets them) and `total`. 0, or -1 with an
- * error set where it is not a tuple of sizes. */
+/* The pieces of the new body with `replacements` written into the request `body`
+ * (`Patch`): CLEAN, DIRTY where an entry is not laid out to be replaced alone, or
+ * FAILED with an error set. */
 static int
-read_measure(PyObject *measure, Splice *state, size_t *total)
+make_patch(Reader body, int logs, PyObject *replacements, Patch *patch)
 {
-    if (!PyTuple_Check(measure) || PyTuple_GET_SIZE(measure) < 1) {
-        PyErr_SetString(PyExc_TypeError, "splice: a measure is a tuple (size, *sizes)");
-        return -1;
-    }
-    Py_ssize_t count = PyTuple_GET_SIZE(measure) - 1;
-    state->sizes = PyMem_Calloc(count ? (size_t)count : 1, sizeof(size_t));
-    if (state->sizes == NULL) {
-        PyErr_NoMemory();
-        return -1;
-    }
-    state->measured = state->capacity = count;
-    for (Py_ssize_t i = 0; i <= count; i++) {
-        size_t size = PyLong_AsSize_t(PyTuple_GET_ITEM(measure, i));
-        if (size == (size_t)-1 && PyErr_Occurred()) {
-            return -1;
-        }
-        *(i == 0 ? total : &state->sizes[i - 1]) = size;
-    }
-    return 0;
-}
-
-/* Measures the splice of `replacements` into the request `reader` reads (`build` 0):
- * `(size, *sizes of the rebuilt messages)`; or writes it into a new bytes object
- * (`build` 1), from that `measure` when given (a process that measured it before
- * sends it along: only the writing pass runs then, and it checks every size). None
- * where an entry is not laid out to be replaced alone, NULL on an error. */
-static PyObject *
-splice_request(Reader reader, int logs, PyObject *replacements, int build, PyObject *measure)
-{
-    Splice state = {logs, replacements, 0, NULL, 0, NULL, 0, 0, 0};
-    Buffer counted = {NULL, 0, 0, 1, 0};
+    *patch = (Patch){body.at, (size_t)(body.end - body.at), NULL, 0, 0, 0};
+    Splice state = {logs, replacements, 0, NULL, 0};
     int status = check_replacements(replacements);
     if (status == CLEAN) {
         status = sort_ordinals(&state);
     }
-    if (status == CLEAN && measure != NULL) {
-        status = read_measure(measure, &state, &counted.size) < 0 ? FAILED : CLEAN;
-    }
-    else if (status == CLEAN) {
-        status = write_nested(&state, &counted, reader, 0);
-    }
-    PyObject *result = NULL;
-    if (status == CLEAN && !build) {
-        result = PyTuple_New(state.measured + 1);
-        for (Py_ssize_t i = 0; result != NULL && i <= state.measured; i++) {
-            PyObject *size = PyLong_FromSize_t(i == 0 ? counted.size : state.sizes[i - 1]);
-            if (size == NULL) {
-                Py_CLEAR(result);
-                break;
-            }
-            PyTuple_SET_ITEM(result, i, size);
-        }
-    }
-    else if (status == CLEAN) {
-        result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)counted.size);
-        if (result != NULL) {
-            Buffer out = {(uint8_t *)PyBytes_AS_STRING(result), 0, counted.size, 0, 1};
-            state.ordinal = 0;
-            status = write_nested(&state, &out, reader, 0);
-            if (status == CLEAN && (out.size != counted.size || state.next != state.measured)) {
-                PyErr_SetString(PyExc_RuntimeError, "splice: the request did not match its measure");
-                status = FAILED;
-            }
-            if (status != CLEAN) {
-                Py_CLEAR(result);
-            }
-        }
-    }
-    if (status != CLEAN && status != FAILED) {
-        result = Py_NewRef(Py_None);
+    if (status == CLEAN) {
+        status = write_nested(&state, patch, body, 0);
     }
     PyMem_Free(state.ordinals);
-    PyMem_Free(state.sizes);
-    return result;
+    return status == CLEAN || status == FAILED ? status : DIRTY;
 }
 
 PyDoc_STRVAR(splice_doc,
-             "splice(body, logs, replacements, measure=None, /)\n--\n\n"
+             "splice(body, logs, replacements, /)\n--\n\n"
              "`body` (a serialized export request) with the texts of some entries replaced:\n"
-             "`replacements` maps an item's ordinal to a dict from entry index (as\n"
-             "`dirty_items` gives them) to the new text, UTF-8 encoded. Everything else keeps\n"
-             "its bytes. None where an entry is not laid out as one plain string that can be\n"
-             "replaced alone (or an item holds an attribute without a value, which the\n"
-             "adapter would drop): the adapter's full path handles the request then. With\n"
-             "the `measure` of `splice_measure`, the splice is not measured again;\n"
-             "RuntimeError if it does not fit what is written.");
+             "`replacements` maps an item's ordinal to a dict of entry index -> UTF-8 bytes.\n"
+             "None where an entry is not laid out as one plain string that can be replaced\n"
+             "alone.");
 
 static PyObject *
 splice(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
-    static const char usage[] =
-        "splice(body: bytes, logs: bool, replacements: dict, measure: tuple | None = None)";
     int logs;
-    Reader reader;
-    if (request_arguments(args, nargs == 4 ? 3 : nargs, 3, 2, usage, &logs, &reader) < 0) {
+    Reader body;
+    if (request_arguments(args, nargs, 3, 2, "splice(body: bytes, logs: bool, replacements: dict)",
+                          &logs, &body) < 0) {
         return NULL;
     }
-    PyObject *measure = nargs == 4 && args[3] != Py_None ? args[3] : NULL;
-    return splice_request(reader, logs, args[2], 1, measure);
+    Patch patch;
+    int status = make_patch(body, logs, args[2], &patch);
+    PyObject *result = status == DIRTY ? Py_NewRef(Py_None) : NULL;
+    if (status == CLEAN) {
+        result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)patch.size);
+        uint8_t *to = result == NULL ? NULL : (uint8_t *)PyBytes_AS_STRING(result);
+        for (Py_ssize_t p = 0; to != NULL && p < patch.count; p++) {
+            const Piece *piece = &patch.pieces[p];
+            memcpy(to, piece->at != NULL ? piece->at : piece->own, piece->length);
+            to += piece->length;
+        }
+    }
+    PyMem_Free(patch.pieces);
+    return result;
 }
 
-PyDoc_STRVAR(splice_measure_doc,
-             "splice_measure(body, logs, replacements, /)\n--\n\n"
-             "The measure of `splice(body, logs, replacements)` without making it: `(size,\n"
-             "*sizes)`, the splice's size and those of the messages it rebuilds; None where\n"
-             "that is None. For a process that only needs to know the splice fits, and hands\n"
-             "the measure to the one that makes it.");
+/* A patch as bytes: the new body's size, the count of segments, the segments (each
+ * where its bytes are, `from`, and their length), then the bytes of the pieces that
+ * are not the request's (the literals), in order. A segment's `from` is an offset
+ * into the request's bytes, or, with `LITERAL`, into the literals. */
+#define LITERAL ((uint64_t)1 << 63)
+
+typedef struct {
+    uint64_t from, length;
+} Segment;
+
+/* Whether a piece is a range of the request's bytes. */
+static int
+in_body(const Patch *patch, const Piece *piece)
+{
+    uintptr_t at = (uintptr_t)piece->at, body = (uintptr_t)patch->body;
+    return piece->at != NULL && at >= body && at - body <= patch->body_size &&
+           piece->length <= patch->body_size - (at - body);
+}
+
+/* The segments of `patch` into `table` (NULL: only counted), and its literals into
+ * `literals`: consecutive literals make one segment. Returns the count of segments. */
+static Py_ssize_t
+patch_segments(const Patch *patch, uint8_t *table, uint8_t *literals, size_t *literal_size)
+{
+    Py_ssize_t count = 0;
+    Segment segment = {0, 0};
+    int last_literal = 0;
+    *literal_size = 0;
+    for (Py_ssize_t p = 0; p < patch->count; p++) {
+        const Piece *piece = &patch->pieces[p];
+        int literal = !in_body(patch, piece);
+        if (p == 0 || !(literal && last_literal)) {
+            if (p > 0 && table != NULL) {
+                memcpy(table + sizeof(Segment) * (size_t)(count - 1), &segment, sizeof(Segment));
+            }
+            segment = (Segment){literal ? LITERAL | *literal_size
+                                        : (uint64_t)(piece->at - patch->body),
+                                0};
+            count++;
+        }
+        segment.length += piece->length;
+        if (literal && literals != NULL) {
+            memcpy(literals + *literal_size, piece->at != NULL ? piece->at : piece->own,
+                   piece->length);
+        }
+        *literal_size += literal ? piece->length : 0;
+        last_literal = literal;
+    }
+    if (count > 0 && table != NULL) {
+        memcpy(table + sizeof(Segment) * (size_t)(count - 1), &segment, sizeof(Segment));
+    }
+    return count;
+}
+
+PyDoc_STRVAR(splice_patch_doc,
+             "splice_patch(body, logs, replacements, /)\n--\n\n"
+             "`splice(body, logs, replacements)` as a patch of `body`, for a process that\n"
+             "holds `body` to make with `apply_patch`: bytes, in this machine's byte order.\n"
+             "None where `splice` gives None.");
 
 static PyObject *
-splice_measure(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+splice_patch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 {
     int logs;
-    Reader reader;
+    Reader body;
     if (request_arguments(args, nargs, 3, 2,
-                          "splice_measure(body: bytes, logs: bool, replacements: dict)", &logs,
-                          &reader) < 0) {
+                          "splice_patch(body: bytes, logs: bool, replacements: dict)", &logs,
+                          &body) < 0) {
         return NULL;
     }
-    return splice_request(reader, logs, args[2], 0, NULL);
+    Patch patch;
+    int status = make_patch(body, logs, args[2], &patch);
+    PyObject *result = status == DIRTY ? Py_NewRef(Py_None) : NULL;
+    if (status == CLEAN) {
+        size_t literal_size;
+        Py_ssize_t count = patch_segments(&patch, NULL, NULL, &literal_size);
+        size_t table = sizeof(Segment) * (size_t)count;
+        result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)(16 + table + literal_size));
+        if (result != NULL) {
+            uint8_t *to = (uint8_t *)PyBytes_AS_STRING(result);
+            uint64_t header[2] = {patch.size, (uint64_t)count};
+            memcpy(to, header, 16);
+            patch_segments(&patch, to + 16, to + 16 + table, &literal_size);
+        }
+    }
+    PyMem_Free(patch.pieces);
+    return result;
+}
+
+/* The new body: the `count` segments at `segments` copied from `body` or `literals`,
+ * `size` bytes in all. ValueError where a segment lies outside them or the sizes do
+ * not add up. */
+static PyObject *
+build_body(const uint8_t *body, size_t body_size, const uint8_t *segments, Py_ssize_t count,
+           const uint8_t *literals, size_t literal_size, uint64_t size)
+{
+    uint64_t total = 0;
+    for (Py_ssize_t s = 0; s < count; s++) {
+        Segment segment;
+        memcpy(&segment, segments + s * sizeof(Segment), sizeof(Segment));
+        uint64_t offset = segment.from & ~LITERAL;
+        uint64_t limit = segment.from & LITERAL ? literal_size : body_size;
+        if (offset > limit || segment.length > limit - offset || segment.length > size - total) {
+            PyErr_SetString(PyExc_ValueError, "a patch does not fit the request's bytes");
+            return NULL;
+        }
+        total += segment.length;
+    }
+    if (total != size || size > PY_SSIZE_T_MAX) {
+        PyErr_SetString(PyExc_ValueError, "a patch does not fit the request's bytes");
+        return NULL;
+    }
+    PyObject *result = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)size);
+    if (result == NULL) {
+        return NULL;
+    }
+    uint8_t *to = (uint8_t *)PyBytes_AS_STRING(result);
+    for (Py_ssize_t s = 0; s < count; s++) {
+        Segment segment;
+        memcpy(&segment, segments + s * sizeof(Segment), sizeof(Segment));
+        const uint8_t *from = segment.from & LITERAL ? literals : body;
+        memcpy(to, from + (segment.from & ~LITERAL), segment.length);
+        to += segment.length;
+    }
+    return result;
+}
+
+PyDoc_STRVAR(apply_patch_doc,
+             "apply_patch(body, patch, /)\n--\n\n"
+             "The new body `patch` (from `splice_patch` over the same `body`) makes.\n"
+             "ValueError if it is not a patch of `body`.");
+
+static PyObject *
+apply_patch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyBytes_Check(args[0]) || !PyBytes_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "apply_patch(body: bytes, patch: bytes)");
+        return NULL;
+    }
+    const uint8_t *patch = (const uint8_t *)PyBytes_AS_STRING(args[1]);
+    size_t size = (size_t)PyBytes_GET_SIZE(args[1]);
+    uint64_t header[2] = {0, 0};
+    if (size >= 16) {
+        memcpy(header, patch, 16);
+    }
+    PyObject *result = NULL;
+    if (size < 16 || header[1] > (size - 16) / sizeof(Segment)) {
+        PyErr_SetString(PyExc_ValueError, "a patch does not fit the request's bytes");
+    }
+    else {
+        size_t segments = sizeof(Segment) * (size_t)header[1];
+        result = build_body((const uint8_t *)PyBytes_AS_STRING(args[0]),
+                            (size_t)PyBytes_GET_SIZE(args[0]), patch + 16, (Py_ssize_t)header[1],
+                            patch + 16 + segments, size - 16 - segments, header[0]);
+    }
+    return result;
 }
 
 /* ---- Fields this version of OTLP does not know ------------------------------------ */
@@ -2272,8 +2344,8 @@ static PyMethodDef module_methods[] = {
     {"dirty_items", (PyCFunction)(void (*)(void))dirty_items, METH_FASTCALL, dirty_items_doc},
     {"entry_values", (PyCFunction)(void (*)(void))entry_values, METH_FASTCALL, entry_values_doc},
     {"splice", (PyCFunction)(void (*)(void))splice, METH_FASTCALL, splice_doc},
-    {"splice_measure", (PyCFunction)(void (*)(void))splice_measure, METH_FASTCALL,
-     splice_measure_doc},
+    {"splice_patch", (PyCFunction)(void (*)(void))splice_patch, METH_FASTCALL, splice_patch_doc},
+    {"apply_patch", (PyCFunction)(void (*)(void))apply_patch, METH_FASTCALL, apply_patch_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -27,23 +27,20 @@ def entry_values(
     (None for any other), and what its name is made of. None if `body` does not read as
     a request."""
 
-def splice(
-    body: bytes,
-    logs: bool,
-    replacements: dict[int, dict[int, bytes]],
-    measure: tuple[int, ...] | None = None,
-    /,
-) -> bytes | None:
+def splice(body: bytes, logs: bool, replacements: dict[int, dict[int, bytes]], /) -> bytes | None:
     """`body` with the texts of the entries in `replacements` (ordinal -> entry index ->
     UTF-8 text) replaced, everything else keeping its bytes; None where an entry is not
-    laid out as one plain string that can be replaced alone. With the `measure` of
-    `splice_measure`, it is not measured again (RuntimeError if it does not fit)."""
+    laid out as one plain string that can be replaced alone."""
 
-def splice_measure(
+def splice_patch(
     body: bytes, logs: bool, replacements: dict[int, dict[int, bytes]], /
-) -> tuple[int, ...] | None:
-    """`(size, *sizes of the messages it rebuilds)` of `splice(body, logs,
-    replacements)`, measured without making it; None where that is None."""
+) -> bytes | None:
+    """`splice(body, logs, replacements)` as a patch of `body` (ranges of it, and the
+    bytes that are new), in this machine's byte order; None where that is None."""
+
+def apply_patch(body: bytes, patch: bytes, /) -> bytes:
+    """The new body a `splice_patch` of `body` makes, by copying; ValueError if `patch`
+    does not fit `body`."""
 
 class Schema:
     """The fields of the message types of an OTLP request (the request first): for each

@@ -33,7 +33,7 @@ from otel_anonymizer import tracestate
 from otel_anonymizer.failures import record_failure
 from otel_anonymizer.fields import Field
 from otel_anonymizer.gateway.codec import Request
-from otel_anonymizer.gateway.prescreen import Measure, Prescreen, Replacements, Scanned
+from otel_anonymizer.gateway.prescreen import Prescreen, Scanned
 from otel_anonymizer.names import FreeNames
 from otel_anonymizer.sanitizer import REMOVED, Entry, Kind, ObjectType, Sanitizer
 from otel_anonymizer.values import UnusableValue
@@ -54,16 +54,14 @@ class Stats:
 
 
 class Anonymized(NamedTuple):
-    """What `OtlpSanitizer.anonymize` gives: the bytes to forward and the counts; and,
-    where those bytes are the request's with new texts written in, those texts, so that
-    whoever holds the request's bytes can make the same bytes (`prescreen.splice`).
-    Asked not to make them (`spliced=False`), it leaves `payload` empty then, and
-    gives the splice's `measure`."""
+    """What `OtlpSanitizer.anonymize` gives: the bytes to forward and the counts. Asked
+    not to make bytes that are the request's with new texts written in (`spliced=False`),
+    it leaves `payload` empty and gives the `patch` of the request's bytes that makes
+    them, for whoever holds those (`prescreen.apply_patch`)."""
 
     payload: bytes
     stats: Stats
-    replacements: Replacements | None = None
-    measure: Measure | None = None
+    patch: bytes | None = None
 
 
 class OtlpSanitizer:
@@ -89,8 +87,8 @@ class OtlpSanitizer:
         the full way through the request's objects, which are then serialized again.
         Without it, or where the bytes hold fields this version of OTLP does not know,
         everything goes that way (and those fields are dropped). Not `spliced`, a request
-        whose every change was written in its bytes comes back with its replacements
-        and no payload: for a caller that holds `serialized` and splices them later."""
+        whose every change was written in its bytes comes back with its patch and no
+        payload: for a caller that holds `serialized` and applies it later."""
         logs = isinstance(request, ExportLogsServiceRequest)
         screened = self._screen(serialized, logs)
         if screened is None:  # no prescreen, or bytes it cannot vouch for: all the full way
@@ -102,13 +100,11 @@ class OtlpSanitizer:
         self._shared_parts(request, stats)
         body = serialized
         if not stats.changed:  # resources as they came: rewrite in the bytes
-            body, dirty, replacements, measure = self._rewrite(
-                serialized, logs, dirty, scanned, stats, spliced
-            )
+            body, dirty, patch = self._rewrite(serialized, logs, dirty, scanned, stats, spliced)
             if not dirty:
                 if body is serialized:
                     return Anonymized(body, stats)
-                return Anonymized(body, stats, replacements, measure)
+                return Anonymized(body, stats, patch)
             if body is not serialized:
                 request.ParseFromString(body)
         self._items(request, dirty, stats)
@@ -172,14 +168,14 @@ class OtlpSanitizer:
         scanned: Scanned,
         stats: Stats,
         build: bool,
-    ) -> tuple[bytes, dict[int, list[int]], Replacements, Measure | None]:
+    ) -> tuple[bytes, dict[int, list[int]], bytes | None]:
         """`Prescreen.rewrite`; on an error, every dirty item takes the full path."""
         assert self._prescreen is not None
         try:
             return self._prescreen.rewrite(serialized, logs, dirty, stats, build, scanned)
         except Exception as error:  # the full path handles them, and fails closed
             record_failure("prescreen", type(error).__name__, "*", "log" if logs else "span")
-            return serialized, dirty, {}, None
+            return serialized, dirty, None
 
     def _screen(
         self, serialized: bytes | None, logs: bool

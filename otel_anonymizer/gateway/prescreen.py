@@ -102,22 +102,17 @@ _SCHEMAS: dict[bool, Any] = (
 #: New texts for entries of items, as `_wire.splice` takes them: by the item's ordinal in
 #: the request, by the entry's index (`Prescreen.screen`), UTF-8 encoded.
 Replacements = dict[int, dict[int, bytes]]
-#: What `_wire.splice_measure` finds of a splice: its size, and the sizes of the
-#: messages it rebuilds (in the order it writes them).
-Measure = tuple[int, ...]
 
 #: What the text screen found in the values of dirty entries it scanned, by the item's
 #: ordinal: `(entry index, text, how it is rewritten, findings)` (`_wire.dirty_items`).
 Scanned = dict[int, list[tuple[int, str, int, list[Finding]]]]
 
 
-def splice(
-    body: bytes, logs: bool, replacements: Replacements, measure: Measure | None = None
-) -> bytes | None:
-    """`body` with `replacements` written in (`Prescreen.rewrite`'s new body, from its
-    replacements); None where they do not fit its layout, or without the extension.
-    With the `measure` `Prescreen.rewrite` took of it, it is not measured again."""
-    return None if _wire is None else _wire.splice(body, logs, replacements, measure)
+def apply_patch(body: bytes, patch: bytes) -> bytes:
+    """The new body a patch of `body` makes (`Prescreen.rewrite`'s, when not asked to
+    `build` it): a copy of ranges of `body` and of the patch. ValueError if `patch` is
+    not one of `body`."""
+    return _wire.apply_patch(body, patch)
 
 
 class Counts(Protocol):
@@ -187,16 +182,15 @@ class Prescreen:
         counts: Counts,
         build: bool = True,
         scanned: Scanned | None = None,
-    ) -> tuple[bytes, dict[int, list[int]], Replacements, Measure | None]:
+    ) -> tuple[bytes, dict[int, list[int]], bytes | None]:
         """`body` with the pending values of the `dirty` items (`screen`'s answer)
-        rewritten where `rewrite` turns every pending value of an item into a text; the
-        items left for the full path, with their pending entries; and what was written,
-        as `_wire.splice` takes it (the new body is `body` spliced with it). Changed
-        values are added to `counts`, and what was replaced to `REDACTIONS`. Not to
-        `build` it, when no item is left for the full path (which reads the new body),
-        the splice is only measured, to know that it fits, and the body returned is
-        empty: whoever holds `body` splices it with that measure (the last value; None
-        otherwise), which spares it half the work (`processing.Processed.restore`).
+        rewritten where `rewrite` turns every pending value of an item into a text, and
+        the items left for the full path, with their pending entries. Changed values are
+        added to `counts`, and what was replaced to `REDACTIONS`. Not to `build` it,
+        when no item is left for the full path (which reads the new body), the body
+        returned is empty and the last value is the patch of `body` that makes it
+        (`apply_patch`; None otherwise): whoever holds `body` makes it by copying
+        (`processing.Processed.restore`), where splicing would walk the request again.
         Items whose every pending entry the screen `scanned` (`screen`'s answer) are
         rewritten from that; the others' values are read from the bytes."""
         scanned = scanned or {}
@@ -206,7 +200,7 @@ class Prescreen:
         if unread:
             texts, full = self._texts(body, logs, unread)
             if texts is None:
-                return body, dirty, {}, None
+                return body, dirty, None
             answers.update(self._answers(texts))
         replacements: Replacements = {}
         replaced: list[str] = []
@@ -226,20 +220,20 @@ class Prescreen:
             if changes:
                 replacements[ordinal] = changes
             replaced += (name for *_, names in rewritten for name in names)
-        measure = None
+        patch = None
         if replacements:
             if build or full:
                 spliced = _wire.splice(body, logs, replacements)
             else:
-                measure = _wire.splice_measure(body, logs, replacements)
-                spliced = b"" if measure is not None else None
+                patch = _wire.splice_patch(body, logs, replacements)
+                spliced = b"" if patch is not None else None
             if spliced is None:  # laid out otherwise than one string per value
-                return body, dirty, {}, None
+                return body, dirty, None
             body = spliced
             counts.redacted += sum(map(len, replacements.values()))
             counts.changed = True
         REDACTIONS.add(replaced)
-        return body, full, replacements, measure
+        return body, full, patch
 
     def _remember(self, scanned: Scanned, ordinals: Iterable[int]) -> None:
         """Keep what the screen found in the texts of these items, which are read and

@@ -10,8 +10,9 @@ counts (items, values changed, anonymizer failures and detections by detector, w
 live in the worker process and travel back with each result). A result the gateway
 process can make from the body it holds does not travel back (`Processed.compact`): a
 body as it came (a pass-through, a request with nothing to anonymize), or one where the
-anonymizer wrote new texts into the bytes, of which only the texts travel back, with
-the worker's measure of the splice (so the gateway process writes it in one pass).
+anonymizer wrote new texts into the bytes, of which only a patch travels back (the new
+texts, and the ranges of the body between them: the gateway process makes the new body
+by copying, `prescreen.apply_patch`).
 `workers: 0` runs the same code on one thread of this process (with its own `Worker`),
 for tests and debugging.
 
@@ -43,7 +44,7 @@ from otel_anonymizer.gateway.allocator import tune_allocator
 from otel_anonymizer.gateway.codec import Encoding, parse_request
 from otel_anonymizer.gateway.errors import Unavailable
 from otel_anonymizer.gateway.otlp import OtlpSanitizer, Stats, count_items
-from otel_anonymizer.gateway.prescreen import Measure, Replacements, splice
+from otel_anonymizer.gateway.prescreen import apply_patch
 from otel_anonymizer.gateway.settings import DEFAULT_ANONYMIZATION_TIMEOUT, Signal
 from otel_anonymizer.pii import REDACTIONS
 from otel_anonymizer.sanitizer import Sanitizer
@@ -61,30 +62,26 @@ class Processed:
     failures: dict[tuple[str, str], int] = field(default_factory=dict)  # new anonymizer failures
     redactions: dict[str, int] = field(default_factory=dict)  # new detections, by detector
     # From a worker process, which does not send back what the gateway process can make
-    # from the body it holds: the payload is the body as it came, or the body with
-    # these new texts spliced in (`prescreen.splice`); `payload` is empty then.
+    # from the body it holds: the payload is the body as it came, or the body this
+    # patch of it makes (`prescreen.apply_patch`); `payload` is empty then.
     as_received: bool = False
-    replacements: Replacements | None = None
-    measure: Measure | None = None  # of the splice (`Prescreen.rewrite`)
+    patch: bytes | None = None
 
     def compact(self, body: bytes) -> Processed:
         """This result as a worker process sends it back, for the request `body`."""
         if self.payload is body:
             return replace(self, payload=b"", as_received=True)
-        if self.replacements is not None:
+        if self.patch is not None:
             return replace(self, payload=b"")
         return self
 
-    def restore(self, body: bytes, signal: Signal) -> Processed:
+    def restore(self, body: bytes) -> Processed:
         """This result with its payload, as the gateway process makes it from the
         request `body` it sent (the reverse of `compact`)."""
         if self.as_received:
             return replace(self, payload=body, as_received=False)
-        if self.replacements is not None and not self.payload:
-            payload = splice(body, signal == "logs", self.replacements, self.measure)
-            if payload is None:  # the worker wrote them into the same bytes: never
-                raise Unavailable("an anonymized request could not be rebuilt; retry")
-            return replace(self, payload=payload)
+        if self.patch is not None:
+            return replace(self, payload=apply_patch(body, self.patch), patch=None)
         return self
 
 
@@ -116,7 +113,7 @@ class Worker:
     ) -> Processed:
         """Parse, anonymize and serialize one request body; `BadRequest` if invalid.
         Not `spliced`, a protobuf body whose changes were all written into its bytes
-        comes back with their replacements and no payload (`Processed.restore`)."""
+        comes back with its patch and no payload (`Processed.restore`)."""
         request = parse_request(signal, encoding, body)
         adapter = self.adapters[pipeline]
         if adapter is None:  # pass-through: validated and counted, forwarded as is
@@ -125,16 +122,14 @@ class Worker:
             return Processed(payload, stats)
         serialized = body if encoding == "proto" else request.SerializeToString()
         with time_budget(self.budget):
-            payload, stats, replacements, measure = adapter.anonymize(
+            payload, stats, patch = adapter.anonymize(
                 request, serialized, spliced or serialized is not body
             )
         failures, self._failures = _delta(self._failures, failure_counts())
         redactions, self._redactions = _delta(self._redactions, REDACTIONS.snapshot())
         if serialized is not body:  # made from JSON: the gateway process has not these
-            replacements = measure = None
-        return Processed(
-            payload, stats, failures, redactions, replacements=replacements, measure=measure
-        )
+            patch = None
+        return Processed(payload, stats, failures, redactions, patch=patch)
 
 
 def _delta(before: Mapping[Any, int], now: dict[Any, int]) -> tuple[dict[Any, int], dict[Any, int]]:
@@ -172,8 +167,8 @@ def _exit_with_parent(parent: int) -> None:
 def _process(pipeline: str, signal: Signal, encoding: Encoding, body: bytes) -> Processed:
     """`Worker.process` in a worker process, with the result `compact`: what the gateway
     process can make from the body it holds is not pickled back through the pool's pipe
-    (a body as it came; an anonymized body made by writing new texts into it, which the
-    worker only measures, sending the measure along)."""
+    (a body as it came; an anonymized body made by writing new texts into it, of which
+    the worker sends the patch)."""
     assert _worker is not None, "worker process was not initialized"
     return _worker.process(pipeline, signal, encoding, body, spliced=False).compact(body)
 
@@ -234,7 +229,7 @@ class ProcessingPool:
                 executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._new_executor()
             raise Unavailable("an anonymizer worker died; retry", retry_after=1.0) from None
-        return processed.restore(body, signal)
+        return processed.restore(body)
 
     def close(self) -> None:
         """Stop the workers once in-flight work is done."""

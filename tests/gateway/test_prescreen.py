@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import json
 import random
+import struct
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -178,15 +179,17 @@ def run(
     bytes, with the prescreen, and from a copy of the objects, without it; both must
     hold the same message (the bytes may keep the fields in their order) and counts."""
     body = request.SerializeToString() if body is None else body
-    screened, screened_stats, replacements, _ = OtlpSanitizer(Sanitizer([anonymizer])).anonymize(
+    screened, screened_stats, _ = OtlpSanitizer(Sanitizer([anonymizer])).anonymize(
         type(request).FromString(body), body
     )
-    if replacements is not None:  # what a worker process sends back instead of the bytes
-        logs = isinstance(request, ExportLogsServiceRequest)
-        assert prescreen.splice(body, logs, replacements) == screened
-        measure = prescreen._wire.splice_measure(body, logs, replacements)
-        assert measure is not None and measure[0] == len(screened)
-        assert prescreen.splice(body, logs, replacements, measure) == screened
+    # What a worker process sends back instead of the bytes: a patch that makes them.
+    unspliced, _, patch = OtlpSanitizer(Sanitizer([anonymizer])).anonymize(
+        type(request).FromString(body), body, spliced=False
+    )
+    if patch is not None:
+        assert unspliced == b"" and prescreen.apply_patch(body, patch) == screened
+    else:
+        assert unspliced == screened
     full = type(request).FromString(body)
     full_adapter = OtlpSanitizer(Sanitizer([anonymizer]))
     if isinstance(full, ExportTraceServiceRequest):
@@ -780,31 +783,74 @@ def test_a_value_not_found_where_expected_is_never_left_as_it_was() -> None:
     assert screen is not None
     assert dirty(screen, body, logs=False) == {0: [1]}
     stats = Stats()
-    assert screen.rewrite(body, False, {0: [1, 7]}, stats) == (body, {0: [1, 7]}, {}, None)
+    assert screen.rewrite(body, False, {0: [1, 7]}, stats) == (body, {0: [1, 7]}, None)
     assert (stats.redacted, stats.changed) == (0, False)
-    rewritten, full, replacements, _ = screen.rewrite(body, False, {0: [1]}, stats)
+    rewritten, full, patch = screen.rewrite(body, False, {0: [1]}, stats)
     assert full == {} and CANARY.encode() not in rewritten and stats.redacted == 1
-    assert prescreen.splice(body, False, replacements) == rewritten
-    # Not built (for a worker process), the same replacements come back, and no body.
-    not_built = screen.rewrite(body, False, {0: [1]}, Stats(), build=False)
-    assert not_built[:3] == (b"", {}, replacements)
-    measure = not_built[3]
-    assert measure == prescreen._wire.splice_measure(body, False, replacements)
-    # The process that holds the body splices it with that measure (one pass, not two);
-    # a measure that does not fit what is written is an error, never a wrong body.
-    assert measure is not None and prescreen.splice(body, False, replacements, measure) == rewritten
-    total, *sizes = measure
-    for wrong in (
-        (total + 1, *sizes),
-        (total, sizes[0] + 1, *sizes[1:]),
-        (total, *sizes, 5),
-        (total, *sizes[:-1]),
-    ):
-        with pytest.raises(RuntimeError, match="measure"):
-            prescreen.splice(body, False, replacements, wrong)
+    assert patch is None
+    # Not built (for a worker process): no body, and a patch of it that makes the same.
+    not_built, full, patch = screen.rewrite(body, False, {0: [1]}, Stats(), build=False)
+    assert (not_built, full) == (b"", {}) and patch is not None
+    assert CANARY.encode() not in patch
+    assert prescreen.apply_patch(body, patch) == rewritten
     assert prescreen._wire.splice(body, False, {0: {1: b"x", 7: b"y"}}) is None
-    assert prescreen._wire.splice_measure(body, False, {0: {1: b"x", 7: b"y"}}) is None
+    assert prescreen._wire.splice_patch(body, False, {0: {1: b"x", 7: b"y"}}) is None
     assert prescreen._wire.splice(body, False, {0: {1: b"x"}}) is not None
+
+
+def test_a_patch_that_does_not_fit_the_body_is_an_error_never_a_wrong_body() -> None:
+    """`apply_patch` checks every segment against the body and the patch, and that
+    their lengths add up to the size the patch says, before it copies anything."""
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name="chat")
+    span.attributes.add(key="input.value", value=AnyValue(string_value=f"mail {CANARY}"))
+    span.attributes.add(key="output.value", value=AnyValue(string_value="plain"))
+    body = request.SerializeToString()
+    patch = prescreen._wire.splice_patch(body, False, {0: {1: b"mail [EMAIL]"}})
+    assert patch is not None
+    size, count = struct.unpack_from("=QQ", patch)
+    segments = [struct.unpack_from("=QQ", patch, 16 + 16 * s) for s in range(count)]
+    literals = patch[16 + 16 * count :]
+    literal = 1 << 63
+    assert any(start & literal for start, _ in segments)
+    assert any(not start & literal for start, _ in segments)
+    assert size == sum(length for _, length in segments) == len(body) - len(CANARY) + 7
+
+    def made(size: int, segments: list[tuple[int, int]], literals: bytes) -> bytes:
+        parts = [struct.pack("=QQ", size, len(segments))]
+        parts += (struct.pack("=QQ", *segment) for segment in segments)
+        return b"".join([*parts, literals])
+
+    assert made(size, segments, literals) == patch
+    body_at = next(s for s, (start, _) in enumerate(segments) if not start & literal)
+    literal_at = next(s for s, (start, _) in enumerate(segments) if start & literal)
+
+    def moved(at: int, by: int) -> list[tuple[int, int]]:
+        changed = list(segments)
+        changed[at] = (changed[at][0] + by, changed[at][1])
+        return changed
+
+    last_start, last_length = segments[-1]
+    wrong = [
+        made(size + 1, segments, literals),  # more than the segments hold
+        made(size - 1, segments, literals),  # less
+        made(size, segments[:-1], literals),  # a segment missing
+        made(size, moved(body_at, len(body)), literals),  # past the body's end
+        made(size, moved(literal_at, len(literals)), literals),  # past the literals' end
+        made(size, segments, literals[:-1]),  # literals cut short
+        patch[:15],  # no header
+        patch[:16] + patch[32:],  # a segment cut out of the table
+        # lengths that wrap around to the size
+        made((size - last_length - 1) % 2**64, [*segments[:-1], (last_start, 2**64 - 1)], literals),
+    ]
+    for patch_ in wrong:
+        with pytest.raises(ValueError, match="does not fit"):
+            prescreen.apply_patch(body, patch_)
+    with pytest.raises(ValueError, match="does not fit"):
+        prescreen.apply_patch(body[:-1], patch)  # another body
+    assert prescreen.apply_patch(body, patch) == prescreen._wire.splice(
+        body, False, {0: {1: b"mail [EMAIL]"}}
+    )
 
 
 @pytest.mark.parametrize(

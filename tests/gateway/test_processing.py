@@ -44,23 +44,24 @@ def test_a_worker_sends_back_only_what_the_gateway_cannot_make(
     for pipeline in ("anonymized", "plain"):
         processed = processing._process(pipeline, "traces", "proto", CLEAN)
         assert (processed.payload, processed.as_received) == (b"", True)
-        assert processed.restore(CLEAN, "traces").payload is CLEAN
-    # Anonymized in the bytes: only the new texts come back, and make the same bytes.
-    # The worker only measures the splice: the gateway process makes it.
+        assert processed.restore(CLEAN).payload is CLEAN
+    # Anonymized in the bytes: only a patch of them comes back (the new text, not the
+    # body), and makes the same bytes in the gateway process.
     unspliced = worker.process("anonymized", "traces", "proto", DIRTY, spliced=False)
-    assert unspliced.payload == b"" and unspliced.replacements
+    assert unspliced.payload == b"" and unspliced.patch
     processed = processing._process("anonymized", "traces", "proto", DIRTY)
-    assert processed.payload == b"" and not processed.as_received
-    assert processed.replacements == {0: {1: b"Write to [EMAIL]"}}  # span 0, attribute 0
+    assert processed.payload == b"" and not processed.as_received and processed.patch
+    assert b"Write to [EMAIL]" in processed.patch and EMAIL.encode() not in processed.patch
     expected = worker.process("anonymized", "traces", "proto", DIRTY).payload
     assert EMAIL.encode() not in expected
-    assert processed.restore(DIRTY, "traces").payload == expected
+    restored = processed.restore(DIRTY)
+    assert restored.payload == expected and restored.patch is None
     # Made from JSON, the payload is not the body, nor made from it: it comes back.
     body = MessageToJson(request(f"Write to {EMAIL}")).encode()
     anonymized = processing._process("anonymized", "traces", "json", body)
     plain = processing._process("plain", "traces", "json", body)
     for processed in (anonymized, plain):
-        assert processed.payload and not processed.as_received and processed.replacements is None
+        assert processed.payload and not processed.as_received and processed.patch is None
     assert EMAIL.encode() not in anonymized.payload
     assert plain.payload == DIRTY
 
