@@ -456,99 +456,47 @@ static PyTypeObject ShapesType = {
     (((ch) >= '0' && (ch) <= '9') || ((ch) >= 'a' && (ch) <= 'z') || ((ch) >= 'A' && (ch) <= 'Z'))
 #define IS_ESCAPE_LETTER(ch) ((ch) == 'n' || (ch) == 'r' || (ch) == 't')
 
-/* Whether text[start:end] (a run, starting at a digit or at the `+` or `(` before one)
- * is one that no detector with `skips_inert_runs` can match in: see `_INERT_RUN` and
- * `_glued` in runs.py, which this follows exactly. */
-#define DEFINE_INERT(NAME, CHAR)                                                           \
-    static int NAME(const CHAR *data, Py_ssize_t start, Py_ssize_t end)                   \
-    {                                                                                     \
-        if (!IS_DIGIT(data[start])) {                                                     \
-            return 0;                                                                     \
-        }                                                                                 \
-        /* Glued: right after a word character or `-` (not the letter of a JSON escape)  \
-         * and made of digits and dashes only. */                                         \
-        if (start > 0) {                                                                  \
-            Py_UCS4 before = data[start - 1];                                             \
-            int escape = (before == 'n' || before == 'r' || before == 't') && start > 1 &&  \
-                         data[start - 2] == '\\';                                         \
-            /* `_` after a letter, not the letter of a JSON escape (`\n_4111..._`) */      \
-            int glued = before == '_' ? start > 1 && GLUES(data[start - 2]) &&            \
-                                            !(IS_ESCAPE_LETTER(data[start - 2]) &&        \
-                                              start > 2 && data[start - 3] == '\\')      \
-                                      : before == '-' || GLUES(before);                   \
-            if (glued && !escape) {                                                       \
-                Py_ssize_t i = start;                                                     \
-                while (i < end && (IS_DIGIT(data[i]) || data[i] == '-')) {                \
-                    i++;                                                                  \
-                }                                                                         \
-                if (i == end) {                                                           \
-                    return 1;                                                             \
-                }                                                                         \
-            }                                                                             \
-        }                                                                                 \
-        /* Groups of digits between single separators: at most 4 matter. */              \
-        Py_ssize_t groups[4];                                                             \
-        Py_UCS4 separators[3];                                                            \
-        int count = 0;                                                                    \
-        Py_ssize_t i = start;                                                             \
-        while (i < end) {                                                                 \
-            Py_ssize_t first = i;                                                         \
-            while (i < end && IS_DIGIT(data[i])) {                                        \
-                i++;                                                                      \
-            }                                                                             \
-            groups[count++] = i - first;                                                  \
-            if (i == end) {                                                               \
-                break;                                                                    \
-            }                                                                             \
-            /* A separator, which a digit must follow (runs end with one). */             \
-            if (count == 4 || !IS_DIGIT(data[i + 1])) {                                   \
-                return 0;                                                                 \
-            }                                                                             \
-            separators[count - 1] = data[i];                                              \
-            i++;                                                                          \
-        }                                                                                 \
-        switch (count) {                                                                  \
-        case 1: /* (?!00)\d{7,11} */                                                      \
-            return groups[0] >= 7 && groups[0] <= 11 &&                                   \
-                   !(data[start] == '0' && data[start + 1] == '0');                       \
-        case 2: /* \d+\.\d+ */                                                            \
-            return separators[0] == '.';                                                  \
-        case 3:                                                                           \
-            /* \d{4}-\d\d-\d\d */                                                         \
-            if (groups[0] == 4 && groups[1] == 2 && groups[2] == 2 &&                     \
-                separators[0] == '-' && separators[1] == '-') {                           \
-                return 1;                                                                 \
-            }                                                                             \
-            /* \d{1,2}([/.-])\d{1,2}\1\d{2,4} */                                          \
-            return groups[0] <= 2 && groups[1] <= 2 && groups[2] >= 2 && groups[2] <= 4 &&  \
-                   separators[0] == separators[1] &&                                      \
-                   (separators[0] == '/' || separators[0] == '.' || separators[0] == '-'); \
-        default: /* \d{4}-\d\d-\d\d \d\d */                                               \
-            return groups[0] == 4 && groups[1] == 2 && groups[2] == 2 && groups[3] == 2 &&  \
-                   separators[0] == '-' && separators[1] == '-' && separators[2] == ' ';  \
-        }                                                                                 \
-    }
-
-DEFINE_INERT(inert_ucs1, Py_UCS1)
-DEFINE_INERT(inert_ucs2, Py_UCS2)
-DEFINE_INERT(inert_ucs4, Py_UCS4)
-
 /* For a digit at `data[i]` that no run before it holds: whether a run starts there
  * (`_NUMERIC_RUN`: from a digit to a digit over digits and separators, at least 7
  * characters), extended over a `+` or `(` before it, that is not skipped (inert, when
- * `skip_inert`); its `start` and `end`; and in `resume`, where the next run may start. */
-#define DEFINE_RUN_AT(NAME, CHAR, INERT)                                                   \
+ * `skip_inert`); its `start` and `end`; and in `resume`, where the next run may start.
+ *
+ * Inert runs are those no detector with `skips_inert_runs` can match in: see
+ * `_INERT_RUN` and `_glued` in runs.py, which this follows exactly. What tells them (the
+ * groups of digits between single separators, at most 4 of which matter, and whether
+ * every separator is `-`) is counted as the run is read, not read again. */
+#define DEFINE_RUN_AT(NAME, CHAR)                                                          \
     static int NAME(const CHAR *data, Py_ssize_t n, Py_ssize_t i, int skip_inert,         \
                     Py_ssize_t *start, Py_ssize_t *end, Py_ssize_t *resume)               \
     {                                                                                     \
-        Py_ssize_t last = i;                                                              \
+        Py_ssize_t last = i, groups[4] = {1, 0, 0, 0};                                    \
+        Py_UCS4 separators[3] = {0, 0, 0}, separator = 0;                                 \
+        /* `split`: a separator not alone between digits, or a fifth group. The counts  \
+         * cover the run up to the last digit read; `pending` separators follow it. */    \
+        int count = 1, split = 0, dashes = 1, pending = 0, pending_dashes = 1;            \
         *start = i;                                                                       \
         for (i++; i < n; i++) {                                                           \
             Py_UCS4 ch = data[i];                                                         \
             if (IS_DIGIT(ch)) {                                                           \
+                if (pending) {                                                            \
+                    split |= pending > 1 || count == 4;                                   \
+                    if (!split) {                                                         \
+                        separators[count - 1] = separator;                                \
+                        count++;                                                          \
+                    }                                                                     \
+                    dashes &= pending_dashes;                                             \
+                    pending = 0;                                                          \
+                    pending_dashes = 1;                                                   \
+                }                                                                         \
+                groups[count - 1]++;                                                      \
                 last = i;                                                                 \
             }                                                                             \
-            else if (!IS_SEPARATOR(ch)) {                                                 \
+            else if (IS_SEPARATOR(ch)) {                                                  \
+                pending++;                                                                \
+                pending_dashes &= ch == '-';                                              \
+                separator = ch;                                                           \
+            }                                                                             \
+            else {                                                                        \
                 break;                                                                    \
             }                                                                             \
         }                                                                                 \
@@ -559,13 +507,55 @@ DEFINE_INERT(inert_ucs4, Py_UCS4)
         }                                                                                 \
         if (*start > 0 && (data[*start - 1] == '+' || data[*start - 1] == '(')) {         \
             (*start)--;                                                                   \
+            return 1; /* inert runs start at a digit */                                   \
         }                                                                                 \
-        return !(skip_inert && INERT(data, *start, *end));                                \
+        if (!skip_inert) {                                                                \
+            return 1;                                                                     \
+        }                                                                                 \
+        Py_ssize_t at = *start;                                                           \
+        /* Glued: right after a word character or `-` (not the letter of a JSON escape)  \
+         * and made of digits and dashes only. */                                         \
+        if (at > 0 && dashes) {                                                           \
+            Py_UCS4 before = data[at - 1];                                                \
+            int escape = IS_ESCAPE_LETTER(before) && at > 1 && data[at - 2] == '\\';      \
+            /* `_` after a letter, not the letter of a JSON escape (`\n_4111..._`) */      \
+            int glued = before == '_' ? at > 1 && GLUES(data[at - 2]) &&                  \
+                                            !(IS_ESCAPE_LETTER(data[at - 2]) && at > 2 && \
+                                              data[at - 3] == '\\')                       \
+                                      : before == '-' || GLUES(before);                   \
+            if (glued && !escape) {                                                       \
+                return 0;                                                                 \
+            }                                                                             \
+        }                                                                                 \
+        if (split) {                                                                      \
+            return 1;                                                                     \
+        }                                                                                 \
+        switch (count) {                                                                  \
+        case 1: /* (?!00)\d{7,11} */                                                      \
+            return !(groups[0] <= 11 && !(data[at] == '0' && data[at + 1] == '0'));       \
+        case 2: /* \d+\.\d+ */                                                            \
+            return separators[0] != '.';                                                  \
+        case 3:                                                                           \
+            /* \d{4}-\d\d-\d\d */                                                         \
+            if (groups[0] == 4 && groups[1] == 2 && groups[2] == 2 &&                     \
+                separators[0] == '-' && separators[1] == '-') {                           \
+                return 0;                                                                 \
+            }                                                                             \
+            /* \d{1,2}([/.-])\d{1,2}\1\d{2,4} */                                          \
+            return !(groups[0] <= 2 && groups[1] <= 2 && groups[2] >= 2 &&                \
+                     groups[2] <= 4 && separators[0] == separators[1] &&                  \
+                     (separators[0] == '/' || separators[0] == '.' ||                     \
+                      separators[0] == '-'));                                             \
+        default: /* \d{4}-\d\d-\d\d \d\d */                                               \
+            return !(groups[0] == 4 && groups[1] == 2 && groups[2] == 2 &&                \
+                     groups[3] == 2 && separators[0] == '-' && separators[1] == '-' &&    \
+                     separators[2] == ' ');                                               \
+        }                                                                                 \
     }
 
-DEFINE_RUN_AT(run_at_ucs1, Py_UCS1, inert_ucs1)
-DEFINE_RUN_AT(run_at_ucs2, Py_UCS2, inert_ucs2)
-DEFINE_RUN_AT(run_at_ucs4, Py_UCS4, inert_ucs4)
+DEFINE_RUN_AT(run_at_ucs1, Py_UCS1)
+DEFINE_RUN_AT(run_at_ucs2, Py_UCS2)
+DEFINE_RUN_AT(run_at_ucs4, Py_UCS4)
 
 /* ---- RunLookup: numeric runs, looked up in the scanner's cache of what they hold ---- */
 
