@@ -1355,18 +1355,6 @@ put_header(Patch *patch, Piece *piece, uint32_t field, size_t size)
     patch->size += piece->length;
 }
 
-/* A LEN field: its tag, length and bytes (see `put`). */
-static int
-put_field(Patch *patch, uint32_t field, const void *bytes, size_t size)
-{
-    Piece *header = add_piece(patch);
-    if (header == NULL) {
-        return FAILED;
-    }
-    put_header(patch, header, field, size);
-    return put(patch, bytes, size);
-}
-
 /* A LEN field whose message is written next, after `open_field`: `close_field` then
  * writes its tag and length in front. */
 typedef struct {
@@ -1394,13 +1382,72 @@ close_field(Patch *patch, const OpenField *open)
     return CLEAN;
 }
 
-/* An AnyValue holding `text` (UTF-8 bytes) as a LEN field `field`. */
+/* How many bytes `a` and `b` begin with alike, of the first `size`. */
+static size_t
+common_head(const uint8_t *a, const uint8_t *b, size_t size)
+{
+    size_t same = 0;
+    for (uint64_t x, y; same + 8 <= size; same += 8) {
+        memcpy(&x, a + same, 8);
+        memcpy(&y, b + same, 8);
+        if (x != y) {
+            break;
+        }
+    }
+    while (same < size && a[same] == b[same]) {
+        same++;
+    }
+    return same;
+}
+
+/* How many bytes `a` and `b` (`size` bytes before each) end with alike. */
+static size_t
+common_tail(const uint8_t *a, const uint8_t *b, size_t size)
+{
+    size_t same = 0;
+    for (uint64_t x, y; same + 8 <= size; same += 8) {
+        memcpy(&x, a - same - 8, 8);
+        memcpy(&y, b - same - 8, 8);
+        if (x != y) {
+            break;
+        }
+    }
+    while (same < size && a[-(Py_ssize_t)same - 1] == b[-(Py_ssize_t)same - 1]) {
+        same++;
+    }
+    return same;
+}
+
+/* The new `text` (UTF-8 bytes) of a LEN field `field` whose text was `old` (the
+ * request's bytes): what both begin and end with is taken from the request's bytes,
+ * so that a patch carries only what changed (a placeholder where an email was, not the
+ * kilobytes of prompt around it). */
 static int
-put_string_value(Patch *patch, uint32_t field, PyObject *text)
+put_text(Patch *patch, uint32_t field, PyObject *text, Reader old)
+{
+    const uint8_t *new = (const uint8_t *)PyBytes_AS_STRING(text);
+    size_t size = (size_t)PyBytes_GET_SIZE(text), old_size = (size_t)(old.end - old.at);
+    size_t head = common_head(new, old.at, size < old_size ? size : old_size);
+    size_t rest = size - head < old_size - head ? size - head : old_size - head;
+    size_t tail = common_tail(new + size, old.end, rest);
+    Piece *header = add_piece(patch);
+    if (header == NULL) {
+        return FAILED;
+    }
+    put_header(patch, header, field, size);
+    if (put(patch, old.at, head) != CLEAN || put(patch, new + head, size - head - tail) != CLEAN) {
+        return FAILED;
+    }
+    return put(patch, old.end - tail, tail);
+}
+
+/* An AnyValue holding `text` as a LEN field `field`, where one held `old` (see
+ * `put_text`). */
+static int
+put_string_value(Patch *patch, uint32_t field, PyObject *text, Reader old)
 {
     OpenField any_value;
-    if (open_field(patch, field, &any_value) != CLEAN ||
-        put_field(patch, 1, PyBytes_AS_STRING(text), (size_t)PyBytes_GET_SIZE(text)) != CLEAN) {
+    if (open_field(patch, field, &any_value) != CLEAN || put_text(patch, 1, text, old) != CLEAN) {
         return FAILED;
     }
     return close_field(patch, &any_value);
@@ -1460,6 +1507,8 @@ write_attribute(Patch *out, uint32_t number, Reader key_value, PyObject *text,
     if (holds <= 0) {
         return holds < 0 ? FAILED : DIRTY;
     }
+    Reader old;
+    string_field(any_value, &old); /* as `holds_string` found */
     /* Its fields as they are (the key, unknown ones), the value replaced. */
     OpenField rebuilt;
     if (open_field(out, number, &rebuilt) != CLEAN) {
@@ -1472,7 +1521,7 @@ write_attribute(Patch *out, uint32_t number, Reader key_value, PyObject *text,
     uint64_t value;
     FOR_EACH_FIELD(key_value, field, wire, inner, value, status)
     {
-        result = field == 2 ? put_string_value(out, 2, text)
+        result = field == 2 ? put_string_value(out, 2, text, old)
                             : put(out, start, (size_t)(key_value.at - start));
         if (result != CLEAN) {
             return result;
@@ -1515,7 +1564,7 @@ write_part(PartWrite *part, Patch *out, Reader reader)
     {
         int result;
         if (part->name_field && field == part->name_field && wire == LEN && name != NULL) {
-            result = put_field(out, field, PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name));
+            result = put_text(out, field, name, inner);
             part->written++;
         }
         else if (field == part->attributes_field && wire == LEN) {
@@ -1550,10 +1599,8 @@ write_status(Patch *out, Reader status, PyObject *message)
     uint64_t number;
     FOR_EACH_FIELD(status, field, wire, inner, number, read)
     {
-        int result = field == 2 && wire == LEN
-                         ? put_field(out, 2, PyBytes_AS_STRING(message),
-                                     (size_t)PyBytes_GET_SIZE(message))
-                         : put(out, start, (size_t)(status.at - start));
+        int result = field == 2 && wire == LEN ? put_text(out, 2, message, inner)
+                                                : put(out, start, (size_t)(status.at - start));
         if (result != CLEAN) {
             return result;
         }
@@ -1593,7 +1640,7 @@ write_span(Patch *out, Reader span, PyObject *replacements)
     {
         int result;
         if (wire == LEN && field == 5 && name != NULL) {
-            result = put_field(out, 5, PyBytes_AS_STRING(name), PyBytes_GET_SIZE(name));
+            result = put_text(out, 5, name, inner);
             written++;
         }
         else if (wire == LEN && field == 9) {
@@ -1658,7 +1705,9 @@ write_log_record(Patch *out, Reader record, PyObject *replacements)
     {
         int result;
         if (wire == LEN && field == 5 && body != NULL) {
-            result = put_string_value(out, 5, body);
+            Reader old;
+            string_field(inner, &old); /* as `holds_string` found */
+            result = put_string_value(out, 5, body, old);
             written++;
         }
         else if (wire == LEN && field == 6) {

@@ -798,6 +798,62 @@ def test_a_value_not_found_where_expected_is_never_left_as_it_was() -> None:
     assert prescreen._wire.splice(body, False, {0: {1: b"x"}}) is not None
 
 
+def _texts_span(text: str) -> ExportTraceServiceRequest:
+    """A span with `text` as its name, status message, an attribute, and an event's
+    name and attribute: its entries 0 to 4."""
+    request = ExportTraceServiceRequest()
+    span = request.resource_spans.add().scope_spans.add().spans.add(name=text)
+    span.status.message = text
+    span.attributes.add(key="input.value", value=AnyValue(string_value=text))
+    event = span.events.add(name=text)
+    event.attributes.add(key="detail", value=AnyValue(string_value=text))
+    return request
+
+
+def test_a_patch_carries_only_what_changed_in_a_text() -> None:
+    """A new text is written as the bytes it begins and ends with alike with the old
+    one (ranges of the request's bytes) and what lies between (new bytes): for every
+    old and new text, the splice and the patch make the request with the new text."""
+    rng = random.Random(5)
+    pairs = [
+        ("aaaa", "aa"),
+        ("aa", "aaaa"),
+        ("abcabc", "abc"),
+        ("abc", "abcabc"),
+        ("same", "same"),
+        ("x" * 40 + "\u00e9" + "y" * 40, "x" * 40 + "[E]" + "y" * 40),
+        ("a@b.co" + "z" * 30, "[EMAIL]" + "z" * 30),
+        ("z" * 30 + "a@b.co", "z" * 30 + "[EMAIL]"),
+    ]
+    pairs += [
+        tuple("".join(rng.choices("ab\u00e9\u4e2d", k=rng.randrange(1, 40))) for _ in range(2))
+        for _ in range(300)
+    ]
+    for old, new in pairs:
+        body = _texts_span(old).SerializeToString()
+        replacements = {0: {entry: new.encode() for entry in range(5)}}
+        spliced = prescreen._wire.splice(body, False, replacements)
+        assert spliced == _texts_span(new).SerializeToString(), (old, new)
+        patch = prescreen._wire.splice_patch(body, False, replacements)
+        assert patch is not None and prescreen.apply_patch(body, patch) == spliced
+    for old, new in [("", "new"), ("old", ""), *pairs[:20]]:
+        logs = ExportLogsServiceRequest()
+        record = logs.resource_logs.add().scope_logs.add().log_records.add()
+        record.body.string_value = old
+        body = logs.SerializeToString()
+        record.body.string_value = new
+        patch = prescreen._wire.splice_patch(body, True, {0: {0: new.encode()}})
+        assert patch is not None and prescreen.apply_patch(body, patch) == logs.SerializeToString()
+    # An email in a long prompt: the patch carries the placeholder, not the prompt.
+    prompt = "words " * 1000
+    body = _texts_span(f"{prompt}jane.roe@example.org{prompt}").SerializeToString()
+    new = f"{prompt}[EMAIL]{prompt}".encode()
+    patch = prescreen._wire.splice_patch(body, False, {0: {2: new}})
+    assert patch is not None and len(patch) < 600 and b"words" not in patch
+    assert b"[EMAIL]" in patch and b"jane" not in patch
+    assert prescreen.apply_patch(body, patch) == prescreen._wire.splice(body, False, {0: {2: new}})
+
+
 def test_a_patch_that_does_not_fit_the_body_is_an_error_never_a_wrong_body() -> None:
     """`apply_patch` checks every segment against the body and the patch, and that
     their lengths add up to the size the patch says, before it copies anything."""
