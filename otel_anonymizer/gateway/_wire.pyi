@@ -40,7 +40,7 @@ def splice_patch(
 
 def apply_patch(body: bytes, patch: bytes, /) -> bytes:
     """The new body a `splice_patch` of `body` makes, by copying; ValueError if `patch`
-    does not fit `body`."""
+    does not fit `body` (one made from another body of the same size is not told apart)."""
 
 class Schema:
     """The fields of the message types of an OTLP request (the request first): for each

@@ -110,8 +110,9 @@ Scanned = dict[int, list[tuple[int, str, int, list[Finding]]]]
 
 def apply_patch(body: bytes, patch: bytes) -> bytes:
     """The new body a patch of `body` makes (`Prescreen.rewrite`'s, when not asked to
-    `build` it): a copy of ranges of `body` and of the patch. ValueError if `patch` is
-    not one of `body`."""
+    `build` it): a copy of ranges of `body` and of the patch. ValueError if `patch` does
+    not fit `body`; a patch made from another body of the same size is not told apart,
+    so the caller applies it to the body it was made from."""
     return _wire.apply_patch(body, patch)
 
 

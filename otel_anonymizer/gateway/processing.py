@@ -81,7 +81,11 @@ class Processed:
         if self.as_received:
             return replace(self, payload=body, as_received=False)
         if self.patch is not None:
-            return replace(self, payload=apply_patch(body, self.patch), patch=None)
+            try:
+                payload = apply_patch(body, self.patch)
+            except ValueError:  # not made from this body: never
+                raise Unavailable("an anonymized request could not be rebuilt; retry") from None
+            return replace(self, payload=payload, patch=None)
         return self
 
 

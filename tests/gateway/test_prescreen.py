@@ -795,6 +795,9 @@ def test_a_value_not_found_where_expected_is_never_left_as_it_was() -> None:
     assert prescreen.apply_patch(body, patch) == rewritten
     assert prescreen._wire.splice(body, False, {0: {1: b"x", 7: b"y"}}) is None
     assert prescreen._wire.splice_patch(body, False, {0: {1: b"x", 7: b"y"}}) is None
+    # Nor is a replacement for an item the request does not hold (found by review).
+    assert prescreen._wire.splice(body, False, {0: {1: b"x"}, 5: {0: b"y"}}) is None
+    assert prescreen._wire.splice_patch(body, False, {5: {0: b"y"}}) is None
     assert prescreen._wire.splice(body, False, {0: {1: b"x"}}) is not None
 
 
@@ -855,8 +858,9 @@ def test_a_patch_carries_only_what_changed_in_a_text() -> None:
 
 
 def test_a_patch_that_does_not_fit_the_body_is_an_error_never_a_wrong_body() -> None:
-    """`apply_patch` checks every segment against the body and the patch, and that
-    their lengths add up to the size the patch says, before it copies anything."""
+    """`apply_patch` checks the body's size, every segment against the body and the
+    patch, and that their lengths add up to the size the patch says, before it copies
+    anything."""
     request = ExportTraceServiceRequest()
     span = request.resource_spans.add().scope_spans.add().spans.add(name="chat")
     span.attributes.add(key="input.value", value=AnyValue(string_value=f"mail {CANARY}"))
@@ -864,16 +868,19 @@ def test_a_patch_that_does_not_fit_the_body_is_an_error_never_a_wrong_body() -> 
     body = request.SerializeToString()
     patch = prescreen._wire.splice_patch(body, False, {0: {1: b"mail [EMAIL]"}})
     assert patch is not None
-    size, count = struct.unpack_from("=QQ", patch)
-    segments = [struct.unpack_from("=QQ", patch, 16 + 16 * s) for s in range(count)]
-    literals = patch[16 + 16 * count :]
+    size, body_size, count = struct.unpack_from("=QQQ", patch)
+    segments = [struct.unpack_from("=QQ", patch, 24 + 16 * s) for s in range(count)]
+    literals = patch[24 + 16 * count :]
+    assert body_size == len(body)
     literal = 1 << 63
     assert any(start & literal for start, _ in segments)
     assert any(not start & literal for start, _ in segments)
     assert size == sum(length for _, length in segments) == len(body) - len(CANARY) + 7
 
-    def made(size: int, segments: list[tuple[int, int]], literals: bytes) -> bytes:
-        parts = [struct.pack("=QQ", size, len(segments))]
+    def made(
+        size: int, segments: list[tuple[int, int]], literals: bytes, body_size: int = body_size
+    ) -> bytes:
+        parts = [struct.pack("=QQQ", size, body_size, len(segments))]
         parts += (struct.pack("=QQ", *segment) for segment in segments)
         return b"".join([*parts, literals])
 
@@ -894,16 +901,18 @@ def test_a_patch_that_does_not_fit_the_body_is_an_error_never_a_wrong_body() -> 
         made(size, moved(body_at, len(body)), literals),  # past the body's end
         made(size, moved(literal_at, len(literals)), literals),  # past the literals' end
         made(size, segments, literals[:-1]),  # literals cut short
-        patch[:15],  # no header
-        patch[:16] + patch[32:],  # a segment cut out of the table
+        made(size, segments, literals, body_size + 1),  # made from another body
+        patch[:23],  # no header
+        patch[:24] + patch[40:],  # a segment cut out of the table
         # lengths that wrap around to the size
         made((size - last_length - 1) % 2**64, [*segments[:-1], (last_start, 2**64 - 1)], literals),
     ]
     for patch_ in wrong:
         with pytest.raises(ValueError, match="does not fit"):
             prescreen.apply_patch(body, patch_)
-    with pytest.raises(ValueError, match="does not fit"):
-        prescreen.apply_patch(body[:-1], patch)  # another body
+    for other in (body[:-1], body + b"\0", b""):
+        with pytest.raises(ValueError, match="does not fit"):
+            prescreen.apply_patch(other, patch)
     assert prescreen.apply_patch(body, patch) == prescreen._wire.splice(
         body, False, {0: {1: b"mail [EMAIL]"}}
     )

@@ -19,6 +19,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from otel_anonymizer.gateway import processing
+from otel_anonymizer.gateway.errors import Unavailable
 from otel_anonymizer.gateway.processing import Processed, ProcessingPool, Worker
 
 OPTIONS = {"anonymized": [{"detectors": "default"}], "plain": []}
@@ -57,6 +58,9 @@ def test_a_worker_sends_back_only_what_the_gateway_cannot_make(
     assert EMAIL.encode() not in expected
     restored = processed.restore(DIRTY)
     assert restored.payload == expected and restored.patch is None
+    # A patch that does not fit the body (a bug) is an answer to retry, never a body.
+    with pytest.raises(Unavailable, match="could not be rebuilt"):
+        processed.restore(DIRTY + b"\0")
     # Made from JSON, the payload is not the body, nor made from it: it comes back.
     body = MessageToJson(request(f"Write to {EMAIL}")).encode()
     anonymized = processing._process("anonymized", "traces", "json", body)
