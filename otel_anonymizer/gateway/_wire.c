@@ -1490,6 +1490,46 @@ has_value(Reader key_value)
     return status == 0 && set;
 }
 
+/* The message `message` as the LEN field `number`: its fields as they are, but its
+ * field 2 (found single: a string, or an AnyValue holding one if `any_value`) written
+ * as `text`. A span's status with a new message, an attribute with a new value. */
+static int
+write_replacing(Patch *out, uint32_t number, Reader message, PyObject *text, int any_value)
+{
+    OpenField rebuilt;
+    if (open_field(out, number, &rebuilt) != CLEAN) {
+        return FAILED;
+    }
+    const uint8_t *start = message.at;
+    uint32_t field;
+    int wire, status;
+    Reader inner;
+    uint64_t value;
+    FOR_EACH_FIELD(message, field, wire, inner, value, status)
+    {
+        int result;
+        if (field == 2 && wire == LEN) {
+            Reader old = inner;
+            if (any_value) {
+                string_field(inner, &old); /* as `holds_string` found */
+            }
+            result = any_value ? put_string_value(out, 2, text, old) : put_text(out, 2, text, old);
+        }
+        else {
+            result = put(out, start, (size_t)(message.at - start));
+        }
+        if (result != CLEAN) {
+            return result;
+        }
+        start = message.at;
+    }
+    if (status != 0) {
+        return status;
+    }
+    close_field(out, &rebuilt);
+    return CLEAN;
+}
+
 /* An attribute (the LEN field `number` from `start` to `end`, holding `key_value`), its
  * value replaced by `text` if given. DIRTY (give up) where its layout is not the plain
  * one the replacement assumes. */
@@ -1511,32 +1551,7 @@ write_attribute(Patch *out, uint32_t number, Reader key_value, PyObject *text,
     if (holds <= 0) {
         return holds < 0 ? FAILED : DIRTY;
     }
-    Reader old;
-    string_field(any_value, &old); /* as `holds_string` found */
-    /* Its fields as they are (the key, unknown ones), the value replaced. */
-    OpenField rebuilt;
-    if (open_field(out, number, &rebuilt) != CLEAN) {
-        return FAILED;
-    }
-    start = key_value.at;
-    uint32_t field;
-    int wire, status, result = CLEAN;
-    Reader inner;
-    uint64_t value;
-    FOR_EACH_FIELD(key_value, field, wire, inner, value, status)
-    {
-        result = field == 2 ? put_string_value(out, 2, text, old)
-                            : put(out, start, (size_t)(key_value.at - start));
-        if (result != CLEAN) {
-            return result;
-        }
-        start = key_value.at;
-    }
-    if (status != 0) {
-        return status;
-    }
-    close_field(out, &rebuilt);
-    return CLEAN;
+    return write_replacing(out, number, key_value, text, 1);
 }
 
 /* An event or a link rewritten: its name (entry `base`) and attributes. */
@@ -1592,35 +1607,6 @@ write_part(PartWrite *part, Patch *out, Reader reader)
     return status == 0 ? CLEAN : status;
 }
 
-/* A span's status (the message `status`) with its message replaced by `message`. */
-static int
-write_status(Patch *out, Reader status, PyObject *message)
-{
-    OpenField rebuilt;
-    if (open_field(out, 15, &rebuilt) != CLEAN) {
-        return FAILED;
-    }
-    const uint8_t *start = status.at;
-    uint32_t field;
-    int wire, status_read;
-    Reader inner;
-    uint64_t number;
-    FOR_EACH_FIELD(status, field, wire, inner, number, status_read)
-    {
-        int result = field == 2 && wire == LEN ? put_text(out, 2, message, inner)
-                                                : put(out, start, (size_t)(status.at - start));
-        if (result != CLEAN) {
-            return result;
-        }
-        start = status.at;
-    }
-    if (status_read != 0) {
-        return status_read;
-    }
-    close_field(out, &rebuilt);
-    return CLEAN;
-}
-
 static int
 write_span(Patch *out, Reader span, PyObject *replacements)
 {
@@ -1673,7 +1659,7 @@ write_span(Patch *out, Reader span, PyObject *replacements)
             part->base += part->entries;
         }
         else if (wire == LEN && field == 15 && message != NULL) {
-            result = write_status(out, inner, message);
+            result = write_replacing(out, 15, inner, message, 0);
             written++;
         }
         else {
